@@ -1,0 +1,204 @@
+/*
+ * unevict.h - the public API of the unevict model.
+ *
+ * unevict is a user-space model of the Linux memory manager's Unevictable LRU
+ * and mlock machinery (Documentation/mm/unevictable-lru.rst, Linux 6.18).
+ * Everything hangs off one struct unev_machine: there is no global state, so
+ * several machines can live in one process.
+ *
+ * Every function returns 0 or a negative errno (as the kernel does), unless
+ * it says otherwise.  System calls are named unev_sys_<call> and take the
+ * same arguments and flag values as their Linux counterparts, so an errno
+ * from the model is comparable with one from the live kernel.
+ */
+#ifndef UNEVICT_H
+#define UNEVICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UNEV_VERSION "0.1.0"
+#define UNEV_PAGE_SIZE 4096ULL
+#define UNEV_PAGE_SHIFT 12
+#define UNEV_RLIM_INFINITY UINT64_MAX
+/* The number of folios a per-CPU folio batch holds (PAGEVEC_SIZE on 6.18). */
+#define UNEV_FOLIO_BATCH_SIZE 31
+
+struct unev_machine;
+
+/* The three designs from kernel history (DESIGN.md "Designs"). */
+enum unev_design {
+	UNEV_DESIGN_MLOCK_COUNT = 0, /* 5.18+: mlock_count in the folio */
+	UNEV_DESIGN_RMAP_WALK,       /* 2.6.28-5.17: munlock walks the rmap */
+	UNEV_DESIGN_NONE,            /* before 2.6.28: no unevictable list */
+};
+
+struct unev_machine_config {
+	unsigned int nodes;   /* NUMA nodes, 1..64 */
+	uint64_t mem_bytes;   /* memory per node, bytes */
+	unsigned int cpus;    /* simulated CPUs, 1..1024 */
+	uint64_t swap_bytes;  /* swap space, 0 = none */
+	enum unev_design design;
+};
+
+/* 1 node, 1 GiB, 1 CPU, no swap, mlock-count (SCENARIO.md defaults). */
+void unev_machine_config_default(struct unev_machine_config *cfg);
+int unev_machine_create(const struct unev_machine_config *cfg,
+			struct unev_machine **out);
+void unev_machine_destroy(struct unev_machine *m);
+const char *unev_design_name(enum unev_design design);
+/* Parse "mlock-count" / "rmap-walk" / "none"; -EINVAL if unknown. */
+int unev_design_parse(const char *name, enum unev_design *out);
+
+/* ---- tasks (kernel/fork.c, kernel/exit.c) ---- */
+struct unev_task_config {
+	unsigned int cpu;      /* the CPU the task runs on */
+	uint64_t memlock;      /* RLIMIT_MEMLOCK in bytes, or UNEV_RLIM_INFINITY */
+	bool cap_ipc_lock;     /* holds CAP_IPC_LOCK */
+	unsigned int uid;
+};
+void unev_task_config_default(struct unev_task_config *cfg);
+/* Creates a process with an empty address space; *pid receives its id. */
+int unev_task_create(struct unev_machine *m, const struct unev_task_config *cfg,
+		     int *pid);
+bool unev_task_alive(const struct unev_machine *m, int pid);
+
+/* ---- system calls: flag values are Linux's ---- */
+#define UNEV_PROT_NONE 0x0
+#define UNEV_PROT_READ 0x1
+#define UNEV_PROT_WRITE 0x2
+#define UNEV_PROT_EXEC 0x4
+
+#define UNEV_MAP_SHARED 0x01
+#define UNEV_MAP_PRIVATE 0x02
+#define UNEV_MAP_FIXED 0x10
+#define UNEV_MAP_ANONYMOUS 0x20
+#define UNEV_MAP_LOCKED 0x2000
+#define UNEV_MAP_POPULATE 0x8000
+#define UNEV_MAP_HUGETLB 0x40000
+
+#define UNEV_MLOCK_ONFAULT 0x01
+#define UNEV_MCL_CURRENT 1
+#define UNEV_MCL_FUTURE 2
+#define UNEV_MCL_ONFAULT 4
+
+#define UNEV_MREMAP_MAYMOVE 1
+#define UNEV_MREMAP_FIXED 2
+#define UNEV_MREMAP_DONTUNMAP 4
+
+#define UNEV_MADV_NORMAL 0
+#define UNEV_MADV_WILLNEED 3
+#define UNEV_MADV_DONTNEED 4
+#define UNEV_MADV_FREE 8
+#define UNEV_MADV_REMOVE 9
+#define UNEV_MADV_COLD 20
+#define UNEV_MADV_PAGEOUT 21
+#define UNEV_MADV_POPULATE_READ 22
+#define UNEV_MADV_POPULATE_WRITE 23
+#define UNEV_MADV_DONTNEED_LOCKED 24
+
+int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		  int prot, int flags, uint64_t *result);
+int unev_sys_munmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len);
+int unev_sys_mlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len);
+int unev_sys_mlock2(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		    int flags);
+int unev_sys_munlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len);
+int unev_sys_mlockall(struct unev_machine *m, int pid, int flags);
+int unev_sys_munlockall(struct unev_machine *m, int pid);
+int unev_sys_mprotect(struct unev_machine *m, int pid, uint64_t addr,
+		      uint64_t len, int prot);
+int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t old_addr,
+		    uint64_t old_len, uint64_t new_len, int flags,
+		    uint64_t new_addr, uint64_t *result);
+int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t addr,
+		     uint64_t len, int advice);
+/* brk(2) as the kernel implements it: returns the (new or old) break in *result.
+ * newbrk 0 just reads the current break. */
+int unev_sys_brk(struct unev_machine *m, int pid, uint64_t newbrk,
+		 uint64_t *result);
+int unev_sys_fork(struct unev_machine *m, int pid, int *child);
+int unev_sys_exit(struct unev_machine *m, int pid);
+int unev_sys_exec(struct unev_machine *m, int pid);
+
+/* Access every page of [addr, addr+len) in order, as a program would: a
+ * fault where needed.  -EFAULT if a page is not mapped or not accessible
+ * (the program would take SIGSEGV); pages before it were touched. */
+int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+	       bool write);
+
+/* lru_add_drain_all(): empty every CPU's LRU and mlock batches. */
+void unev_drain_all(struct unev_machine *m);
+
+/* ---- observation: the values the kernel's /proc files print ---- */
+/* /proc/vmstat field, in pages or events. -ENOENT for an unknown name. */
+int unev_vmstat_read(const struct unev_machine *m, const char *name,
+		     uint64_t *val);
+/* /proc/meminfo field, in kB. */
+int unev_meminfo_read(const struct unev_machine *m, const char *name,
+		      uint64_t *kb);
+/* /proc/PID/status field (VmLck, VmSize, VmRSS, RssAnon...), in kB. */
+int unev_status_read(const struct unev_machine *m, int pid, const char *name,
+		     uint64_t *kb);
+/* /proc/PID/smaps field summed over every VMA inside [start, end), in kB. */
+int unev_smaps_read(const struct unev_machine *m, int pid, uint64_t start,
+		    uint64_t end, const char *name, uint64_t *kb);
+/* LRU list size in pages, summed over every lruvec: inactive_anon,
+ * active_anon, inactive_file, active_file, unevictable. */
+int unev_lru_read(const struct unev_machine *m, const char *name,
+		  uint64_t *pages);
+
+/* The same text as the kernel's files, malloc'd (caller frees); NULL if the
+ * task does not exist or on allocation failure. */
+char *unev_proc_vmstat(const struct unev_machine *m);
+char *unev_proc_meminfo(const struct unev_machine *m);
+char *unev_proc_status(const struct unev_machine *m, int pid);
+char *unev_proc_smaps(const struct unev_machine *m, int pid, uint64_t start,
+		      uint64_t end);
+
+/* ---- tracing: one hook, like a tracepoint; costs nothing when unset ---- */
+enum unev_lru { /* enum lru_list order; UNEV_LRU_NONE = off any list */
+	UNEV_LRU_INACTIVE_ANON = 0,
+	UNEV_LRU_ACTIVE_ANON,
+	UNEV_LRU_INACTIVE_FILE,
+	UNEV_LRU_ACTIVE_FILE,
+	UNEV_LRU_UNEVICTABLE,
+	UNEV_NR_LRU_LISTS,
+	UNEV_LRU_NONE = -1,
+};
+const char *unev_lru_name(int lru);
+
+enum unev_event_type {
+	UNEV_EV_LRU_MOVE,   /* a folio moved between lists (from/to may be NONE) */
+	UNEV_EV_BATCH_DRAIN,/* a per-CPU batch was processed: nr folios */
+};
+struct unev_event {
+	enum unev_event_type type;
+	uint32_t pfn;
+	int from;            /* enum unev_lru */
+	int to;              /* enum unev_lru */
+	int cpu;
+	unsigned int nr;     /* pages moved, or folios in the drained batch */
+	const char *why;     /* the kernel function responsible */
+};
+typedef void (*unev_trace_fn)(void *ctx, const struct unev_event *ev);
+void unev_set_trace(struct unev_machine *m, unev_trace_fn fn, void *ctx);
+
+/* Verify the model's invariants (list sizes equal gauges, no folio on two
+ * lists, PG_unevictable never with PG_active, mlock_count only on
+ * unevictable folios, locked_vm equals the locked VMAs).  0 when all hold,
+ * else -EUCLEAN with a description in buf. */
+int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len);
+
+/* Resident memory of the model's own data (memmap and tables), bytes. */
+uint64_t unev_machine_footprint(const struct unev_machine *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UNEVICT_H */

@@ -1,0 +1,341 @@
+/*
+ * internal.h - the model's shared structures (the kernel's mm_types.h,
+ * mmzone.h, mm_inline.h and mm/internal.h in one place).
+ *
+ * Data-size rules (DESIGN.md): struct page is 32 bytes; list links are
+ * 32-bit frame numbers; an unevictable folio keeps its mlock_count in the
+ * link field instead of links, since the unevictable "list" is only a size
+ * (5.18+, "the unevictable list is a lie").
+ */
+#ifndef UNEV_MM_INTERNAL_H
+#define UNEV_MM_INTERNAL_H
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unevict.h"
+
+#define PAGE_SHIFT UNEV_PAGE_SHIFT
+#define PAGE_SIZE UNEV_PAGE_SIZE
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+#define offset_in_page(x) ((x) & (PAGE_SIZE - 1))
+
+#define PFN_NIL UINT32_MAX
+#define MAX_ORDER 10                   /* buddy blocks of up to 4 MiB */
+#define FOLIO_BATCH_SIZE UNEV_FOLIO_BATCH_SIZE
+#define TASK_SIZE (1ULL << 47)         /* x86_64, 4-level page tables */
+#define MMAP_BASE 0x7f0000000000ULL    /* top of the top-down mmap area */
+#define MMAP_MIN_ADDR 0x10000ULL
+#define BRK_START 0x555555559000ULL    /* where every model heap starts */
+
+/* ---- struct page / folio (include/linux/page-flags.h) ---- */
+enum pageflags {
+	PG_lru = 1u << 0,
+	PG_active = 1u << 1,
+	PG_unevictable = 1u << 2,
+	PG_mlocked = 1u << 3,
+	PG_swapbacked = 1u << 4,
+	PG_anon = 1u << 5,        /* PAGE_MAPPING_ANON: mapping is an anon_vma */
+	PG_buddy = 1u << 6,       /* free, in the buddy allocator */
+	PG_reserved = 1u << 7,    /* never allocated (the zero page) */
+	PG_referenced = 1u << 8,
+	PG_dirty = 1u << 9,
+	PG_head = 1u << 10,       /* first page of an allocated folio */
+	PG_anon_exclusive = 1u << 11,
+};
+
+struct page {
+	uint32_t flags;
+	/* lru links as frame numbers; while PG_lru && PG_unevictable,
+	 * lru_prev is mlock_count and lru_next an even filler (mm_types.h). */
+	uint32_t lru_next;
+	uint32_t lru_prev;
+	int32_t refcount;
+	int32_t mapcount;         /* number of PTEs mapping it (0-based) */
+	uint32_t mapping;         /* address_space or anon_vma id, 0 = none */
+	uint32_t index;           /* page offset in the mapping */
+	uint8_t order;            /* buddy order when free, folio order else */
+	uint8_t node;
+	uint16_t memcg;           /* memcg id, 0 = root */
+};
+static_assert(sizeof(struct page) <= 32, "struct page must stay 32 bytes");
+#define folio page             /* every folio here is a head page */
+
+/* ---- LRU (mmzone.h) ---- */
+struct lru_list_head {
+	uint32_t head, tail;
+	uint64_t nr;
+};
+
+struct lruvec {
+	struct lru_list_head lists[UNEV_NR_LRU_LISTS]; /* UNEVICTABLE: nr only */
+	int node;
+};
+
+/* mlock_fbatch entries carry LRU_FOLIO / NEW_FOLIO tags (mm/mlock.c). */
+#define MLOCK_LRU_FOLIO 0x1u
+#define MLOCK_NEW_FOLIO 0x2u
+struct folio_batch {
+	unsigned int nr;
+	uint32_t pfn[FOLIO_BATCH_SIZE];
+	uint8_t tag[FOLIO_BATCH_SIZE];
+};
+
+struct cpu_state {
+	struct folio_batch lru_add;   /* cpu_fbatches.lru_add (mm/swap.c) */
+	struct folio_batch mlock;     /* mlock_fbatch (mm/mlock.c) */
+};
+
+struct free_area {
+	uint32_t head[MAX_ORDER + 1];
+	uint64_t nr_free[MAX_ORDER + 1];
+};
+
+struct pglist_data {
+	int node_id;
+	uint32_t start_pfn;
+	uint32_t spanned_pages;
+	uint64_t managed_pages;
+	uint64_t nr_free_pages;
+	struct free_area free_area;
+	struct lruvec lruvec;
+	int64_t nr_mlock;             /* NR_MLOCK (a zone counter; one zone a node) */
+	int64_t nr_anon_mapped;       /* NR_ANON_MAPPED */
+	int64_t nr_file_pages;        /* NR_FILE_PAGES */
+	int64_t nr_shmem;             /* NR_SHMEM */
+	int64_t nr_file_mapped;       /* NR_FILE_MAPPED */
+};
+
+/* ---- vm events (include/linux/vm_event_item.h) ---- */
+enum vm_event_item {
+	UNEVICTABLE_PGCULLED,
+	UNEVICTABLE_PGSCANNED,
+	UNEVICTABLE_PGRESCUED,
+	UNEVICTABLE_PGMLOCKED,
+	UNEVICTABLE_PGMUNLOCKED,
+	UNEVICTABLE_PGCLEARED,
+	UNEVICTABLE_PGSTRANDED,
+	PGFAULT,
+	PGALLOC,
+	PGFREE,
+	NR_VM_EVENT_ITEMS,
+};
+
+/* ---- address spaces: shmem objects now, files later (fs.h) ---- */
+#define AS_UNEVICTABLE 0x1u
+enum mapping_kind { MAPPING_SHMEM, MAPPING_RAMFS, MAPPING_DISK };
+struct address_space {
+	uint32_t id;
+	unsigned int flags;
+	enum mapping_kind kind;
+	int refcount;                 /* VMAs and opens holding it */
+	uint64_t nr_slots;            /* page cache capacity, in pages */
+	uint32_t *pages;              /* page cache: pfn by index, PFN_NIL if absent */
+	uint64_t nrpages;
+	uint64_t size;                /* i_size, bytes */
+};
+
+/* ---- VMAs and mm (mm_types.h) ---- */
+#define VM_READ 0x1ULL
+#define VM_WRITE 0x2ULL
+#define VM_EXEC 0x4ULL
+#define VM_SHARED 0x8ULL
+#define VM_MAYREAD 0x10ULL
+#define VM_MAYWRITE 0x20ULL
+#define VM_MAYEXEC 0x40ULL
+#define VM_MAYSHARE 0x80ULL
+#define VM_GROWSDOWN 0x100ULL
+#define VM_PFNMAP 0x400ULL
+#define VM_LOCKED 0x2000ULL
+#define VM_IO 0x4000ULL
+#define VM_DONTEXPAND 0x40000ULL
+#define VM_LOCKONFAULT 0x80000ULL
+#define VM_ACCOUNT 0x100000ULL
+#define VM_NORESERVE 0x200000ULL
+#define VM_HUGETLB 0x400000ULL
+#define VM_MIXEDMAP 0x10000000ULL
+#define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
+#define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+#define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
+
+struct mm_struct;
+struct vm_area_struct {
+	uint64_t vm_start, vm_end;
+	uint64_t vm_flags;
+	uint64_t vm_pgoff;
+	uint32_t anon_vma;            /* anon_vma id, 0 until the first anon fault */
+	struct address_space *mapping;/* shmem object for shared anon, else NULL */
+	struct mm_struct *mm;
+};
+
+/* page-table entries: pfn << 12 | bits */
+#define PTE_PRESENT 0x1ULL
+#define PTE_WRITE 0x2ULL
+#define PTRS_PER_TABLE 512
+
+struct mm_struct {
+	struct vm_area_struct **vmas; /* sorted by vm_start (the maple tree) */
+	unsigned int nr_vmas, cap_vmas;
+	uint64_t **pgd;               /* PGD -> PUD -> PMD -> PTE tables */
+	uint64_t locked_vm;           /* pages */
+	uint64_t total_vm;            /* pages */
+	uint64_t def_flags;
+	uint64_t rss_anon, rss_file, rss_shmem;
+	uint64_t start_brk, brk;
+	uint64_t nr_pgtables;
+};
+
+struct task_struct {
+	int pid;
+	bool alive;
+	unsigned int cpu;
+	uint64_t rlimit_memlock;      /* bytes */
+	bool cap_ipc_lock;
+	unsigned int uid;
+	struct mm_struct *mm;
+};
+
+struct unev_machine {
+	struct unev_machine_config cfg;
+	struct page *memmap;
+	uint32_t nr_pfns;
+	uint32_t zero_pfn;            /* the shared zero page, never counted */
+	struct pglist_data *nodes;
+	struct cpu_state *cpus;
+	unsigned int cur_cpu;         /* the CPU running the current call */
+	uint64_t events[NR_VM_EVENT_ITEMS];
+	struct task_struct **tasks;   /* index = pid - 1 */
+	unsigned int nr_tasks, cap_tasks;
+	struct address_space **mappings; /* index = id - 1 */
+	unsigned int nr_mappings, cap_mappings;
+	uint32_t next_anon_vma;
+	unev_trace_fn trace;
+	void *trace_ctx;
+};
+
+/* ---- page_alloc.c ---- */
+static inline uint32_t page_to_pfn(const struct unev_machine *m, const struct page *p)
+{
+	return (uint32_t)(p - m->memmap);
+}
+static inline struct page *pfn_to_page(struct unev_machine *m, uint32_t pfn)
+{
+	return &m->memmap[pfn];
+}
+static inline unsigned long folio_nr_pages(const struct folio *f)
+{
+	return 1UL << f->order;
+}
+int page_alloc_init(struct unev_machine *m);
+void page_alloc_exit(struct unev_machine *m);
+struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order);
+void free_folio(struct unev_machine *m, struct folio *f);
+
+/* ---- swap.c: LRU ---- */
+static inline bool folio_test(const struct folio *f, uint32_t flag)
+{
+	return (f->flags & flag) != 0;
+}
+static inline void folio_set(struct folio *f, uint32_t flag) { f->flags |= flag; }
+static inline void folio_clear(struct folio *f, uint32_t flag) { f->flags &= ~flag; }
+static inline bool folio_test_clear(struct folio *f, uint32_t flag)
+{
+	bool was = folio_test(f, flag);
+	f->flags &= ~flag;
+	return was;
+}
+static inline bool folio_test_set(struct folio *f, uint32_t flag)
+{
+	bool was = folio_test(f, flag);
+	f->flags |= flag;
+	return was;
+}
+static inline bool folio_test_anon(const struct folio *f) { return folio_test(f, PG_anon); }
+static inline unsigned int folio_mlock_count(const struct folio *f) { return f->lru_prev; }
+static inline void folio_set_mlock_count(struct folio *f, unsigned int c) { f->lru_prev = c; }
+
+struct address_space *folio_mapping(struct unev_machine *m, const struct folio *f);
+bool folio_evictable(struct unev_machine *m, const struct folio *f);
+int folio_lru_list(const struct folio *f);
+struct lruvec *folio_lruvec(struct unev_machine *m, const struct folio *f);
+void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f, const char *why);
+void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f, const char *why);
+void folio_get(struct folio *f);
+void folio_put(struct unev_machine *m, struct folio *f);
+void folio_add_lru(struct unev_machine *m, struct folio *f);
+void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
+void lru_add_drain(struct unev_machine *m);
+void lru_add_drain_all(struct unev_machine *m);
+bool folio_batch_add(struct folio_batch *b, uint32_t pfn, uint8_t tag);
+void count_vm_events(struct unev_machine *m, enum vm_event_item item, long n);
+void node_stat_mod(struct unev_machine *m, int node, int64_t *field, long n);
+void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to, const char *why);
+
+/* ---- mlock.c ---- */
+void mlock_folio(struct unev_machine *m, struct folio *f);
+void mlock_new_folio(struct unev_machine *m, struct folio *f);
+void munlock_folio(struct unev_machine *m, struct folio *f);
+void mlock_drain_local(struct unev_machine *m);
+void mlock_drain_cpu(struct unev_machine *m, unsigned int cpu);
+void mlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+void munlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+bool mlock_future_ok(struct task_struct *t, uint64_t flags, uint64_t bytes);
+bool can_do_mlock(const struct task_struct *t);
+
+/* ---- rmap.c ---- */
+void folio_add_new_anon_rmap(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma, uint64_t addr);
+void folio_add_anon_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+void folio_dup_rmap_pte(struct unev_machine *m, struct folio *f);
+void folio_add_file_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+uint32_t anon_vma_alloc(struct unev_machine *m);
+
+/* ---- memory.c: page tables, faults, zap, populate ---- */
+uint64_t *pte_lookup(struct mm_struct *mm, uint64_t addr, bool alloc);
+void free_pgtables(struct mm_struct *mm);
+int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, bool write);
+void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
+int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
+int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len, bool ignore_errors);
+/* Visit each present PTE of [start, end): fn returns nonzero to stop. */
+typedef int (*pte_visit_fn)(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg);
+int walk_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+static inline uint32_t pte_pfn(uint64_t pte) { return (uint32_t)(pte >> PAGE_SHIFT); }
+
+/* ---- mmap.c: VMAs ---- */
+struct mm_struct *mm_alloc(void);
+void mm_destroy(struct unev_machine *m, struct mm_struct *mm);
+int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm);
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
+int find_vma_index(struct mm_struct *mm, uint64_t addr);
+int vma_split(struct mm_struct *mm, unsigned int idx, uint64_t addr);
+struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t newflags);
+void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx);
+int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len);
+bool vma_is_accessible(const struct vm_area_struct *vma);
+bool vma_supports_mlock(const struct vm_area_struct *vma);
+static inline uint64_t vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+/* ---- shmem.c ---- */
+struct address_space *shmem_object_create(struct unev_machine *m, uint64_t size);
+void mapping_get(struct address_space *as);
+void mapping_put(struct unev_machine *m, struct address_space *as);
+int shmem_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index, struct folio **out);
+static inline bool mapping_unevictable(const struct address_space *as)
+{
+	return as && (as->flags & AS_UNEVICTABLE);
+}
+
+/* ---- task.c: task_lookup also makes the task "current": its CPU runs the call ---- */
+struct task_struct *task_lookup(struct unev_machine *m, int pid);
+
+#endif /* UNEV_MM_INTERNAL_H */

@@ -1,0 +1,364 @@
+/*
+ * memory.c - page tables, faults, copy-on-write, zap and populate
+ * (mm/memory.c, mm/gup.c).
+ *
+ * Page tables are a real four-level radix tree per mm (PGD, PUD, PMD, PTE
+ * tables of 512 entries), so a walk costs what it costs in the kernel: it
+ * skips absent subtrees and visits present entries only.
+ */
+#include "internal.h"
+
+#define LEVEL_SHIFT(l) (PAGE_SHIFT + 9 * (3 - (l)))  /* l = 0 (PGD) .. 3 (PTE) */
+#define LEVEL_INDEX(addr, l) (((addr) >> LEVEL_SHIFT(l)) & (PTRS_PER_TABLE - 1))
+
+uint64_t *pte_lookup(struct mm_struct *mm, uint64_t addr, bool alloc)
+{
+	void **table;
+
+	if (!mm->pgd) {
+		if (!alloc)
+			return NULL;
+		mm->pgd = calloc(PTRS_PER_TABLE, sizeof(void *));
+		if (!mm->pgd)
+			return NULL;
+	}
+	table = (void **)mm->pgd;
+	for (int level = 0; level < 3; level++) {
+		void **slot = &table[LEVEL_INDEX(addr, level)];
+
+		if (!*slot) {
+			if (!alloc)
+				return NULL;
+			*slot = calloc(PTRS_PER_TABLE, level == 2 ? sizeof(uint64_t) : sizeof(void *));
+			if (!*slot)
+				return NULL;
+			mm->nr_pgtables++;
+		}
+		table = *slot;
+	}
+	return &((uint64_t *)table)[LEVEL_INDEX(addr, 3)];
+}
+
+static void free_table(void **table, int level)
+{
+	if (!table)
+		return;
+	if (level < 3)
+		for (int i = 0; i < PTRS_PER_TABLE; i++)
+			free_table(table[i], level + 1);
+	free(table);
+}
+
+void free_pgtables(struct mm_struct *mm)
+{
+	free_table((void **)mm->pgd, 0);
+	mm->pgd = NULL;
+	mm->nr_pgtables = 0;
+}
+
+static int walk_level(struct unev_machine *m, struct vm_area_struct *vma, void **table,
+		      int level, uint64_t base, uint64_t start, uint64_t end,
+		      pte_visit_fn fn, void *arg)
+{
+	uint64_t span = 1ULL << LEVEL_SHIFT(level);
+	unsigned int i = (unsigned int)LEVEL_INDEX(start, level);
+
+	for (uint64_t addr = base + i * span; i < PTRS_PER_TABLE && addr < end; i++, addr += span) {
+		uint64_t lo = addr < start ? start : addr;
+		int ret;
+
+		if (level == 3) {
+			uint64_t *pte = &((uint64_t *)table)[i];
+
+			if (!(*pte & PTE_PRESENT))
+				continue;
+			ret = fn(m, vma, addr, pte, arg);
+		} else {
+			if (!table[i])
+				continue;
+			ret = walk_level(m, vma, table[i], level + 1, addr, lo, end, fn, arg);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int walk_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		    uint64_t end, pte_visit_fn fn, void *arg)
+{
+	struct mm_struct *mm = vma->mm;
+
+	if (!mm->pgd || start >= end)
+		return 0;
+	return walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, fn, arg);
+}
+
+static uint64_t mk_pte(uint32_t pfn, bool writable)
+{
+	return ((uint64_t)pfn << PAGE_SHIFT) | PTE_PRESENT | (writable ? PTE_WRITE : 0);
+}
+
+static uint64_t vma_linear_index(const struct vm_area_struct *vma, uint64_t addr)
+{
+	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
+static struct folio *alloc_anon_folio(struct unev_machine *m)
+{
+	/* one node for now: memory policy and node choice come with migration */
+	return folio_alloc(m, 0, 0);
+}
+
+/* do_anonymous_page: a read maps the zero page, a write a new folio. */
+static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
+			     uint64_t addr, uint64_t *pte, bool write)
+{
+	struct folio *f;
+
+	if (!write) {
+		*pte = mk_pte(m->zero_pfn, false);
+		return 0;
+	}
+	if (!vma->anon_vma)
+		vma->anon_vma = anon_vma_alloc(m);
+	f = alloc_anon_folio(m);
+	if (!f)
+		return -ENOMEM;
+	folio_set(f, PG_swapbacked);
+	folio_add_new_anon_rmap(m, f, vma, addr);
+	folio_add_lru_vma(m, f, vma);
+	vma->mm->rss_anon++;
+	*pte = mk_pte(page_to_pfn(m, f), (vma->vm_flags & VM_WRITE) != 0);
+	return 0;
+}
+
+/* do_shared_fault / do_read_fault on shmem: the page cache folio is mapped,
+ * and folio_add_file_rmap_pte mlocks it in a VM_LOCKED VMA. */
+static int do_shmem_fault(struct unev_machine *m, struct vm_area_struct *vma,
+			  uint64_t addr, uint64_t *pte, bool write)
+{
+	struct folio *f;
+	int err = shmem_get_folio(m, vma->mapping, vma_linear_index(vma, addr), &f);
+
+	if (err)
+		return err;
+	folio_get(f);
+	folio_add_file_rmap_pte(m, f, vma);
+	vma->mm->rss_shmem++;
+	*pte = mk_pte(page_to_pfn(m, f), write && (vma->vm_flags & VM_WRITE));
+	return 0;
+}
+
+/*
+ * wp_can_reuse_anon_folio: a folio that is not on the LRU may be held by a
+ * per-CPU batch, so drain before trusting the reference count.
+ */
+static bool wp_can_reuse_anon_folio(struct unev_machine *m, struct folio *f)
+{
+	if (f->order > 0 || f->refcount > 3)
+		return false;
+	if (!folio_test(f, PG_lru))
+		lru_add_drain(m);
+	return f->refcount == 1;
+}
+
+/* wp_page_copy: the new folio is mlocked through mlock_new_folio in a
+ * locked VMA; the old one is munlocked by rmap removal (no explicit munlock
+ * before COW any more, KERNEL-SEMANTICS 8). */
+static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
+			uint64_t addr, uint64_t *pte, struct folio *old)
+{
+	struct folio *f;
+
+	if (!vma->anon_vma)
+		vma->anon_vma = anon_vma_alloc(m);
+	f = alloc_anon_folio(m);
+	if (!f)
+		return -ENOMEM;
+	folio_set(f, PG_swapbacked);
+	folio_add_new_anon_rmap(m, f, vma, addr);
+	folio_add_lru_vma(m, f, vma);
+	*pte = mk_pte(page_to_pfn(m, f), true);
+	vma->mm->rss_anon++;
+	if (old) {
+		if (folio_test_anon(old))
+			vma->mm->rss_anon--;
+		else
+			vma->mm->rss_shmem--;
+		folio_remove_rmap_pte(m, old, vma);
+		folio_put(m, old);
+	}
+	return 0;
+}
+
+static int do_wp_page(struct unev_machine *m, struct vm_area_struct *vma,
+		      uint64_t addr, uint64_t *pte)
+{
+	uint32_t pfn = pte_pfn(*pte);
+	struct folio *f = pfn == m->zero_pfn ? NULL : pfn_to_page(m, pfn);
+
+	if (vma->vm_flags & VM_SHARED) {	/* wp_page_shared: just dirty it */
+		*pte |= PTE_WRITE;
+		return 0;
+	}
+	if (f && folio_test_anon(f)) {
+		if (folio_test(f, PG_anon_exclusive) || wp_can_reuse_anon_folio(m, f)) {
+			folio_set(f, PG_anon_exclusive);
+			*pte |= PTE_WRITE;
+			return 0;
+		}
+	}
+	return wp_page_copy(m, vma, addr, pte, f);
+}
+
+int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+		    bool write)
+{
+	uint64_t *pte = pte_lookup(vma->mm, addr, true);
+
+	if (!pte)
+		return -ENOMEM;
+	count_vm_events(m, PGFAULT, 1);
+	if (!(*pte & PTE_PRESENT)) {
+		if (vma->mapping)
+			return do_shmem_fault(m, vma, addr, pte, write);
+		return do_anonymous_page(m, vma, addr, pte, write);
+	}
+	if (write && !(*pte & PTE_WRITE))
+		return do_wp_page(m, vma, addr, pte);
+	return 0;
+}
+
+/* zap_present_ptes: rmap removal munlocks (batched, not drained); the
+ * mapping's reference goes and the folio is freed once no batch holds it. */
+static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
+		       uint64_t addr, uint64_t *pte, void *arg)
+{
+	uint32_t pfn = pte_pfn(*pte);
+	struct folio *f;
+
+	(void)addr;
+	(void)arg;
+	*pte = 0;
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_to_page(m, pfn);
+	if (folio_test_anon(f))
+		vma->mm->rss_anon--;
+	else
+		vma->mm->rss_shmem--;
+	folio_remove_rmap_pte(m, f, vma);
+	folio_put(m, f);
+	return 0;
+}
+
+void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		    uint64_t end)
+{
+	walk_page_range(m, vma, start, end, zap_pte_one, NULL);
+}
+
+bool vma_is_accessible(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_ACCESS_FLAGS) != 0;
+}
+
+/* __get_user_pages: fault what is missing, break COW for FOLL_WRITE. */
+static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
+			  uint64_t start, uint64_t end, bool foll_write)
+{
+	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
+		uint64_t *pte = pte_lookup(vma->mm, addr, false);
+		int err;
+
+		if (pte && (*pte & PTE_PRESENT) && (!foll_write || (*pte & PTE_WRITE)))
+			continue;
+		err = handle_mm_fault(m, vma, addr, foll_write);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* populate_vma_page_range: ONFAULT faults nothing, PROT_NONE is -EFAULT,
+ * and the lru_add batch is drained at the end (mlock, MAP_POPULATE...). */
+int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma,
+			    uint64_t start, uint64_t end)
+{
+	bool foll_write;
+	int err;
+
+	if (vma->vm_flags & VM_LOCKONFAULT)
+		return 0;
+	if (!vma_is_accessible(vma))
+		return -EFAULT;
+	foll_write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	err = get_user_pages(m, vma, start, end, foll_write);
+	lru_add_drain(m);
+	return err;
+}
+
+int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start,
+		  uint64_t len, bool ignore_errors)
+{
+	uint64_t end = start + len, nstart, nend;
+	int ret = 0;
+
+	for (nstart = start; nstart < end; nstart = nend) {
+		struct vm_area_struct *vma = find_vma(t->mm, nstart);
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		nend = end < vma->vm_end ? end : vma->vm_end;
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+			continue;
+		if (nstart < vma->vm_start)
+			nstart = vma->vm_start;
+		ret = populate_vma_page_range(m, vma, nstart, nend);
+		if (ret < 0) {
+			if (ignore_errors) {
+				ret = 0;
+				continue;
+			}
+			break;
+		}
+	}
+	return ret;
+}
+
+/* A program touching memory: a fault where the PTE does not allow the
+ * access, SIGSEGV (-EFAULT) where no VMA allows it. */
+int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, bool write)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	uint64_t start, end;
+
+	if (!t)
+		return -ESRCH;
+	if (len == 0)
+		return 0;
+	if (addr + len < addr || addr + len > TASK_SIZE)
+		return -EFAULT;
+	m->cur_cpu = t->cpu;
+	start = addr & PAGE_MASK;
+	end = PAGE_ALIGN(addr + len);
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		struct vm_area_struct *vma = find_vma(t->mm, a);
+		uint64_t *pte;
+		int err;
+
+		if (!vma || vma->vm_start > a)
+			return -EFAULT;
+		if (write ? !(vma->vm_flags & VM_WRITE)
+			  : !(vma->vm_flags & (VM_READ | VM_WRITE)))
+			return -EFAULT;
+		pte = pte_lookup(t->mm, a, false);
+		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE)))
+			continue;
+		err = handle_mm_fault(m, vma, a, write);
+		if (err)
+			return err == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+	return 0;
+}

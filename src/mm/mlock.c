@@ -1,0 +1,473 @@
+/*
+ * mlock.c - mlock and munlock of folios, the per-CPU mlock batch, and the
+ * mlock family of system calls (mm/mlock.c, Linux 6.18).
+ *
+ * All folio work goes through one per-CPU batch of 31 entries tagged
+ * LRU_FOLIO (mlock), NEW_FOLIO (mlock of a new folio) or none (munlock).
+ * The counters that the seed document names move exactly where the kernel
+ * moves them: "mlocked" at queue time, the rest when the batch is processed.
+ */
+#include "internal.h"
+
+bool can_do_mlock(const struct task_struct *t)
+{
+	return t->rlimit_memlock != 0 || t->cap_ipc_lock;
+}
+
+static uint64_t rlimit_memlock_pages(const struct task_struct *t)
+{
+	if (t->rlimit_memlock == UNEV_RLIM_INFINITY)
+		return UINT64_MAX;
+	return t->rlimit_memlock >> PAGE_SHIFT;
+}
+
+/* mlock_future_ok (mm/mmap.c): may @bytes more be locked under @flags? */
+bool mlock_future_ok(struct task_struct *t, uint64_t flags, uint64_t bytes)
+{
+	uint64_t locked_pages = bytes >> PAGE_SHIFT;
+
+	if (!(flags & VM_LOCKED) || t->cap_ipc_lock)
+		return true;
+	locked_pages += t->mm->locked_vm;
+	return locked_pages <= rlimit_memlock_pages(t);
+}
+
+/* __mlock_folio: nothing more can be done while it is off the LRU. */
+static void __mlock_folio(struct unev_machine *m, struct folio *f)
+{
+	struct lruvec *lv;
+	long nr = (long)folio_nr_pages(f);
+
+	if (!folio_test_clear(f, PG_lru))
+		return;
+	lv = folio_lruvec(m, f);
+	if (folio_evictable(m, f)) {
+		/* PG_mlocked got cleared already by another CPU */
+		if (folio_test(f, PG_unevictable)) {
+			lruvec_del_folio(m, lv, f, "__mlock_folio");
+			folio_clear(f, PG_unevictable);
+			lruvec_add_folio(m, lv, f, "__mlock_folio");
+			count_vm_events(m, UNEVICTABLE_PGRESCUED, nr);
+		}
+		goto out;
+	}
+	if (folio_test(f, PG_unevictable)) {
+		if (folio_test(f, PG_mlocked))
+			folio_set_mlock_count(f, folio_mlock_count(f) + 1);
+		goto out;
+	}
+	lruvec_del_folio(m, lv, f, "__mlock_folio");
+	folio_clear(f, PG_active);
+	folio_set(f, PG_unevictable);
+	folio_set_mlock_count(f, folio_test(f, PG_mlocked) ? 1 : 0);
+	lruvec_add_folio(m, lv, f, "__mlock_folio");
+	count_vm_events(m, UNEVICTABLE_PGCULLED, nr);
+out:
+	folio_set(f, PG_lru);
+}
+
+static void __mlock_new_folio(struct unev_machine *m, struct folio *f)
+{
+	assert(!folio_test(f, PG_lru));
+	if (!folio_evictable(m, f))	/* else: surprising, but possible */ {
+		folio_set(f, PG_unevictable);
+		folio_set_mlock_count(f, folio_test(f, PG_mlocked) ? 1 : 0);
+		count_vm_events(m, UNEVICTABLE_PGCULLED, (long)folio_nr_pages(f));
+	}
+	lruvec_add_folio(m, folio_lruvec(m, f), f, "__mlock_new_folio");
+	folio_set(f, PG_lru);
+}
+
+/*
+ * __munlock_folio: mlock_count errs low (it is lost whenever the folio is
+ * isolated), so reaching 0 is taken as the last munlock; reclaim re-mlocks
+ * a folio that is still mapped in a VM_LOCKED VMA (unevictable-lru.rst).
+ */
+static void __munlock_folio(struct unev_machine *m, struct folio *f)
+{
+	long nr = (long)folio_nr_pages(f);
+	bool isolated = false;
+	struct lruvec *lv = folio_lruvec(m, f);
+
+	if (!folio_test_clear(f, PG_lru))
+		goto munlock;
+	isolated = true;
+	if (folio_test(f, PG_unevictable)) {
+		if (folio_mlock_count(f))
+			folio_set_mlock_count(f, folio_mlock_count(f) - 1);
+		if (folio_mlock_count(f))
+			goto out;
+	}
+munlock:
+	if (folio_test_clear(f, PG_mlocked)) {
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, -nr);
+		if (isolated || !folio_test(f, PG_unevictable))
+			count_vm_events(m, UNEVICTABLE_PGMUNLOCKED, nr);
+		else
+			count_vm_events(m, UNEVICTABLE_PGSTRANDED, nr);
+	}
+	/* folio_evictable() has to be checked after clearing PG_mlocked */
+	if (isolated && folio_test(f, PG_unevictable) && folio_evictable(m, f)) {
+		lruvec_del_folio(m, lv, f, "__munlock_folio");
+		folio_clear(f, PG_unevictable);
+		lruvec_add_folio(m, lv, f, "__munlock_folio");
+		count_vm_events(m, UNEVICTABLE_PGRESCUED, nr);
+	}
+out:
+	if (isolated)
+		folio_set(f, PG_lru);
+}
+
+/* mlock_folio_batch: process the entries in order, then drop their refs. */
+static void mlock_folio_batch(struct unev_machine *m, struct folio_batch *b)
+{
+	unsigned int nr = b->nr;
+
+	b->nr = 0;
+	if (m->trace && nr) {
+		struct unev_event ev = { .type = UNEV_EV_BATCH_DRAIN, .pfn = PFN_NIL,
+					 .from = UNEV_LRU_NONE, .to = UNEV_LRU_NONE,
+					 .cpu = (int)m->cur_cpu, .nr = nr,
+					 .why = "mlock_folio_batch" };
+		m->trace(m->trace_ctx, &ev);
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		struct folio *f = pfn_to_page(m, b->pfn[i]);
+
+		if (b->tag[i] & MLOCK_LRU_FOLIO)
+			__mlock_folio(m, f);
+		else if (b->tag[i] & MLOCK_NEW_FOLIO)
+			__mlock_new_folio(m, f);
+		else
+			__munlock_folio(m, f);
+	}
+	for (unsigned int i = 0; i < nr; i++)
+		folio_put(m, pfn_to_page(m, b->pfn[i]));
+}
+
+/* Queue @f with @tag on this CPU's batch; process it when full or large. */
+static void mlock_batch_queue(struct unev_machine *m, struct folio *f, uint8_t tag)
+{
+	struct folio_batch *b = &m->cpus[m->cur_cpu].mlock;
+
+	folio_get(f);
+	if (!folio_batch_add(b, page_to_pfn(m, f), tag) || f->order > 0)
+		mlock_folio_batch(m, b);
+}
+
+/* mlock_folio: "mlocked" is counted now, when PG_mlocked goes 0 -> 1. */
+void mlock_folio(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_set(f, PG_mlocked)) {
+		long nr = (long)folio_nr_pages(f);
+
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, nr);
+		count_vm_events(m, UNEVICTABLE_PGMLOCKED, nr);
+	}
+	mlock_batch_queue(m, f, MLOCK_LRU_FOLIO);
+}
+
+/* mlock_new_folio: a folio not yet on any LRU, counted unconditionally. */
+void mlock_new_folio(struct unev_machine *m, struct folio *f)
+{
+	long nr = (long)folio_nr_pages(f);
+
+	folio_set(f, PG_mlocked);
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, nr);
+	count_vm_events(m, UNEVICTABLE_PGMLOCKED, nr);
+	mlock_batch_queue(m, f, MLOCK_NEW_FOLIO);
+}
+
+/* munlock_folio: nothing happens until the batch is processed. */
+void munlock_folio(struct unev_machine *m, struct folio *f)
+{
+	mlock_batch_queue(m, f, 0);
+}
+
+void mlock_drain_cpu(struct unev_machine *m, unsigned int cpu)
+{
+	unsigned int saved = m->cur_cpu;
+
+	m->cur_cpu = cpu;
+	if (m->cpus[cpu].mlock.nr)
+		mlock_folio_batch(m, &m->cpus[cpu].mlock);
+	m->cur_cpu = saved;
+}
+
+void mlock_drain_local(struct unev_machine *m)
+{
+	mlock_drain_cpu(m, m->cur_cpu);
+}
+
+/* mlock_vma_folio (mm/internal.h): VM_IO among VM_SPECIAL keeps a VMA being
+ * mlocked by mlock_fixup from counting a folio twice. */
+void mlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED)
+		mlock_folio(m, f);
+}
+
+void munlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_LOCKED)
+		munlock_folio(m, f);
+}
+
+/* mlock_pte_range: the zero page and non-normal pages are skipped. */
+static int mlock_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
+			 uint64_t addr, uint64_t *pte, void *arg)
+{
+	uint32_t pfn = pte_pfn(*pte);
+	struct folio *f;
+
+	(void)addr;
+	(void)arg;
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = pfn_to_page(m, pfn);
+	if (vma->vm_flags & VM_LOCKED)
+		mlock_folio(m, f);
+	else
+		munlock_folio(m, f);
+	return 0;
+}
+
+/*
+ * mlock_vma_pages_range: VM_IO is set for the walk so that concurrent
+ * mlock_vma_folio callers ignore the VMA; the lru_add batch is drained
+ * before and after so the walk finds folios on the LRU.
+ */
+static void mlock_vma_pages_range(struct unev_machine *m, struct vm_area_struct *vma,
+				  uint64_t start, uint64_t end, uint64_t newflags)
+{
+	if (newflags & VM_LOCKED)
+		newflags |= VM_IO;
+	vma->vm_flags = newflags;
+	lru_add_drain(m);
+	walk_page_range(m, vma, start, end, mlock_pte_one, NULL);
+	lru_add_drain(m);
+	if (newflags & VM_IO) {
+		newflags &= ~VM_IO;
+		vma->vm_flags = newflags;
+	}
+}
+
+/*
+ * mlock_fixup: split or merge to exactly [start, end), charge locked_vm, and
+ * walk the pages unless the range was locked already (VM_LOCKED ->
+ * VM_LOCKED|VM_LOCKONFAULT needs no walk; mlocking twice would be wrong).
+ * Returns the VMA now covering start, so callers can go on from its end.
+ */
+static int mlock_fixup(struct unev_machine *m, struct mm_struct *mm,
+		       struct vm_area_struct *vma, uint64_t start, uint64_t end,
+		       uint64_t newflags, struct vm_area_struct **out)
+{
+	uint64_t oldflags = vma->vm_flags;
+	int64_t nr_pages;
+
+	*out = vma;
+	if (newflags == oldflags || !vma_supports_mlock(vma))
+		return 0;
+	vma = vma_modify_flags(m, mm, vma, start, end, oldflags);
+	if (!vma)
+		return -ENOMEM;
+	nr_pages = (int64_t)((end - start) >> PAGE_SHIFT);
+	if (!(newflags & VM_LOCKED))
+		nr_pages = -nr_pages;
+	else if (oldflags & VM_LOCKED)
+		nr_pages = 0;
+	mm->locked_vm += (uint64_t)nr_pages;
+
+	if ((newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
+		vma->vm_flags = newflags;
+	else
+		mlock_vma_pages_range(m, vma, start, end, newflags);
+	/* vma_modify_flags merges with neighbours that now match */
+	vma_try_merge_around(m, mm, (unsigned int)find_vma_index(mm, start));
+	*out = find_vma(mm, start);
+	return 0;
+}
+
+/* apply_vma_lock_flags: a hole gives ENOMEM after the VMAs before it were
+ * already locked and charged (KERNEL-SEMANTICS 5). */
+static int apply_vma_lock_flags(struct unev_machine *m, struct mm_struct *mm,
+				uint64_t start, uint64_t len, uint64_t flags)
+{
+	uint64_t end = start + len;
+	uint64_t pos = start;
+
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	while (pos < end) {
+		struct vm_area_struct *vma = find_vma(mm, pos), *cur;
+		uint64_t newflags, tmp;
+		int err;
+
+		if (!vma || vma->vm_start > pos)
+			return -ENOMEM;
+		newflags = (vma->vm_flags & ~VM_LOCKED_MASK) | flags;
+		tmp = vma->vm_end < end ? vma->vm_end : end;
+		err = mlock_fixup(m, mm, vma, pos, tmp, newflags, &cur);
+		if (err)
+			return err;
+		pos = tmp;
+	}
+	return 0;
+}
+
+/* count_mm_mlocked_page_nr: pages of [start, start+len) already VM_LOCKED. */
+static uint64_t count_mm_mlocked_page_nr(struct mm_struct *mm, uint64_t start,
+					 uint64_t len)
+{
+	uint64_t end = (UINT64_MAX - len < start) ? UINT64_MAX : start + len;
+	uint64_t count = 0;
+
+	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
+		struct vm_area_struct *vma = mm->vmas[i];
+
+		if (vma->vm_end <= start)
+			continue;
+		if (vma->vm_start >= end)
+			break;
+		if (vma->vm_flags & VM_LOCKED) {
+			if (start > vma->vm_start)
+				count -= start - vma->vm_start;
+			if (end < vma->vm_end) {
+				count += end - vma->vm_start;
+				break;
+			}
+			count += vma->vm_end - vma->vm_start;
+		}
+	}
+	return count >> PAGE_SHIFT;
+}
+
+/* __mlock_posix_error_return: EFAULT means ENOMEM, ENOMEM means EAGAIN. */
+static int mlock_posix_error(int err)
+{
+	if (err == -EFAULT)
+		return -ENOMEM;
+	if (err == -ENOMEM)
+		return -EAGAIN;
+	return err;
+}
+
+static int do_mlock(struct unev_machine *m, struct task_struct *t, uint64_t start,
+		    uint64_t len, uint64_t flags)
+{
+	uint64_t locked, lock_limit;
+	int error = -ENOMEM;
+
+	if (!can_do_mlock(t))
+		return -EPERM;
+	len = PAGE_ALIGN(len + offset_in_page(start));
+	start &= PAGE_MASK;
+	lock_limit = rlimit_memlock_pages(t);
+	locked = (len >> PAGE_SHIFT) + t->mm->locked_vm;
+	if (locked > lock_limit && !t->cap_ipc_lock)
+		locked -= count_mm_mlocked_page_nr(t->mm, start, len);
+	if (locked <= lock_limit || t->cap_ipc_lock)
+		error = apply_vma_lock_flags(m, t->mm, start, len, flags);
+	if (error)
+		return error;
+	error = __mm_populate(m, t, start, len, false);
+	return error ? mlock_posix_error(error) : 0;
+}
+
+int unev_sys_mlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	return do_mlock(m, t, addr, len, VM_LOCKED);
+}
+
+int unev_sys_mlock2(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		    int flags)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	uint64_t vm_flags = VM_LOCKED;
+
+	if (!t)
+		return -ESRCH;
+	if (flags & ~UNEV_MLOCK_ONFAULT)
+		return -EINVAL;
+	if (flags & UNEV_MLOCK_ONFAULT)
+		vm_flags |= VM_LOCKONFAULT;
+	return do_mlock(m, t, addr, len, vm_flags);
+}
+
+int unev_sys_munlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	len = PAGE_ALIGN(len + offset_in_page(addr));
+	addr &= PAGE_MASK;
+	return apply_vma_lock_flags(m, t->mm, addr, len, 0);
+}
+
+/* apply_mlockall_flags: MCL_FUTURE lives in def_flags; a later call without
+ * it turns it off.  Errors of mlock_fixup are ignored. */
+static void apply_mlockall_flags(struct unev_machine *m, struct mm_struct *mm, int flags)
+{
+	uint64_t to_add = 0;
+
+	mm->def_flags &= ~VM_LOCKED_MASK;
+	if (flags & UNEV_MCL_FUTURE) {
+		mm->def_flags |= VM_LOCKED;
+		if (flags & UNEV_MCL_ONFAULT)
+			mm->def_flags |= VM_LOCKONFAULT;
+		if (!(flags & UNEV_MCL_CURRENT))
+			return;
+	}
+	if (flags & UNEV_MCL_CURRENT) {
+		to_add |= VM_LOCKED;
+		if (flags & UNEV_MCL_ONFAULT)
+			to_add |= VM_LOCKONFAULT;
+	}
+	for (uint64_t pos = 0;;) {
+		struct vm_area_struct *vma = find_vma(mm, pos), *cur;
+		uint64_t newflags;
+
+		if (!vma)
+			break;
+		newflags = (vma->vm_flags & ~VM_LOCKED_MASK) | to_add;
+		pos = vma->vm_end;
+		mlock_fixup(m, mm, vma, vma->vm_start, vma->vm_end, newflags, &cur);
+	}
+}
+
+int unev_sys_mlockall(struct unev_machine *m, int pid, int flags)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	if (!flags || (flags & ~(UNEV_MCL_CURRENT | UNEV_MCL_FUTURE | UNEV_MCL_ONFAULT)) ||
+	    flags == UNEV_MCL_ONFAULT)
+		return -EINVAL;
+	if (!can_do_mlock(t))
+		return -EPERM;
+	if ((flags & UNEV_MCL_CURRENT) && t->mm->total_vm > rlimit_memlock_pages(t) &&
+	    !t->cap_ipc_lock)
+		return -ENOMEM;
+	apply_mlockall_flags(m, t->mm, flags);
+	if (flags & UNEV_MCL_CURRENT)
+		__mm_populate(m, t, 0, TASK_SIZE, true);
+	return 0;
+}
+
+int unev_sys_munlockall(struct unev_machine *m, int pid)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	apply_mlockall_flags(m, t->mm, 0);
+	return 0;
+}

@@ -1,0 +1,175 @@
+/*
+ * page_alloc.c - the memmap and a buddy allocator per node (mm/page_alloc.c).
+ *
+ * pfn 0 is the shared zero page (PG_reserved, never on a list, never
+ * counted); node N owns the frames [start_pfn, start_pfn + spanned_pages).
+ * The memmap is one calloc: the host gives zero pages lazily, so a 128 GiB
+ * node costs only the struct pages that were touched.  Free blocks are kept
+ * on per-order lists linked through the lru fields, heads marked PG_buddy
+ * with their order, as __free_one_page does.
+ */
+#include "internal.h"
+
+static void buddy_list_add(struct unev_machine *m, struct pglist_data *pgdat,
+			   uint32_t pfn, unsigned int order)
+{
+	struct page *p = pfn_to_page(m, pfn);
+	uint32_t old = pgdat->free_area.head[order];
+
+	p->flags = PG_buddy;
+	p->order = (uint8_t)order;
+	p->lru_prev = PFN_NIL;
+	p->lru_next = old;
+	if (old != PFN_NIL)
+		pfn_to_page(m, old)->lru_prev = pfn;
+	pgdat->free_area.head[order] = pfn;
+	pgdat->free_area.nr_free[order]++;
+}
+
+static void buddy_list_del(struct unev_machine *m, struct pglist_data *pgdat,
+			   uint32_t pfn, unsigned int order)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	if (p->lru_prev != PFN_NIL)
+		pfn_to_page(m, p->lru_prev)->lru_next = p->lru_next;
+	else
+		pgdat->free_area.head[order] = p->lru_next;
+	if (p->lru_next != PFN_NIL)
+		pfn_to_page(m, p->lru_next)->lru_prev = p->lru_prev;
+	p->flags = 0;
+	p->lru_next = p->lru_prev = PFN_NIL;
+	pgdat->free_area.nr_free[order]--;
+}
+
+/* __free_one_page: merge with the buddy while it is free and of our order. */
+static void free_one_page(struct unev_machine *m, struct pglist_data *pgdat,
+			  uint32_t pfn, unsigned int order)
+{
+	while (order < MAX_ORDER) {
+		uint32_t off = pfn - pgdat->start_pfn;
+		uint32_t buddy_off = off ^ (1u << order);
+		uint32_t buddy;
+		struct page *bp;
+
+		if (buddy_off + (1u << order) > pgdat->spanned_pages)
+			break;
+		buddy = pgdat->start_pfn + buddy_off;
+		bp = pfn_to_page(m, buddy);
+		if (!(bp->flags & PG_buddy) || bp->order != order)
+			break;
+		buddy_list_del(m, pgdat, buddy, order);
+		if (buddy < pfn)
+			pfn = buddy;
+		order++;
+	}
+	buddy_list_add(m, pgdat, pfn, order);
+}
+
+int page_alloc_init(struct unev_machine *m)
+{
+	const struct unev_machine_config *cfg = &m->cfg;
+	uint64_t per_node = cfg->mem_bytes >> PAGE_SHIFT;
+	uint64_t total = 1 + per_node * cfg->nodes;
+
+	if (per_node < 1024 || total >= PFN_NIL)
+		return -EINVAL;
+	m->nr_pfns = (uint32_t)total;
+	m->memmap = calloc(total, sizeof(struct page));
+	m->nodes = calloc(cfg->nodes, sizeof(*m->nodes));
+	if (!m->memmap || !m->nodes)
+		return -ENOMEM;
+
+	m->zero_pfn = 0;
+	m->memmap[0].flags = PG_reserved;
+	m->memmap[0].refcount = 1;
+
+	for (unsigned int n = 0; n < cfg->nodes; n++) {
+		struct pglist_data *pgdat = &m->nodes[n];
+		uint32_t pfn;
+
+		pgdat->node_id = (int)n;
+		pgdat->start_pfn = (uint32_t)(1 + per_node * n);
+		pgdat->spanned_pages = (uint32_t)per_node;
+		pgdat->managed_pages = per_node;
+		pgdat->nr_free_pages = per_node;
+		pgdat->lruvec.node = (int)n;
+		for (int o = 0; o <= MAX_ORDER; o++)
+			pgdat->free_area.head[o] = PFN_NIL;
+		for (int l = 0; l < UNEV_NR_LRU_LISTS; l++)
+			pgdat->lruvec.lists[l].head = pgdat->lruvec.lists[l].tail = PFN_NIL;
+		/* memmap_init: hand the node to the buddy in the largest blocks;
+		 * add them in descending order so the lowest frames come first. */
+		pfn = pgdat->start_pfn + pgdat->spanned_pages;
+		while (pfn > pgdat->start_pfn) {
+			uint32_t off = pfn - pgdat->start_pfn;
+			unsigned int order = MAX_ORDER;
+
+			while ((1u << order) > off || ((off - (1u << order)) & ((1u << order) - 1)))
+				order--;
+			pfn -= 1u << order;
+			buddy_list_add(m, pgdat, pfn, order);
+		}
+	}
+	return 0;
+}
+
+void page_alloc_exit(struct unev_machine *m)
+{
+	free(m->memmap);
+	free(m->nodes);
+	m->memmap = NULL;
+	m->nodes = NULL;
+}
+
+/* __rmqueue_smallest + expand: take the smallest block that fits and give
+ * the upper halves back, so allocation order is deterministic. */
+struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order)
+{
+	struct pglist_data *pgdat = &m->nodes[node];
+	unsigned int o;
+	uint32_t pfn;
+	struct folio *f;
+
+	for (o = order; o <= MAX_ORDER; o++)
+		if (pgdat->free_area.head[o] != PFN_NIL)
+			break;
+	if (o > MAX_ORDER)
+		return NULL;
+	pfn = pgdat->free_area.head[o];
+	buddy_list_del(m, pgdat, pfn, o);
+	while (o > order) {
+		o--;
+		buddy_list_add(m, pgdat, pfn + (1u << o), o);
+	}
+	pgdat->nr_free_pages -= 1ULL << order;
+	count_vm_events(m, PGALLOC, (long)(1L << order));
+
+	f = pfn_to_page(m, pfn);
+	memset(f, 0, sizeof(*f));
+	f->flags = PG_head;
+	f->order = (uint8_t)order;
+	f->node = (uint8_t)node;
+	f->refcount = 1;
+	f->lru_next = f->lru_prev = PFN_NIL;
+	return f;
+}
+
+/*
+ * free_pages_prepare: a folio still PG_mlocked when freed lost a race with
+ * munlock (KERNEL-SEMANTICS 8, "cleared"): count it and fix NR_MLOCK.
+ */
+void free_folio(struct unev_machine *m, struct folio *f)
+{
+	struct pglist_data *pgdat = &m->nodes[f->node];
+	unsigned int order = f->order;
+	long nr = (long)folio_nr_pages(f);
+
+	if (folio_test_clear(f, PG_mlocked)) {
+		node_stat_mod(m, f->node, &pgdat->nr_mlock, -nr);
+		count_vm_events(m, UNEVICTABLE_PGCLEARED, nr);
+	}
+	pgdat->nr_free_pages += (uint64_t)nr;
+	count_vm_events(m, PGFREE, nr);
+	free_one_page(m, pgdat, page_to_pfn(m, f), order);
+}

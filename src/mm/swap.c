@@ -1,0 +1,247 @@
+/*
+ * swap.c - the LRU lists and the per-CPU folio batches (mm/swap.c,
+ * include/linux/mm_inline.h).
+ *
+ * Each lruvec has four real lists linked by frame number and one
+ * unevictable "list" that is only a count (5.18+): lruvec_add_folio never
+ * links an unevictable folio, because its link field holds mlock_count.
+ * New folios reach the LRU through a per-CPU lru_add batch of 31 that is
+ * processed when full or at lru_add_drain(), exactly as folio_add_lru does.
+ */
+#include "internal.h"
+
+void count_vm_events(struct unev_machine *m, enum vm_event_item item, long n)
+{
+	m->events[item] += (uint64_t)n;
+}
+
+void node_stat_mod(struct unev_machine *m, int node, int64_t *field, long n)
+{
+	(void)m;
+	(void)node;
+	*field += n;
+}
+
+void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to,
+		    const char *why)
+{
+	struct unev_event ev;
+
+	if (!m->trace)
+		return;
+	ev.type = UNEV_EV_LRU_MOVE;
+	ev.pfn = page_to_pfn(m, f);
+	ev.from = from;
+	ev.to = to;
+	ev.cpu = (int)m->cur_cpu;
+	ev.nr = (unsigned int)folio_nr_pages(f);
+	ev.why = why;
+	m->trace(m->trace_ctx, &ev);
+}
+
+struct address_space *folio_mapping(struct unev_machine *m, const struct folio *f)
+{
+	if (folio_test_anon(f) || f->mapping == 0)
+		return NULL;
+	return m->mappings[f->mapping - 1];
+}
+
+/* folio_evictable (mm/internal.h): not in an unevictable mapping, not mlocked. */
+bool folio_evictable(struct unev_machine *m, const struct folio *f)
+{
+	return !mapping_unevictable(folio_mapping(m, f)) && !folio_test(f, PG_mlocked);
+}
+
+/* folio_lru_list (mm_inline.h) */
+int folio_lru_list(const struct folio *f)
+{
+	int lru;
+
+	if (folio_test(f, PG_unevictable))
+		return UNEV_LRU_UNEVICTABLE;
+	lru = folio_test(f, PG_swapbacked) ? UNEV_LRU_INACTIVE_ANON : UNEV_LRU_INACTIVE_FILE;
+	if (folio_test(f, PG_active))
+		lru += 1;
+	return lru;
+}
+
+struct lruvec *folio_lruvec(struct unev_machine *m, const struct folio *f)
+{
+	return &m->nodes[f->node].lruvec;
+}
+
+void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
+		      const char *why)
+{
+	int lru = folio_lru_list(f);
+	struct lru_list_head *l = &lv->lists[lru];
+	uint32_t pfn = page_to_pfn(m, f);
+
+	l->nr += folio_nr_pages(f);
+	trace_lru_move(m, f, UNEV_LRU_NONE, lru, why);
+	if (lru == UNEV_LRU_UNEVICTABLE) {
+		f->lru_next = 2;	/* the even filler over lru.next */
+		return;
+	}
+	f->lru_prev = PFN_NIL;
+	f->lru_next = l->head;
+	if (l->head != PFN_NIL)
+		pfn_to_page(m, l->head)->lru_prev = pfn;
+	else
+		l->tail = pfn;
+	l->head = pfn;
+}
+
+void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
+		      const char *why)
+{
+	int lru = folio_lru_list(f);
+	struct lru_list_head *l = &lv->lists[lru];
+
+	l->nr -= folio_nr_pages(f);
+	trace_lru_move(m, f, lru, UNEV_LRU_NONE, why);
+	if (lru == UNEV_LRU_UNEVICTABLE) {
+		f->lru_next = f->lru_prev = PFN_NIL;
+		return;
+	}
+	if (f->lru_prev != PFN_NIL)
+		pfn_to_page(m, f->lru_prev)->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next != PFN_NIL)
+		pfn_to_page(m, f->lru_next)->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	f->lru_next = f->lru_prev = PFN_NIL;
+}
+
+void folio_get(struct folio *f)
+{
+	f->refcount++;
+}
+
+/*
+ * __folio_put -> __page_cache_release: a folio still on the LRU leaves it
+ * with no event counted (KERNEL-SEMANTICS 3, nr_unevictable), then it is
+ * freed (free_folio counts "cleared" if PG_mlocked is still set).
+ */
+void folio_put(struct unev_machine *m, struct folio *f)
+{
+	assert(f->refcount > 0);
+	if (--f->refcount > 0)
+		return;
+	if (folio_test_clear(f, PG_lru)) {
+		lruvec_del_folio(m, folio_lruvec(m, f), f, "__page_cache_release");
+		folio_clear(f, PG_active | PG_unevictable);
+	}
+	free_folio(m, f);
+}
+
+/* folio_batch_add: returns the space left, 0 when the batch is now full. */
+bool folio_batch_add(struct folio_batch *b, uint32_t pfn, uint8_t tag)
+{
+	b->pfn[b->nr] = pfn;
+	b->tag[b->nr] = tag;
+	b->nr++;
+	return b->nr < FOLIO_BATCH_SIZE;
+}
+
+/*
+ * lru_add (mm/swap.c): the drain of folio_add_lru, also folio_putback_lru.
+ * mlock_count starts at 0 here: err low and let reclaim fix it, rather than
+ * strand an evictable folio (the kernel's comment in lru_add).
+ */
+static void lru_add(struct unev_machine *m, struct folio *f)
+{
+	bool was_unevictable = folio_test_clear(f, PG_unevictable);
+	long nr = (long)folio_nr_pages(f);
+
+	if (folio_evictable(m, f)) {
+		if (was_unevictable)
+			count_vm_events(m, UNEVICTABLE_PGRESCUED, nr);
+	} else {
+		folio_clear(f, PG_active);
+		folio_set(f, PG_unevictable);
+		folio_set_mlock_count(f, 0);
+		if (!was_unevictable)
+			count_vm_events(m, UNEVICTABLE_PGCULLED, nr);
+	}
+	lruvec_add_folio(m, folio_lruvec(m, f), f, "lru_add");
+}
+
+static void folio_batch_move_lru_add(struct unev_machine *m, struct folio_batch *b)
+{
+	unsigned int nr = b->nr;
+
+	b->nr = 0;
+	if (m->trace && nr) {
+		struct unev_event ev = { .type = UNEV_EV_BATCH_DRAIN, .pfn = PFN_NIL,
+					 .from = UNEV_LRU_NONE, .to = UNEV_LRU_NONE,
+					 .cpu = (int)m->cur_cpu, .nr = nr,
+					 .why = "folio_batch_move_lru(lru_add)" };
+		m->trace(m->trace_ctx, &ev);
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		struct folio *f = pfn_to_page(m, b->pfn[i]);
+
+		lru_add(m, f);
+		folio_set(f, PG_lru);
+	}
+	/* folios_put: drop the batch's references, freeing what is unused */
+	for (unsigned int i = 0; i < nr; i++)
+		folio_put(m, pfn_to_page(m, b->pfn[i]));
+}
+
+void folio_add_lru(struct unev_machine *m, struct folio *f)
+{
+	struct folio_batch *b = &m->cpus[m->cur_cpu].lru_add;
+
+	assert(!folio_test(f, PG_lru));
+	folio_get(f);
+	if (!folio_batch_add(b, page_to_pfn(m, f), 0) || f->order > 0)
+		folio_batch_move_lru_add(m, b);
+}
+
+/* folio_add_lru_vma: new folios of a VM_LOCKED (not special) VMA go straight
+ * to the mlock batch as NEW folios. */
+void folio_add_lru_vma(struct unev_machine *m, struct folio *f,
+		       struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED)
+		mlock_new_folio(m, f);
+	else
+		folio_add_lru(m, f);
+}
+
+void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
+{
+	unsigned int saved = m->cur_cpu;
+
+	m->cur_cpu = cpu;
+	folio_batch_move_lru_add(m, &m->cpus[cpu].lru_add);
+	m->cur_cpu = saved;
+}
+
+/* lru_add_drain: this CPU's lru_add batch first, then its mlock batch. */
+void lru_add_drain(struct unev_machine *m)
+{
+	lru_add_drain_cpu(m, m->cur_cpu);
+	mlock_drain_local(m);
+}
+
+/* lru_add_drain_all: the work runs lru_add_drain() on every CPU. */
+void lru_add_drain_all(struct unev_machine *m)
+{
+	unsigned int saved = m->cur_cpu;
+
+	for (unsigned int cpu = 0; cpu < m->cfg.cpus; cpu++) {
+		m->cur_cpu = cpu;
+		lru_add_drain(m);
+	}
+	m->cur_cpu = saved;
+}
+
+void unev_drain_all(struct unev_machine *m)
+{
+	lru_add_drain_all(m);
+}

@@ -1,0 +1,449 @@
+/*
+ * vmstat.c - the counters and their /proc text (mm/vmstat.c,
+ * fs/proc/meminfo.c, fs/proc/array.c, fs/proc/task_mmu.c).
+ *
+ * Events are exact sums; gauges are folded at once (as after a write to
+ * /proc/sys/vm/stat_refresh), and each node has one zone, so the nr_zone_*
+ * and nr_* views of a list are equal.  Rendering writes into a growing
+ * buffer: the model never prints.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static void text_printf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf ? t->buf + t->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap + (size_t)n + 1) * 2;
+		char *nb = realloc(t->buf, cap);
+
+		if (!nb) {
+			t->failed = true;
+			return;
+		}
+		t->buf = nb;
+		t->cap = cap;
+	}
+}
+
+static char *text_finish(struct text *t)
+{
+	if (t->failed || !t->buf) {
+		free(t->buf);
+		return t->failed ? NULL : calloc(1, 1);
+	}
+	return t->buf;
+}
+
+static uint64_t lru_pages(const struct unev_machine *m, int lru)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int n = 0; n < m->cfg.nodes; n++)
+		sum += m->nodes[n].lruvec.lists[lru].nr;
+	return sum;
+}
+
+#define NODE_SUM(field)                                                   \
+	static int64_t sum_##field(const struct unev_machine *m)          \
+	{                                                                 \
+		int64_t s = 0;                                            \
+		for (unsigned int n = 0; n < m->cfg.nodes; n++)           \
+			s += m->nodes[n].field;                           \
+		return s;                                                 \
+	}
+NODE_SUM(nr_mlock)
+NODE_SUM(nr_anon_mapped)
+NODE_SUM(nr_file_pages)
+NODE_SUM(nr_shmem)
+NODE_SUM(nr_file_mapped)
+NODE_SUM(nr_free_pages)
+NODE_SUM(managed_pages)
+
+/* One /proc/vmstat line: its name and how to read it. */
+enum vmstat_source { VS_LRU, VS_EVENT, VS_MLOCK, VS_ANON, VS_MAPPED, VS_FILE, VS_SHMEM, VS_FREE };
+struct vmstat_field {
+	const char *name;
+	enum vmstat_source src;
+	int arg;
+};
+
+/* In the order /proc/vmstat prints them on 6.18 (the fields the model knows). */
+static const struct vmstat_field vmstat_fields[] = {
+	{ "nr_free_pages", VS_FREE, 0 },
+	{ "nr_zone_inactive_anon", VS_LRU, UNEV_LRU_INACTIVE_ANON },
+	{ "nr_zone_active_anon", VS_LRU, UNEV_LRU_ACTIVE_ANON },
+	{ "nr_zone_inactive_file", VS_LRU, UNEV_LRU_INACTIVE_FILE },
+	{ "nr_zone_active_file", VS_LRU, UNEV_LRU_ACTIVE_FILE },
+	{ "nr_zone_unevictable", VS_LRU, UNEV_LRU_UNEVICTABLE },
+	{ "nr_mlock", VS_MLOCK, 0 },
+	{ "nr_inactive_anon", VS_LRU, UNEV_LRU_INACTIVE_ANON },
+	{ "nr_active_anon", VS_LRU, UNEV_LRU_ACTIVE_ANON },
+	{ "nr_inactive_file", VS_LRU, UNEV_LRU_INACTIVE_FILE },
+	{ "nr_active_file", VS_LRU, UNEV_LRU_ACTIVE_FILE },
+	{ "nr_unevictable", VS_LRU, UNEV_LRU_UNEVICTABLE },
+	{ "nr_anon_pages", VS_ANON, 0 },
+	{ "nr_mapped", VS_MAPPED, 0 },
+	{ "nr_file_pages", VS_FILE, 0 },
+	{ "nr_shmem", VS_SHMEM, 0 },
+	{ "pgalloc_normal", VS_EVENT, PGALLOC },
+	{ "pgfree", VS_EVENT, PGFREE },
+	{ "pgfault", VS_EVENT, PGFAULT },
+	{ "unevictable_pgs_culled", VS_EVENT, UNEVICTABLE_PGCULLED },
+	{ "unevictable_pgs_scanned", VS_EVENT, UNEVICTABLE_PGSCANNED },
+	{ "unevictable_pgs_rescued", VS_EVENT, UNEVICTABLE_PGRESCUED },
+	{ "unevictable_pgs_mlocked", VS_EVENT, UNEVICTABLE_PGMLOCKED },
+	{ "unevictable_pgs_munlocked", VS_EVENT, UNEVICTABLE_PGMUNLOCKED },
+	{ "unevictable_pgs_cleared", VS_EVENT, UNEVICTABLE_PGCLEARED },
+	{ "unevictable_pgs_stranded", VS_EVENT, UNEVICTABLE_PGSTRANDED },
+};
+#define NR_VMSTAT_FIELDS (sizeof(vmstat_fields) / sizeof(vmstat_fields[0]))
+
+static uint64_t vmstat_value(const struct unev_machine *m, const struct vmstat_field *f)
+{
+	switch (f->src) {
+	case VS_LRU: return lru_pages(m, f->arg);
+	case VS_EVENT: return m->events[f->arg];
+	case VS_MLOCK: return (uint64_t)sum_nr_mlock(m);
+	case VS_ANON: return (uint64_t)sum_nr_anon_mapped(m);
+	case VS_MAPPED: return (uint64_t)sum_nr_file_mapped(m);
+	case VS_FILE: return (uint64_t)sum_nr_file_pages(m);
+	case VS_SHMEM: return (uint64_t)sum_nr_shmem(m);
+	case VS_FREE: return (uint64_t)sum_nr_free_pages(m);
+	}
+	return 0;
+}
+
+int unev_vmstat_read(const struct unev_machine *m, const char *name, uint64_t *val)
+{
+	for (size_t i = 0; i < NR_VMSTAT_FIELDS; i++) {
+		if (!strcmp(vmstat_fields[i].name, name)) {
+			*val = vmstat_value(m, &vmstat_fields[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+char *unev_proc_vmstat(const struct unev_machine *m)
+{
+	struct text t = { 0 };
+
+	for (size_t i = 0; i < NR_VMSTAT_FIELDS; i++)
+		text_printf(&t, "%s %llu\n", vmstat_fields[i].name,
+			    (unsigned long long)vmstat_value(m, &vmstat_fields[i]));
+	return text_finish(&t);
+}
+
+/* /proc/meminfo, in kB, in the kernel's order (meminfo_proc_show). */
+struct meminfo_field {
+	const char *name;
+	uint64_t pages;
+};
+
+static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field *f)
+{
+	uint64_t ia = lru_pages(m, UNEV_LRU_INACTIVE_ANON), aa = lru_pages(m, UNEV_LRU_ACTIVE_ANON);
+	uint64_t ifl = lru_pages(m, UNEV_LRU_INACTIVE_FILE), af = lru_pages(m, UNEV_LRU_ACTIVE_FILE);
+	size_t n = 0;
+
+	f[n++] = (struct meminfo_field){ "MemTotal", (uint64_t)sum_managed_pages(m) };
+	f[n++] = (struct meminfo_field){ "MemFree", (uint64_t)sum_nr_free_pages(m) };
+	f[n++] = (struct meminfo_field){ "Cached", (uint64_t)sum_nr_file_pages(m) };
+	f[n++] = (struct meminfo_field){ "Active", aa + af };
+	f[n++] = (struct meminfo_field){ "Inactive", ia + ifl };
+	f[n++] = (struct meminfo_field){ "Active(anon)", aa };
+	f[n++] = (struct meminfo_field){ "Inactive(anon)", ia };
+	f[n++] = (struct meminfo_field){ "Active(file)", af };
+	f[n++] = (struct meminfo_field){ "Inactive(file)", ifl };
+	f[n++] = (struct meminfo_field){ "Unevictable", lru_pages(m, UNEV_LRU_UNEVICTABLE) };
+	f[n++] = (struct meminfo_field){ "Mlocked", (uint64_t)sum_nr_mlock(m) };
+	f[n++] = (struct meminfo_field){ "AnonPages", (uint64_t)sum_nr_anon_mapped(m) };
+	f[n++] = (struct meminfo_field){ "Mapped", (uint64_t)sum_nr_file_mapped(m) };
+	f[n++] = (struct meminfo_field){ "Shmem", (uint64_t)sum_nr_shmem(m) };
+	return n;
+}
+#define NR_MEMINFO_FIELDS 14
+
+int unev_meminfo_read(const struct unev_machine *m, const char *name, uint64_t *kb)
+{
+	struct meminfo_field f[NR_MEMINFO_FIELDS];
+	size_t n = meminfo_fields(m, f);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(f[i].name, name)) {
+			*kb = f[i].pages * (PAGE_SIZE / 1024);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+char *unev_proc_meminfo(const struct unev_machine *m)
+{
+	struct meminfo_field f[NR_MEMINFO_FIELDS];
+	size_t n = meminfo_fields(m, f);
+	struct text t = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s:", f[i].name);
+		text_printf(&t, "%-15s %8llu kB\n", label,
+			    (unsigned long long)(f[i].pages * (PAGE_SIZE / 1024)));
+	}
+	return text_finish(&t);
+}
+
+/* /proc/PID/status memory lines (task_mem). */
+static size_t status_fields(const struct mm_struct *mm, struct meminfo_field *f)
+{
+	size_t n = 0;
+
+	f[n++] = (struct meminfo_field){ "VmSize", mm->total_vm };
+	f[n++] = (struct meminfo_field){ "VmLck", mm->locked_vm };
+	f[n++] = (struct meminfo_field){ "VmRSS", mm->rss_anon + mm->rss_file + mm->rss_shmem };
+	f[n++] = (struct meminfo_field){ "RssAnon", mm->rss_anon };
+	f[n++] = (struct meminfo_field){ "RssFile", mm->rss_file };
+	f[n++] = (struct meminfo_field){ "RssShmem", mm->rss_shmem };
+	f[n++] = (struct meminfo_field){ "VmPTE", mm->nr_pgtables };
+	return n;
+}
+
+static const struct task_struct *task_get(const struct unev_machine *m, int pid)
+{
+	if (!unev_task_alive(m, pid))
+		return NULL;
+	return m->tasks[pid - 1];
+}
+
+int unev_status_read(const struct unev_machine *m, int pid, const char *name, uint64_t *kb)
+{
+	const struct task_struct *t = task_get(m, pid);
+	struct meminfo_field f[8];
+	size_t n;
+
+	if (!t)
+		return -ESRCH;
+	n = status_fields(t->mm, f);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(f[i].name, name)) {
+			*kb = f[i].pages * (PAGE_SIZE / 1024);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+char *unev_proc_status(const struct unev_machine *m, int pid)
+{
+	const struct task_struct *t = task_get(m, pid);
+	struct meminfo_field f[8];
+	struct text tx = { 0 };
+	size_t n;
+
+	if (!t)
+		return NULL;
+	text_printf(&tx, "Pid:\t%d\n", t->pid);
+	n = status_fields(t->mm, f);
+	for (size_t i = 0; i < n; i++)
+		text_printf(&tx, "%s:\t%8llu kB\n", f[i].name,
+			    (unsigned long long)(f[i].pages * (PAGE_SIZE / 1024)));
+	return text_finish(&tx);
+}
+
+/* mem_size_stats: bytes, with PSS in bytes << PSS_SHIFT as the kernel does. */
+#define PSS_SHIFT 12
+struct mem_size_stats {
+	uint64_t resident, anonymous;
+	uint64_t pss, pss_anon, pss_shmem, pss_locked;
+	uint64_t shared, private_;
+};
+
+/* smaps_account: a folio with one reference is wholly ours; otherwise each
+ * page counts PAGE_SIZE / mapcount. */
+static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+		     uint64_t *pte, void *arg)
+{
+	struct mem_size_stats *mss = arg;
+	uint32_t pfn = pte_pfn(*pte);
+	const struct folio *f;
+	uint64_t pss = PAGE_SIZE << PSS_SHIFT;
+	bool shared = false;
+
+	(void)addr;
+	if (pfn == m->zero_pfn)
+		return 0;
+	f = &m->memmap[pfn];
+	if (folio_test_anon(f))
+		mss->anonymous += PAGE_SIZE;
+	mss->resident += PAGE_SIZE;
+	if (f->refcount != 1 && f->mapcount >= 2) {
+		pss /= (uint64_t)f->mapcount;
+		shared = true;
+	}
+	if (shared)
+		mss->shared += PAGE_SIZE;
+	else
+		mss->private_ += PAGE_SIZE;
+	mss->pss += pss;
+	if (folio_test_anon(f))
+		mss->pss_anon += pss;
+	else if (folio_test(f, PG_swapbacked))
+		mss->pss_shmem += pss;
+	if (vma->vm_flags & VM_LOCKED)
+		mss->pss_locked += pss;
+	return 0;
+}
+
+struct smaps_value {
+	const char *name;
+	uint64_t kb;
+};
+
+static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
+			   struct smaps_value *v)
+{
+	struct mem_size_stats mss = { 0 };
+	size_t n = 0;
+
+	walk_page_range(m, vma, vma->vm_start, vma->vm_end, smaps_pte, &mss);
+	v[n++] = (struct smaps_value){ "Size", (vma->vm_end - vma->vm_start) >> 10 };
+	v[n++] = (struct smaps_value){ "KernelPageSize", PAGE_SIZE >> 10 };
+	v[n++] = (struct smaps_value){ "MMUPageSize", PAGE_SIZE >> 10 };
+	v[n++] = (struct smaps_value){ "Rss", mss.resident >> 10 };
+	v[n++] = (struct smaps_value){ "Pss", (mss.pss >> PSS_SHIFT) >> 10 };
+	v[n++] = (struct smaps_value){ "Pss_Anon", (mss.pss_anon >> PSS_SHIFT) >> 10 };
+	v[n++] = (struct smaps_value){ "Pss_Shmem", (mss.pss_shmem >> PSS_SHIFT) >> 10 };
+	v[n++] = (struct smaps_value){ "Shared", mss.shared >> 10 };
+	v[n++] = (struct smaps_value){ "Private", mss.private_ >> 10 };
+	v[n++] = (struct smaps_value){ "Anonymous", mss.anonymous >> 10 };
+	v[n++] = (struct smaps_value){ "Locked", (mss.pss_locked >> PSS_SHIFT) >> 10 };
+	return n;
+}
+#define NR_SMAPS_VALUES 11
+
+static const char *const smaps_names[NR_SMAPS_VALUES] = {
+	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Anon", "Pss_Shmem",
+	"Shared", "Private", "Anonymous", "Locked",
+};
+
+int unev_smaps_read(const struct unev_machine *cm, int pid, uint64_t start, uint64_t end,
+		    const char *name, uint64_t *kb)
+{
+	/* reading walks page tables but changes nothing */
+	struct unev_machine *m = (struct unev_machine *)cm;
+	const struct task_struct *t = task_get(m, pid);
+	size_t field = NR_SMAPS_VALUES;
+
+	if (!t)
+		return -ESRCH;
+	for (size_t j = 0; j < NR_SMAPS_VALUES; j++)
+		if (!strcmp(smaps_names[j], name))
+			field = j;
+	if (field == NR_SMAPS_VALUES)
+		return -ENOENT;
+	*kb = 0;
+	for (unsigned int i = 0; i < t->mm->nr_vmas; i++) {
+		struct vm_area_struct *vma = t->mm->vmas[i];
+		struct smaps_value v[NR_SMAPS_VALUES];
+
+		if (vma->vm_start < start || vma->vm_end > end)
+			continue;
+		smaps_values(m, vma, v);
+		*kb += v[field].kb;
+	}
+	return 0;
+}
+
+/* show_smap_vma_flags mnemonics for the flags the model has. */
+static void vma_flags_text(struct text *t, uint64_t f)
+{
+	static const struct { uint64_t flag; const char *mn; } names[] = {
+		{ VM_READ, "rd" }, { VM_WRITE, "wr" }, { VM_EXEC, "ex" }, { VM_SHARED, "sh" },
+		{ VM_MAYREAD, "mr" }, { VM_MAYWRITE, "mw" }, { VM_MAYEXEC, "me" },
+		{ VM_MAYSHARE, "ms" }, { VM_LOCKED, "lo" }, { VM_IO, "io" },
+		{ VM_ACCOUNT, "ac" }, { VM_LOCKONFAULT, "lf" },
+	};
+
+	text_printf(t, "VmFlags:");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (f & names[i].flag)
+			text_printf(t, " %s", names[i].mn);
+	text_printf(t, "\n");
+}
+
+char *unev_proc_smaps(const struct unev_machine *cm, int pid, uint64_t start, uint64_t end)
+{
+	struct unev_machine *m = (struct unev_machine *)cm;
+	const struct task_struct *task = task_get(m, pid);
+	struct text t = { 0 };
+
+	if (!task)
+		return NULL;
+	for (unsigned int i = 0; i < task->mm->nr_vmas; i++) {
+		struct vm_area_struct *vma = task->mm->vmas[i];
+		struct smaps_value v[NR_SMAPS_VALUES];
+		size_t n;
+		uint64_t f = vma->vm_flags;
+
+		if (vma->vm_end <= start || vma->vm_start >= end)
+			continue;
+		text_printf(&t, "%08llx-%08llx %c%c%c%c %08llx 00:%02x %u",
+			    (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end,
+			    f & VM_READ ? 'r' : '-', f & VM_WRITE ? 'w' : '-',
+			    f & VM_EXEC ? 'x' : '-', f & VM_MAYSHARE ? 's' : 'p',
+			    0ULL, vma->mapping ? 1 : 0, vma->mapping ? vma->mapping->id : 0);
+		if (vma->mapping)
+			text_printf(&t, "%*s/dev/zero (deleted)", 18, "");
+		else if (vma->vm_start >= task->mm->start_brk && vma->vm_end <= task->mm->brk + PAGE_SIZE &&
+			 vma->vm_start < BRK_START + (1ULL << 40))
+			text_printf(&t, "%*s[heap]", 26, "");
+		text_printf(&t, "\n");
+		n = smaps_values(m, vma, v);
+		for (size_t j = 0; j < n; j++) {
+			char label[32];
+
+			snprintf(label, sizeof(label), "%s:", v[j].name);
+			text_printf(&t, "%-16s%8llu kB\n", label, (unsigned long long)v[j].kb);
+		}
+		vma_flags_text(&t, f);
+	}
+	return text_finish(&t);
+}
+
+int unev_lru_read(const struct unev_machine *m, const char *name, uint64_t *pages)
+{
+	for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
+		if (!strcmp(unev_lru_name(lru), name)) {
+			*pages = lru_pages(m, lru);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

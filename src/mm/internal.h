@@ -261,21 +261,107 @@ static inline void folio_set_mlock_count(struct folio *f, unsigned int c) { f->l
 
 struct address_space *folio_mapping(struct unev_machine *m, const struct folio *f);
 bool folio_evictable(struct unev_machine *m, const struct folio *f);
-int folio_lru_list(const struct folio *f);
-struct lruvec *folio_lruvec(struct unev_machine *m, const struct folio *f);
-void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f, const char *why);
-void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f, const char *why);
-void folio_get(struct folio *f);
-void folio_put(struct unev_machine *m, struct folio *f);
 void folio_add_lru(struct unev_machine *m, struct folio *f);
 void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);
 bool folio_batch_add(struct folio_batch *b, uint32_t pfn, uint8_t tag);
-void count_vm_events(struct unev_machine *m, enum vm_event_item item, long n);
-void node_stat_mod(struct unev_machine *m, int node, int64_t *field, long n);
-void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to, const char *why);
+static inline void count_vm_events(struct unev_machine *m, enum vm_event_item item, long n)
+{
+	m->events[item] += (uint64_t)n;
+}
+/* A node (zone) gauge, folded at once: as read after stat_refresh. */
+static inline void node_stat_mod(struct unev_machine *m, int node, int64_t *field, long n)
+{
+	(void)m;
+	(void)node;
+	*field += n;
+}
+void __folio_put(struct unev_machine *m, struct folio *f);
+static inline void folio_get(struct folio *f)
+{
+	f->refcount++;
+}
+/* folio_put: the last reference frees the folio (__folio_put). */
+static inline void folio_put(struct unev_machine *m, struct folio *f)
+{
+	assert(f->refcount > 0);
+	if (--f->refcount == 0)
+		__folio_put(m, f);
+}
+void __trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to, const char *why);
+/* The one tracing hook: a test and a branch when nobody listens. */
+static inline void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to,
+				  const char *why)
+{
+	if (m->trace)
+		__trace_lru_move(m, f, from, to, why);
+}
+
+/* mm_inline.h: list choice and list membership, inline as in the kernel. */
+/* folio_lru_list (mm_inline.h) */
+static inline int folio_lru_list(const struct folio *f)
+{
+	int lru;
+
+	if (folio_test(f, PG_unevictable))
+		return UNEV_LRU_UNEVICTABLE;
+	lru = folio_test(f, PG_swapbacked) ? UNEV_LRU_INACTIVE_ANON : UNEV_LRU_INACTIVE_FILE;
+	if (folio_test(f, PG_active))
+		lru += 1;
+	return lru;
+}
+
+static inline struct lruvec *folio_lruvec(struct unev_machine *m, const struct folio *f)
+{
+	return &m->nodes[f->node].lruvec;
+}
+
+static inline void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
+		      const char *why)
+{
+	int lru = folio_lru_list(f);
+	struct lru_list_head *l = &lv->lists[lru];
+	uint32_t pfn = page_to_pfn(m, f);
+
+	l->nr += folio_nr_pages(f);
+	trace_lru_move(m, f, UNEV_LRU_NONE, lru, why);
+	if (lru == UNEV_LRU_UNEVICTABLE) {
+		f->lru_next = 2;	/* the even filler over lru.next */
+		return;
+	}
+	f->lru_prev = PFN_NIL;
+	f->lru_next = l->head;
+	if (l->head != PFN_NIL)
+		pfn_to_page(m, l->head)->lru_prev = pfn;
+	else
+		l->tail = pfn;
+	l->head = pfn;
+}
+
+static inline void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
+		      const char *why)
+{
+	int lru = folio_lru_list(f);
+	struct lru_list_head *l = &lv->lists[lru];
+
+	l->nr -= folio_nr_pages(f);
+	trace_lru_move(m, f, lru, UNEV_LRU_NONE, why);
+	if (lru == UNEV_LRU_UNEVICTABLE) {
+		f->lru_next = f->lru_prev = PFN_NIL;
+		return;
+	}
+	if (f->lru_prev != PFN_NIL)
+		pfn_to_page(m, f->lru_prev)->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next != PFN_NIL)
+		pfn_to_page(m, f->lru_next)->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	f->lru_next = f->lru_prev = PFN_NIL;
+}
 
 /* ---- mlock.c ---- */
 void mlock_folio(struct unev_machine *m, struct folio *f);

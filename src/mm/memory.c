@@ -264,19 +264,29 @@ bool vma_is_accessible(const struct vm_area_struct *vma)
 	return (vma->vm_flags & VM_ACCESS_FLAGS) != 0;
 }
 
-/* __get_user_pages: fault what is missing, break COW for FOLL_WRITE. */
+/* __get_user_pages: fault what is missing, break COW for FOLL_WRITE.  The
+ * PTE table is looked up once per 512 pages, as follow_page_pte maps it. */
 static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 			  uint64_t start, uint64_t end, bool foll_write)
 {
+	uint64_t *table = NULL;
+
 	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
-		uint64_t *pte = pte_lookup(vma->mm, addr, false);
+		uint64_t *pte;
 		int err;
 
+		if (!table || (addr & ((PTRS_PER_TABLE * PAGE_SIZE) - 1)) == 0) {
+			pte = pte_lookup(vma->mm, addr, false);
+			table = pte ? pte - ((addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1)) : NULL;
+		} else {
+			pte = &table[(addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1)];
+		}
 		if (pte && (*pte & PTE_PRESENT) && (!foll_write || (*pte & PTE_WRITE)))
 			continue;
 		err = handle_mm_fault(m, vma, addr, foll_write);
 		if (err)
 			return err;
+		table = NULL;
 	}
 	return 0;
 }

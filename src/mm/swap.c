@@ -10,25 +10,11 @@
  */
 #include "internal.h"
 
-void count_vm_events(struct unev_machine *m, enum vm_event_item item, long n)
-{
-	m->events[item] += (uint64_t)n;
-}
-
-void node_stat_mod(struct unev_machine *m, int node, int64_t *field, long n)
-{
-	(void)m;
-	(void)node;
-	*field += n;
-}
-
-void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to,
-		    const char *why)
+void __trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to,
+		      const char *why)
 {
 	struct unev_event ev;
 
-	if (!m->trace)
-		return;
 	ev.type = UNEV_EV_LRU_MOVE;
 	ev.pfn = page_to_pfn(m, f);
 	ev.from = from;
@@ -52,84 +38,13 @@ bool folio_evictable(struct unev_machine *m, const struct folio *f)
 	return !mapping_unevictable(folio_mapping(m, f)) && !folio_test(f, PG_mlocked);
 }
 
-/* folio_lru_list (mm_inline.h) */
-int folio_lru_list(const struct folio *f)
-{
-	int lru;
-
-	if (folio_test(f, PG_unevictable))
-		return UNEV_LRU_UNEVICTABLE;
-	lru = folio_test(f, PG_swapbacked) ? UNEV_LRU_INACTIVE_ANON : UNEV_LRU_INACTIVE_FILE;
-	if (folio_test(f, PG_active))
-		lru += 1;
-	return lru;
-}
-
-struct lruvec *folio_lruvec(struct unev_machine *m, const struct folio *f)
-{
-	return &m->nodes[f->node].lruvec;
-}
-
-void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
-		      const char *why)
-{
-	int lru = folio_lru_list(f);
-	struct lru_list_head *l = &lv->lists[lru];
-	uint32_t pfn = page_to_pfn(m, f);
-
-	l->nr += folio_nr_pages(f);
-	trace_lru_move(m, f, UNEV_LRU_NONE, lru, why);
-	if (lru == UNEV_LRU_UNEVICTABLE) {
-		f->lru_next = 2;	/* the even filler over lru.next */
-		return;
-	}
-	f->lru_prev = PFN_NIL;
-	f->lru_next = l->head;
-	if (l->head != PFN_NIL)
-		pfn_to_page(m, l->head)->lru_prev = pfn;
-	else
-		l->tail = pfn;
-	l->head = pfn;
-}
-
-void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
-		      const char *why)
-{
-	int lru = folio_lru_list(f);
-	struct lru_list_head *l = &lv->lists[lru];
-
-	l->nr -= folio_nr_pages(f);
-	trace_lru_move(m, f, lru, UNEV_LRU_NONE, why);
-	if (lru == UNEV_LRU_UNEVICTABLE) {
-		f->lru_next = f->lru_prev = PFN_NIL;
-		return;
-	}
-	if (f->lru_prev != PFN_NIL)
-		pfn_to_page(m, f->lru_prev)->lru_next = f->lru_next;
-	else
-		l->head = f->lru_next;
-	if (f->lru_next != PFN_NIL)
-		pfn_to_page(m, f->lru_next)->lru_prev = f->lru_prev;
-	else
-		l->tail = f->lru_prev;
-	f->lru_next = f->lru_prev = PFN_NIL;
-}
-
-void folio_get(struct folio *f)
-{
-	f->refcount++;
-}
-
 /*
  * __folio_put -> __page_cache_release: a folio still on the LRU leaves it
  * with no event counted (KERNEL-SEMANTICS 3, nr_unevictable), then it is
  * freed (free_folio counts "cleared" if PG_mlocked is still set).
  */
-void folio_put(struct unev_machine *m, struct folio *f)
+void __folio_put(struct unev_machine *m, struct folio *f)
 {
-	assert(f->refcount > 0);
-	if (--f->refcount > 0)
-		return;
 	if (folio_test_clear(f, PG_lru)) {
 		lruvec_del_folio(m, folio_lruvec(m, f), f, "__page_cache_release");
 		folio_clear(f, PG_active | PG_unevictable);

@@ -1,0 +1,198 @@
+/*
+ * bench.c - `unevict bench mlock`: the model's bring-up cost and its mlock
+ * and munlock page rates, side by side with the live kernel's on the same
+ * operation (issue "The core", Performance).  Figures, not pass/fail: speed
+ * goals live here, never in timed tests.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "unevict.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident set of this process, bytes (/proc/self/statm). */
+static uint64_t rss_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+struct rates {
+	double mlock_pps, munlock_pps;
+	double mlock_s, munlock_s;
+};
+
+static int bench_model(uint64_t bytes, struct rates *r)
+{
+	struct unev_machine_config cfg;
+	struct unev_task_config tc;
+	struct unev_machine *m;
+	uint64_t addr, pages = bytes / UNEV_PAGE_SIZE;
+	double t0;
+	int pid, err;
+
+	unev_machine_config_default(&cfg);
+	cfg.mem_bytes = bytes * 2;
+	err = unev_machine_create(&cfg, &m);
+	if (err)
+		return err;
+	unev_task_config_default(&tc);
+	tc.cap_ipc_lock = true;
+	err = unev_task_create(m, &tc, &pid);
+	if (!err)
+		err = unev_sys_mmap(m, pid, 0, bytes, UNEV_PROT_READ | UNEV_PROT_WRITE,
+				    UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_POPULATE, &addr);
+	if (err) {
+		unev_machine_destroy(m);
+		return err;
+	}
+	t0 = now();
+	err = unev_sys_mlock(m, pid, addr, bytes);
+	r->mlock_s = now() - t0;
+	t0 = now();
+	if (!err)
+		err = unev_sys_munlock(m, pid, addr, bytes);
+	r->munlock_s = now() - t0;
+	r->mlock_pps = (double)pages / r->mlock_s;
+	r->munlock_pps = (double)pages / r->munlock_s;
+	unev_machine_destroy(m);
+	return err;
+}
+
+/* The same on the running kernel: needs Linux and the right to lock 4 GiB. */
+static int bench_kernel(uint64_t bytes, struct rates *r, const char **why)
+{
+	uint64_t pages = bytes / 4096;
+	struct rlimit rl;
+	double t0;
+	void *p;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < bytes && geteuid() != 0) {
+		*why = "RLIMIT_MEMLOCK too low and not root";
+		return -EPERM;
+	}
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		*why = strerror(errno);
+		return -errno;
+	}
+	t0 = now();
+	if (mlock(p, bytes)) {
+		*why = strerror(errno);
+		munmap(p, bytes);
+		return -EPERM;
+	}
+	r->mlock_s = now() - t0;
+	t0 = now();
+	munlock(p, bytes);
+	r->munlock_s = now() - t0;
+	munmap(p, bytes);
+	r->mlock_pps = (double)pages / r->mlock_s;
+	r->munlock_pps = (double)pages / r->munlock_s;
+	return 0;
+}
+
+static int bench_mlock(int argc, char **argv)
+{
+	uint64_t bytes = 4ULL << 30;
+	struct unev_machine_config cfg;
+	struct unev_machine *m;
+	struct rates model = { 0 }, kernel = { 0 };
+	const char *why = "";
+	bool live = true;
+	uint64_t rss0, rss1;
+	double t0, up;
+	int err;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-kernel")) {
+			live = false;
+		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+			char *end;
+			unsigned long long gib = strtoull(argv[++i], &end, 10);
+
+			if (*end || gib == 0 || gib > 64) {
+				fprintf(stderr, "bench mlock: --size takes GiB, 1..64\n");
+				return 2;
+			}
+			bytes = gib << 30;
+		} else {
+			fprintf(stderr, "usage: unevict bench mlock [--size GIB] [--no-kernel]\n");
+			return 2;
+		}
+	}
+
+	/* bring-up of a 128 GiB node: 32 Mi struct pages */
+	unev_machine_config_default(&cfg);
+	cfg.mem_bytes = 128ULL << 30;
+	rss0 = rss_bytes();
+	t0 = now();
+	err = unev_machine_create(&cfg, &m);
+	up = now() - t0;
+	if (err) {
+		fprintf(stderr, "bench mlock: machine mem=128G: %s\n", strerror(-err));
+		return 1;
+	}
+	rss1 = rss_bytes();
+	printf("machine mem=128G: up in %.3f s, RSS +%.1f MiB (memmap %.0f MiB reserved)\n", up,
+	       (double)(rss1 - rss0) / (1 << 20), (double)unev_machine_footprint(m) / (1 << 20));
+	unev_machine_destroy(m);
+
+	err = bench_model(bytes, &model);
+	if (err) {
+		fprintf(stderr, "bench mlock: model: %s\n", strerror(-err));
+		return 1;
+	}
+	if (live && bench_kernel(bytes, &kernel, &why))
+		live = false;
+	printf("\n%-8s %14s %14s %10s\n", "op", "model pages/s", "kernel pages/s", "ratio");
+	if (live) {
+		printf("%-8s %14.0f %14.0f %9.1fx\n", "mlock", model.mlock_pps, kernel.mlock_pps,
+		       model.mlock_pps / kernel.mlock_pps);
+		printf("%-8s %14.0f %14.0f %9.1fx\n", "munlock", model.munlock_pps, kernel.munlock_pps,
+		       model.munlock_pps / kernel.munlock_pps);
+		printf("mlock %llu GiB: model/kernel ratio mlock=%.1f munlock=%.1f\n",
+		       (unsigned long long)(bytes >> 30), model.mlock_pps / kernel.mlock_pps,
+		       model.munlock_pps / kernel.munlock_pps);
+	} else {
+		printf("%-8s %14.0f %14s\n", "mlock", model.mlock_pps, "-");
+		printf("%-8s %14.0f %14s\n", "munlock", model.munlock_pps, "-");
+		printf("kernel side skipped: %s\n", why[0] ? why : "--no-kernel");
+	}
+	return 0;
+}
+
+int unev_bench_main(int argc, char **argv)
+{
+	if (argc < 1) {
+		fprintf(stderr, "usage: unevict bench mlock [--size GIB] [--no-kernel]\n");
+		return 2;
+	}
+	if (!strcmp(argv[0], "mlock"))
+		return bench_mlock(argc - 1, argv + 1);
+	fprintf(stderr, "unevict bench: unknown benchmark '%s' (known: mlock)\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,7 @@
+/* bench.h - `unevict bench ...`: benchmarks that print figures. */
+#ifndef UNEV_BENCH_H
+#define UNEV_BENCH_H
+
+int unev_bench_main(int argc, char **argv);
+
+#endif

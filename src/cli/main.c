@@ -1,0 +1,303 @@
+/*
+ * main.c - the `unevict` command: a thin layer over the scenario library.
+ *
+ * Exit status is the contract scripts and ctest rely on: 0 every
+ * expectation held, 1 one failed, 2 bad input (a malformed scenario, an
+ * unknown option); with several files the worst status wins.  Errors go to
+ * stderr as "FILE:LINE: message", results to stdout.
+ */
+#include "bench.h"
+#include "demo.h"
+#include "interp.h"
+#include "scenario.h"
+
+#include <unevict.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum exit_status {
+	EXIT_ALL_PASSED = 0,
+	EXIT_EXPECTATION_FAILED = 1,
+	EXIT_BAD_INPUT = 2,
+};
+
+struct cli_options {
+	struct scenario_run_options run;
+	bool json;
+	bool script;	/* demo --script: print the scenario, run nothing */
+};
+
+/* The totals over every file of one command. */
+struct cli_totals {
+	unsigned int files;
+	unsigned int files_ran;	/* passed the checks and started */
+	bool several;		/* more than one file: a line per file */
+	unsigned int expectations, passed, failed;
+	int status;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: unevict COMMAND [OPTIONS]\n"
+	      "\n"
+	      "A user-space model of Linux 6.18's Unevictable LRU and mlock.\n"
+	      "\n"
+	      "commands:\n"
+	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
+	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
+	      "                          then munlocked (--script prints it instead)\n"
+	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
+	      "                          [--size GIB] [--no-kernel]\n"
+	      "  help, -h, --help        this text\n"
+	      "  --version               print the version\n"
+	      "\n"
+	      "run and demo options:\n"
+	      "  -v, --verbose           show every LRU move and batch drain, indented\n"
+	      "                          under the statement that caused it\n"
+	      "  -q, --quiet             print only failed expectations and the summary\n"
+	      "  --json                  print one JSON document with every statement's\n"
+	      "                          result, every expectation and the summary\n"
+	      "  --check-invariants      check the model's invariants after every\n"
+	      "                          statement; abort at the first violation\n"
+	      "\n"
+	      "exit status: 0 every expectation held, 1 an expectation failed,\n"
+	      "2 bad input (malformed scenario, unknown option); with several files\n"
+	      "the worst status wins.  The .uvs language: SCENARIO.md.\n",
+	      f);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "unevict: ");
+	fprintf(stderr, fmt, arg);
+	fputs("\n\n", stderr);
+	usage(stderr);
+	return EXIT_BAD_INPUT;
+}
+
+/*
+ * Options may come before, between or after the files (as GNU tools allow);
+ * "--" ends them.  Files are gathered in files[] (argv pointers).
+ */
+static int parse_run_options(int argc, char **argv, bool demo,
+			     struct cli_options *o, char **files, int *nr_files,
+			     bool *help)
+{
+	bool options_done = false;
+	int i;
+
+	*nr_files = 0;
+	*help = false;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (options_done || a[0] != '-' || !a[1]) {
+			if (demo)
+				return bad_usage("demo takes no file: '%s'", a);
+			files[(*nr_files)++] = argv[i];
+		} else if (!strcmp(a, "--")) {
+			options_done = true;
+		} else if (!strcmp(a, "--verbose")) {
+			o->run.verbose = true;
+		} else if (!strcmp(a, "--quiet")) {
+			o->run.quiet = true;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--check-invariants")) {
+			o->run.check_invariants = true;
+		} else if (!strcmp(a, "--help")) {
+			*help = true;
+		} else if (demo && !strcmp(a, "--script")) {
+			o->script = true;
+		} else if (a[1] == '-') {
+			return bad_usage("unknown option '%s'", a);
+		} else {
+			const char *c;
+
+			for (c = a + 1; *c; c++) {
+				if (*c == 'v')
+					o->run.verbose = true;
+				else if (*c == 'q')
+					o->run.quiet = true;
+				else if (*c == 'h')
+					*help = true;
+				else
+					return bad_usage("unknown option '%s'", a);
+			}
+		}
+	}
+	return 0;
+}
+
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Run one parsed (or unparsable: s == NULL, message in err) scenario and
+ * report it as text or into json_runs.
+ */
+static int report_scenario(const char *name, struct scenario *s, char *err,
+			   size_t errlen, const struct cli_options *o,
+			   json_t *json_runs, struct cli_totals *totals)
+{
+	struct scenario_run_summary sum = {0};
+	struct scenario_run_options run = o->run;
+	json_t *jr = NULL;
+	int status, ret = -1;
+
+	if (o->json) {
+		jr = json_object();
+		if (!jr) {
+			fprintf(stderr, "unevict: out of memory\n");
+			return EXIT_BAD_INPUT;
+		}
+		json_object_set_new(jr, "file", json_string(name));
+		json_array_append_new(json_runs, jr);
+		run.json = jr;
+	}
+	run.out = stdout;
+	if (s)
+		ret = scenario_run(s, &run, &sum, err, errlen);
+	if (ret) {
+		/* stderr even with --json: scripts and tests look for FILE:LINE */
+		fflush(stdout);
+		fprintf(stderr, "%s\n", err);
+		status = EXIT_BAD_INPUT;
+	} else {
+		status = sum.failed ? EXIT_EXPECTATION_FAILED : EXIT_ALL_PASSED;
+	}
+	totals->files++;
+	if (sum.ran)
+		totals->files_ran++;
+	totals->expectations += sum.expectations;
+	totals->passed += sum.passed;
+	totals->failed += sum.failed;
+	totals->status = worse(totals->status, status);
+	if (jr) {
+		json_object_set_new(jr, "status", json_integer(status));
+		if (ret)
+			json_object_set_new(jr, "error", json_string(err));
+	} else if (sum.ran && totals->several) {
+		fprintf(stdout, "%s: %u expectations: %u passed, %u failed\n", name,
+			sum.expectations, sum.passed, sum.failed);
+	}
+	return status;
+}
+
+/* The end of every run: the total line, or the JSON document. */
+static int finish(const struct cli_options *o, json_t *root, json_t *json_runs,
+		  const struct cli_totals *t)
+{
+	if (o->json) {
+		json_t *sum = json_pack("{s:i, s:i, s:i, s:i}", "files", (int)t->files,
+					"expectations", (int)t->expectations,
+					"passed", (int)t->passed, "failed",
+					(int)t->failed);
+
+		json_object_set_new(root, "version", json_string(UNEV_VERSION));
+		json_object_set(root, "runs", json_runs);
+		json_object_set_new(root, "summary", sum);
+		json_object_set_new(root, "status", json_integer(t->status));
+		if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+		    fputc('\n', stdout) == EOF) {
+			fprintf(stderr, "unevict: cannot write the JSON document\n");
+			return EXIT_BAD_INPUT;
+		}
+	} else if (t->files_ran) {
+		/* the closing line scripts read: exactly "N passed, M failed" */
+		fprintf(stdout, "%u expectations: %u passed, %u failed\n",
+			t->expectations, t->passed, t->failed);
+	}
+	return t->status;
+}
+
+static int cmd_run(int argc, char **argv, bool demo)
+{
+	struct cli_options o = {0};
+	struct cli_totals totals = {0};
+	json_t *root = NULL, *runs = NULL;
+	char err[1024];
+	char **files;
+	int nr_files, i, ret;
+	bool help;
+
+	files = calloc((size_t)argc, sizeof(*files));
+	if (!files) {
+		fprintf(stderr, "unevict: out of memory\n");
+		return EXIT_BAD_INPUT;
+	}
+	ret = parse_run_options(argc, argv, demo, &o, files, &nr_files, &help);
+	if (ret || help) {
+		free(files);
+		if (help)
+			usage(stdout);
+		return ret;
+	}
+	if (demo && o.script) {
+		free(files);
+		fputs(demo_scenario_text(), stdout);
+		return EXIT_ALL_PASSED;
+	}
+	if (!demo && !nr_files) {
+		free(files);
+		return bad_usage("%s: no scenario file given", "run");
+	}
+	totals.several = nr_files > 1;
+	if (o.json) {
+		root = json_object();
+		runs = json_array();
+		if (!root || !runs) {
+			fprintf(stderr, "unevict: out of memory\n");
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
+	for (i = 0; i < (demo ? 1 : nr_files); i++) {
+		const char *name = demo ? "demo.uvs" : files[i];
+		struct scenario *s = NULL;
+
+		if (demo)
+			ret = scenario_parse_text(name, demo_scenario_text(), &s, err,
+						  sizeof(err));
+		else
+			ret = scenario_parse_file(name, &s, err, sizeof(err));
+		report_scenario(name, ret ? NULL : s, err, sizeof(err), &o, runs,
+				&totals);
+		scenario_free(s);
+	}
+	ret = finish(&o, root, runs, &totals);
+out:
+	json_decref(runs);
+	json_decref(root);
+	free(files);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2)
+		return bad_usage("%s", "no command given");
+	cmd = argv[1];
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1, false);
+	if (!strcmp(cmd, "demo"))
+		return cmd_run(argc - 1, argv + 1, true);
+	if (!strcmp(cmd, "bench"))
+		return unev_bench_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return EXIT_ALL_PASSED;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("unevict %s\n", UNEV_VERSION);
+		return EXIT_ALL_PASSED;
+	}
+	return bad_usage("unknown command '%s'", cmd);
+}

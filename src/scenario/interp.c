@@ -1,0 +1,883 @@
+/*
+ * interp.c - run a scenario on the model, through include/unevict.h only.
+ *
+ * The run keeps what a program keeps: for each task its pid and its
+ * regions (name -> address, length), and the errno of the last call.  Each
+ * statement becomes the system call it stands for, with the arguments a
+ * program would pass (SCENARIO.md: OFF/LEN are not aligned), and each
+ * expectation reads the /proc value the kernel would print.  The model
+ * never prints: events reach us through the trace hook and we render them.
+ */
+#include "interp.h"
+
+#include <unevict.h>
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct run_region {
+	char name[SCENARIO_NAME_MAX];
+	uint64_t addr;
+	uint64_t len;
+};
+
+struct run_task {
+	char name[SCENARIO_NAME_MAX];
+	int pid;
+	unsigned int exit_line;		/* 0 while alive */
+	struct run_region *regions;
+	size_t nr_regions, regions_cap;
+	/* `brk` binds [heap_start, break): the break before the first brk */
+	bool heap_known;
+	uint64_t heap_start;
+};
+
+struct run {
+	const struct scenario *s;
+	const struct scenario_run_options *opt;
+	struct scenario_run_summary *sum;
+	struct unev_machine *m;
+	struct run_task *tasks;
+	size_t nr_tasks, tasks_cap;
+	int last_errno;			/* of the previous call: 0 or errno */
+	char *err;
+	size_t errlen;
+	/* -v: the current statement's events, shown under it */
+	FILE *events;
+	char *events_text;
+	size_t events_len;
+	json_t *json_events;
+	/* --json */
+	json_t *json_statements;
+	json_t *json_expectations;
+};
+
+static int runtime_error(struct run *r, const struct scenario_statement *st,
+			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int runtime_error(struct run *r, const struct scenario_statement *st,
+			 const char *fmt, ...)
+{
+	char msg[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	scenario_error(r->err, r->errlen, r->s, st, "%s", msg);
+	return -EINVAL;
+}
+
+/* "ENOMEM", or "errno 531" for a number with no name. */
+static const char *errno_text(int e, char *buf, size_t len)
+{
+	const char *name;
+
+	if (e == 0)
+		return "0";
+	name = scenario_errno_name(e);
+	if (name)
+		return name;
+	snprintf(buf, len, "errno %d", e);
+	return buf;
+}
+
+/* ---- tasks and regions ---- */
+
+static struct run_task *find_task(struct run *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_tasks; i++)
+		if (!strcmp(r->tasks[i].name, name))
+			return &r->tasks[i];
+	return NULL;
+}
+
+/*
+ * The task a statement names.  scenario_check() proved it declared and
+ * alive on paper; a fork that failed at run time leaves a name without a
+ * task, which only the run can find.
+ */
+static int live_task(struct run *r, const struct scenario_statement *st,
+		     const char *name, struct run_task **out)
+{
+	struct run_task *t = find_task(r, name);
+
+	if (!t)
+		return runtime_error(r, st, "task '%s' does not exist (the call that would have created it failed)",
+				     name);
+	if (t->exit_line)
+		return runtime_error(r, st, "task '%s' has exited", name);
+	*out = t;
+	return 0;
+}
+
+static struct run_task *add_task(struct run *r, const char *name, int pid)
+{
+	struct run_task *t;
+
+	if (r->nr_tasks == r->tasks_cap) {
+		size_t cap = r->tasks_cap ? r->tasks_cap * 2 : 8;
+		struct run_task *tasks = realloc(r->tasks, cap * sizeof(*tasks));
+
+		if (!tasks)
+			return NULL;
+		r->tasks = tasks;
+		r->tasks_cap = cap;
+	}
+	t = &r->tasks[r->nr_tasks++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->pid = pid;
+	return t;
+}
+
+static struct run_region *find_region(struct run_task *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_regions; i++)
+		if (!strcmp(t->regions[i].name, name))
+			return &t->regions[i];
+	return NULL;
+}
+
+static int bind_region(struct run_task *t, const char *name, uint64_t addr,
+		       uint64_t len)
+{
+	struct run_region *reg = find_region(t, name);
+
+	if (!reg) {
+		if (t->nr_regions == t->regions_cap) {
+			size_t cap = t->regions_cap ? t->regions_cap * 2 : 8;
+			struct run_region *regions =
+				realloc(t->regions, cap * sizeof(*regions));
+
+			if (!regions)
+				return -ENOMEM;
+			t->regions = regions;
+			t->regions_cap = cap;
+		}
+		reg = &t->regions[t->nr_regions++];
+		snprintf(reg->name, sizeof(reg->name), "%s", name);
+	}
+	reg->addr = addr;
+	reg->len = len;
+	return 0;
+}
+
+static int bound_region(struct run *r, const struct scenario_statement *st,
+			struct run_task *t, const char *name,
+			struct run_region **out)
+{
+	*out = find_region(t, name);
+	if (!*out)
+		return runtime_error(r, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+				     t->name, name);
+	return 0;
+}
+
+/* ---- statements ---- */
+
+static int create_machine(struct run *r, const struct scenario_statement *st,
+			  const struct scenario_machine *sm)
+{
+	struct unev_machine_config cfg;
+	char buf[32];
+	int ret;
+
+	unev_machine_config_default(&cfg);
+	if (sm) {
+		cfg.nodes = sm->nodes;
+		cfg.mem_bytes = sm->mem_bytes;
+		cfg.cpus = sm->cpus;
+		cfg.swap_bytes = sm->swap_bytes;
+		cfg.design = UNEV_DESIGN_MLOCK_COUNT; /* the only one in scope */
+	}
+	ret = unev_machine_create(&cfg, &r->m);
+	if (ret)
+		return runtime_error(r, st, "the model cannot create this machine: %s",
+				     errno_text(-ret, buf, sizeof(buf)));
+	return 0;
+}
+
+static int create_task(struct run *r, const struct scenario_statement *st)
+{
+	const struct scenario_task *tk = &st->task;
+	struct unev_task_config cfg;
+	char buf[32];
+	int pid, ret;
+
+	unev_task_config_default(&cfg);
+	cfg.cpu = tk->cpu;
+	cfg.memlock = tk->memlock_unlimited ? UNEV_RLIM_INFINITY : tk->memlock;
+	cfg.cap_ipc_lock = tk->cap_ipc_lock;
+	cfg.uid = tk->uid;
+	ret = unev_task_create(r->m, &cfg, &pid);
+	if (ret)
+		return runtime_error(r, st, "the model cannot create task '%s': %s",
+				     tk->name, errno_text(-ret, buf, sizeof(buf)));
+	if (!add_task(r, tk->name, pid))
+		return runtime_error(r, st, "out of memory");
+	return 0;
+}
+
+/* The address and length a call on REGION [OFF LEN] passes. */
+static void call_range(const struct scenario_call *c, const struct run_region *reg,
+		       uint64_t *addr, uint64_t *len)
+{
+	if (c->range_given) {
+		*addr = reg->addr + c->off; /* wraps as a program's would */
+		*len = c->len;
+	} else {
+		*addr = reg->addr;
+		*len = reg->len;
+	}
+}
+
+static int advice_value(enum scenario_advice advice)
+{
+	switch (advice) {
+	case SCENARIO_ADVICE_DONTNEED:
+		return UNEV_MADV_DONTNEED;
+	case SCENARIO_ADVICE_FREE:
+		return UNEV_MADV_FREE;
+	case SCENARIO_ADVICE_PAGEOUT:
+		return UNEV_MADV_PAGEOUT;
+	case SCENARIO_ADVICE_COLD:
+		return UNEV_MADV_COLD;
+	case SCENARIO_ADVICE_WILLNEED:
+		return UNEV_MADV_WILLNEED;
+	case SCENARIO_ADVICE_REMOVE:
+		return UNEV_MADV_REMOVE;
+	case SCENARIO_ADVICE_DONTNEED_LOCKED:
+		return UNEV_MADV_DONTNEED_LOCKED;
+	case SCENARIO_ADVICE_POPULATE_READ:
+		return UNEV_MADV_POPULATE_READ;
+	case SCENARIO_ADVICE_POPULATE_WRITE:
+		return UNEV_MADV_POPULATE_WRITE;
+	}
+	return -1;
+}
+
+static int prot_value(int prot)
+{
+	return (prot & SCENARIO_PROT_READ ? UNEV_PROT_READ : 0) |
+	       (prot & SCENARIO_PROT_WRITE ? UNEV_PROT_WRITE : 0) |
+	       (prot & SCENARIO_PROT_EXEC ? UNEV_PROT_EXEC : 0);
+}
+
+/*
+ * brk SIZE as glibc's sbrk: read the break, ask for break+SIZE, and call it
+ * a success only if the kernel moved the break there (brk(2) returns the
+ * old break on failure; glibc then reports ENOMEM).
+ */
+static int call_brk(struct run *r, const struct scenario_statement *st,
+		    struct run_task *t, int *result)
+{
+	const struct scenario_call *c = &st->call;
+	uint64_t cur, want, got;
+	int ret;
+
+	ret = unev_sys_brk(r->m, t->pid, 0, &cur);
+	if (ret) {
+		*result = ret;
+		return 0;
+	}
+	if (!t->heap_known) {
+		t->heap_known = true;
+		t->heap_start = cur;
+	}
+	if (c->size_negative ? c->size > cur : c->size > UINT64_MAX - cur) {
+		*result = -ENOMEM; /* glibc's sbrk refuses to wrap */
+		return 0;
+	}
+	want = c->size_negative ? cur - c->size : cur + c->size;
+	if (want != cur) {
+		ret = unev_sys_brk(r->m, t->pid, want, &got);
+		if (ret) {
+			*result = ret;
+			return 0;
+		}
+		if (got != want) {
+			*result = -ENOMEM;
+			return 0;
+		}
+	}
+	*result = 0;
+	if (bind_region(t, "brk", t->heap_start,
+			want > t->heap_start ? want - t->heap_start : 0))
+		return runtime_error(r, st, "out of memory");
+	return 0;
+}
+
+static int call_fork(struct run *r, const struct scenario_statement *st,
+		     struct run_task *t, int *result)
+{
+	size_t parent = (size_t)(t - r->tasks);
+	struct run_task *child;
+	int pid;
+
+	*result = unev_sys_fork(r->m, t->pid, &pid);
+	if (*result)
+		return 0;
+	child = add_task(r, st->call.target, pid);
+	if (!child)
+		return runtime_error(r, st, "out of memory");
+	t = &r->tasks[parent]; /* add_task may have moved the array */
+	if (t->nr_regions) {
+		child->regions = malloc(t->nr_regions * sizeof(*child->regions));
+		if (!child->regions)
+			return runtime_error(r, st, "out of memory");
+		memcpy(child->regions, t->regions,
+		       t->nr_regions * sizeof(*child->regions));
+		child->nr_regions = child->regions_cap = t->nr_regions;
+	}
+	child->heap_known = t->heap_known;
+	child->heap_start = t->heap_start;
+	return 0;
+}
+
+/* Run one call; *result is 0 or the model's -errno. */
+static int run_call(struct run *r, const struct scenario_statement *st,
+		    int *result, json_t *js)
+{
+	const struct scenario_call *c = &st->call;
+	struct run_region *reg = NULL;
+	struct run_task *t;
+	uint64_t addr = 0, len = 0, newaddr = 0;
+	int ret, flags;
+
+	ret = live_task(r, st, c->task, &t);
+	if (ret)
+		return ret;
+	switch (c->kind) {
+	case SCENARIO_CALL_MUNMAP:
+	case SCENARIO_CALL_MLOCK:
+	case SCENARIO_CALL_MLOCK2:
+	case SCENARIO_CALL_MUNLOCK:
+	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MREMAP:
+	case SCENARIO_CALL_MADVISE:
+	case SCENARIO_CALL_TOUCH:
+		ret = bound_region(r, st, t, c->target, &reg);
+		if (ret)
+			return ret;
+		call_range(c, reg, &addr, &len);
+		break;
+	default:
+		break;
+	}
+	switch (c->kind) {
+	case SCENARIO_CALL_MMAP:
+		flags = (c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE) |
+			UNEV_MAP_ANONYMOUS | (c->locked ? UNEV_MAP_LOCKED : 0) |
+			(c->populate ? UNEV_MAP_POPULATE : 0);
+		*result = unev_sys_mmap(r->m, t->pid, 0, c->size, prot_value(c->prot),
+					flags, &newaddr);
+		if (*result == 0) {
+			if (bind_region(t, c->target, newaddr, c->size))
+				return runtime_error(r, st, "out of memory");
+			if (js)
+				json_object_set_new(js, "address", json_integer((json_int_t)newaddr));
+		}
+		return 0;
+	case SCENARIO_CALL_MUNMAP:
+		*result = unev_sys_munmap(r->m, t->pid, addr, len);
+		return 0;
+	case SCENARIO_CALL_MLOCK:
+		*result = unev_sys_mlock(r->m, t->pid, addr, len);
+		return 0;
+	case SCENARIO_CALL_MLOCK2:
+		flags = c->onfault ? UNEV_MLOCK_ONFAULT : 0;
+		if (c->raw_flags_given)
+			flags = (int)c->raw_flags;
+		*result = unev_sys_mlock2(r->m, t->pid, addr, len, flags);
+		return 0;
+	case SCENARIO_CALL_MUNLOCK:
+		*result = unev_sys_munlock(r->m, t->pid, addr, len);
+		return 0;
+	case SCENARIO_CALL_MLOCKALL:
+		flags = (c->mlockall_flags & SCENARIO_MCL_CURRENT ? UNEV_MCL_CURRENT : 0) |
+			(c->mlockall_flags & SCENARIO_MCL_FUTURE ? UNEV_MCL_FUTURE : 0) |
+			(c->mlockall_flags & SCENARIO_MCL_ONFAULT ? UNEV_MCL_ONFAULT : 0);
+		if (c->raw_flags_given)
+			flags = (int)c->raw_flags;
+		*result = unev_sys_mlockall(r->m, t->pid, flags);
+		return 0;
+	case SCENARIO_CALL_MUNLOCKALL:
+		*result = unev_sys_munlockall(r->m, t->pid);
+		return 0;
+	case SCENARIO_CALL_MPROTECT:
+		*result = unev_sys_mprotect(r->m, t->pid, addr, len, prot_value(c->prot));
+		return 0;
+	case SCENARIO_CALL_MREMAP:
+		*result = unev_sys_mremap(r->m, t->pid, addr, len, c->size,
+					  c->maymove ? UNEV_MREMAP_MAYMOVE : 0, 0,
+					  &newaddr);
+		if (*result == 0) {
+			reg->addr = newaddr;
+			reg->len = c->size;
+			if (js)
+				json_object_set_new(js, "address", json_integer((json_int_t)newaddr));
+		}
+		return 0;
+	case SCENARIO_CALL_MADVISE:
+		*result = unev_sys_madvise(r->m, t->pid, addr, len,
+					   advice_value(c->advice));
+		return 0;
+	case SCENARIO_CALL_TOUCH:
+		*result = unev_touch(r->m, t->pid, addr, len, c->write);
+		return 0;
+	case SCENARIO_CALL_FORK:
+		return call_fork(r, st, t, result);
+	case SCENARIO_CALL_EXIT:
+		*result = unev_sys_exit(r->m, t->pid);
+		if (*result == 0)
+			t->exit_line = st->line;
+		return 0;
+	case SCENARIO_CALL_EXEC:
+		*result = unev_sys_exec(r->m, t->pid);
+		if (*result == 0) {
+			/* a fresh image: no region survives, the heap starts anew */
+			t->nr_regions = 0;
+			t->heap_known = false;
+		}
+		return 0;
+	case SCENARIO_CALL_BRK:
+		ret = call_brk(r, st, t, result);
+		if (!ret && *result == 0 && js) {
+			reg = find_region(t, "brk");
+			if (reg)
+				json_object_set_new(js, "address",
+						    json_integer((json_int_t)(reg->addr + reg->len)));
+		}
+		return ret;
+	case SCENARIO_CALL_READ:
+	case SCENARIO_CALL_WRITE:
+	case SCENARIO_CALL_TRUNCATE:
+	case SCENARIO_CALL_PUNCH:
+	case SCENARIO_CALL_SHMAT:
+	case SCENARIO_CALL_SHMDT:
+	case SCENARIO_CALL_SHMCTL:
+		break; /* refused by scenario_model_check() */
+	}
+	return runtime_error(r, st, "'%s' is not supported by the model yet",
+			     scenario_call_name(c->kind));
+}
+
+/* [addr, addr + len rounded up to a page): the VMAs a region's mmap made. */
+static void region_span(const struct run_region *reg, uint64_t *start,
+			uint64_t *end)
+{
+	uint64_t len = reg->len;
+
+	if (len > UINT64_MAX - (UNEV_PAGE_SIZE - 1))
+		len = UINT64_MAX;
+	else
+		len = (len + UNEV_PAGE_SIZE - 1) & ~(UNEV_PAGE_SIZE - 1);
+	*start = reg->addr;
+	*end = len > UINT64_MAX - reg->addr ? UINT64_MAX : reg->addr + len;
+}
+
+/* The value an expectation compares, in the unit its /proc file uses. */
+static int read_expected_source(struct run *r, const struct scenario_statement *st,
+				uint64_t *value)
+{
+	const struct scenario_expect *e = &st->expect;
+	static const char *const source_names[] = {
+		[SCENARIO_EXPECT_VMSTAT] = "vmstat", [SCENARIO_EXPECT_MEMINFO] = "meminfo",
+		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
+		[SCENARIO_EXPECT_LRU] = "lru",
+	};
+	struct run_region *reg;
+	struct run_task *t;
+	uint64_t start, end;
+	char buf[32];
+	int ret = 0;
+
+	switch (e->source) {
+	case SCENARIO_EXPECT_VMSTAT:
+		ret = unev_vmstat_read(r->m, e->field, value);
+		break;
+	case SCENARIO_EXPECT_MEMINFO:
+		ret = unev_meminfo_read(r->m, e->field, value);
+		break;
+	case SCENARIO_EXPECT_LRU:
+		ret = unev_lru_read(r->m, e->field, value);
+		break;
+	case SCENARIO_EXPECT_STATUS:
+		ret = live_task(r, st, e->task, &t);
+		if (ret)
+			return ret;
+		ret = unev_status_read(r->m, t->pid, e->field, value);
+		break;
+	case SCENARIO_EXPECT_SMAPS:
+		ret = live_task(r, st, e->task, &t);
+		if (!ret)
+			ret = bound_region(r, st, t, e->region, &reg);
+		if (ret)
+			return ret;
+		region_span(reg, &start, &end);
+		ret = unev_smaps_read(r->m, t->pid, start, end, e->field, value);
+		break;
+	case SCENARIO_EXPECT_OK:
+	case SCENARIO_EXPECT_ERRNO:
+		return 0;
+	}
+	if (ret == -ENOENT)
+		return runtime_error(r, st, "unknown %s field '%s' (the model has no such field)",
+				     source_names[e->source], e->field);
+	if (ret)
+		return runtime_error(r, st, "cannot read %s field '%s': %s",
+				     source_names[e->source], e->field,
+				     errno_text(-ret, buf, sizeof(buf)));
+	return 0;
+}
+
+static int run_expect(struct run *r, const struct scenario_statement *st,
+		      json_t *js)
+{
+	const struct scenario_expect *e = &st->expect;
+	char actual[48], expected[48], buf[32];
+	uint64_t value = 0;
+	bool passed;
+	int ret;
+
+	if (e->source == SCENARIO_EXPECT_OK || e->source == SCENARIO_EXPECT_ERRNO) {
+		passed = e->source == SCENARIO_EXPECT_OK ? r->last_errno == 0
+							 : r->last_errno == e->errno_value;
+		snprintf(actual, sizeof(actual), "%s",
+			 errno_text(r->last_errno, buf, sizeof(buf)));
+		snprintf(expected, sizeof(expected), "%s",
+			 e->source == SCENARIO_EXPECT_OK
+				 ? "0"
+				 : errno_text(e->errno_value, buf, sizeof(buf)));
+	} else {
+		ret = read_expected_source(r, st, &value);
+		if (ret)
+			return ret;
+		passed = scenario_compare(value, e->op, e->value);
+		snprintf(actual, sizeof(actual), "%llu", (unsigned long long)value);
+		snprintf(expected, sizeof(expected), "%s %llu",
+			 scenario_operator_name(e->op), (unsigned long long)e->value);
+	}
+	r->sum->expectations++;
+	if (passed)
+		r->sum->passed++;
+	else
+		r->sum->failed++;
+	if (r->opt->json) {
+		json_t *je = json_pack("{s:I, s:s, s:s, s:s, s:b}", "line",
+				       (json_int_t)st->line, "text", st->text,
+				       "expected", expected, "actual", actual,
+				       "passed", passed);
+
+		if (je)
+			json_array_append_new(r->json_expectations, je);
+		json_object_set_new(js, "passed", json_boolean(passed));
+		json_object_set_new(js, "actual", json_string(actual));
+		return 0;
+	}
+	if (!passed)
+		fprintf(r->opt->out, "%s:%u: expectation failed: %s (model: %s)\n",
+			r->s->file_name, st->line, st->text, actual);
+	else if (!r->opt->quiet)
+		fprintf(r->opt->out, "%s:%u: %s -> ok\n", r->s->file_name, st->line,
+			st->text);
+	return 0;
+}
+
+static int run_print(struct run *r, const struct scenario_statement *st,
+		     json_t *js)
+{
+	const struct scenario_print *pr = &st->print;
+	struct run_task *t = NULL;
+	char *text = NULL;
+	int ret;
+
+	if (pr->source == SCENARIO_PRINT_STATUS || pr->source == SCENARIO_PRINT_SMAPS) {
+		ret = live_task(r, st, pr->task, &t);
+		if (ret)
+			return ret;
+	}
+	switch (pr->source) {
+	case SCENARIO_PRINT_VMSTAT:
+		text = unev_proc_vmstat(r->m);
+		break;
+	case SCENARIO_PRINT_MEMINFO:
+		text = unev_proc_meminfo(r->m);
+		break;
+	case SCENARIO_PRINT_STATUS:
+		text = unev_proc_status(r->m, t->pid);
+		break;
+	case SCENARIO_PRINT_SMAPS:
+		text = unev_proc_smaps(r->m, t->pid, 0, UINT64_MAX);
+		break;
+	}
+	if (!text)
+		return runtime_error(r, st, "the model could not render '%s'", st->text);
+	if (r->opt->json) {
+		json_object_set_new(js, "output", json_string(text));
+	} else if (!r->opt->quiet) {
+		size_t n = strlen(text);
+
+		fprintf(r->opt->out, "%s:%u: %s\n%s%s", r->s->file_name, st->line,
+			st->text, text, n && text[n - 1] != '\n' ? "\n" : "");
+	}
+	free(text);
+	return 0;
+}
+
+/* ---- -v: the trace hook ---- */
+
+static const char *lru_text(int lru)
+{
+	const char *name;
+
+	if (lru == UNEV_LRU_NONE)
+		return "none";
+	name = unev_lru_name(lru);
+	return name ? name : "?";
+}
+
+static void trace_event(void *ctx, const struct unev_event *ev)
+{
+	struct run *r = ctx;
+	const char *why = ev->why ? ev->why : "?";
+
+	if (r->opt->json) {
+		json_t *je;
+
+		if (!r->json_events)
+			r->json_events = json_array();
+		if (ev->type == UNEV_EV_LRU_MOVE)
+			je = json_pack("{s:s, s:I, s:s, s:s, s:i, s:I, s:s}", "event",
+				       "lru_move", "pfn", (json_int_t)ev->pfn, "from",
+				       lru_text(ev->from), "to", lru_text(ev->to),
+				       "cpu", ev->cpu, "nr_pages", (json_int_t)ev->nr,
+				       "why", why);
+		else
+			je = json_pack("{s:s, s:i, s:I, s:s}", "event", "batch_drain",
+				       "cpu", ev->cpu, "nr_folios", (json_int_t)ev->nr,
+				       "why", why);
+		if (r->json_events && je)
+			json_array_append_new(r->json_events, je);
+		else
+			json_decref(je);
+		return;
+	}
+	if (!r->events)
+		return;
+	if (ev->type == UNEV_EV_LRU_MOVE && ev->nr > 1)
+		fprintf(r->events, "    pfn %u (%u pages): %s -> %s  cpu %d  %s\n",
+			ev->pfn, ev->nr, lru_text(ev->from), lru_text(ev->to),
+			ev->cpu, why);
+	else if (ev->type == UNEV_EV_LRU_MOVE)
+		fprintf(r->events, "    pfn %u: %s -> %s  cpu %d  %s\n", ev->pfn,
+			lru_text(ev->from), lru_text(ev->to), ev->cpu, why);
+	else
+		fprintf(r->events, "    batch of %u folio%s drained  cpu %d  %s\n",
+			ev->nr, ev->nr == 1 ? "" : "s", ev->cpu, why);
+}
+
+/* Start collecting the next statement's events. */
+static int events_open(struct run *r)
+{
+	if (!r->opt->verbose || r->opt->json)
+		return 0;
+	r->events = open_memstream(&r->events_text, &r->events_len);
+	return r->events ? 0 : -ENOMEM;
+}
+
+static void events_flush(struct run *r)
+{
+	if (!r->events)
+		return;
+	fclose(r->events);
+	r->events = NULL;
+	if (r->events_len && !r->opt->quiet)
+		fwrite(r->events_text, 1, r->events_len, r->opt->out);
+	free(r->events_text);
+	r->events_text = NULL;
+	r->events_len = 0;
+}
+
+/* ---- the run ---- */
+
+static void check_invariants(struct run *r, const struct scenario_statement *st)
+{
+	char msg[1024];
+
+	if (unev_check_invariants(r->m, msg, sizeof(msg)) == 0)
+		return;
+	if (r->opt->out)
+		fflush(r->opt->out);
+	fprintf(stderr, "%s:%u: invariant violated: %s\n", r->s->file_name,
+		st->line, msg);
+	abort();
+}
+
+static int run_statement(struct run *r, const struct scenario_statement *st,
+			 json_t *js)
+{
+	char buf[32];
+	int result, ret;
+
+	switch (st->kind) {
+	case SCENARIO_MACHINE:
+		return 0; /* created before the first statement */
+	case SCENARIO_TASK:
+		return create_task(r, st);
+	case SCENARIO_CALL:
+		ret = run_call(r, st, &result, js);
+		if (ret)
+			return ret;
+		r->last_errno = result < 0 ? -result : 0;
+		if (js) {
+			json_object_set_new(js, "task", json_string(st->call.task));
+			json_object_set_new(js, "call",
+					    json_string(scenario_call_name(st->call.kind)));
+			json_object_set_new(js, "errno", json_integer(r->last_errno));
+			json_object_set_new(js, "result",
+					    json_string(errno_text(r->last_errno, buf,
+								   sizeof(buf))));
+		} else if (!r->opt->quiet) {
+			fprintf(r->opt->out, "%s:%u: %s -> %s\n", r->s->file_name,
+				st->line, st->text,
+				errno_text(r->last_errno, buf, sizeof(buf)));
+		}
+		return 0;
+	case SCENARIO_DRAIN:
+		unev_drain_all(r->m);
+		return 0;
+	case SCENARIO_EXPECT:
+		return run_expect(r, st, js);
+	case SCENARIO_PRINT:
+		return run_print(r, st, js);
+	case SCENARIO_MEMCG:
+	case SCENARIO_SYSCTL:
+	case SCENARIO_FILE:
+	case SCENARIO_SHM:
+	case SCENARIO_RECLAIM:
+	case SCENARIO_MIGRATE:
+	case SCENARIO_COMPACT:
+		break; /* refused by scenario_model_check() */
+	}
+	return runtime_error(r, st, "'%s' is not supported by the model yet",
+			     scenario_statement_name(st->kind));
+}
+
+/* What the text output shows before a statement's events (-v only). */
+static void print_header(struct run *r, const struct scenario_statement *st)
+{
+	if (!r->opt->verbose || r->opt->quiet || r->opt->json)
+		return;
+	switch (st->kind) {
+	case SCENARIO_CALL:
+	case SCENARIO_EXPECT:
+	case SCENARIO_PRINT:
+		return; /* they print their own line */
+	default:
+		fprintf(r->opt->out, "%s:%u: %s\n", r->s->file_name, st->line,
+			st->text);
+	}
+}
+
+static int run_all(struct run *r)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < r->s->nr_statements; i++) {
+		const struct scenario_statement *st = &r->s->statements[i];
+		json_t *js = NULL;
+
+		if (!r->m) {
+			ret = create_machine(r, st,
+					     st->kind == SCENARIO_MACHINE ? &st->machine
+									  : NULL);
+			if (ret)
+				return ret;
+			if (r->opt->verbose)
+				unev_set_trace(r->m, trace_event, r);
+			if (r->opt->check_invariants)
+				check_invariants(r, st);
+		}
+		if (r->opt->json) {
+			js = json_pack("{s:I, s:s, s:s}", "line", (json_int_t)st->line,
+				       "text", st->text, "kind",
+				       scenario_statement_name(st->kind));
+			if (!js || json_array_append_new(r->json_statements, js))
+				return runtime_error(r, st, "out of memory");
+		}
+		if (events_open(r))
+			return runtime_error(r, st, "out of memory");
+		ret = run_statement(r, st, js);
+		if (ret) {
+			events_flush(r);
+			return ret;
+		}
+		if (r->opt->check_invariants)
+			check_invariants(r, st);
+		print_header(r, st);
+		events_flush(r);
+		if (js && r->json_events) {
+			json_object_set_new(js, "events", r->json_events);
+			r->json_events = NULL;
+		}
+	}
+	return 0;
+}
+
+int scenario_run(const struct scenario *s,
+		 const struct scenario_run_options *opts,
+		 struct scenario_run_summary *summary, char *err,
+		 size_t errlen)
+{
+	struct run r = {.s = s, .opt = opts, .sum = summary, .err = err,
+			.errlen = errlen};
+	size_t i;
+	int ret;
+
+	memset(summary, 0, sizeof(*summary));
+	ret = scenario_model_check(s, err, errlen);
+	if (ret)
+		return ret;
+	summary->ran = true;
+	if (opts->json) {
+		r.json_statements = json_array();
+		r.json_expectations = json_array();
+		if (!r.json_statements || !r.json_expectations ||
+		    json_object_set(opts->json, "statements", r.json_statements) ||
+		    json_object_set(opts->json, "expectations", r.json_expectations)) {
+			snprintf(err, errlen, "%s: out of memory", s->file_name);
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	ret = run_all(&r);
+	if (opts->json)
+		json_object_set_new(opts->json, "summary",
+				    json_pack("{s:i, s:i, s:i}", "expectations",
+					      (int)summary->expectations, "passed",
+					      (int)summary->passed, "failed",
+					      (int)summary->failed));
+out:
+	json_decref(r.json_statements);
+	json_decref(r.json_expectations);
+	json_decref(r.json_events);
+	if (r.events)
+		fclose(r.events);
+	free(r.events_text);
+	for (i = 0; i < r.nr_tasks; i++)
+		free(r.tasks[i].regions);
+	free(r.tasks);
+	if (r.m)
+		unev_machine_destroy(r.m);
+	return ret;
+}

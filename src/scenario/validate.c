@@ -1,0 +1,96 @@
+/*
+ * validate.c - what the model can run today (the scope of the model).
+ *
+ * Kept apart from interp.c and free of the model's API so that the fuzzer
+ * can validate scenarios without linking the model: widening the scope is
+ * a change to this file alone, next to the model feature it follows.
+ */
+#include "interp.h"
+
+#include <errno.h>
+
+/* struct unev_machine_config limits (include/unevict.h) */
+#define MODEL_NODES_MAX 64
+#define MODEL_CPUS_MAX 1024
+
+static int unsupported(char *err, size_t errlen, const struct scenario *s,
+		       const struct scenario_statement *st, const char *what)
+{
+	scenario_error(err, errlen, s, st, "'%s' is not supported by the model yet",
+		       what);
+	return -EINVAL;
+}
+
+static int model_statement_check(void *ctx, const struct scenario *s,
+				 const struct scenario_statement *st,
+				 char *err, size_t errlen)
+{
+	(void)ctx;
+	switch (st->kind) {
+	case SCENARIO_MACHINE:
+		if (st->machine.design != SCENARIO_DESIGN_MLOCK_COUNT)
+			return unsupported(err, errlen, s, st,
+					   st->machine.design == SCENARIO_DESIGN_RMAP_WALK
+						   ? "machine design=rmap-walk"
+						   : "machine design=none");
+		/* swap=0 is the default: nothing to model */
+		if (st->machine.swap_bytes)
+			return unsupported(err, errlen, s, st, "machine swap=");
+		if (st->machine.nodes > MODEL_NODES_MAX) {
+			scenario_error(err, errlen, s, st,
+				       "nodes=%u: the model has 1 to %d nodes",
+				       st->machine.nodes, MODEL_NODES_MAX);
+			return -EINVAL;
+		}
+		if (st->machine.cpus > MODEL_CPUS_MAX) {
+			scenario_error(err, errlen, s, st,
+				       "cpus=%u: the model has 1 to %d CPUs",
+				       st->machine.cpus, MODEL_CPUS_MAX);
+			return -EINVAL;
+		}
+		return 0;
+	case SCENARIO_TASK:
+		if (st->task.memcg_given)
+			return unsupported(err, errlen, s, st, "task ... memcg=");
+		return 0;
+	case SCENARIO_MEMCG:
+	case SCENARIO_SYSCTL:
+	case SCENARIO_FILE:
+	case SCENARIO_SHM:
+	case SCENARIO_RECLAIM:
+	case SCENARIO_MIGRATE:
+	case SCENARIO_COMPACT:
+		return unsupported(err, errlen, s, st,
+				   scenario_statement_name(st->kind));
+	case SCENARIO_CALL:
+		switch (st->call.kind) {
+		case SCENARIO_CALL_MMAP:
+			if (st->call.file[0])
+				return unsupported(err, errlen, s, st, "mmap ... file=");
+			if (st->call.hugetlb)
+				return unsupported(err, errlen, s, st, "mmap ... hugetlb");
+			return 0;
+		case SCENARIO_CALL_READ:
+		case SCENARIO_CALL_WRITE:
+		case SCENARIO_CALL_TRUNCATE:
+		case SCENARIO_CALL_PUNCH:
+		case SCENARIO_CALL_SHMAT:
+		case SCENARIO_CALL_SHMDT:
+		case SCENARIO_CALL_SHMCTL:
+			return unsupported(err, errlen, s, st,
+					   scenario_call_name(st->call.kind));
+		default:
+			return 0;
+		}
+	case SCENARIO_DRAIN:
+	case SCENARIO_EXPECT:
+	case SCENARIO_PRINT:
+		return 0;
+	}
+	return 0;
+}
+
+int scenario_model_check(const struct scenario *s, char *err, size_t errlen)
+{
+	return scenario_check(s, model_statement_check, NULL, err, errlen);
+}

@@ -208,7 +208,8 @@ static int finish(const struct cli_options *o, json_t *root, json_t *json_runs,
 			fprintf(stderr, "unevict: cannot write the JSON document\n");
 			return EXIT_BAD_INPUT;
 		}
-	} else if (t->files_ran) {
+	} else if (t->files_ran && (t->several || t->status != EXIT_BAD_INPUT)) {
+		/* (one file stopped by an error has no total: it did not finish) */
 		/* the closing line scripts read: exactly "N passed, M failed" */
 		fprintf(stdout, "%u expectations: %u passed, %u failed\n",
 			t->expectations, t->passed, t->failed);

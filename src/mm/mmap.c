@@ -176,8 +176,11 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 	struct mm_struct *mm = t->mm;
 	int idx;
 
-	/* vms_clear_ptes / unmap_region: drain first, then zap without draining */
-	lru_add_drain(m);
+	/*
+	 * No lru_add_drain() before the zap: 6.12's vms_clear_ptes had one, but
+	 * on 6.18 munmap leaves an earlier mlock batch alone (observed:
+	 * munmap_onfault_untouched.uvs), and the zap's munlocks wait too.
+	 */
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 
@@ -558,7 +561,7 @@ static int madvise_vma(struct unev_machine *m, struct task_struct *t,
 			/* lazyfree LRU moves are not modelled yet: the pages stay */
 			return 0;
 		}
-		lru_add_drain(m);	/* zap_page_range_single */
+		/* zap_page_range_single: no drain on 6.18, as for munmap */
 		zap_page_range(m, vma, start, end);
 		return 0;
 	case UNEV_MADV_COLD:
@@ -571,7 +574,6 @@ static int madvise_vma(struct unev_machine *m, struct task_struct *t,
 			return -EINVAL;
 		if (!vma->mapping || !(vma->vm_flags & VM_SHARED))
 			return -EINVAL;
-		lru_add_drain(m);
 		zap_page_range(m, vma, start, end);
 		return 0;
 	case UNEV_MADV_POPULATE_READ:
@@ -686,10 +688,10 @@ int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result
 	return 0;
 }
 
-/* exit_mmap: drain first, then zap everything without draining. */
+/* exit_mmap: zap everything without draining, before or after (6.18
+ * dropped 6.12's lru_add_drain here; observed: exit_does_not_drain.uvs). */
 void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 {
-	lru_add_drain(m);
 	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
 		zap_page_range(m, mm->vmas[i], mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
 		vm_area_free(m, mm->vmas[i]);

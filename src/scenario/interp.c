@@ -868,6 +868,11 @@ int scenario_run(const struct scenario *s,
 					      (int)summary->passed, "failed",
 					      (int)summary->failed));
 out:
+	if (r.m) {
+		/* teardown frees folios: no one is listening any more */
+		unev_set_trace(r.m, NULL, NULL);
+		unev_machine_destroy(r.m);
+	}
 	json_decref(r.json_statements);
 	json_decref(r.json_expectations);
 	json_decref(r.json_events);
@@ -877,7 +882,5 @@ out:
 	for (i = 0; i < r.nr_tasks; i++)
 		free(r.tasks[i].regions);
 	free(r.tasks);
-	if (r.m)
-		unev_machine_destroy(r.m);
 	return ret;
 }

@@ -126,6 +126,36 @@ int unev_sys_fork(struct unev_machine *m, int pid, int *child);
 int unev_sys_exit(struct unev_machine *m, int pid);
 int unev_sys_exec(struct unev_machine *m, int pid);
 
+/* ---- files and SysV shared memory (mm/filemap.c, mm/shmem.c, ipc/shm.c) ---- */
+enum unev_fs {
+	UNEV_FS_DISK = 0,  /* a regular file: ordinary, reclaimable page cache */
+	UNEV_FS_TMPFS,     /* swap-backed page cache (anon LRU lists, Shmem) */
+	UNEV_FS_RAMFS,     /* unevictable for the life of the inode */
+};
+/* A file of @size bytes (sparse: no page is cached yet); *ino names it in
+ * the calls below.  @name is the path /proc/PID/smaps shows. */
+int unev_file_create(struct unev_machine *m, const char *name, enum unev_fs fs,
+		     uint64_t size, int *ino);
+/* mmap of a file: as unev_sys_mmap, without MAP_ANONYMOUS, at offset @off. */
+int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		       int prot, int flags, int ino, uint64_t off, uint64_t *result);
+/* pread/pwrite of [off, off+len) through the page cache, by task @pid. */
+int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);
+int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);
+int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size);
+/* fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) */
+int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);
+
+#define UNEV_IPC_RMID 0
+#define UNEV_SHM_LOCK 11
+#define UNEV_SHM_UNLOCK 12
+#define UNEV_SHM_RDONLY 010000
+/* shmget(IPC_PRIVATE, size, 0600) by a process of uid @uid; *shmid > 0. */
+int unev_shm_create(struct unev_machine *m, uint64_t size, unsigned int uid, int *shmid);
+int unev_sys_shmat(struct unev_machine *m, int pid, int shmid, int shmflg, uint64_t *addr);
+int unev_sys_shmdt(struct unev_machine *m, int pid, uint64_t addr);
+int unev_sys_shmctl(struct unev_machine *m, int pid, int shmid, int cmd);
+
 /* Access every page of [addr, addr+len) in order, as a program would: a
  * fault where needed.  -EFAULT if a page is not mapped or not accessible
  * (the program would take SIGSEGV); pages before it were touched. */

@@ -126,18 +126,47 @@ enum vm_event_item {
 	NR_VM_EVENT_ITEMS,
 };
 
-/* ---- address spaces: shmem objects now, files later (fs.h) ---- */
+/* ---- address spaces: files, tmpfs/shmem objects, ramfs (fs.h) ---- */
 #define AS_UNEVICTABLE 0x1u
-enum mapping_kind { MAPPING_SHMEM, MAPPING_RAMFS, MAPPING_DISK };
+enum mapping_kind {
+	MAPPING_DISK,   /* ordinary page cache: file LRU lists, reclaimable */
+	MAPPING_SHMEM,  /* tmpfs, shared anonymous, SysV shm: swap-backed */
+	MAPPING_RAMFS,  /* file LRU folios, AS_UNEVICTABLE for the inode's life */
+};
+struct vm_area_struct;
 struct address_space {
 	uint32_t id;
 	unsigned int flags;
 	enum mapping_kind kind;
-	int refcount;                 /* VMAs and opens holding it */
+	int refcount;                 /* VMAs, the file itself, a shm segment */
 	uint64_t nr_slots;            /* page cache capacity, in pages */
 	uint32_t *pages;              /* page cache: pfn by index, PFN_NIL if absent */
 	uint64_t nrpages;
 	uint64_t size;                /* i_size, bytes */
+	struct vm_area_struct **i_mmap; /* every VMA mapping it (the rmap of files) */
+	unsigned int nr_i_mmap, cap_i_mmap;
+	bool shmem_locked;            /* shmem_inode_info VM_LOCKED: SHM_LOCK held */
+	bool is_file;                 /* made by unev_file_create: an inode number */
+	char name[64];                /* the path smaps shows */
+};
+
+/* ---- SysV shared memory (ipc/shm.c) ---- */
+#define SHM_DEST 01000
+#define SHM_LOCKED 02000
+struct shm_segment {
+	int id;
+	bool alive;
+	unsigned int uid, cuid;
+	unsigned int mode;            /* 0600 | SHM_DEST | SHM_LOCKED */
+	unsigned int nattch;          /* VMAs attached (shm_open/shm_close) */
+	unsigned int lock_uid;        /* whose ucounts hold the SHM_LOCK charge */
+	struct address_space *file;
+};
+
+/* The per-user locked shm total (ucounts UCOUNT_RLIMIT_MEMLOCK). */
+struct user_locked {
+	unsigned int uid;
+	uint64_t pages;
 };
 
 /* ---- VMAs and mm (mm_types.h) ---- */
@@ -169,7 +198,8 @@ struct vm_area_struct {
 	uint64_t vm_flags;
 	uint64_t vm_pgoff;
 	uint32_t anon_vma;            /* anon_vma id, 0 until the first anon fault */
-	struct address_space *mapping;/* shmem object for shared anon, else NULL */
+	struct address_space *mapping;/* the file (vm_file->f_mapping), or NULL */
+	int shm_id;                   /* SysV segment attached here, 0 if none */
 	struct mm_struct *mm;
 };
 
@@ -213,6 +243,10 @@ struct unev_machine {
 	unsigned int nr_tasks, cap_tasks;
 	struct address_space **mappings; /* index = id - 1 */
 	unsigned int nr_mappings, cap_mappings;
+	struct shm_segment *shms;     /* index = shmid - 1 */
+	unsigned int nr_shms, cap_shms;
+	struct user_locked *user_locked;
+	unsigned int nr_user_locked;
 	uint32_t next_anon_vma;
 	unev_trace_fn trace;
 	void *trace_ctx;
@@ -400,7 +434,19 @@ void mm_destroy(struct unev_machine *m, struct mm_struct *mm);
 int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm);
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
 int find_vma_index(struct mm_struct *mm, uint64_t addr);
-int vma_split(struct mm_struct *mm, unsigned int idx, uint64_t addr);
+int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr);
+int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot, int flags,
+	    struct address_space *file, uint64_t off, int shm_id, uint64_t *result);
+/* mm_counter: RssAnon, RssShmem or RssFile by the folio's kind. */
+static inline void mm_counter_inc(struct mm_struct *mm, const struct folio *f, int64_t n)
+{
+	if (folio_test_anon(f))
+		mm->rss_anon += (uint64_t)n;
+	else if (folio_test(f, PG_swapbacked))
+		mm->rss_shmem += (uint64_t)n;
+	else
+		mm->rss_file += (uint64_t)n;
+}
 struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t newflags);
 void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx);
 int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len);
@@ -411,15 +457,47 @@ static inline uint64_t vma_pages(const struct vm_area_struct *vma)
 	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 }
 
-/* ---- shmem.c ---- */
+/* ---- filemap.c, shmem.c, ramfs.c: the page cache ---- */
+struct address_space *mapping_create(struct unev_machine *m, enum mapping_kind kind,
+				     uint64_t size, const char *name);
 struct address_space *shmem_object_create(struct unev_machine *m, uint64_t size);
 void mapping_get(struct address_space *as);
 void mapping_put(struct unev_machine *m, struct address_space *as);
-int shmem_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index, struct folio **out);
+int i_mmap_insert(struct address_space *as, struct vm_area_struct *vma);
+void i_mmap_remove(struct address_space *as, struct vm_area_struct *vma);
+/* filemap_get_folio with FGP_CREAT: find or allocate the folio at @index
+ * (a new one goes to the page cache and the lru_add batch). */
+int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index,
+		      bool create, struct folio **out);
+void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as,
+				uint64_t start, uint64_t end);
+struct address_space *file_lookup(struct unev_machine *m, int ino);
+void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint64_t start,
+			 uint64_t end, bool even_cows);
 static inline bool mapping_unevictable(const struct address_space *as)
 {
 	return as && (as->flags & AS_UNEVICTABLE);
 }
+static inline void mapping_set_unevictable(struct address_space *as)
+{
+	as->flags |= AS_UNEVICTABLE;
+}
+static inline void mapping_clear_unevictable(struct address_space *as)
+{
+	as->flags &= ~AS_UNEVICTABLE;
+}
+int shmem_lock(struct unev_machine *m, struct task_struct *t, struct address_space *as,
+	       bool lock, unsigned int uid);
+void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as);
+void shm_vma_open(struct unev_machine *m, struct vm_area_struct *vma);
+void shm_vma_close(struct unev_machine *m, struct vm_area_struct *vma);
+
+/* ---- vmscan.c ---- */
+struct folio_ref_batch {
+	unsigned int nr;
+	struct folio *folios[FOLIO_BATCH_SIZE];
+};
+void check_move_unevictable_folios(struct unev_machine *m, struct folio_ref_batch *fb);
 
 /* ---- task.c: task_lookup also makes the task "current": its CPU runs the call ---- */
 struct task_struct *task_lookup(struct unev_machine *m, int pid);

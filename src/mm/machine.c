@@ -90,10 +90,13 @@ void unev_machine_destroy(struct unev_machine *m)
 	for (unsigned int i = 0; i < m->nr_mappings; i++) {
 		if (m->mappings[i]) {
 			free(m->mappings[i]->pages);
+			free(m->mappings[i]->i_mmap);
 			free(m->mappings[i]);
 		}
 	}
 	free(m->mappings);
+	free(m->shms);
+	free(m->user_locked);
 	page_alloc_exit(m);
 	free(m->cpus);
 	free(m);

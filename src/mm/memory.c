@@ -128,24 +128,47 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
 	folio_set(f, PG_swapbacked);
 	folio_add_new_anon_rmap(m, f, vma, addr);
 	folio_add_lru_vma(m, f, vma);
-	vma->mm->rss_anon++;
+	mm_counter_inc(vma->mm, f, 1);
 	*pte = mk_pte(page_to_pfn(m, f), (vma->vm_flags & VM_WRITE) != 0);
 	return 0;
 }
 
-/* do_shared_fault / do_read_fault on shmem: the page cache folio is mapped,
- * and folio_add_file_rmap_pte mlocks it in a VM_LOCKED VMA. */
-static int do_shmem_fault(struct unev_machine *m, struct vm_area_struct *vma,
-			  uint64_t addr, uint64_t *pte, bool write)
+/*
+ * __do_fault on a file VMA: the page-cache folio is found or read in (a new
+ * one through the lru_add batch).  do_shared_fault and do_read_fault map it,
+ * and folio_add_file_rmap_pte mlocks it in a VM_LOCKED VMA; do_cow_fault
+ * (a write to a private mapping) copies it into a new anonymous folio and
+ * leaves the cache folio unmapped.  Past i_size is SIGBUS (-EFAULT).
+ */
+static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
+			 uint64_t addr, uint64_t *pte, bool write)
 {
-	struct folio *f;
-	int err = shmem_get_folio(m, vma->mapping, vma_linear_index(vma, addr), &f);
+	struct address_space *as = vma->mapping;
+	uint64_t index = vma_linear_index(vma, addr);
+	struct folio *f, *copy;
+	int err;
 
+	if (index >= PAGE_ALIGN(as->size) >> PAGE_SHIFT)
+		return -EFAULT;
+	err = filemap_get_folio(m, as, index, true, &f);
 	if (err)
 		return err;
+	if (write && !(vma->vm_flags & VM_SHARED)) {
+		if (!vma->anon_vma)
+			vma->anon_vma = anon_vma_alloc(m);
+		copy = alloc_anon_folio(m);
+		if (!copy)
+			return -ENOMEM;
+		folio_set(copy, PG_swapbacked);
+		folio_add_new_anon_rmap(m, copy, vma, addr);
+		folio_add_lru_vma(m, copy, vma);
+		mm_counter_inc(vma->mm, copy, 1);
+		*pte = mk_pte(page_to_pfn(m, copy), true);
+		return 0;
+	}
 	folio_get(f);
 	folio_add_file_rmap_pte(m, f, vma);
-	vma->mm->rss_shmem++;
+	mm_counter_inc(vma->mm, f, 1);
 	*pte = mk_pte(page_to_pfn(m, f), write && (vma->vm_flags & VM_WRITE));
 	return 0;
 }
@@ -180,12 +203,9 @@ static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
 	folio_add_new_anon_rmap(m, f, vma, addr);
 	folio_add_lru_vma(m, f, vma);
 	*pte = mk_pte(page_to_pfn(m, f), true);
-	vma->mm->rss_anon++;
+	mm_counter_inc(vma->mm, f, 1);
 	if (old) {
-		if (folio_test_anon(old))
-			vma->mm->rss_anon--;
-		else
-			vma->mm->rss_shmem--;
+		mm_counter_inc(vma->mm, old, -1);
 		folio_remove_rmap_pte(m, old, vma);
 		folio_put(m, old);
 	}
@@ -222,7 +242,7 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 	count_vm_events(m, PGFAULT, 1);
 	if (!(*pte & PTE_PRESENT)) {
 		if (vma->mapping)
-			return do_shmem_fault(m, vma, addr, pte, write);
+			return do_file_fault(m, vma, addr, pte, write);
 		return do_anonymous_page(m, vma, addr, pte, write);
 	}
 	if (write && !(*pte & PTE_WRITE))
@@ -244,10 +264,7 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 	if (pfn == m->zero_pfn)
 		return 0;
 	f = pfn_to_page(m, pfn);
-	if (folio_test_anon(f))
-		vma->mm->rss_anon--;
-	else
-		vma->mm->rss_shmem--;
+	mm_counter_inc(vma->mm, f, -1);
 	folio_remove_rmap_pte(m, f, vma);
 	folio_put(m, f);
 	return 0;

@@ -27,10 +27,26 @@ static struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 	return vma;
 }
 
+/* A VMA of a file holds the file, sits in its i_mmap, and counts as an
+ * attach of a SysV segment (shm_open). */
+static int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma)
+{
+	if (!vma->mapping)
+		return 0;
+	if (i_mmap_insert(vma->mapping, vma))
+		return -ENOMEM;
+	mapping_get(vma->mapping);
+	shm_vma_open(m, vma);
+	return 0;
+}
+
 static void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma)
 {
-	if (vma->mapping)
+	if (vma->mapping) {
+		i_mmap_remove(vma->mapping, vma);
+		shm_vma_close(m, vma);
 		mapping_put(m, vma->mapping);
+	}
 	free(vma);
 }
 
@@ -89,7 +105,7 @@ static void vma_remove_at(struct mm_struct *mm, unsigned int idx)
 
 /* __split_vma: the new VMA takes [addr, vm_end); both share the anon_vma
  * and the file, and the page tables do not move. */
-int vma_split(struct mm_struct *mm, unsigned int idx, uint64_t addr)
+int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr)
 {
 	struct vm_area_struct *vma = mm->vmas[idx];
 	struct vm_area_struct *n = vm_area_alloc(mm);
@@ -99,16 +115,19 @@ int vma_split(struct mm_struct *mm, unsigned int idx, uint64_t addr)
 	*n = *vma;
 	n->vm_start = addr;
 	n->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-	if (n->mapping)
-		mapping_get(n->mapping);
-	vma->vm_end = addr;
+	n->mapping = NULL;
 	if (vma_insert_at(mm, idx + 1, n)) {
-		vma->vm_end = n->vm_end;
-		if (n->mapping)
-			n->mapping->refcount--;
 		free(n);
 		return -ENOMEM;
 	}
+	n->mapping = vma->mapping;
+	if (vma_link_file(m, n)) {
+		n->mapping = NULL;
+		vma_remove_at(mm, idx + 1);
+		free(n);
+		return -ENOMEM;
+	}
+	vma->vm_end = addr;
 	return 0;
 }
 
@@ -119,14 +138,13 @@ struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct
 {
 	int idx = find_vma_index(mm, vma->vm_start);
 
-	(void)m;
 	if (start > vma->vm_start) {
-		if (vma_split(mm, (unsigned int)idx, start))
+		if (vma_split(m, mm, (unsigned int)idx, start))
 			return NULL;
 		idx++;
 	}
 	vma = mm->vmas[idx];
-	if (end < vma->vm_end && vma_split(mm, (unsigned int)idx, end))
+	if (end < vma->vm_end && vma_split(m, mm, (unsigned int)idx, end))
 		return NULL;
 	vma = mm->vmas[idx];
 	vma->vm_flags = flags;
@@ -138,7 +156,7 @@ struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct
 static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
-	       a->mapping == b->mapping &&
+	       a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
 	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff &&
 	       (a->anon_vma == b->anon_vma || !a->anon_vma || !b->anon_vma);
 }
@@ -209,13 +227,13 @@ int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uin
 	if (idx < 0 || mm->vmas[idx]->vm_start >= end)
 		return 0;
 	if (mm->vmas[idx]->vm_start < start) {
-		if (vma_split(mm, (unsigned int)idx, start))
+		if (vma_split(m, mm, (unsigned int)idx, start))
 			return -ENOMEM;
 		idx++;
 	}
 	idx = find_vma_index(mm, end - 1);
 	if (idx >= 0 && mm->vmas[idx]->vm_start < end && mm->vmas[idx]->vm_end > end &&
-	    vma_split(mm, (unsigned int)idx, end))
+	    vma_split(m, mm, (unsigned int)idx, end))
 		return -ENOMEM;
 	unmap_vmas_range(m, t, start, end);
 	return 0;
@@ -259,7 +277,8 @@ static uint64_t calc_vm_prot_bits(int prot)
 /* mmap_region: create the VMA (merging with a compatible neighbour),
  * charge locked_vm unless mlock is unsupported there. */
 static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t addr,
-		       uint64_t len, uint64_t vm_flags, uint64_t pgoff)
+		       uint64_t len, uint64_t vm_flags, uint64_t pgoff,
+		       struct address_space *file, int shm_id)
 {
 	struct mm_struct *mm = t->mm;
 	struct vm_area_struct *vma = vm_area_alloc(mm);
@@ -270,9 +289,24 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 	vma->vm_end = addr + len;
 	vma->vm_flags = vm_flags;
 	vma->vm_pgoff = pgoff;
-	if (vm_flags & VM_SHARED) {	/* shmem_zero_setup */
-		vma->mapping = shmem_object_create(m, len);
-		if (!vma->mapping) {
+	vma->shm_id = shm_id;
+	if (!file && (vm_flags & VM_SHARED)) {	/* shmem_zero_setup */
+		file = shmem_object_create(m, len);
+		if (!file) {
+			free(vma);
+			return -ENOMEM;
+		}
+		vma->mapping = file;
+		if (vma_link_file(m, vma)) {
+			vma->mapping = NULL;
+			mapping_put(m, file);
+			free(vma);
+			return -ENOMEM;
+		}
+		mapping_put(m, file);	/* the VMA holds it now */
+	} else if (file) {
+		vma->mapping = file;
+		if (vma_link_file(m, vma)) {
 			free(vma);
 			return -ENOMEM;
 		}
@@ -292,25 +326,25 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 	return 0;
 }
 
-int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
-		  int flags, uint64_t *result)
+/* do_mmap: the order of checks of mm/mmap.c; anonymous when @file is NULL. */
+int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot,
+	    int flags, struct address_space *file, uint64_t off, int shm_id,
+	    uint64_t *result)
 {
-	struct task_struct *t = task_lookup(m, pid);
-	uint64_t vm_flags, pgoff;
+	uint64_t vm_flags, pgoff, addr = 0;
 	int err;
 
-	(void)addr;	/* hints and MAP_FIXED are not modelled: top-down placement */
-	if (!t)
-		return -ESRCH;
 	if (!len)
 		return -EINVAL;
-	if (!(flags & UNEV_MAP_ANONYMOUS))
-		return -EBADF;	/* no file descriptors yet */
 	if (flags & UNEV_MAP_HUGETLB)
 		return -ENOMEM;	/* no huge pages reserved (nr_hugepages = 0) */
 	len = PAGE_ALIGN(len);
 	if (!len || len > TASK_SIZE)
 		return -ENOMEM;
+	if (offset_in_page(off))
+		return -EINVAL;
+	if ((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT) < (off >> PAGE_SHIFT))
+		return -EOVERFLOW;
 	err = get_unmapped_area(t->mm, len, &addr);
 	if (err)
 		return err;
@@ -325,16 +359,16 @@ int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, 
 		return -EAGAIN;
 	switch (flags & (UNEV_MAP_SHARED | UNEV_MAP_PRIVATE)) {
 	case UNEV_MAP_SHARED:
-		pgoff = 0;
+		pgoff = file ? off >> PAGE_SHIFT : 0;
 		vm_flags |= VM_SHARED | VM_MAYSHARE;
 		break;
 	case UNEV_MAP_PRIVATE:
-		pgoff = addr >> PAGE_SHIFT;
+		pgoff = file ? off >> PAGE_SHIFT : addr >> PAGE_SHIFT;
 		break;
 	default:
 		return -EINVAL;
 	}
-	err = mmap_region(m, t, addr, len, vm_flags, pgoff);
+	err = mmap_region(m, t, addr, len, vm_flags, pgoff, file, shm_id);
 	if (err)
 		return err;
 	/* vm_mmap_pgoff: populate VM_LOCKED or MAP_POPULATE, errors ignored */
@@ -342,6 +376,33 @@ int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, 
 		__mm_populate(m, t, addr, len, true);
 	*result = addr;
 	return 0;
+}
+
+int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
+		  int flags, uint64_t *result)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	(void)addr;	/* hints and MAP_FIXED are not modelled: top-down placement */
+	if (!t)
+		return -ESRCH;
+	if (!(flags & UNEV_MAP_ANONYMOUS))
+		return -EBADF;	/* a file needs unev_sys_mmap_file */
+	return do_mmap(m, t, len, prot, flags, NULL, 0, 0, result);
+}
+
+int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		       int prot, int flags, int ino, uint64_t off, uint64_t *result)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	struct address_space *file = file_lookup(m, ino);
+
+	(void)addr;
+	if (!t)
+		return -ESRCH;
+	if (!file || (flags & UNEV_MAP_ANONYMOUS))
+		return -EBADF;
+	return do_mmap(m, t, len, prot, flags, file, off, 0, result);
 }
 
 /* mprotect_fixup: a VM_LOCKED private VMA gaining write has its COW broken
@@ -505,8 +566,10 @@ int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old
 	nv->vm_start = new_addr;
 	nv->vm_end = new_addr + new_len;
 	nv->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-	if (nv->mapping)
-		mapping_get(nv->mapping);
+	if (vma_link_file(m, nv)) {
+		free(nv);
+		return -ENOMEM;
+	}
 	if (vma_insert(mm, nv)) {
 		vm_area_free(m, nv);
 		return -ENOMEM;
@@ -679,7 +742,7 @@ int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result
 		return 0;
 	flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT |
 		mm->def_flags;
-	if (mmap_region(m, t, oldbrk, newbrk - oldbrk, flags, oldbrk >> PAGE_SHIFT))
+	if (mmap_region(m, t, oldbrk, newbrk - oldbrk, flags, oldbrk >> PAGE_SHIFT, NULL, 0))
 		return 0;
 	mm->brk = brk;
 	*result = brk;
@@ -719,8 +782,10 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 		*dst = *src;
 		dst->mm = mm;
 		dst->vm_flags &= ~VM_LOCKED_MASK;
-		if (dst->mapping)
-			mapping_get(dst->mapping);
+		if (vma_link_file(m, dst)) {
+			free(dst);
+			return -ENOMEM;
+		}
 		if (vma_insert_at(mm, mm->nr_vmas, dst)) {
 			vm_area_free(m, dst);
 			return -ENOMEM;
@@ -745,10 +810,7 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 				continue;
 			folio_get(pfn_to_page(m, pfn));
 			folio_dup_rmap_pte(m, pfn_to_page(m, pfn));
-			if (folio_test_anon(pfn_to_page(m, pfn)))
-				mm->rss_anon++;
-			else
-				mm->rss_shmem++;
+			mm_counter_inc(mm, pfn_to_page(m, pfn), 1);
 		}
 	}
 	return 0;

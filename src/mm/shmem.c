@@ -1,100 +1,88 @@
 /*
- * shmem.c - shared memory objects (mm/shmem.c).
+ * shmem.c - tmpfs/shmem objects and SHM_LOCK (mm/shmem.c).
  *
- * A MAP_SHARED|MAP_ANONYMOUS mapping is backed by a shmem object
- * (shmem_zero_setup): its folios are swap-backed page cache, so they live
- * on the anon lists, count in Shmem, and enter the LRU through the lru_add
- * batch (never mlock_new_folio: they are mapped after being added).
+ * Shmem folios are swap-backed page cache: they live on the anon lists and
+ * count in Shmem.  SHM_LOCK only marks the mapping unevictable (lazy: no
+ * page is touched); SHM_UNLOCK clears it and rescues what was culled with
+ * check_move_unevictable_folios over the page cache.
  */
 #include "internal.h"
 
-struct address_space *shmem_object_create(struct unev_machine *m, uint64_t size)
+static struct user_locked *user_locked_get(struct unev_machine *m, unsigned int uid)
 {
-	struct address_space *as;
-	uint64_t slots = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	struct user_locked *n;
 
-	if (m->nr_mappings == m->cap_mappings) {
-		unsigned int cap = m->cap_mappings ? m->cap_mappings * 2 : 16;
-		struct address_space **n = realloc(m->mappings, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		m->mappings = n;
-		m->cap_mappings = cap;
-	}
-	as = calloc(1, sizeof(*as));
-	if (!as)
+	for (unsigned int i = 0; i < m->nr_user_locked; i++)
+		if (m->user_locked[i].uid == uid)
+			return &m->user_locked[i];
+	n = realloc(m->user_locked, (m->nr_user_locked + 1) * sizeof(*n));
+	if (!n)
 		return NULL;
-	as->pages = malloc(slots * sizeof(uint32_t));
-	if (!as->pages && slots) {
-		free(as);
-		return NULL;
-	}
-	for (uint64_t i = 0; i < slots; i++)
-		as->pages[i] = PFN_NIL;
-	as->nr_slots = slots;
-	as->size = size;
-	as->kind = MAPPING_SHMEM;
-	as->refcount = 1;
-	m->mappings[m->nr_mappings++] = as;
-	as->id = m->nr_mappings;
-	return as;
+	m->user_locked = n;
+	n = &m->user_locked[m->nr_user_locked++];
+	n->uid = uid;
+	n->pages = 0;
+	return n;
 }
 
-void mapping_get(struct address_space *as)
+/* user_shm_lock: a per-user total, apart from locked_vm, checked against the
+ * caller's RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK. */
+static bool user_shm_lock(struct unev_machine *m, struct task_struct *t, uint64_t size,
+			  unsigned int uid)
 {
-	as->refcount++;
+	struct user_locked *ul = user_locked_get(m, uid);
+	uint64_t locked = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	uint64_t limit = t->rlimit_memlock == UNEV_RLIM_INFINITY ? UINT64_MAX
+								  : t->rlimit_memlock >> PAGE_SHIFT;
+
+	if (!ul)
+		return false;
+	if (ul->pages + locked > limit && !t->cap_ipc_lock)
+		return false;
+	ul->pages += locked;
+	return true;
 }
 
-/* The last reference: shmem_evict_inode truncates the page cache; a folio
- * still held by a per-CPU batch is freed when that batch is processed. */
-void mapping_put(struct unev_machine *m, struct address_space *as)
+static void user_shm_unlock(struct unev_machine *m, uint64_t size, unsigned int uid)
 {
-	if (--as->refcount > 0)
-		return;
+	struct user_locked *ul = user_locked_get(m, uid);
+
+	if (ul)
+		ul->pages -= PAGE_ALIGN(size) >> PAGE_SHIFT;
+}
+
+/* shmem_lock: set or clear AS_UNEVICTABLE, charging the user once. */
+int shmem_lock(struct unev_machine *m, struct task_struct *t, struct address_space *as,
+	       bool lock, unsigned int uid)
+{
+	if (lock && !as->shmem_locked) {
+		if (!user_shm_lock(m, t, as->size, uid))
+			return -ENOMEM;
+		as->shmem_locked = true;
+		mapping_set_unevictable(as);
+	}
+	if (!lock && as->shmem_locked) {
+		user_shm_unlock(m, as->size, uid);
+		as->shmem_locked = false;
+		mapping_clear_unevictable(as);
+	}
+	return 0;
+}
+
+/* shmem_unlock_mapping: every resident folio, in batches, is checked. */
+void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as)
+{
+	struct folio_ref_batch fb = { 0 };
+
 	for (uint64_t i = 0; i < as->nr_slots; i++) {
-		struct folio *f;
-
 		if (as->pages[i] == PFN_NIL)
 			continue;
-		f = pfn_to_page(m, as->pages[i]);
-		as->pages[i] = PFN_NIL;
-		as->nrpages--;
-		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, -1);
-		node_stat_mod(m, f->node, &m->nodes[f->node].nr_shmem, -1);
-		folio_put(m, f);
+		fb.folios[fb.nr++] = pfn_to_page(m, as->pages[i]);
+		if (fb.nr == FOLIO_BATCH_SIZE) {
+			check_move_unevictable_folios(m, &fb);
+			fb.nr = 0;
+		}
 	}
-	free(as->pages);
-	as->pages = NULL;
-	as->nr_slots = 0;
-	m->mappings[as->id - 1] = NULL;
-	free(as);
-}
-
-/* shmem_get_folio: find or allocate the folio at @index; a new one goes to
- * the page cache (one reference) and to the lru_add batch. */
-int shmem_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index,
-		    struct folio **out)
-{
-	struct folio *f;
-
-	if (index >= as->nr_slots)
-		return -EFAULT;	/* beyond i_size: SIGBUS */
-	if (as->pages[index] != PFN_NIL) {
-		*out = pfn_to_page(m, as->pages[index]);
-		return 0;
-	}
-	f = folio_alloc(m, 0, 0);
-	if (!f)
-		return -ENOMEM;
-	folio_set(f, PG_swapbacked);
-	f->mapping = as->id;
-	f->index = (uint32_t)index;
-	as->pages[index] = page_to_pfn(m, f);
-	as->nrpages++;
-	node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, 1);
-	node_stat_mod(m, f->node, &m->nodes[f->node].nr_shmem, 1);
-	folio_add_lru(m, f);
-	*out = f;
-	return 0;
+	if (fb.nr)
+		check_move_unevictable_folios(m, &fb);
 }

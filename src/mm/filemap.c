@@ -1,0 +1,370 @@
+/*
+ * filemap.c - address spaces and the page cache: lookup and insertion,
+ * read and write, truncation and hole punching, and the file rmap
+ * (mm/filemap.c, mm/truncate.c, mm/memory.c unmap_mapping_range).
+ *
+ * A page-cache folio holds one reference for the cache; new ones enter the
+ * LRU through the per-CPU lru_add batch (filemap_add_folio ->
+ * folio_add_lru), so a ramfs folio is culled when that batch is processed.
+ */
+#include <stdio.h>
+
+#include "internal.h"
+
+struct address_space *mapping_create(struct unev_machine *m, enum mapping_kind kind,
+				     uint64_t size, const char *name)
+{
+	struct address_space *as;
+	uint64_t slots = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	if (m->nr_mappings == m->cap_mappings) {
+		unsigned int cap = m->cap_mappings ? m->cap_mappings * 2 : 16;
+		struct address_space **n = realloc(m->mappings, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		m->mappings = n;
+		m->cap_mappings = cap;
+	}
+	as = calloc(1, sizeof(*as));
+	if (!as)
+		return NULL;
+	as->pages = malloc((slots ? slots : 1) * sizeof(uint32_t));
+	if (!as->pages) {
+		free(as);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < slots; i++)
+		as->pages[i] = PFN_NIL;
+	as->nr_slots = slots;
+	as->size = size;
+	as->kind = kind;
+	as->refcount = 1;
+	snprintf(as->name, sizeof(as->name), "%s", name);
+	/* ramfs_get_inode: unevictable from creation, for the inode's life */
+	if (kind == MAPPING_RAMFS)
+		mapping_set_unevictable(as);
+	m->mappings[m->nr_mappings++] = as;
+	as->id = m->nr_mappings;
+	return as;
+}
+
+/* shmem_zero_setup: a MAP_SHARED|MAP_ANONYMOUS mapping's object. */
+struct address_space *shmem_object_create(struct unev_machine *m, uint64_t size)
+{
+	return mapping_create(m, MAPPING_SHMEM, size, "/dev/zero (deleted)");
+}
+
+void mapping_get(struct address_space *as)
+{
+	as->refcount++;
+}
+
+static int page_cache_grow(struct address_space *as, uint64_t slots)
+{
+	uint32_t *n;
+
+	if (slots <= as->nr_slots)
+		return 0;
+	if (slots > UINT32_MAX)
+		return -EFBIG;
+	n = realloc(as->pages, slots * sizeof(uint32_t));
+	if (!n)
+		return -ENOMEM;
+	for (uint64_t i = as->nr_slots; i < slots; i++)
+		n[i] = PFN_NIL;
+	as->pages = n;
+	as->nr_slots = slots;
+	return 0;
+}
+
+/* filemap_remove_folio: the folio leaves the cache (mapping = NULL, as
+ * truncation leaves it) and the cache's reference goes; a per-CPU batch may
+ * still hold it until it is processed. */
+static void filemap_remove_folio(struct unev_machine *m, struct address_space *as,
+				 uint64_t index)
+{
+	struct folio *f = pfn_to_page(m, as->pages[index]);
+	struct pglist_data *pgdat = &m->nodes[f->node];
+
+	as->pages[index] = PFN_NIL;
+	as->nrpages--;
+	f->mapping = 0;
+	node_stat_mod(m, f->node, &pgdat->nr_file_pages, -1);
+	if (as->kind == MAPPING_SHMEM)
+		node_stat_mod(m, f->node, &pgdat->nr_shmem, -1);
+	folio_put(m, f);
+}
+
+void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as,
+				uint64_t start, uint64_t end)
+{
+	if (end > as->nr_slots)
+		end = as->nr_slots;
+	for (uint64_t i = start; i < end; i++)
+		if (as->pages[i] != PFN_NIL)
+			filemap_remove_folio(m, as, i);
+}
+
+/* The last reference (iput -> evict): the page cache is truncated. */
+void mapping_put(struct unev_machine *m, struct address_space *as)
+{
+	if (--as->refcount > 0)
+		return;
+	truncate_inode_pages_range(m, as, 0, as->nr_slots);
+	free(as->pages);
+	free(as->i_mmap);
+	m->mappings[as->id - 1] = NULL;
+	free(as);
+}
+
+int i_mmap_insert(struct address_space *as, struct vm_area_struct *vma)
+{
+	if (as->nr_i_mmap == as->cap_i_mmap) {
+		unsigned int cap = as->cap_i_mmap ? as->cap_i_mmap * 2 : 4;
+		struct vm_area_struct **n = realloc(as->i_mmap, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		as->i_mmap = n;
+		as->cap_i_mmap = cap;
+	}
+	as->i_mmap[as->nr_i_mmap++] = vma;
+	return 0;
+}
+
+void i_mmap_remove(struct address_space *as, struct vm_area_struct *vma)
+{
+	for (unsigned int i = 0; i < as->nr_i_mmap; i++) {
+		if (as->i_mmap[i] == vma) {
+			as->i_mmap[i] = as->i_mmap[--as->nr_i_mmap];
+			return;
+		}
+	}
+}
+
+int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index,
+		      bool create, struct folio **out)
+{
+	struct folio *f;
+	int err;
+
+	if (index < as->nr_slots && as->pages[index] != PFN_NIL) {
+		*out = pfn_to_page(m, as->pages[index]);
+		return 0;
+	}
+	if (!create)
+		return -ENOENT;
+	err = page_cache_grow(as, index + 1);
+	if (err)
+		return err;
+	f = folio_alloc(m, 0, 0);
+	if (!f)
+		return -ENOMEM;
+	if (as->kind == MAPPING_SHMEM)
+		folio_set(f, PG_swapbacked);
+	f->mapping = as->id;
+	f->index = (uint32_t)index;
+	as->pages[index] = page_to_pfn(m, f);
+	as->nrpages++;
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, 1);
+	if (as->kind == MAPPING_SHMEM)
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_shmem, 1);
+	folio_add_lru(m, f);
+	*out = f;
+	return 0;
+}
+
+/* unmap_mapping_range: zap every PTE of [start, end) (page offsets) in every
+ * VMA of the file; private COW copies too when @even_cows (truncation). */
+struct zap_file_ctx {
+	bool even_cows;
+};
+
+static int zap_file_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			uint64_t *pte, void *arg)
+{
+	struct zap_file_ctx *ctx = arg;
+	uint32_t pfn = pte_pfn(*pte);
+	struct folio *f;
+
+	(void)addr;
+	if (pfn != m->zero_pfn) {
+		f = pfn_to_page(m, pfn);
+		if (folio_test_anon(f) && !ctx->even_cows)
+			return 0;
+		*pte = 0;
+		mm_counter_inc(vma->mm, f, -1);
+		folio_remove_rmap_pte(m, f, vma);
+		folio_put(m, f);
+		return 0;
+	}
+	if (ctx->even_cows)
+		*pte = 0;
+	return 0;
+}
+
+void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint64_t start,
+			 uint64_t end, bool even_cows)
+{
+	struct zap_file_ctx ctx = { .even_cows = even_cows };
+
+	for (unsigned int i = 0; i < as->nr_i_mmap; i++) {
+		struct vm_area_struct *vma = as->i_mmap[i];
+		uint64_t vstart = vma->vm_pgoff, vend = vma->vm_pgoff + vma_pages(vma);
+		uint64_t s = start > vstart ? start : vstart, e = end < vend ? end : vend;
+
+		if (s >= e)
+			continue;
+		walk_page_range(m, vma, vma->vm_start + ((s - vstart) << PAGE_SHIFT),
+				vma->vm_start + ((e - vstart) << PAGE_SHIFT), zap_file_pte, &ctx);
+	}
+}
+
+/* ---- the file system calls ---- */
+
+static const enum mapping_kind fs_kind[] = {
+	[UNEV_FS_DISK] = MAPPING_DISK,
+	[UNEV_FS_TMPFS] = MAPPING_SHMEM,
+	[UNEV_FS_RAMFS] = MAPPING_RAMFS,
+};
+
+int unev_file_create(struct unev_machine *m, const char *name, enum unev_fs fs,
+		     uint64_t size, int *ino)
+{
+	struct address_space *as;
+
+	if ((unsigned int)fs > UNEV_FS_RAMFS)
+		return -EINVAL;
+	if (PAGE_ALIGN(size) >> PAGE_SHIFT > UINT32_MAX || PAGE_ALIGN(size) < size)
+		return -EFBIG;
+	as = mapping_create(m, fs_kind[fs], size, name);
+	if (!as)
+		return -ENOMEM;
+	as->is_file = true;
+	*ino = (int)as->id;
+	return 0;
+}
+
+struct address_space *file_lookup(struct unev_machine *m, int ino)
+{
+	struct address_space *as;
+
+	if (ino < 1 || (unsigned int)ino > m->nr_mappings)
+		return NULL;
+	as = m->mappings[ino - 1];
+	return as && as->is_file ? as : NULL;
+}
+
+/* filemap_read / shmem_file_read_iter: up to i_size.  A tmpfs hole reads
+ * as the zero page and allocates nothing (SGP_READ); other file systems
+ * read the page into the cache (readahead beyond the range is not modelled). */
+int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	struct address_space *as = file_lookup(m, ino);
+	uint64_t end;
+
+	if (!t)
+		return -ESRCH;
+	if (!as)
+		return -EBADF;
+	if (off + len < off)
+		return -EINVAL;
+	end = off + len < as->size ? off + len : as->size;
+	for (uint64_t idx = off >> PAGE_SHIFT; off < end && idx <= (end - 1) >> PAGE_SHIFT; idx++) {
+		struct folio *f;
+		int err = filemap_get_folio(m, as, idx, as->kind != MAPPING_SHMEM, &f);
+
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		folio_set(f, PG_referenced);
+	}
+	return 0;
+}
+
+/* generic_perform_write / shmem_write_begin: each page is found or added
+ * to the cache (through the lru_add batch); i_size grows to cover it. */
+int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	struct address_space *as = file_lookup(m, ino);
+	uint64_t end;
+
+	if (!t)
+		return -ESRCH;
+	if (!as)
+		return -EBADF;
+	if (len == 0)
+		return 0;
+	end = off + len;
+	if (end < off || (PAGE_ALIGN(end) >> PAGE_SHIFT) > UINT32_MAX)
+		return -EFBIG;
+	for (uint64_t idx = off >> PAGE_SHIFT; idx <= (end - 1) >> PAGE_SHIFT; idx++) {
+		struct folio *f;
+		int err = filemap_get_folio(m, as, idx, true, &f);
+
+		if (err)
+			return err;
+		folio_set(f, PG_dirty);
+	}
+	if (end > as->size)
+		as->size = end;
+	return 0;
+}
+
+/* truncate_pagecache: unmap (COWs too), drop the cache, unmap again for
+ * racing COWs; growing only moves i_size. */
+int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	struct address_space *as = file_lookup(m, ino);
+	uint64_t holebegin;
+
+	if (!t)
+		return -ESRCH;
+	if (!as)
+		return -EBADF;
+	if ((PAGE_ALIGN(size) >> PAGE_SHIFT) > UINT32_MAX || PAGE_ALIGN(size) < size)
+		return -EFBIG;
+	if (size >= as->size) {
+		as->size = size;
+		return page_cache_grow(as, PAGE_ALIGN(size) >> PAGE_SHIFT);
+	}
+	holebegin = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	as->size = size;
+	unmap_mapping_range(m, as, holebegin, UINT64_MAX, true);
+	truncate_inode_pages_range(m, as, holebegin, as->nr_slots);
+	return 0;
+}
+
+/* fallocate(PUNCH_HOLE): tmpfs unmaps without COWs ("hole-punching leaves
+ * COWed pages", shmem_fallocate); a disk file system goes through
+ * truncate_pagecache_range, which zaps COWs too; ramfs has no fallocate. */
+int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	struct address_space *as = file_lookup(m, ino);
+	uint64_t start, end;
+
+	if (!t)
+		return -ESRCH;
+	if (!as)
+		return -EBADF;
+	if (as->kind == MAPPING_RAMFS)
+		return -EOPNOTSUPP;
+	if (len == 0 || off + len < off)
+		return -EINVAL;
+	/* whole pages only are dropped; partial pages are zeroed in place */
+	start = PAGE_ALIGN(off) >> PAGE_SHIFT;
+	end = (off + len) >> PAGE_SHIFT;
+	if (off + len > as->size)
+		end = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
+	if (start >= end)
+		return 0;
+	unmap_mapping_range(m, as, start, end, as->kind != MAPPING_SHMEM);
+	truncate_inode_pages_range(m, as, start, end);
+	return 0;
+}

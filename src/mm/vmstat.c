@@ -420,7 +420,7 @@ char *unev_proc_smaps(const struct unev_machine *cm, int pid, uint64_t start, ui
 			    f & VM_EXEC ? 'x' : '-', f & VM_MAYSHARE ? 's' : 'p',
 			    0ULL, vma->mapping ? 1 : 0, vma->mapping ? vma->mapping->id : 0);
 		if (vma->mapping)
-			text_printf(&t, "%*s/dev/zero (deleted)", 18, "");
+			text_printf(&t, "%*s%s", 18, "", vma->mapping->name);
 		else if (vma->vm_start >= task->mm->start_brk && vma->vm_end <= task->mm->brk + PAGE_SIZE &&
 			 vma->vm_start < BRK_START + (1ULL << 40))
 			text_printf(&t, "%*s[heap]", 26, "");

@@ -35,6 +35,13 @@ struct run_task {
 	uint64_t heap_start;
 };
 
+/* A file or a shm segment: the scenario's name and the model's number. */
+struct run_object {
+	char name[SCENARIO_NAME_MAX];
+	int id;
+	uint64_t size;
+};
+
 struct run {
 	const struct scenario *s;
 	const struct scenario_run_options *opt;
@@ -43,6 +50,8 @@ struct run {
 	struct run_task *tasks;
 	size_t nr_tasks, tasks_cap;
 	int last_errno;			/* of the previous call: 0 or errno */
+	struct run_object *files, *shms;
+	size_t nr_files, nr_shms;
 	char *err;
 	size_t errlen;
 	/* -v: the current statement's events, shown under it */
@@ -226,6 +235,79 @@ static int create_task(struct run *r, const struct scenario_statement *st)
 	return 0;
 }
 
+static struct run_object *find_object(struct run_object *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+static int add_object(struct run_object **v, size_t *n, const char *name, int id,
+		      uint64_t size)
+{
+	struct run_object *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	snprintf(nv[*n].name, sizeof(nv[*n].name), "%s", name);
+	nv[*n].id = id;
+	nv[*n].size = size;
+	(*n)++;
+	return 0;
+}
+
+static const enum unev_fs scenario_fs[] = {
+	[SCENARIO_FS_DISK] = UNEV_FS_DISK,
+	[SCENARIO_FS_TMPFS] = UNEV_FS_TMPFS,
+	[SCENARIO_FS_RAMFS] = UNEV_FS_RAMFS,
+};
+
+/* `file NAME`: a file of its own, its page cache empty. */
+static int create_file(struct run *r, const struct scenario_statement *st)
+{
+	const struct scenario_file *sf = &st->file;
+	char buf[32];
+	int ino, ret;
+
+	ret = unev_file_create(r->m, sf->name, scenario_fs[sf->fs], sf->size, &ino);
+	if (ret)
+		return runtime_error(r, st, "the model cannot create file '%s': %s", sf->name,
+				     errno_text(-ret, buf, sizeof(buf)));
+	if (add_object(&r->files, &r->nr_files, sf->name, ino, sf->size))
+		return runtime_error(r, st, "out of memory");
+	return 0;
+}
+
+/* `shm NAME SIZE`: shmget(IPC_PRIVATE, SIZE, 0600) by root, before the tasks run. */
+static int create_shm(struct run *r, const struct scenario_statement *st)
+{
+	char buf[32];
+	int id, ret;
+
+	ret = unev_shm_create(r->m, st->shm.size, 0, &id);
+	if (ret)
+		return runtime_error(r, st, "shmget of '%s' fails: %s", st->shm.name,
+				     errno_text(-ret, buf, sizeof(buf)));
+	if (add_object(&r->shms, &r->nr_shms, st->shm.name, id, st->shm.size))
+		return runtime_error(r, st, "out of memory");
+	return 0;
+}
+
+static int shmctl_cmd(enum scenario_shmctl_op op)
+{
+	switch (op) {
+	case SCENARIO_SHMCTL_LOCK:
+		return UNEV_SHM_LOCK;
+	case SCENARIO_SHMCTL_UNLOCK:
+		return UNEV_SHM_UNLOCK;
+	case SCENARIO_SHMCTL_RMID:
+		break;
+	}
+	return UNEV_IPC_RMID;
+}
+
 /* The address and length a call on REGION [OFF LEN] passes. */
 static void call_range(const struct scenario_call *c, const struct run_region *reg,
 		       uint64_t *addr, uint64_t *len)
@@ -375,10 +457,18 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		flags = (c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE) |
-			UNEV_MAP_ANONYMOUS | (c->locked ? UNEV_MAP_LOCKED : 0) |
-			(c->populate ? UNEV_MAP_POPULATE : 0);
-		*result = unev_sys_mmap(r->m, t->pid, 0, c->size, prot_value(c->prot),
-					flags, &newaddr);
+			(c->locked ? UNEV_MAP_LOCKED : 0) | (c->populate ? UNEV_MAP_POPULATE : 0);
+		if (c->file[0]) {
+			struct run_object *f = find_object(r->files, r->nr_files, c->file);
+
+			if (!f)
+				return runtime_error(r, st, "no file '%s'", c->file);
+			*result = unev_sys_mmap_file(r->m, t->pid, 0, c->size, prot_value(c->prot),
+						     flags, f->id, c->file_off, &newaddr);
+		} else {
+			*result = unev_sys_mmap(r->m, t->pid, 0, c->size, prot_value(c->prot),
+						flags | UNEV_MAP_ANONYMOUS, &newaddr);
+		}
 		if (*result == 0) {
 			if (bind_region(t, c->target, newaddr, c->size))
 				return runtime_error(r, st, "out of memory");
@@ -460,11 +550,50 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 	case SCENARIO_CALL_READ:
 	case SCENARIO_CALL_WRITE:
 	case SCENARIO_CALL_TRUNCATE:
-	case SCENARIO_CALL_PUNCH:
-	case SCENARIO_CALL_SHMAT:
+	case SCENARIO_CALL_PUNCH: {
+		struct run_object *f = find_object(r->files, r->nr_files, c->target);
+
+		if (!f)
+			return runtime_error(r, st, "no file '%s'", c->target);
+		if (c->kind == SCENARIO_CALL_READ)
+			*result = unev_sys_pread(r->m, t->pid, f->id, c->off, c->len);
+		else if (c->kind == SCENARIO_CALL_WRITE)
+			*result = unev_sys_pwrite(r->m, t->pid, f->id, c->off, c->len);
+		else if (c->kind == SCENARIO_CALL_TRUNCATE)
+			*result = unev_sys_ftruncate(r->m, t->pid, f->id, c->size);
+		else
+			*result = unev_sys_punch_hole(r->m, t->pid, f->id, c->off, c->len);
+		return 0;
+	}
+	case SCENARIO_CALL_SHMAT: {
+		struct run_object *sh = find_object(r->shms, r->nr_shms, c->shm);
+
+		if (!sh)
+			return runtime_error(r, st, "no shm segment '%s'", c->shm);
+		*result = unev_sys_shmat(r->m, t->pid, sh->id, c->rdonly ? UNEV_SHM_RDONLY : 0,
+					 &newaddr);
+		if (*result == 0) {
+			if (bind_region(t, c->target, newaddr, sh->size))
+				return runtime_error(r, st, "out of memory");
+			if (js)
+				json_object_set_new(js, "address", json_integer((json_int_t)newaddr));
+		}
+		return 0;
+	}
 	case SCENARIO_CALL_SHMDT:
-	case SCENARIO_CALL_SHMCTL:
-		break; /* refused by scenario_model_check() */
+		ret = bound_region(r, st, t, c->target, &reg);
+		if (ret)
+			return ret;
+		*result = unev_sys_shmdt(r->m, t->pid, reg->addr);
+		return 0;
+	case SCENARIO_CALL_SHMCTL: {
+		struct run_object *sh = find_object(r->shms, r->nr_shms, c->target);
+
+		if (!sh)
+			return runtime_error(r, st, "no shm segment '%s'", c->target);
+		*result = unev_sys_shmctl(r->m, t->pid, sh->id, shmctl_cmd(c->shmctl_op));
+		return 0;
+	}
 	}
 	return runtime_error(r, st, "'%s' is not supported by the model yet",
 			     scenario_call_name(c->kind));
@@ -759,10 +888,12 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 		return run_expect(r, st, js);
 	case SCENARIO_PRINT:
 		return run_print(r, st, js);
+	case SCENARIO_FILE:
+		return create_file(r, st);
+	case SCENARIO_SHM:
+		return create_shm(r, st);
 	case SCENARIO_MEMCG:
 	case SCENARIO_SYSCTL:
-	case SCENARIO_FILE:
-	case SCENARIO_SHM:
 	case SCENARIO_RECLAIM:
 	case SCENARIO_MIGRATE:
 	case SCENARIO_COMPACT:
@@ -882,5 +1013,7 @@ out:
 	for (i = 0; i < r.nr_tasks; i++)
 		free(r.tasks[i].regions);
 	free(r.tasks);
+	free(r.files);
+	free(r.shms);
 	return ret;
 }

@@ -53,10 +53,11 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 		if (st->task.memcg_given)
 			return unsupported(err, errlen, s, st, "task ... memcg=");
 		return 0;
-	case SCENARIO_MEMCG:
-	case SCENARIO_SYSCTL:
 	case SCENARIO_FILE:
 	case SCENARIO_SHM:
+		return 0;
+	case SCENARIO_MEMCG:
+	case SCENARIO_SYSCTL:
 	case SCENARIO_RECLAIM:
 	case SCENARIO_MIGRATE:
 	case SCENARIO_COMPACT:
@@ -65,20 +66,9 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 	case SCENARIO_CALL:
 		switch (st->call.kind) {
 		case SCENARIO_CALL_MMAP:
-			if (st->call.file[0])
-				return unsupported(err, errlen, s, st, "mmap ... file=");
 			if (st->call.hugetlb)
 				return unsupported(err, errlen, s, st, "mmap ... hugetlb");
 			return 0;
-		case SCENARIO_CALL_READ:
-		case SCENARIO_CALL_WRITE:
-		case SCENARIO_CALL_TRUNCATE:
-		case SCENARIO_CALL_PUNCH:
-		case SCENARIO_CALL_SHMAT:
-		case SCENARIO_CALL_SHMDT:
-		case SCENARIO_CALL_SHMCTL:
-			return unsupported(err, errlen, s, st,
-					   scenario_call_name(st->call.kind));
 		default:
 			return 0;
 		}

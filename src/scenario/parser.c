@@ -1561,14 +1561,16 @@ int scenario_parse_file(const char *path, struct scenario **out, char *err,
 			}
 			text = grown;
 		}
+		errno = 0;
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
 		if (n == 0)
 			break;
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		ret = -EIO;
+		/* e.g. EISDIR: fopen() accepts a directory, reading it fails */
+		ret = errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-ret));
 		goto out;
 	}
 	ret = scenario_parse_buffer(path, text ? text : "", len, out, err, errlen);

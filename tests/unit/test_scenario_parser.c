@@ -667,8 +667,6 @@ static void test_model_check_names_what_is_out_of_scope(void **state)
 		{"machine swap=1G\n", "t.uvs:1: 'machine swap=' is not supported by the model yet"},
 		{"memcg g\n", "t.uvs:1: 'memcg' is not supported by the model yet"},
 		{"sysctl swappiness=1\n", "'sysctl' is not supported"},
-		{"file f\n", "'file' is not supported"},
-		{"shm s 4K\n", "'shm' is not supported"},
 		{"reclaim 4K\n", "'reclaim' is not supported"},
 		{"compact\n", "'compact' is not supported"},
 		{"task a\na: mmap r 4K\nmigrate a r node=0\n", "t.uvs:3: 'migrate' is not"},

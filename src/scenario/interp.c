@@ -1015,5 +1015,7 @@ out:
 	free(r.tasks);
 	free(r.files);
 	free(r.shms);
+	free(r.files);
+	free(r.shms);
 	return ret;
 }

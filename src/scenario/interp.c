@@ -1015,7 +1015,5 @@ out:
 	free(r.tasks);
 	free(r.files);
 	free(r.shms);
-	free(r.files);
-	free(r.shms);
 	return ret;
 }

@@ -169,6 +169,13 @@ struct user_locked {
 	uint64_t pages;
 };
 
+/* ---- anon_vma (rmap.h): the VMAs that may map an anonymous folio ---- */
+struct anon_vma {
+	uint32_t id;
+	struct vm_area_struct **vmas;
+	unsigned int nr, cap;
+};
+
 /* ---- VMAs and mm (mm_types.h) ---- */
 #define VM_READ 0x1ULL
 #define VM_WRITE 0x2ULL
@@ -198,6 +205,8 @@ struct vm_area_struct {
 	uint64_t vm_flags;
 	uint64_t vm_pgoff;
 	uint32_t anon_vma;            /* anon_vma id, 0 until the first anon fault */
+	uint32_t *avc;                /* anon_vma_chain: every anon_vma it is on */
+	unsigned int nr_avc;
 	struct address_space *mapping;/* the file (vm_file->f_mapping), or NULL */
 	int shm_id;                   /* SysV segment attached here, 0 if none */
 	struct mm_struct *mm;
@@ -247,7 +256,9 @@ struct unev_machine {
 	unsigned int nr_shms, cap_shms;
 	struct user_locked *user_locked;
 	unsigned int nr_user_locked;
-	uint32_t next_anon_vma;
+	struct anon_vma **anon_vmas;  /* index = id - 1 */
+	unsigned int nr_anon_vmas, cap_anon_vmas;
+	uint64_t rmap_visits;         /* VMAs looked at by rmap walks (bench) */
 	unev_trace_fn trace;
 	void *trace_ctx;
 };
@@ -414,7 +425,21 @@ void folio_add_anon_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_
 void folio_dup_rmap_pte(struct unev_machine *m, struct folio *f);
 void folio_add_file_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
-uint32_t anon_vma_alloc(struct unev_machine *m);
+int anon_vma_prepare(struct unev_machine *m, struct vm_area_struct *vma);
+int anon_vma_add_vma(struct unev_machine *m, uint32_t id, struct vm_area_struct *vma);
+/* anon_vma_clone: @dst joins every anon_vma of @src's chain. */
+int anon_vma_clone(struct unev_machine *m, struct vm_area_struct *dst,
+		   const struct vm_area_struct *src);
+/* anon_vma_fork: the child's VMA joins the parent's chain and gets its own. */
+int anon_vma_fork(struct unev_machine *m, struct vm_area_struct *child,
+		  const struct vm_area_struct *parent);
+void unlink_anon_vmas(struct unev_machine *m, struct vm_area_struct *vma);
+void anon_vmas_free(struct unev_machine *m);
+/* rmap_walk: call @fn for every PTE that maps @f (anon_vma or i_mmap);
+ * fn returns nonzero to stop.  Returns what stopped it, or 0. */
+typedef int (*rmap_one_fn)(struct unev_machine *m, struct folio *f,
+			   struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg);
+int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg);
 
 /* ---- memory.c: page tables, faults, zap, populate ---- */
 uint64_t *pte_lookup(struct mm_struct *mm, uint64_t addr, bool alloc);

@@ -97,6 +97,7 @@ void unev_machine_destroy(struct unev_machine *m)
 	free(m->mappings);
 	free(m->shms);
 	free(m->user_locked);
+	anon_vmas_free(m);
 	page_alloc_exit(m);
 	free(m->cpus);
 	free(m);

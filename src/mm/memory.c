@@ -120,8 +120,8 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
 		*pte = mk_pte(m->zero_pfn, false);
 		return 0;
 	}
-	if (!vma->anon_vma)
-		vma->anon_vma = anon_vma_alloc(m);
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
 	f = alloc_anon_folio(m);
 	if (!f)
 		return -ENOMEM;
@@ -154,8 +154,8 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 	if (err)
 		return err;
 	if (write && !(vma->vm_flags & VM_SHARED)) {
-		if (!vma->anon_vma)
-			vma->anon_vma = anon_vma_alloc(m);
+		if (anon_vma_prepare(m, vma))
+			return -ENOMEM;
 		copy = alloc_anon_folio(m);
 		if (!copy)
 			return -ENOMEM;
@@ -194,8 +194,8 @@ static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
 {
 	struct folio *f;
 
-	if (!vma->anon_vma)
-		vma->anon_vma = anon_vma_alloc(m);
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
 	f = alloc_anon_folio(m);
 	if (!f)
 		return -ENOMEM;

@@ -42,6 +42,7 @@ static int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma)
 
 static void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma)
 {
+	unlink_anon_vmas(m, vma);
 	if (vma->mapping) {
 		i_mmap_remove(vma->mapping, vma);
 		shm_vma_close(m, vma);
@@ -116,7 +117,8 @@ int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, ui
 	n->vm_start = addr;
 	n->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	n->mapping = NULL;
-	if (vma_insert_at(mm, idx + 1, n)) {
+	if (anon_vma_clone(m, n, vma) || vma_insert_at(mm, idx + 1, n)) {
+		unlink_anon_vmas(m, n);
 		free(n);
 		return -ENOMEM;
 	}
@@ -124,7 +126,7 @@ int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, ui
 	if (vma_link_file(m, n)) {
 		n->mapping = NULL;
 		vma_remove_at(mm, idx + 1);
-		free(n);
+		vm_area_free(m, n);
 		return -ENOMEM;
 	}
 	vma->vm_end = addr;
@@ -166,8 +168,18 @@ static void vma_merge_with_next(struct unev_machine *m, struct mm_struct *mm, un
 	struct vm_area_struct *a = mm->vmas[idx], *b = mm->vmas[idx + 1];
 
 	a->vm_end = b->vm_end;
-	if (!a->anon_vma)
-		a->anon_vma = b->anon_vma;
+	if (!a->anon_vma && b->anon_vma) {
+		/* the merged VMA takes over b's anon_vma (and its chain) */
+		struct vm_area_struct tmp = { 0 };
+
+		if (anon_vma_clone(m, &tmp, b) == 0) {
+			unlink_anon_vmas(m, a);
+			for (unsigned int i = 0; i < tmp.nr_avc; i++)
+				anon_vma_add_vma(m, tmp.avc[i], a);
+			a->anon_vma = b->anon_vma;
+		}
+		unlink_anon_vmas(m, &tmp);
+	}
 	vma_remove_at(mm, idx + 1);
 	vm_area_free(m, b);
 }
@@ -566,8 +578,15 @@ int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old
 	nv->vm_start = new_addr;
 	nv->vm_end = new_addr + new_len;
 	nv->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	nv->mapping = NULL;
+	if (anon_vma_clone(m, nv, vma)) {
+		vm_area_free(m, nv);
+		return -ENOMEM;
+	}
+	nv->mapping = vma->mapping;
 	if (vma_link_file(m, nv)) {
-		free(nv);
+		nv->mapping = NULL;
+		vm_area_free(m, nv);
 		return -ENOMEM;
 	}
 	if (vma_insert(mm, nv)) {
@@ -782,8 +801,15 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 		*dst = *src;
 		dst->mm = mm;
 		dst->vm_flags &= ~VM_LOCKED_MASK;
+		dst->mapping = NULL;
+		if (anon_vma_fork(m, dst, src)) {
+			vm_area_free(m, dst);
+			return -ENOMEM;
+		}
+		dst->mapping = src->mapping;
 		if (vma_link_file(m, dst)) {
-			free(dst);
+			dst->mapping = NULL;
+			vm_area_free(m, dst);
 			return -ENOMEM;
 		}
 		if (vma_insert_at(mm, mm->nr_vmas, dst)) {
@@ -792,7 +818,6 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 		}
 		if (!src->anon_vma)
 			continue;
-		dst->anon_vma = anon_vma_alloc(m);
 		for (uint64_t a = src->vm_start; a < src->vm_end; a += PAGE_SIZE) {
 			uint64_t *spte = pte_lookup(old, a, false), *dpte;
 			uint32_t pfn;

@@ -8,9 +8,157 @@
  */
 #include "internal.h"
 
-uint32_t anon_vma_alloc(struct unev_machine *m)
+int anon_vma_add_vma(struct unev_machine *m, uint32_t id, struct vm_area_struct *vma)
 {
-	return ++m->next_anon_vma;
+	struct anon_vma *av = m->anon_vmas[id - 1];
+	uint32_t *avc;
+
+	if (av->nr == av->cap) {
+		unsigned int cap = av->cap ? av->cap * 2 : 4;
+		struct vm_area_struct **n = realloc(av->vmas, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		av->vmas = n;
+		av->cap = cap;
+	}
+	avc = realloc(vma->avc, (vma->nr_avc + 1) * sizeof(*avc));
+	if (!avc)
+		return -ENOMEM;
+	vma->avc = avc;
+	vma->avc[vma->nr_avc++] = id;
+	av->vmas[av->nr++] = vma;
+	return 0;
+}
+
+static uint32_t anon_vma_alloc(struct unev_machine *m)
+{
+	struct anon_vma *av;
+
+	if (m->nr_anon_vmas == m->cap_anon_vmas) {
+		unsigned int cap = m->cap_anon_vmas ? m->cap_anon_vmas * 2 : 64;
+		struct anon_vma **n = realloc(m->anon_vmas, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		m->anon_vmas = n;
+		m->cap_anon_vmas = cap;
+	}
+	av = calloc(1, sizeof(*av));
+	if (!av)
+		return 0;
+	m->anon_vmas[m->nr_anon_vmas++] = av;
+	av->id = m->nr_anon_vmas;
+	return av->id;
+}
+
+/* anon_vma_prepare: the first anonymous fault of a VMA gives it one. */
+int anon_vma_prepare(struct unev_machine *m, struct vm_area_struct *vma)
+{
+	uint32_t id;
+
+	if (vma->anon_vma)
+		return 0;
+	id = anon_vma_alloc(m);
+	if (!id || anon_vma_add_vma(m, id, vma))
+		return -ENOMEM;
+	vma->anon_vma = id;
+	return 0;
+}
+
+int anon_vma_clone(struct unev_machine *m, struct vm_area_struct *dst,
+		   const struct vm_area_struct *src)
+{
+	dst->avc = NULL;
+	dst->nr_avc = 0;
+	for (unsigned int i = 0; i < src->nr_avc; i++)
+		if (anon_vma_add_vma(m, src->avc[i], dst))
+			return -ENOMEM;
+	return 0;
+}
+
+int anon_vma_fork(struct unev_machine *m, struct vm_area_struct *child,
+		  const struct vm_area_struct *parent)
+{
+	uint32_t id;
+
+	child->anon_vma = 0;
+	if (anon_vma_clone(m, child, parent))
+		return -ENOMEM;
+	if (!parent->anon_vma)
+		return 0;
+	id = anon_vma_alloc(m);
+	if (!id || anon_vma_add_vma(m, id, child))
+		return -ENOMEM;
+	child->anon_vma = id;
+	return 0;
+}
+
+void unlink_anon_vmas(struct unev_machine *m, struct vm_area_struct *vma)
+{
+	for (unsigned int i = 0; i < vma->nr_avc; i++) {
+		struct anon_vma *av = m->anon_vmas[vma->avc[i] - 1];
+
+		for (unsigned int j = 0; j < av->nr; j++) {
+			if (av->vmas[j] == vma) {
+				av->vmas[j] = av->vmas[--av->nr];
+				break;
+			}
+		}
+	}
+	free(vma->avc);
+	vma->avc = NULL;
+	vma->nr_avc = 0;
+}
+
+void anon_vmas_free(struct unev_machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_anon_vmas; i++) {
+		free(m->anon_vmas[i]->vmas);
+		free(m->anon_vmas[i]);
+	}
+	free(m->anon_vmas);
+}
+
+/* vma_address + page_vma_mapped_walk: does this VMA map @f, and where? */
+static int rmap_one_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma,
+			rmap_one_fn fn, void *arg)
+{
+	uint64_t addr, *pte;
+
+	m->rmap_visits++;
+	if (f->index < vma->vm_pgoff || f->index - vma->vm_pgoff >= vma_pages(vma))
+		return 0;
+	addr = vma->vm_start + ((uint64_t)(f->index - vma->vm_pgoff) << PAGE_SHIFT);
+	pte = pte_lookup(vma->mm, addr, false);
+	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) != page_to_pfn(m, f))
+		return 0;
+	return fn(m, f, vma, addr, pte, arg);
+}
+
+int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg)
+{
+	int ret;
+
+	if (folio_test_anon(f)) {
+		struct anon_vma *av;
+
+		if (!f->mapping || f->mapping > m->nr_anon_vmas)
+			return 0;
+		av = m->anon_vmas[f->mapping - 1];
+		for (unsigned int i = 0; i < av->nr; i++)
+			if ((ret = rmap_one_vma(m, f, av->vmas[i], fn, arg)))
+				return ret;
+		return 0;
+	}
+	if (f->mapping) {
+		struct address_space *as = folio_mapping(m, f);
+
+		for (unsigned int i = 0; as && i < as->nr_i_mmap; i++)
+			if ((ret = rmap_one_vma(m, f, as->i_mmap[i], fn, arg)))
+				return ret;
+	}
+	return 0;
 }
 
 /* folio_add_new_anon_rmap: exclusively mapped by this one PTE. */

@@ -61,6 +61,7 @@ struct unev_task_config {
 	uint64_t memlock;      /* RLIMIT_MEMLOCK in bytes, or UNEV_RLIM_INFINITY */
 	bool cap_ipc_lock;     /* holds CAP_IPC_LOCK */
 	unsigned int uid;
+	int memcg;             /* memcg id from unev_memcg_create, 0 = the root */
 };
 void unev_task_config_default(struct unev_task_config *cfg);
 /* Creates a process with an empty address space; *pid receives its id. */
@@ -165,6 +166,24 @@ int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
 /* lru_add_drain_all(): empty every CPU's LRU and mlock batches. */
 void unev_drain_all(struct unev_machine *m);
 
+/* ---- reclaim and memory cgroups (mm/vmscan.c, mm/memcontrol.c) ---- */
+/* Direct reclaim of @bytes from @node (-1: every node) and @memcg's subtree
+ * (0: the whole machine), as try_to_free_pages / memory.reclaim would;
+ * *reclaimed receives the pages reclaimed. */
+int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
+		 uint64_t *reclaimed);
+/* A memcg under @parent (0 = the root) with a limit in bytes
+ * (UNEV_RLIM_INFINITY: none); *id > 0. */
+int unev_memcg_create(struct unev_machine *m, const char *name, int parent, uint64_t limit,
+		      int *id);
+/* memory.stat (cgroup v1 names: inactive_anon ... unevictable, in bytes),
+ * usage, hierarchical_memory_limit, oom_kill. */
+int unev_memcg_stat_read(const struct unev_machine *m, int id, const char *name,
+			 uint64_t *val);
+char *unev_proc_memcg_stat(const struct unev_machine *m, int id);
+/* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed. */
+int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value);
+
 /* ---- observation: the values the kernel's /proc files print ---- */
 /* /proc/vmstat field, in pages or events. -ENOENT for an unknown name. */
 int unev_vmstat_read(const struct unev_machine *m, const char *name,
@@ -206,6 +225,9 @@ const char *unev_lru_name(int lru);
 enum unev_event_type {
 	UNEV_EV_LRU_MOVE,   /* a folio moved between lists (from/to may be NONE) */
 	UNEV_EV_BATCH_DRAIN,/* a per-CPU batch was processed: nr folios */
+	UNEV_EV_VMSCAN,     /* one shrink_*_list pass over list `from`:
+			     * nr pages scanned, nr_reclaimed reclaimed */
+	UNEV_EV_OOM_KILL,   /* the OOM killer killed task `nr` */
 };
 struct unev_event {
 	enum unev_event_type type;
@@ -214,6 +236,7 @@ struct unev_event {
 	int to;              /* enum unev_lru */
 	int cpu;
 	unsigned int nr;     /* pages moved, or folios in the drained batch */
+	unsigned int nr_reclaimed;
 	const char *why;     /* the kernel function responsible */
 };
 typedef void (*unev_trace_fn)(void *ctx, const struct unev_event *ev);

@@ -81,8 +81,7 @@ static int page_cache_grow(struct address_space *as, uint64_t slots)
 /* filemap_remove_folio: the folio leaves the cache (mapping = NULL, as
  * truncation leaves it) and the cache's reference goes; a per-CPU batch may
  * still hold it until it is processed. */
-static void filemap_remove_folio(struct unev_machine *m, struct address_space *as,
-				 uint64_t index)
+void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint64_t index)
 {
 	struct folio *f = pfn_to_page(m, as->pages[index]);
 	struct pglist_data *pgdat = &m->nodes[f->node];
@@ -101,9 +100,16 @@ void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as
 {
 	if (end > as->nr_slots)
 		end = as->nr_slots;
-	for (uint64_t i = start; i < end; i++)
-		if (as->pages[i] != PFN_NIL)
-			filemap_remove_folio(m, as, i);
+	for (uint64_t i = start; i < end; i++) {
+		if (cache_entry_is_swap(as->pages[i])) {
+			/* shmem_free_swap */
+			swap_entry_free(m, ((uint64_t)(as->pages[i] & ~SHMEM_SWAP_ENTRY) << PAGE_SHIFT) |
+					       PTE_SWAP);
+			as->pages[i] = PFN_NIL;
+		} else if (as->pages[i] != PFN_NIL) {
+			filemap_delete_folio(m, as, i);
+		}
+	}
 }
 
 /* The last reference (iput -> evict): the page cache is truncated. */
@@ -149,6 +155,8 @@ int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t
 	struct folio *f;
 	int err;
 
+	if (index < as->nr_slots && cache_entry_is_swap(as->pages[index]))
+		return shmem_swapin(m, as, index, out);
 	if (index < as->nr_slots && as->pages[index] != PFN_NIL) {
 		*out = pfn_to_page(m, as->pages[index]);
 		return 0;
@@ -158,7 +166,7 @@ int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t
 	err = page_cache_grow(as, index + 1);
 	if (err)
 		return err;
-	f = folio_alloc(m, 0, 0);
+	f = alloc_user_folio(m, 0);
 	if (!f)
 		return -ENOMEM;
 	if (as->kind == MAPPING_SHMEM)

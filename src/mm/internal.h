@@ -26,6 +26,8 @@
 #define offset_in_page(x) ((x) & (PAGE_SIZE - 1))
 
 #define PFN_NIL UINT32_MAX
+#define SHMEM_SWAP_ENTRY 0x80000000u   /* a shmem page cache slot holding a swap slot */
+#define MAX_PFNS 0x80000000u           /* so a pfn never looks like a swap entry */
 #define MAX_ORDER 10                   /* buddy blocks of up to 4 MiB */
 #define FOLIO_BATCH_SIZE UNEV_FOLIO_BATCH_SIZE
 #define TASK_SIZE (1ULL << 47)         /* x86_64, 4-level page tables */
@@ -47,6 +49,7 @@ enum pageflags {
 	PG_dirty = 1u << 9,
 	PG_head = 1u << 10,       /* first page of an allocated folio */
 	PG_anon_exclusive = 1u << 11,
+	PG_swapcache = 1u << 12,
 };
 
 struct page {
@@ -75,6 +78,7 @@ struct lru_list_head {
 struct lruvec {
 	struct lru_list_head lists[UNEV_NR_LRU_LISTS]; /* UNEVICTABLE: nr only */
 	int node;
+	int memcg;
 };
 
 /* mlock_fbatch entries carry LRU_FOLIO / NEW_FOLIO tags (mm/mlock.c). */
@@ -103,7 +107,9 @@ struct pglist_data {
 	uint64_t managed_pages;
 	uint64_t nr_free_pages;
 	struct free_area free_area;
-	struct lruvec lruvec;
+	struct lruvec lruvec;         /* the root memcg's lruvec of this node */
+	uint64_t nr_lru[UNEV_NR_LRU_LISTS]; /* node totals over every memcg */
+	uint64_t wmark_min, wmark_low, wmark_high;
 	int64_t nr_mlock;             /* NR_MLOCK (a zone counter; one zone a node) */
 	int64_t nr_anon_mapped;       /* NR_ANON_MAPPED */
 	int64_t nr_file_pages;        /* NR_FILE_PAGES */
@@ -123,6 +129,20 @@ enum vm_event_item {
 	PGFAULT,
 	PGALLOC,
 	PGFREE,
+	PGACTIVATE,
+	PGDEACTIVATE,
+	PGREFILL,
+	PGSCAN_KSWAPD,
+	PGSCAN_DIRECT,
+	PGSCAN_ANON,
+	PGSCAN_FILE,
+	PGSTEAL_KSWAPD,
+	PGSTEAL_DIRECT,
+	PGSTEAL_ANON,
+	PGSTEAL_FILE,
+	PSWPIN,
+	PSWPOUT,
+	OOM_KILL,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -215,6 +235,8 @@ struct vm_area_struct {
 /* page-table entries: pfn << 12 | bits */
 #define PTE_PRESENT 0x1ULL
 #define PTE_WRITE 0x2ULL
+#define PTE_YOUNG 0x20ULL             /* the accessed bit folio_referenced clears */
+#define PTE_SWAP 0x400ULL             /* not present: (slot << 12) | PTE_SWAP */
 #define PTRS_PER_TABLE 512
 
 struct mm_struct {
@@ -225,8 +247,21 @@ struct mm_struct {
 	uint64_t total_vm;            /* pages */
 	uint64_t def_flags;
 	uint64_t rss_anon, rss_file, rss_shmem;
+	uint64_t swapents;
 	uint64_t start_brk, brk;
 	uint64_t nr_pgtables;
+};
+
+/* ---- memory cgroups (memcontrol.h) ---- */
+struct mem_cgroup {
+	int id;                       /* 0 is the root */
+	int parent;                   /* -1 for the root */
+	char name[64];
+	uint64_t limit;               /* pages; UINT64_MAX: none */
+	uint64_t usage;               /* pages charged here and below */
+	struct lruvec *lruvec;        /* one per node (the root uses the node's) */
+	uint64_t oom_kill;            /* memory.events oom_kill */
+	uint64_t max_events;          /* memory.events max: charges over the limit */
 };
 
 struct task_struct {
@@ -236,6 +271,7 @@ struct task_struct {
 	uint64_t rlimit_memlock;      /* bytes */
 	bool cap_ipc_lock;
 	unsigned int uid;
+	int memcg;
 	struct mm_struct *mm;
 };
 
@@ -247,6 +283,10 @@ struct unev_machine {
 	struct pglist_data *nodes;
 	struct cpu_state *cpus;
 	unsigned int cur_cpu;         /* the CPU running the current call */
+	int cur_pid;                  /* the task making the call, 0 if none */
+	bool in_reclaim;              /* PF_MEMALLOC: reclaim does not recurse */
+	uint64_t min_free_kbytes;     /* vm.min_free_kbytes set by sysctl, 0: computed */
+	bool compact_unevictable_allowed;
 	uint64_t events[NR_VM_EVENT_ITEMS];
 	struct task_struct **tasks;   /* index = pid - 1 */
 	unsigned int nr_tasks, cap_tasks;
@@ -256,6 +296,14 @@ struct unev_machine {
 	unsigned int nr_shms, cap_shms;
 	struct user_locked *user_locked;
 	unsigned int nr_user_locked;
+	struct mem_cgroup **memcgs;   /* index = id; [0] is the root */
+	unsigned int nr_memcgs;
+	int cur_memcg;                /* the memcg of the task making the call */
+	unsigned int swappiness;
+	uint64_t swap_total, swap_used; /* slots, pages */
+	uint32_t *swap_map;           /* per slot: PTEs and shmem entries using it */
+	uint32_t *swap_cache;         /* per slot: the folio still in memory, or PFN_NIL */
+	uint64_t swap_next;           /* next slot to try */
 	struct anon_vma **anon_vmas;  /* index = id - 1 */
 	unsigned int nr_anon_vmas, cap_anon_vmas;
 	uint64_t rmap_visits;         /* VMAs looked at by rmap walks (bench) */
@@ -279,6 +327,10 @@ static inline unsigned long folio_nr_pages(const struct folio *f)
 int page_alloc_init(struct unev_machine *m);
 void page_alloc_exit(struct unev_machine *m);
 struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order);
+/* A page for a user mapping or the page cache: watermarks (kswapd, direct
+ * reclaim) and the current memcg's charge; NULL when neither can help. */
+struct folio *alloc_user_folio(struct unev_machine *m, int node);
+void setup_per_zone_wmarks(struct unev_machine *m);
 void free_folio(struct unev_machine *m, struct folio *f);
 
 /* ---- swap.c: LRU ---- */
@@ -358,10 +410,23 @@ static inline int folio_lru_list(const struct folio *f)
 	return lru;
 }
 
+static inline struct lruvec *mem_cgroup_lruvec(struct unev_machine *m, int memcg, int node)
+{
+	return memcg == 0 ? &m->nodes[node].lruvec : &m->memcgs[memcg]->lruvec[node];
+}
 static inline struct lruvec *folio_lruvec(struct unev_machine *m, const struct folio *f)
 {
-	return &m->nodes[f->node].lruvec;
+	return mem_cgroup_lruvec(m, f->memcg, f->node);
 }
+bool mem_cgroup_is_descendant(const struct unev_machine *m, int memcg, int root);
+/* Every lruvec of @node in @target's subtree (-1: every memcg), root first. */
+#define for_each_lruvec(m, node, target, lv)                                          \
+	for (int __mc = 0; __mc < (int)(m)->nr_memcgs; __mc++)                        \
+		if (!(m)->memcgs[__mc] ||                                               \
+		    ((target) >= 0 && !mem_cgroup_is_descendant(m, __mc, (target)))) {  \
+		} else                                                                  \
+			for (struct lruvec *lv = mem_cgroup_lruvec(m, __mc, (node)); lv;    \
+			     lv = NULL)
 
 static inline void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
 		      const char *why)
@@ -371,6 +436,7 @@ static inline void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, s
 	uint32_t pfn = page_to_pfn(m, f);
 
 	l->nr += folio_nr_pages(f);
+	m->nodes[f->node].nr_lru[lru] += folio_nr_pages(f);
 	trace_lru_move(m, f, UNEV_LRU_NONE, lru, why);
 	if (lru == UNEV_LRU_UNEVICTABLE) {
 		f->lru_next = 2;	/* the even filler over lru.next */
@@ -392,6 +458,7 @@ static inline void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, s
 	struct lru_list_head *l = &lv->lists[lru];
 
 	l->nr -= folio_nr_pages(f);
+	m->nodes[f->node].nr_lru[lru] -= folio_nr_pages(f);
 	trace_lru_move(m, f, lru, UNEV_LRU_NONE, why);
 	if (lru == UNEV_LRU_UNEVICTABLE) {
 		f->lru_next = f->lru_prev = PFN_NIL;
@@ -451,6 +518,8 @@ int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start,
 /* Visit each present PTE of [start, end): fn returns nonzero to stop. */
 typedef int (*pte_visit_fn)(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg);
 int walk_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+/* The same, visiting swap entries too (zap, fork, smaps Swap). */
+int walk_page_range_all(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 static inline uint32_t pte_pfn(uint64_t pte) { return (uint32_t)(pte >> PAGE_SHIFT); }
 
 /* ---- mmap.c: VMAs ---- */
@@ -494,11 +563,20 @@ void i_mmap_remove(struct address_space *as, struct vm_area_struct *vma);
  * (a new one goes to the page cache and the lru_add batch). */
 int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index,
 		      bool create, struct folio **out);
+void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint64_t index);
 void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as,
 				uint64_t start, uint64_t end);
 struct address_space *file_lookup(struct unev_machine *m, int ino);
 void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint64_t start,
 			 uint64_t end, bool even_cows);
+static inline bool cache_entry_is_folio(uint32_t e)
+{
+	return !(e & SHMEM_SWAP_ENTRY);	/* PFN_NIL has the bit too */
+}
+static inline bool cache_entry_is_swap(uint32_t e)
+{
+	return e != PFN_NIL && (e & SHMEM_SWAP_ENTRY);
+}
 static inline bool mapping_unevictable(const struct address_space *as)
 {
 	return as && (as->flags & AS_UNEVICTABLE);
@@ -517,7 +595,31 @@ void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as);
 void shm_vma_open(struct unev_machine *m, struct vm_area_struct *vma);
 void shm_vma_close(struct unev_machine *m, struct vm_area_struct *vma);
 
+/* ---- memcontrol.c ---- */
+int mem_cgroup_init(struct unev_machine *m);
+void mem_cgroup_exit(struct unev_machine *m);
+/* Charge a new folio to the current memcg: reclaim there when over its
+ * limit, then its OOM killer; -ENOMEM if nothing helps. */
+int mem_cgroup_charge(struct unev_machine *m, struct folio *f);
+void mem_cgroup_uncharge(struct unev_machine *m, struct folio *f);
+
+/* ---- swap slots (mm/swapfile.c) ---- */
+int swap_slot_alloc(struct unev_machine *m, struct folio *f, uint64_t *entry);
+void swap_slot_unused(struct unev_machine *m, struct folio *f, uint64_t entry);
+void swap_entry_free(struct unev_machine *m, uint64_t entry);
+int do_swap_page(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+		 uint64_t *pte, bool write);
+int shmem_writeout(struct unev_machine *m, struct folio *f);
+int shmem_swapin(struct unev_machine *m, struct address_space *as, uint64_t index,
+		 struct folio **out);
+bool swap_cache_remove(struct unev_machine *m, struct folio *f, uint64_t entry);
+void swap_entry_dup(struct unev_machine *m, uint64_t entry);
+int swap_init(struct unev_machine *m);
+
 /* ---- vmscan.c ---- */
+uint64_t do_try_to_free_pages(struct unev_machine *m, int node, int memcg,
+			      uint64_t nr_to_reclaim, bool kswapd);
+void wakeup_kswapd(struct unev_machine *m, int node);
 struct folio_ref_batch {
 	unsigned int nr;
 	struct folio *folios[FOLIO_BATCH_SIZE];
@@ -526,5 +628,7 @@ void check_move_unevictable_folios(struct unev_machine *m, struct folio_ref_batc
 
 /* ---- task.c: task_lookup also makes the task "current": its CPU runs the call ---- */
 struct task_struct *task_lookup(struct unev_machine *m, int pid);
+/* The OOM killer's SIGKILL: the task exits at once. */
+void task_kill(struct unev_machine *m, struct task_struct *t);
 
 #endif /* UNEV_MM_INTERNAL_H */

@@ -57,8 +57,10 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 		return -EINVAL;
 	if ((unsigned int)cfg->design > UNEV_DESIGN_NONE)
 		return -EINVAL;
-	if (cfg->design != UNEV_DESIGN_MLOCK_COUNT || cfg->swap_bytes)
-		return -EOPNOTSUPP;	/* the other designs and swap come with reclaim */
+	if (cfg->design != UNEV_DESIGN_MLOCK_COUNT)
+		return -EOPNOTSUPP;	/* the older designs are not modelled yet */
+	if (cfg->swap_bytes % PAGE_SIZE || (cfg->swap_bytes >> PAGE_SHIFT) >= MAX_PFNS)
+		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -68,11 +70,18 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 		free(m);
 		return -ENOMEM;
 	}
+	m->swappiness = 60;
+	m->compact_unevictable_allowed = true;
 	err = page_alloc_init(m);
+	if (!err)
+		err = mem_cgroup_init(m);
+	if (!err)
+		err = swap_init(m);
 	if (err) {
 		unev_machine_destroy(m);
 		return err;
 	}
+	setup_per_zone_wmarks(m);
 	*out = m;
 	return 0;
 }
@@ -98,6 +107,9 @@ void unev_machine_destroy(struct unev_machine *m)
 	free(m->shms);
 	free(m->user_locked);
 	anon_vmas_free(m);
+	mem_cgroup_exit(m);
+	free(m->swap_map);
+	free(m->swap_cache);
 	page_alloc_exit(m);
 	free(m->cpus);
 	free(m);
@@ -153,15 +165,21 @@ static int check_list(const struct unev_machine *m, const struct lruvec *lv, int
 
 int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
 {
-	uint64_t *flagged = calloc((size_t)m->cfg.nodes * UNEV_NR_LRU_LISTS, sizeof(uint64_t));
+	size_t nr_lv = (size_t)m->cfg.nodes * m->nr_memcgs;
+	uint64_t *flagged = calloc(nr_lv * UNEV_NR_LRU_LISTS, sizeof(uint64_t));
 	int64_t mlocked = 0, nr_mlock = 0;
 	int err = 0;
 
 	if (!flagged)
 		return -ENOMEM;
-	for (unsigned int n = 0; n < m->cfg.nodes && !err; n++)
-		for (int lru = 0; lru < UNEV_LRU_UNEVICTABLE && !err; lru++)
-			err = check_list(m, &m->nodes[n].lruvec, lru, buf, len);
+	for (unsigned int n = 0; n < m->cfg.nodes && !err; n++) {
+		for (unsigned int mc = 0; mc < m->nr_memcgs && !err; mc++) {
+			const struct lruvec *lv = mem_cgroup_lruvec((struct unev_machine *)m, (int)mc, (int)n);
+
+			for (int lru = 0; lru < UNEV_LRU_UNEVICTABLE && !err; lru++)
+				err = check_list(m, lv, lru, buf, len);
+		}
+	}
 	for (uint32_t pfn = 1; pfn < m->nr_pfns && !err; pfn++) {
 		const struct page *p = &m->memmap[pfn];
 
@@ -174,27 +192,42 @@ int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
 			snprintf(buf, len, "pfn %u: refcount %d below mapcount %d", pfn,
 				 p->refcount, p->mapcount);
 			err = -EUCLEAN;
-		} else if (!(p->flags & PG_unevictable) && (p->flags & PG_lru) == 0 &&
-			   p->lru_prev != PFN_NIL && p->lru_next == 2) {
-			snprintf(buf, len, "pfn %u keeps an mlock_count off the unevictable list", pfn);
+		} else if (p->memcg >= m->nr_memcgs) {
+			snprintf(buf, len, "pfn %u charged to memcg %u that does not exist", pfn, p->memcg);
 			err = -EUCLEAN;
 		}
 		if (p->flags & PG_lru)
-			flagged[p->node * UNEV_NR_LRU_LISTS + folio_lru_list(p)] += folio_nr_pages(p);
+			flagged[((size_t)p->node * m->nr_memcgs + p->memcg) * UNEV_NR_LRU_LISTS +
+				folio_lru_list(p)] += folio_nr_pages(p);
 		if (p->flags & PG_mlocked)
 			mlocked += (int64_t)folio_nr_pages(p);
 	}
 	for (unsigned int n = 0; n < m->cfg.nodes && !err; n++) {
-		nr_mlock += m->nodes[n].nr_mlock;
-		for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
-			uint64_t want = m->nodes[n].lruvec.lists[lru].nr;
+		uint64_t node_total[UNEV_NR_LRU_LISTS] = { 0 };
 
-			if (flagged[n * UNEV_NR_LRU_LISTS + lru] != want) {
-				snprintf(buf, len, "node %u: %llu pages flagged for %s, gauge says %llu", n,
-					 (unsigned long long)flagged[n * UNEV_NR_LRU_LISTS + lru],
-					 unev_lru_name(lru), (unsigned long long)want);
+		nr_mlock += m->nodes[n].nr_mlock;
+		for (unsigned int mc = 0; mc < m->nr_memcgs && !err; mc++) {
+			const struct lruvec *lv = mem_cgroup_lruvec((struct unev_machine *)m, (int)mc, (int)n);
+
+			for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
+				uint64_t got = flagged[((size_t)n * m->nr_memcgs + mc) * UNEV_NR_LRU_LISTS + lru];
+
+				node_total[lru] += lv->lists[lru].nr;
+				if (got != lv->lists[lru].nr) {
+					snprintf(buf, len, "node %u memcg %u: %llu pages flagged for %s, gauge says %llu",
+						 n, mc, (unsigned long long)got, unev_lru_name(lru),
+						 (unsigned long long)lv->lists[lru].nr);
+					err = -EUCLEAN;
+					break;
+				}
+			}
+		}
+		for (int lru = 0; lru < UNEV_NR_LRU_LISTS && !err; lru++) {
+			if (node_total[lru] != m->nodes[n].nr_lru[lru]) {
+				snprintf(buf, len, "node %u: the %s lruvecs hold %llu pages, the node gauge %llu",
+					 n, unev_lru_name(lru), (unsigned long long)node_total[lru],
+					 (unsigned long long)m->nodes[n].nr_lru[lru]);
 				err = -EUCLEAN;
-				break;
 			}
 		}
 	}
@@ -204,6 +237,13 @@ int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
 	if (mlocked != nr_mlock)
 		FAIL("%lld pages are PG_mlocked but nr_mlock is %lld", (long long)mlocked,
 		     (long long)nr_mlock);
+	for (unsigned int i = 0; i < m->nr_memcgs; i++) {
+		const struct mem_cgroup *mc = m->memcgs[i];
+
+		if (i && mc->usage > mc->limit)
+			FAIL("memcg %s: usage %llu pages over its limit %llu", mc->name,
+			     (unsigned long long)mc->usage, (unsigned long long)mc->limit);
+	}
 	for (unsigned int i = 0; i < m->nr_tasks; i++) {
 		const struct task_struct *t = m->tasks[i];
 		uint64_t locked = 0;

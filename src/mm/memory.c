@@ -58,7 +58,7 @@ void free_pgtables(struct mm_struct *mm)
 
 static int walk_level(struct unev_machine *m, struct vm_area_struct *vma, void **table,
 		      int level, uint64_t base, uint64_t start, uint64_t end,
-		      pte_visit_fn fn, void *arg)
+		      pte_visit_fn fn, void *arg, uint64_t want)
 {
 	uint64_t span = 1ULL << LEVEL_SHIFT(level);
 	unsigned int i = (unsigned int)LEVEL_INDEX(start, level);
@@ -70,13 +70,13 @@ static int walk_level(struct unev_machine *m, struct vm_area_struct *vma, void *
 		if (level == 3) {
 			uint64_t *pte = &((uint64_t *)table)[i];
 
-			if (!(*pte & PTE_PRESENT))
+			if (!(*pte & want))
 				continue;
 			ret = fn(m, vma, addr, pte, arg);
 		} else {
 			if (!table[i])
 				continue;
-			ret = walk_level(m, vma, table[i], level + 1, addr, lo, end, fn, arg);
+			ret = walk_level(m, vma, table[i], level + 1, addr, lo, end, fn, arg, want);
 		}
 		if (ret)
 			return ret;
@@ -91,12 +91,24 @@ int walk_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 
 	if (!mm->pgd || start >= end)
 		return 0;
-	return walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, fn, arg);
+	return walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, fn, arg, PTE_PRESENT);
 }
 
+int walk_page_range_all(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+			uint64_t end, pte_visit_fn fn, void *arg)
+{
+	struct mm_struct *mm = vma->mm;
+
+	if (!mm->pgd || start >= end)
+		return 0;
+	return walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, fn, arg,
+			  PTE_PRESENT | PTE_SWAP);
+}
+
+/* A new mapping is young: the access that made it. */
 static uint64_t mk_pte(uint32_t pfn, bool writable)
 {
-	return ((uint64_t)pfn << PAGE_SHIFT) | PTE_PRESENT | (writable ? PTE_WRITE : 0);
+	return ((uint64_t)pfn << PAGE_SHIFT) | PTE_PRESENT | PTE_YOUNG | (writable ? PTE_WRITE : 0);
 }
 
 static uint64_t vma_linear_index(const struct vm_area_struct *vma, uint64_t addr)
@@ -107,7 +119,7 @@ static uint64_t vma_linear_index(const struct vm_area_struct *vma, uint64_t addr
 static struct folio *alloc_anon_folio(struct unev_machine *m)
 {
 	/* one node for now: memory policy and node choice come with migration */
-	return folio_alloc(m, 0, 0);
+	return alloc_user_folio(m, 0);
 }
 
 /* do_anonymous_page: a read maps the zero page, a write a new folio. */
@@ -240,6 +252,8 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 	if (!pte)
 		return -ENOMEM;
 	count_vm_events(m, PGFAULT, 1);
+	if (*pte & PTE_SWAP)
+		return do_swap_page(m, vma, addr, pte, write);
 	if (!(*pte & PTE_PRESENT)) {
 		if (vma->mapping)
 			return do_file_fault(m, vma, addr, pte, write);
@@ -260,6 +274,12 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 
 	(void)addr;
 	(void)arg;
+	if (*pte & PTE_SWAP) {	/* free_swap_and_cache */
+		swap_entry_free(m, *pte);
+		vma->mm->swapents--;
+		*pte = 0;
+		return 0;
+	}
 	*pte = 0;
 	if (pfn == m->zero_pfn)
 		return 0;
@@ -273,7 +293,7 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
 		    uint64_t end)
 {
-	walk_page_range(m, vma, start, end, zap_pte_one, NULL);
+	walk_page_range_all(m, vma, start, end, zap_pte_one, NULL);
 }
 
 bool vma_is_accessible(const struct vm_area_struct *vma)
@@ -381,8 +401,10 @@ int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, boo
 			  : !(vma->vm_flags & (VM_READ | VM_WRITE)))
 			return -EFAULT;
 		pte = pte_lookup(t->mm, a, false);
-		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE)))
+		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE))) {
+			*pte |= PTE_YOUNG;	/* the hardware sets the accessed bit */
 			continue;
+		}
 		err = handle_mm_fault(m, vma, a, write);
 		if (err)
 			return err == -ENOMEM ? -ENOMEM : -EFAULT;

@@ -491,7 +491,7 @@ static void move_ptes(struct mm_struct *mm, uint64_t old_addr, uint64_t new_addr
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t *src = pte_lookup(mm, old_addr + off, false), *dst;
 
-		if (!src || !(*src & PTE_PRESENT))
+		if (!src || !(*src & (PTE_PRESENT | PTE_SWAP)))
 			continue;
 		dst = pte_lookup(mm, new_addr + off, true);
 		if (!dst)
@@ -822,11 +822,17 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 			uint64_t *spte = pte_lookup(old, a, false), *dpte;
 			uint32_t pfn;
 
-			if (!spte || !(*spte & PTE_PRESENT))
+			if (!spte || !(*spte & (PTE_PRESENT | PTE_SWAP)))
 				continue;
 			dpte = pte_lookup(mm, a, true);
 			if (!dpte)
 				return -ENOMEM;
+			if (*spte & PTE_SWAP) {	/* copy_nonpresent_pte: swap_duplicate */
+				swap_entry_dup(m, *spte);
+				*dpte = *spte;
+				mm->swapents++;
+				continue;
+			}
 			if (cow)
 				*spte &= ~PTE_WRITE;
 			*dpte = *spte;

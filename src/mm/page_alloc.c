@@ -72,7 +72,7 @@ int page_alloc_init(struct unev_machine *m)
 	uint64_t per_node = cfg->mem_bytes >> PAGE_SHIFT;
 	uint64_t total = 1 + per_node * cfg->nodes;
 
-	if (per_node < 1024 || total >= PFN_NIL)
+	if (per_node < 1024 || total >= MAX_PFNS)
 		return -EINVAL;
 	m->nr_pfns = (uint32_t)total;
 	m->memmap = calloc(total, sizeof(struct page));
@@ -169,7 +169,85 @@ void free_folio(struct unev_machine *m, struct folio *f)
 		node_stat_mod(m, f->node, &pgdat->nr_mlock, -nr);
 		count_vm_events(m, UNEVICTABLE_PGCLEARED, nr);
 	}
+	if (f->memcg)
+		mem_cgroup_uncharge(m, f);
 	pgdat->nr_free_pages += (uint64_t)nr;
 	count_vm_events(m, PGFREE, nr);
 	free_one_page(m, pgdat, page_to_pfn(m, f), order);
+}
+
+static uint64_t isqrt64(uint64_t x)
+{
+	uint64_t r = 0, bit = 1ULL << 62;
+
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+/*
+ * init_per_zone_wmark_min + __setup_per_zone_wmarks: min_free_kbytes is
+ * sqrt(lowmem_kbytes * 16) clamped to [128, 262144] unless set by sysctl,
+ * shared by the nodes in proportion; low and high add
+ * max(min / 4, managed * watermark_scale_factor (10) / 10000).
+ */
+void setup_per_zone_wmarks(struct unev_machine *m)
+{
+	uint64_t managed = 0, min_kb;
+
+	for (unsigned int n = 0; n < m->cfg.nodes; n++)
+		managed += m->nodes[n].managed_pages;
+	min_kb = m->min_free_kbytes;
+	if (!min_kb) {
+		min_kb = isqrt64(managed * (PAGE_SIZE / 1024) * 16);
+		min_kb = min_kb < 128 ? 128 : min_kb > 262144 ? 262144 : min_kb;
+	}
+	for (unsigned int n = 0; n < m->cfg.nodes; n++) {
+		struct pglist_data *pgdat = &m->nodes[n];
+		uint64_t min = (min_kb / (PAGE_SIZE / 1024)) * pgdat->managed_pages / managed;
+		uint64_t delta = pgdat->managed_pages * 10 / 10000;
+
+		if (delta < min / 4)
+			delta = min / 4;
+		pgdat->wmark_min = min;
+		pgdat->wmark_low = min + delta;
+		pgdat->wmark_high = min + 2 * delta;
+	}
+}
+
+/*
+ * The allocator's slow path, run in order: below the low watermark kswapd
+ * is woken (here it runs at once, on the caller's CPU, and balances the
+ * node to its high watermark); below min, direct reclaim; then the memcg
+ * charge, which may reclaim in the memcg and OOM-kill there.
+ */
+struct folio *alloc_user_folio(struct unev_machine *m, int node)
+{
+	struct pglist_data *pgdat = &m->nodes[node];
+	struct folio *f;
+
+	if (pgdat->nr_free_pages <= pgdat->wmark_low && !m->in_reclaim)
+		wakeup_kswapd(m, node);
+	if (pgdat->nr_free_pages <= pgdat->wmark_min && !m->in_reclaim) {
+		m->in_reclaim = true;
+		do_try_to_free_pages(m, node, -1, 32, false);
+		m->in_reclaim = false;
+	}
+	f = folio_alloc(m, node, 0);
+	if (!f)
+		return NULL;
+	if (mem_cgroup_charge(m, f)) {
+		folio_put(m, f);
+		return NULL;
+	}
+	return f;
 }

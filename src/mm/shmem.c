@@ -75,7 +75,7 @@ void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as)
 	struct folio_ref_batch fb = { 0 };
 
 	for (uint64_t i = 0; i < as->nr_slots; i++) {
-		if (as->pages[i] == PFN_NIL)
+		if (!cache_entry_is_folio(as->pages[i]))
 			continue;
 		fb.folios[fb.nr++] = pfn_to_page(m, as->pages[i]);
 		if (fb.nr == FOLIO_BATCH_SIZE) {

@@ -14,6 +14,7 @@ void unev_task_config_default(struct unev_task_config *cfg)
 	cfg->memlock = 8ULL << 20;	/* RLIMIT_MEMLOCK default, 8 MiB */
 	cfg->cap_ipc_lock = false;
 	cfg->uid = 0;
+	cfg->memcg = 0;
 }
 
 /* The task making the call becomes current: its CPU's batches are used. */
@@ -27,6 +28,8 @@ struct task_struct *task_lookup(struct unev_machine *m, int pid)
 	if (!t->alive)
 		return NULL;
 	m->cur_cpu = t->cpu;
+	m->cur_pid = t->pid;
+	m->cur_memcg = t->memcg;
 	return t;
 }
 
@@ -66,7 +69,7 @@ int unev_task_create(struct unev_machine *m, const struct unev_task_config *cfg,
 {
 	struct task_struct *t;
 
-	if (cfg->cpu >= m->cfg.cpus)
+	if (cfg->cpu >= m->cfg.cpus || cfg->memcg < 0 || (unsigned int)cfg->memcg >= m->nr_memcgs)
 		return -EINVAL;
 	t = task_alloc(m);
 	if (!t)
@@ -75,6 +78,7 @@ int unev_task_create(struct unev_machine *m, const struct unev_task_config *cfg,
 	t->rlimit_memlock = cfg->memlock;
 	t->cap_ipc_lock = cfg->cap_ipc_lock;
 	t->uid = cfg->uid;
+	t->memcg = cfg->memcg;
 	*pid = t->pid;
 	return 0;
 }
@@ -96,6 +100,7 @@ int unev_sys_fork(struct unev_machine *m, int pid, int *child)
 	c->rlimit_memlock = p->rlimit_memlock;
 	c->cap_ipc_lock = p->cap_ipc_lock;
 	c->uid = p->uid;
+	c->memcg = p->memcg;
 	err = dup_mmap(m, p->mm, c->mm);
 	if (err) {
 		mm_destroy(m, c->mm);
@@ -113,9 +118,7 @@ int unev_sys_exit(struct unev_machine *m, int pid)
 
 	if (!t)
 		return -ESRCH;
-	mm_destroy(m, t->mm);
-	t->mm = NULL;
-	t->alive = false;
+	task_kill(m, t);
 	return 0;
 }
 
@@ -133,4 +136,13 @@ int unev_sys_exec(struct unev_machine *m, int pid)
 	mm_destroy(m, t->mm);
 	t->mm = mm;
 	return 0;
+}
+
+void task_kill(struct unev_machine *m, struct task_struct *t)
+{
+	m->cur_cpu = t->cpu;
+	m->cur_memcg = t->memcg;
+	mm_destroy(m, t->mm);
+	t->mm = NULL;
+	t->alive = false;
 }

@@ -1,9 +1,62 @@
 /*
- * vmscan.c - page reclaim (mm/vmscan.c).  For now the one piece the
- * unevictable machinery needs outside reclaim:
- * check_move_unevictable_folios, used by SHM_UNLOCK (and DRM drivers).
+ * vmscan.c - page reclaim (mm/vmscan.c), the classic two-list LRU of 6.18
+ * without MGLRU, and check_move_unevictable_folios.
+ *
+ * Reclaim isolates only from the four evictable lists.  A folio it meets
+ * that cannot be evicted (PG_mlocked, an unevictable mapping, or mapped in
+ * a VM_LOCKED VMA found by the rmap walk, which mlocks it) is put back
+ * through folio_putback_lru -> the lru_add batch -> lru_add, which culls it
+ * to the unevictable list: reclaim never looks at it again (5.18+).
  */
 #include "internal.h"
+
+#define DEF_PRIORITY 12
+#define SWAP_CLUSTER_MAX 32
+
+struct scan_control {
+	uint64_t nr_to_reclaim;
+	uint64_t nr_reclaimed;
+	uint64_t nr_scanned;
+	int priority;
+	bool may_swap;
+	bool kswapd;
+	bool force_deactivate, skipped_deactivate;
+	unsigned int may_deactivate;   /* DEACTIVATE_ANON | DEACTIVATE_FILE */
+	int target_memcg;              /* -1: the whole node (global reclaim) */
+};
+#define DEACTIVATE_ANON 1
+#define DEACTIVATE_FILE 2
+
+/* A private list of isolated folios (the kernel's list_head on folio->lru). */
+struct folio_list {
+	uint32_t *pfn;
+	unsigned int nr, cap;
+};
+
+static int folio_list_add(struct folio_list *l, uint32_t pfn)
+{
+	if (l->nr == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : SWAP_CLUSTER_MAX;
+		uint32_t *n = realloc(l->pfn, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->pfn = n;
+		l->cap = cap;
+	}
+	l->pfn[l->nr++] = pfn;
+	return 0;
+}
+
+static bool is_file_lru(int lru)
+{
+	return lru == UNEV_LRU_INACTIVE_FILE || lru == UNEV_LRU_ACTIVE_FILE;
+}
+
+static bool is_active_lru(int lru)
+{
+	return lru == UNEV_LRU_ACTIVE_ANON || lru == UNEV_LRU_ACTIVE_FILE;
+}
 
 /* Every folio passed in counts as scanned, even off the LRU; an unevictable
  * folio that is now evictable moves to its inactive list (rescued). */
@@ -30,4 +83,514 @@ void check_move_unevictable_folios(struct unev_machine *m, struct folio_ref_batc
 	}
 	count_vm_events(m, UNEVICTABLE_PGSCANNED, scanned);
 	count_vm_events(m, UNEVICTABLE_PGRESCUED, rescued);
+}
+
+/* isolate_lru_folios: from the tail (the oldest), up to nr_to_scan pages;
+ * each taken folio leaves the list with PG_lru clear and one reference. */
+static uint64_t isolate_lru_folios(struct unev_machine *m, uint64_t nr_to_scan,
+				   struct lruvec *lv, struct folio_list *dst,
+				   uint64_t *nr_scanned, int lru)
+{
+	struct lru_list_head *l = &lv->lists[lru];
+	uint64_t scan = 0, taken = 0;
+
+	while (scan < nr_to_scan && l->tail != PFN_NIL) {
+		struct folio *f = pfn_to_page(m, l->tail);
+		unsigned long nr = folio_nr_pages(f);
+
+		scan += nr;
+		lruvec_del_folio(m, lv, f, "isolate_lru_folios");
+		folio_clear(f, PG_lru);
+		folio_get(f);
+		if (folio_list_add(dst, page_to_pfn(m, f))) {
+			/* out of memory for the list: put it back where it was */
+			folio_put(m, f);
+			folio_set(f, PG_lru);
+			lruvec_add_folio(m, lv, f, "isolate_lru_folios");
+			break;
+		}
+		taken += nr;
+	}
+	*nr_scanned = scan;
+	return taken;
+}
+
+/* ---- the rmap side of reclaim (mm/rmap.c) ---- */
+
+struct referenced_arg {
+	int referenced;
+	uint64_t vm_flags;
+};
+
+/* folio_referenced_one: a VM_LOCKED mapping restores the mlock that got
+ * missed (mlock_vma_folio) and ends the walk. */
+static int folio_referenced_one(struct unev_machine *m, struct folio *f,
+				struct vm_area_struct *vma, uint64_t addr, uint64_t *pte,
+				void *arg)
+{
+	struct referenced_arg *pra = arg;
+
+	(void)addr;
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_folio(m, f, vma);
+		pra->vm_flags |= VM_LOCKED;
+		return 1;
+	}
+	if (*pte & PTE_YOUNG) {
+		*pte &= ~PTE_YOUNG;
+		pra->referenced++;
+	}
+	pra->vm_flags |= vma->vm_flags & ~VM_LOCKED;
+	return 0;
+}
+
+static int folio_referenced(struct unev_machine *m, struct folio *f, uint64_t *vm_flags)
+{
+	struct referenced_arg pra = { 0 };
+
+	*vm_flags = 0;
+	if (!f->mapcount)
+		return 0;
+	rmap_walk(m, f, folio_referenced_one, &pra);
+	*vm_flags = pra.vm_flags;
+	return pra.referenced;
+}
+
+/* try_to_unmap_one: a VM_LOCKED VMA mlocks the folio and fails the unmap;
+ * otherwise the PTE goes (a swap entry for anon, nothing for a file). */
+static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
+			    struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg)
+{
+	uint64_t *swap_entry = arg;
+
+	(void)addr;
+	if (vma->vm_flags & VM_LOCKED) {
+		mlock_vma_folio(m, f, vma);
+		return 1;
+	}
+	*pte = folio_test_anon(f) ? *swap_entry : 0;
+	mm_counter_inc(vma->mm, f, -1);
+	if (folio_test_anon(f)) {
+		swap_entry_dup(m, *swap_entry);
+		vma->mm->swapents++;
+	}
+	folio_remove_rmap_pte(m, f, vma);
+	folio_put(m, f);
+	return 0;
+}
+
+/* ---- shrink_folio_list and friends ---- */
+
+enum folio_references { FOLIOREF_RECLAIM, FOLIOREF_RECLAIM_CLEAN, FOLIOREF_KEEP, FOLIOREF_ACTIVATE };
+
+static enum folio_references folio_check_references(struct unev_machine *m, struct folio *f)
+{
+	uint64_t vm_flags;
+	int referenced_ptes = folio_referenced(m, f, &vm_flags);
+	bool referenced_folio = folio_test_clear(f, PG_referenced);
+
+	/* found in a VM_LOCKED VMA: let the now-mlocked folio be culled */
+	if (vm_flags & VM_LOCKED)
+		return FOLIOREF_ACTIVATE;
+	if (referenced_ptes) {
+		folio_set(f, PG_referenced);
+		if (referenced_folio || referenced_ptes > 1)
+			return FOLIOREF_ACTIVATE;
+		if ((vm_flags & VM_EXEC) && !folio_test(f, PG_swapbacked))
+			return FOLIOREF_ACTIVATE;
+		return FOLIOREF_KEEP;
+	}
+	if (referenced_folio && !folio_test(f, PG_swapbacked))
+		return FOLIOREF_RECLAIM_CLEAN;
+	return FOLIOREF_RECLAIM;
+}
+
+/* __remove_mapping: only the isolation and the cache hold it now. */
+static bool remove_mapping(struct unev_machine *m, struct folio *f, uint64_t swap_entry)
+{
+	struct address_space *as = folio_mapping(m, f);
+
+	if (folio_test_anon(f))
+		return swap_cache_remove(m, f, swap_entry);
+	if (!as || f->refcount != 2 || f->mapcount)
+		return false;
+	filemap_delete_folio(m, as, f->index);	/* drops the cache's reference */
+	return true;
+}
+
+static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *list,
+				  struct scan_control *sc, struct folio_list *ret)
+{
+	uint64_t nr_reclaimed = 0;
+
+	for (unsigned int i = 0; i < list->nr; i++) {
+		struct folio *f = pfn_to_page(m, list->pfn[i]);
+		long nr = (long)folio_nr_pages(f);
+		enum folio_references refs;
+		uint64_t swap_entry = 0;
+
+		sc->nr_scanned += (uint64_t)nr;
+		if (!folio_evictable(m, f))
+			goto activate_locked;
+		refs = folio_check_references(m, f);
+		if (refs == FOLIOREF_ACTIVATE)
+			goto activate_locked;
+		if (refs == FOLIOREF_KEEP)
+			goto keep;
+		if (folio_test_anon(f) && folio_test(f, PG_swapbacked)) {
+			/* add_to_swap: no swap space left means activate */
+			if (swap_slot_alloc(m, f, &swap_entry))
+				goto activate_locked;
+		} else if (folio_test(f, PG_swapbacked)) {
+			/* shmem: shmem_writeout needs swap too */
+			if (!m->swap_total || m->swap_used >= m->swap_total)
+				goto activate_locked;
+		}
+		if (f->mapcount) {
+			rmap_walk(m, f, try_to_unmap_one, &swap_entry);
+			if (f->mapcount) {
+				swap_slot_unused(m, f, swap_entry);
+				goto activate_locked;
+			}
+		}
+		if (folio_test(f, PG_dirty) && !folio_test(f, PG_swapbacked)) {
+			/* pageout: written back now, reclaimed on a later pass */
+			folio_clear(f, PG_dirty);
+			goto keep;
+		}
+		if (folio_test(f, PG_swapbacked) && !folio_test_anon(f)) {
+			if (shmem_writeout(m, f))
+				goto activate_locked;
+			count_vm_events(m, PSWPOUT, nr);
+		} else if (!remove_mapping(m, f, swap_entry)) {
+			swap_slot_unused(m, f, swap_entry);
+			goto keep;
+		}
+		if (folio_test_anon(f))
+			count_vm_events(m, PSWPOUT, nr);
+		nr_reclaimed += (uint64_t)nr;
+		folio_put(m, f);	/* the isolation reference: freed */
+		list->pfn[i] = PFN_NIL;
+		continue;
+activate_locked:
+		/* an mlocked folio is not made active: it is going to be culled */
+		if (!folio_test(f, PG_mlocked)) {
+			folio_set(f, PG_active);
+			count_vm_events(m, PGACTIVATE, nr);
+		}
+keep:
+		folio_list_add(ret, list->pfn[i]);
+		list->pfn[i] = PFN_NIL;
+	}
+	return nr_reclaimed;
+}
+
+/* move_folios_to_lru: an unevictable folio goes back by folio_putback_lru
+ * (the lru_add batch culls it); the rest go straight to their list. */
+static uint64_t move_folios_to_lru(struct unev_machine *m, struct folio_list *list)
+{
+	uint64_t moved = 0;
+
+	for (unsigned int i = 0; i < list->nr; i++) {
+		struct folio *f;
+
+		if (list->pfn[i] == PFN_NIL)
+			continue;
+		f = pfn_to_page(m, list->pfn[i]);
+		if (!folio_evictable(m, f)) {
+			folio_add_lru(m, f);	/* folio_putback_lru */
+			folio_put(m, f);
+			continue;
+		}
+		if (f->refcount == 1) {	/* folio_put_testzero: the last reference */
+			folio_clear(f, PG_active | PG_unevictable);
+			folio_put(m, f);
+			continue;
+		}
+		f->refcount--;
+		folio_set(f, PG_lru);
+		lruvec_add_folio(m, folio_lruvec(m, f), f, "move_folios_to_lru");
+		moved += folio_nr_pages(f);
+	}
+	list->nr = 0;
+	return moved;
+}
+
+static void count_scan(struct unev_machine *m, struct scan_control *sc, int lru,
+		       uint64_t scanned, uint64_t stolen)
+{
+	count_vm_events(m, sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+	count_vm_events(m, is_file_lru(lru) ? PGSCAN_FILE : PGSCAN_ANON, (long)scanned);
+	count_vm_events(m, sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, (long)stolen);
+	count_vm_events(m, is_file_lru(lru) ? PGSTEAL_FILE : PGSTEAL_ANON, (long)stolen);
+}
+
+static void trace_vmscan(struct unev_machine *m, const char *why, int lru, uint64_t scanned,
+			 uint64_t reclaimed)
+{
+	if (m->trace) {
+		struct unev_event ev = { .type = UNEV_EV_VMSCAN, .pfn = PFN_NIL, .from = lru,
+					 .to = UNEV_LRU_NONE, .cpu = (int)m->cur_cpu,
+					 .nr = (unsigned int)scanned,
+					 .nr_reclaimed = (unsigned int)reclaimed, .why = why };
+		m->trace(m->trace_ctx, &ev);
+	}
+}
+
+static uint64_t shrink_inactive_list(struct unev_machine *m, uint64_t nr_to_scan,
+				     struct lruvec *lv, struct scan_control *sc, int lru)
+{
+	struct folio_list isolated = { 0 }, keep = { 0 };
+	uint64_t nr_scanned, nr_reclaimed;
+
+	lru_add_drain(m);
+	isolate_lru_folios(m, nr_to_scan, lv, &isolated, &nr_scanned, lru);
+	if (!nr_scanned) {
+		free(isolated.pfn);
+		return 0;
+	}
+	nr_reclaimed = shrink_folio_list(m, &isolated, sc, &keep);
+	move_folios_to_lru(m, &keep);
+	count_scan(m, sc, lru, nr_scanned, nr_reclaimed);
+	trace_vmscan(m, "shrink_inactive_list", lru, nr_scanned, nr_reclaimed);
+	free(isolated.pfn);
+	free(keep.pfn);
+	return nr_reclaimed;
+}
+
+/* shrink_active_list: unevictable folios are put back (culled); the
+ * others are deactivated unless a referenced executable file folio. */
+static void shrink_active_list(struct unev_machine *m, uint64_t nr_to_scan, struct lruvec *lv,
+			       struct scan_control *sc, int lru)
+{
+	struct folio_list hold = { 0 }, active = { 0 }, inactive = { 0 };
+	uint64_t nr_scanned;
+
+	(void)sc;
+	lru_add_drain(m);
+	isolate_lru_folios(m, nr_to_scan, lv, &hold, &nr_scanned, lru);
+	count_vm_events(m, PGREFILL, (long)nr_scanned);
+	for (unsigned int i = 0; i < hold.nr; i++) {
+		struct folio *f = pfn_to_page(m, hold.pfn[i]);
+		uint64_t vm_flags;
+
+		if (!folio_evictable(m, f)) {
+			folio_add_lru(m, f);	/* folio_putback_lru */
+			folio_put(m, f);
+			continue;
+		}
+		if (folio_referenced(m, f, &vm_flags) && (vm_flags & VM_EXEC) &&
+		    !folio_test(f, PG_swapbacked)) {
+			folio_list_add(&active, hold.pfn[i]);
+			continue;
+		}
+		folio_clear(f, PG_active);
+		count_vm_events(m, PGDEACTIVATE, (long)folio_nr_pages(f));
+		folio_list_add(&inactive, hold.pfn[i]);
+	}
+	move_folios_to_lru(m, &active);
+	move_folios_to_lru(m, &inactive);
+	trace_vmscan(m, "shrink_active_list", lru, nr_scanned, 0);
+	free(hold.pfn);
+	free(active.pfn);
+	free(inactive.pfn);
+}
+
+static uint64_t isqrt(uint64_t x)
+{
+	uint64_t r = 0;
+
+	while ((r + 1) * (r + 1) <= x)
+		r++;
+	return r;
+}
+
+/* inactive_is_low: inactive * sqrt(10 * GiB) < active. */
+static bool inactive_is_low(const struct lruvec *lv, int inactive_lru)
+{
+	uint64_t inactive = lv->lists[inactive_lru].nr, active = lv->lists[inactive_lru + 1].nr;
+	uint64_t gb = (inactive + active) >> (30 - PAGE_SHIFT);
+	uint64_t ratio = gb ? isqrt(10 * gb) : 1;
+
+	return inactive * ratio < active;
+}
+
+static bool can_reclaim_anon_pages(struct unev_machine *m)
+{
+	return m->swap_total > m->swap_used;
+}
+
+static uint64_t shrink_list(struct unev_machine *m, int lru, uint64_t nr_to_scan,
+			    struct lruvec *lv, struct scan_control *sc)
+{
+	if (is_active_lru(lru)) {
+		if (sc->may_deactivate & (is_file_lru(lru) ? DEACTIVATE_FILE : DEACTIVATE_ANON))
+			shrink_active_list(m, nr_to_scan, lv, sc, lru);
+		else
+			sc->skipped_deactivate = true;
+		return 0;
+	}
+	return shrink_inactive_list(m, nr_to_scan, lv, sc, lru);
+}
+
+/* get_scan_count: without swap only the file lists are scanned; with swap
+ * the split follows swappiness (SCAN_FRACT), equal at priority 0. */
+static void get_scan_count(struct unev_machine *m, const struct lruvec *lv,
+			   struct scan_control *sc, uint64_t nr[UNEV_NR_LRU_LISTS])
+{
+	uint64_t swappiness = m->swappiness;
+	bool anon = sc->may_swap && can_reclaim_anon_pages(m);
+
+	for (int lru = 0; lru < UNEV_LRU_UNEVICTABLE; lru++) {
+		uint64_t size = lv->lists[lru].nr;
+		uint64_t scan = size >> sc->priority;
+		bool file = is_file_lru(lru);
+
+		if (!anon) {
+			nr[lru] = file ? scan : 0;
+			continue;
+		}
+		if (sc->priority == 0) {
+			nr[lru] = scan;
+			continue;
+		}
+		nr[lru] = scan * (file ? 200 - swappiness : swappiness) / 200;
+	}
+	nr[UNEV_LRU_UNEVICTABLE] = 0;
+}
+
+static void shrink_lruvec(struct unev_machine *m, struct lruvec *lv, struct scan_control *sc)
+{
+	uint64_t nr[UNEV_NR_LRU_LISTS];
+	uint64_t nr_reclaimed = 0;
+	uint64_t want = sc->nr_to_reclaim > sc->nr_reclaimed ? sc->nr_to_reclaim - sc->nr_reclaimed : 0;
+
+	get_scan_count(m, lv, sc, nr);
+	while (nr[UNEV_LRU_INACTIVE_ANON] || nr[UNEV_LRU_ACTIVE_FILE] ||
+	       nr[UNEV_LRU_INACTIVE_FILE]) {
+		for (int lru = 0; lru < UNEV_LRU_UNEVICTABLE; lru++) {
+			uint64_t n;
+
+			if (!nr[lru])
+				continue;
+			n = nr[lru] < SWAP_CLUSTER_MAX ? nr[lru] : SWAP_CLUSTER_MAX;
+			nr[lru] -= n;
+			nr_reclaimed += shrink_list(m, lru, n, lv, sc);
+		}
+		if (nr_reclaimed >= want)
+			break;
+	}
+	sc->nr_reclaimed += nr_reclaimed;
+	if (can_reclaim_anon_pages(m) && sc->may_swap && inactive_is_low(lv, UNEV_LRU_INACTIVE_ANON))
+		shrink_active_list(m, SWAP_CLUSTER_MAX, lv, sc, UNEV_LRU_ACTIVE_ANON);
+}
+
+/* prepare_scan_control: deactivate a list only when its inactive side is low. */
+static void prepare_scan_control(struct unev_machine *m, int node, struct scan_control *sc)
+{
+	uint64_t total[UNEV_NR_LRU_LISTS] = { 0 };
+	struct lruvec sum = { 0 };
+
+	for_each_lruvec(m, node, sc->target_memcg, lv)
+		for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++)
+			total[lru] += lv->lists[lru].nr;
+	for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++)
+		sum.lists[lru].nr = total[lru];
+	sc->may_deactivate = 0;
+	if (sc->force_deactivate || inactive_is_low(&sum, UNEV_LRU_INACTIVE_ANON))
+		sc->may_deactivate |= DEACTIVATE_ANON;
+	if (sc->force_deactivate || inactive_is_low(&sum, UNEV_LRU_INACTIVE_FILE))
+		sc->may_deactivate |= DEACTIVATE_FILE;
+}
+
+static void shrink_node(struct unev_machine *m, int node, struct scan_control *sc)
+{
+	prepare_scan_control(m, node, sc);
+	for_each_lruvec(m, node, sc->target_memcg, lv) {
+		shrink_lruvec(m, lv, sc);
+		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+			break;
+	}
+}
+
+/* do_try_to_free_pages: priority 12 down to 0; then once more with every
+ * active list deactivated if that was skipped. */
+uint64_t do_try_to_free_pages(struct unev_machine *m, int node, int memcg,
+			      uint64_t nr_to_reclaim, bool kswapd)
+{
+	struct scan_control sc = { .nr_to_reclaim = nr_to_reclaim, .may_swap = true,
+				   .kswapd = kswapd, .target_memcg = memcg };
+
+retry:
+	for (sc.priority = DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
+		for (unsigned int n = 0; n < m->cfg.nodes; n++) {
+			if (node >= 0 && (unsigned int)node != n)
+				continue;
+			shrink_node(m, (int)n, &sc);
+			if (sc.nr_reclaimed >= sc.nr_to_reclaim)
+				break;
+		}
+		if (sc.nr_reclaimed >= sc.nr_to_reclaim)
+			break;
+	}
+	if (!sc.nr_reclaimed && sc.skipped_deactivate && !sc.force_deactivate) {
+		sc.force_deactivate = true;
+		sc.skipped_deactivate = false;
+		goto retry;
+	}
+	return sc.nr_reclaimed;
+}
+
+/* kswapd's balance_pgdat, run at once: reclaim until the node is above its
+ * high watermark or nothing more can be reclaimed. */
+void wakeup_kswapd(struct unev_machine *m, int node)
+{
+	struct pglist_data *pgdat = &m->nodes[node];
+
+	if (m->in_reclaim || pgdat->nr_free_pages > pgdat->wmark_high)
+		return;
+	m->in_reclaim = true;
+	while (pgdat->nr_free_pages <= pgdat->wmark_high) {
+		uint64_t want = pgdat->wmark_high + 1 - pgdat->nr_free_pages;
+
+		if (!do_try_to_free_pages(m, node, -1, want, true))
+			break;
+	}
+	m->in_reclaim = false;
+}
+
+int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
+		 uint64_t *reclaimed)
+{
+	uint64_t want = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
+
+	if (node >= (int)m->cfg.nodes || node < -1)
+		return -EINVAL;
+	if (memcg < 0 || (unsigned int)memcg >= m->nr_memcgs)
+		return -EINVAL;
+	m->in_reclaim = true;
+	*reclaimed = do_try_to_free_pages(m, node, memcg ? memcg : -1, want, false);
+	m->in_reclaim = false;
+	return 0;
+}
+
+int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value)
+{
+	if (!strcmp(name, "swappiness")) {
+		if (value > 200)
+			return -EINVAL;
+		m->swappiness = (unsigned int)value;
+	} else if (!strcmp(name, "min_free_kbytes")) {
+		if (value < 1 || value > (1ULL << 40))
+			return -EINVAL;
+		m->min_free_kbytes = value;
+		setup_per_zone_wmarks(m);
+	} else if (!strcmp(name, "compact_unevictable_allowed")) {
+		if (value > 1)
+			return -EINVAL;
+		m->compact_unevictable_allowed = value;
+	} else {
+		return -ENOENT;
+	}
+	return 0;
 }

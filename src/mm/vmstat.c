@@ -65,7 +65,7 @@ static uint64_t lru_pages(const struct unev_machine *m, int lru)
 	uint64_t sum = 0;
 
 	for (unsigned int n = 0; n < m->cfg.nodes; n++)
-		sum += m->nodes[n].lruvec.lists[lru].nr;
+		sum += m->nodes[n].nr_lru[lru];
 	return sum;
 }
 
@@ -111,9 +111,23 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "nr_mapped", VS_MAPPED, 0 },
 	{ "nr_file_pages", VS_FILE, 0 },
 	{ "nr_shmem", VS_SHMEM, 0 },
+	{ "pswpin", VS_EVENT, PSWPIN },
+	{ "pswpout", VS_EVENT, PSWPOUT },
 	{ "pgalloc_normal", VS_EVENT, PGALLOC },
 	{ "pgfree", VS_EVENT, PGFREE },
+	{ "pgactivate", VS_EVENT, PGACTIVATE },
+	{ "pgdeactivate", VS_EVENT, PGDEACTIVATE },
 	{ "pgfault", VS_EVENT, PGFAULT },
+	{ "pgrefill", VS_EVENT, PGREFILL },
+	{ "pgsteal_kswapd", VS_EVENT, PGSTEAL_KSWAPD },
+	{ "pgsteal_direct", VS_EVENT, PGSTEAL_DIRECT },
+	{ "pgscan_kswapd", VS_EVENT, PGSCAN_KSWAPD },
+	{ "pgscan_direct", VS_EVENT, PGSCAN_DIRECT },
+	{ "pgscan_anon", VS_EVENT, PGSCAN_ANON },
+	{ "pgscan_file", VS_EVENT, PGSCAN_FILE },
+	{ "pgsteal_anon", VS_EVENT, PGSTEAL_ANON },
+	{ "pgsteal_file", VS_EVENT, PGSTEAL_FILE },
+	{ "oom_kill", VS_EVENT, OOM_KILL },
 	{ "unevictable_pgs_culled", VS_EVENT, UNEVICTABLE_PGCULLED },
 	{ "unevictable_pgs_scanned", VS_EVENT, UNEVICTABLE_PGSCANNED },
 	{ "unevictable_pgs_rescued", VS_EVENT, UNEVICTABLE_PGRESCUED },
@@ -232,6 +246,7 @@ static size_t status_fields(const struct mm_struct *mm, struct meminfo_field *f)
 	f[n++] = (struct meminfo_field){ "RssFile", mm->rss_file };
 	f[n++] = (struct meminfo_field){ "RssShmem", mm->rss_shmem };
 	f[n++] = (struct meminfo_field){ "VmPTE", mm->nr_pgtables };
+	f[n++] = (struct meminfo_field){ "VmSwap", mm->swapents };
 	return n;
 }
 
@@ -245,7 +260,7 @@ static const struct task_struct *task_get(const struct unev_machine *m, int pid)
 int unev_status_read(const struct unev_machine *m, int pid, const char *name, uint64_t *kb)
 {
 	const struct task_struct *t = task_get(m, pid);
-	struct meminfo_field f[8];
+	struct meminfo_field f[10];
 	size_t n;
 
 	if (!t)
@@ -263,7 +278,7 @@ int unev_status_read(const struct unev_machine *m, int pid, const char *name, ui
 char *unev_proc_status(const struct unev_machine *m, int pid)
 {
 	const struct task_struct *t = task_get(m, pid);
-	struct meminfo_field f[8];
+	struct meminfo_field f[10];
 	struct text tx = { 0 };
 	size_t n;
 

@@ -125,11 +125,16 @@ static int rmap_one_vma(struct unev_machine *m, struct folio *f, struct vm_area_
 			rmap_one_fn fn, void *arg)
 {
 	uint64_t addr, *pte;
+	uint32_t off;
 
 	m->rmap_visits++;
-	if (f->index < vma->vm_pgoff || f->index - vma->vm_pgoff >= vma_pages(vma))
+	/* folio->index keeps the low 32 bits of the page offset (anon offsets
+	 * are addresses >> 12): modular arithmetic finds it in any VMA smaller
+	 * than 16 TiB */
+	off = f->index - (uint32_t)vma->vm_pgoff;
+	if (off >= vma_pages(vma))
 		return 0;
-	addr = vma->vm_start + ((uint64_t)(f->index - vma->vm_pgoff) << PAGE_SHIFT);
+	addr = vma->vm_start + ((uint64_t)off << PAGE_SHIFT);
 	pte = pte_lookup(vma->mm, addr, false);
 	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) != page_to_pfn(m, f))
 		return 0;

@@ -568,8 +568,18 @@ int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
 		return -EINVAL;
 	if (memcg < 0 || (unsigned int)memcg >= m->nr_memcgs)
 		return -EINVAL;
+	/* memory_reclaim(): SWAP_CLUSTER_MAX at a time, up to 16 empty tries */
+	*reclaimed = 0;
 	m->in_reclaim = true;
-	*reclaimed = do_try_to_free_pages(m, node, memcg ? memcg : -1, want, false);
+	for (int retries = 16; *reclaimed < want;) {
+		uint64_t batch = want - *reclaimed < SWAP_CLUSTER_MAX ? want - *reclaimed
+								       : SWAP_CLUSTER_MAX;
+		uint64_t got = do_try_to_free_pages(m, node, memcg ? memcg : -1, batch, false);
+
+		if (!got && !retries--)
+			break;
+		*reclaimed += got;
+	}
 	m->in_reclaim = false;
 	return 0;
 }

@@ -321,6 +321,8 @@ static int check_expect(struct check_state *cs,
 	case SCENARIO_EXPECT_SMAPS:
 		ret = live_task(cs, st, e->task, &t);
 		return ret ? ret : bound_region(cs, st, t, e->region);
+	case SCENARIO_EXPECT_MEMCG:
+		return known(cs, st, &cs->memcgs, "memcg", e->task);
 	case SCENARIO_EXPECT_VMSTAT:
 	case SCENARIO_EXPECT_MEMINFO:
 	case SCENARIO_EXPECT_LRU:
@@ -387,6 +389,8 @@ static int check_statement(struct check_state *cs,
 		if (st->print.source == SCENARIO_PRINT_STATUS ||
 		    st->print.source == SCENARIO_PRINT_SMAPS)
 			return live_task(cs, st, st->print.task, &t);
+		if (st->print.source == SCENARIO_PRINT_MEMCG)
+			return known(cs, st, &cs->memcgs, "memcg", st->print.task);
 		return 0;
 	case SCENARIO_SYSCTL:
 	case SCENARIO_DRAIN:

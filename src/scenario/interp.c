@@ -50,8 +50,8 @@ struct run {
 	struct run_task *tasks;
 	size_t nr_tasks, tasks_cap;
 	int last_errno;			/* of the previous call: 0 or errno */
-	struct run_object *files, *shms;
-	size_t nr_files, nr_shms;
+	struct run_object *files, *shms, *memcgs;
+	size_t nr_files, nr_shms, nr_memcgs;
 	char *err;
 	size_t errlen;
 	/* -v: the current statement's events, shown under it */
@@ -66,6 +66,7 @@ struct run {
 
 static int runtime_error(struct run *r, const struct scenario_statement *st,
 			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static struct run_object *find_object(struct run_object *v, size_t n, const char *name);
 
 static int runtime_error(struct run *r, const struct scenario_statement *st,
 			 const char *fmt, ...)
@@ -226,6 +227,8 @@ static int create_task(struct run *r, const struct scenario_statement *st)
 	cfg.memlock = tk->memlock_unlimited ? UNEV_RLIM_INFINITY : tk->memlock;
 	cfg.cap_ipc_lock = tk->cap_ipc_lock;
 	cfg.uid = tk->uid;
+	if (tk->memcg_given)
+		cfg.memcg = find_object(r->memcgs, r->nr_memcgs, tk->memcg)->id;
 	ret = unev_task_create(r->m, &cfg, &pid);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create task '%s': %s",
@@ -292,6 +295,67 @@ static int create_shm(struct run *r, const struct scenario_statement *st)
 				     errno_text(-ret, buf, sizeof(buf)));
 	if (add_object(&r->shms, &r->nr_shms, st->shm.name, id, st->shm.size))
 		return runtime_error(r, st, "out of memory");
+	return 0;
+}
+
+/* `memcg NAME [parent=NAME] [limit=SIZE]` */
+static int create_memcg(struct run *r, const struct scenario_statement *st)
+{
+	const struct scenario_memcg *sm = &st->memcg;
+	int parent = 0, id, ret;
+	char buf[32];
+
+	if (sm->parent_given)
+		parent = find_object(r->memcgs, r->nr_memcgs, sm->parent)->id;
+	ret = unev_memcg_create(r->m, sm->name, parent,
+				sm->limit_given ? sm->limit : UNEV_RLIM_INFINITY, &id);
+	if (ret)
+		return runtime_error(r, st, "the model cannot create memcg '%s': %s", sm->name,
+				     errno_text(-ret, buf, sizeof(buf)));
+	if (add_object(&r->memcgs, &r->nr_memcgs, sm->name, id, sm->limit))
+		return runtime_error(r, st, "out of memory");
+	return 0;
+}
+
+/* `sysctl NAME=VALUE`: the vm sysctls the model has. */
+static int run_sysctl(struct run *r, const struct scenario_statement *st)
+{
+	const struct scenario_sysctl *sc = &st->sysctl;
+	char *end;
+	unsigned long long v;
+	int ret;
+
+	errno = 0;
+	v = strtoull(sc->value, &end, 10);
+	if (errno || end == sc->value || *end)
+		return runtime_error(r, st, "sysctl %s: '%s' is not a number", sc->name, sc->value);
+	ret = unev_sysctl_set(r->m, sc->name, v);
+	if (ret == -ENOENT)
+		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed)",
+				     sc->name);
+	if (ret)
+		return runtime_error(r, st, "sysctl %s=%s is out of range", sc->name, sc->value);
+	return 0;
+}
+
+/* `reclaim SIZE [node=N] [memcg=NAME]`: direct reclaim, as memory.reclaim. */
+static int run_reclaim(struct run *r, const struct scenario_statement *st, json_t *js)
+{
+	const struct scenario_reclaim *rc = &st->reclaim;
+	uint64_t reclaimed = 0;
+	int memcg = 0, ret;
+	char buf[32];
+
+	if (rc->memcg_given)
+		memcg = find_object(r->memcgs, r->nr_memcgs, rc->memcg)->id;
+	ret = unev_reclaim(r->m, rc->size, rc->node_given ? (int)rc->node : -1, memcg, &reclaimed);
+	if (ret)
+		return runtime_error(r, st, "reclaim failed: %s", errno_text(-ret, buf, sizeof(buf)));
+	if (js)
+		json_object_set_new(js, "reclaimed_pages", json_integer((json_int_t)reclaimed));
+	else if (!r->opt->quiet)
+		fprintf(r->opt->out, "%s:%u: %s -> %llu pages reclaimed\n", r->s->file_name, st->line,
+			st->text, (unsigned long long)reclaimed);
 	return 0;
 }
 
@@ -621,7 +685,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 	static const char *const source_names[] = {
 		[SCENARIO_EXPECT_VMSTAT] = "vmstat", [SCENARIO_EXPECT_MEMINFO] = "meminfo",
 		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
-		[SCENARIO_EXPECT_LRU] = "lru",
+		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
 	};
 	struct run_region *reg;
 	struct run_task *t;
@@ -638,6 +702,10 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		break;
 	case SCENARIO_EXPECT_LRU:
 		ret = unev_lru_read(r->m, e->field, value);
+		break;
+	case SCENARIO_EXPECT_MEMCG:
+		ret = unev_memcg_stat_read(r->m, find_object(r->memcgs, r->nr_memcgs, e->task)->id,
+					   e->field, value);
 		break;
 	case SCENARIO_EXPECT_STATUS:
 		ret = live_task(r, st, e->task, &t);
@@ -746,6 +814,10 @@ static int run_print(struct run *r, const struct scenario_statement *st,
 		break;
 	case SCENARIO_PRINT_SMAPS:
 		text = unev_proc_smaps(r->m, t->pid, 0, UINT64_MAX);
+		break;
+	case SCENARIO_PRINT_MEMCG:
+		text = unev_proc_memcg_stat(r->m,
+					    find_object(r->memcgs, r->nr_memcgs, pr->task)->id);
 		break;
 	}
 	if (!text)
@@ -893,8 +965,11 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 	case SCENARIO_SHM:
 		return create_shm(r, st);
 	case SCENARIO_MEMCG:
+		return create_memcg(r, st);
 	case SCENARIO_SYSCTL:
+		return run_sysctl(r, st);
 	case SCENARIO_RECLAIM:
+		return run_reclaim(r, st, js);
 	case SCENARIO_MIGRATE:
 	case SCENARIO_COMPACT:
 		break; /* refused by scenario_model_check() */
@@ -1015,5 +1090,6 @@ out:
 	free(r.tasks);
 	free(r.files);
 	free(r.shms);
+	free(r.memcgs);
 	return ret;
 }

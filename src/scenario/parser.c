@@ -1309,6 +1309,11 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 		e->source = SCENARIO_EXPECT_LRU;
 		return parse_comparison(p, e, 2, true, false);
 	}
+	if (!strcmp(w, "memcg")) {	/* extension: memory.stat of a memcg, bytes */
+		e->source = SCENARIO_EXPECT_MEMCG;
+		ret = take_name(p, e->task, 2, "a memcg name after 'expect memcg'");
+		return ret ? ret : parse_comparison(p, e, 3, false, false);
+	}
 	if (!is_name(w))
 		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps after 'expect', found %s",
 				   found(p, 1));
@@ -1331,7 +1336,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 static int parse_print(struct parser *p, struct scenario_statement *st)
 {
 	static const char usage[] =
-		"print vmstat | print meminfo | print TASK status | print TASK smaps";
+		"print vmstat | print meminfo | print TASK status | print TASK smaps | print memcg NAME";
 	struct scenario_print *pr = &st->print;
 	int ret;
 
@@ -1344,6 +1349,11 @@ static int parse_print(struct parser *p, struct scenario_statement *st)
 	if (!strcmp(p->words[1], "meminfo")) {
 		pr->source = SCENARIO_PRINT_MEMINFO;
 		return expect_words(p, 2, usage);
+	}
+	if (!strcmp(p->words[1], "memcg")) {	/* extension: memory.stat */
+		pr->source = SCENARIO_PRINT_MEMCG;
+		ret = take_name(p, pr->task, 2, "a memcg name after 'print memcg'");
+		return ret ? ret : expect_words(p, 3, "print memcg NAME");
 	}
 	ret = take_name(p, pr->task, 1, "vmstat, meminfo or a task name after 'print'");
 	if (ret)

@@ -221,6 +221,7 @@ enum scenario_expect_source {
 	SCENARIO_EXPECT_STATUS,
 	SCENARIO_EXPECT_SMAPS,
 	SCENARIO_EXPECT_LRU,
+	SCENARIO_EXPECT_MEMCG,	/* extension: expect memcg NAME FIELD OP V (bytes) */
 };
 
 enum scenario_operator {
@@ -234,7 +235,7 @@ enum scenario_operator {
 
 struct scenario_expect {
 	enum scenario_expect_source source;
-	char task[SCENARIO_NAME_MAX];	/* status, smaps */
+	char task[SCENARIO_NAME_MAX];	/* status, smaps; memcg: the memcg */
 	char region[SCENARIO_NAME_MAX];	/* smaps */
 	char field[SCENARIO_NAME_MAX];	/* vmstat meminfo status smaps lru */
 	enum scenario_operator op;
@@ -248,11 +249,12 @@ enum scenario_print_source {
 	SCENARIO_PRINT_MEMINFO,
 	SCENARIO_PRINT_STATUS,
 	SCENARIO_PRINT_SMAPS,
+	SCENARIO_PRINT_MEMCG,	/* extension: print memcg NAME (memory.stat) */
 };
 
 struct scenario_print {
 	enum scenario_print_source source;
-	char task[SCENARIO_NAME_MAX];	/* status, smaps */
+	char task[SCENARIO_NAME_MAX];	/* status, smaps; memcg: the memcg */
 };
 
 struct scenario_statement {

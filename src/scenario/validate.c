@@ -33,9 +33,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 					   st->machine.design == SCENARIO_DESIGN_RMAP_WALK
 						   ? "machine design=rmap-walk"
 						   : "machine design=none");
-		/* swap=0 is the default: nothing to model */
-		if (st->machine.swap_bytes)
-			return unsupported(err, errlen, s, st, "machine swap=");
 		if (st->machine.nodes > MODEL_NODES_MAX) {
 			scenario_error(err, errlen, s, st,
 				       "nodes=%u: the model has 1 to %d nodes",
@@ -50,8 +47,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 		}
 		return 0;
 	case SCENARIO_TASK:
-		if (st->task.memcg_given)
-			return unsupported(err, errlen, s, st, "task ... memcg=");
 		return 0;
 	case SCENARIO_FILE:
 	case SCENARIO_SHM:
@@ -59,6 +54,7 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 	case SCENARIO_MEMCG:
 	case SCENARIO_SYSCTL:
 	case SCENARIO_RECLAIM:
+		return 0;
 	case SCENARIO_MIGRATE:
 	case SCENARIO_COMPACT:
 		return unsupported(err, errlen, s, st,

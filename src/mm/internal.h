@@ -283,6 +283,7 @@ struct unev_machine {
 	struct pglist_data *nodes;
 	struct cpu_state *cpus;
 	unsigned int cur_cpu;         /* the CPU running the current call */
+	unsigned int batch_size;      /* PAGEVEC_SIZE: 31 on 6.18, 15 before */
 	int cur_pid;                  /* the task making the call, 0 if none */
 	bool in_reclaim;              /* PF_MEMALLOC: reclaim does not recurse */
 	uint64_t min_free_kbytes;     /* vm.min_free_kbytes set by sysctl, 0: computed */
@@ -363,7 +364,20 @@ void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_s
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);
-bool folio_batch_add(struct folio_batch *b, uint32_t pfn, uint8_t tag);
+bool folio_batch_add(struct unev_machine *m, struct folio_batch *b, uint32_t pfn, uint8_t tag);
+/* The design in force (machine design=): 5.18+, 2.6.28-5.17, or older. */
+static inline bool design_mlock_count(const struct unev_machine *m)
+{
+	return m->cfg.design == UNEV_DESIGN_MLOCK_COUNT;
+}
+static inline bool design_rmap_walk(const struct unev_machine *m)
+{
+	return m->cfg.design == UNEV_DESIGN_RMAP_WALK;
+}
+static inline bool design_none(const struct unev_machine *m)
+{
+	return m->cfg.design == UNEV_DESIGN_NONE;
+}
 static inline void count_vm_events(struct unev_machine *m, enum vm_event_item item, long n)
 {
 	m->events[item] += (uint64_t)n;
@@ -438,7 +452,8 @@ static inline void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, s
 	l->nr += folio_nr_pages(f);
 	m->nodes[f->node].nr_lru[lru] += folio_nr_pages(f);
 	trace_lru_move(m, f, UNEV_LRU_NONE, lru, why);
-	if (lru == UNEV_LRU_UNEVICTABLE) {
+	/* 5.18+: the unevictable list is a count; before, a real list */
+	if (lru == UNEV_LRU_UNEVICTABLE && m->cfg.design == UNEV_DESIGN_MLOCK_COUNT) {
 		f->lru_next = 2;	/* the even filler over lru.next */
 		return;
 	}
@@ -460,7 +475,7 @@ static inline void lruvec_del_folio(struct unev_machine *m, struct lruvec *lv, s
 	l->nr -= folio_nr_pages(f);
 	m->nodes[f->node].nr_lru[lru] -= folio_nr_pages(f);
 	trace_lru_move(m, f, lru, UNEV_LRU_NONE, why);
-	if (lru == UNEV_LRU_UNEVICTABLE) {
+	if (lru == UNEV_LRU_UNEVICTABLE && m->cfg.design == UNEV_DESIGN_MLOCK_COUNT) {
 		f->lru_next = f->lru_prev = PFN_NIL;
 		return;
 	}
@@ -484,6 +499,13 @@ void mlock_drain_cpu(struct unev_machine *m, unsigned int cpu);
 void mlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void munlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 bool mlock_future_ok(struct task_struct *t, uint64_t flags, uint64_t bytes);
+/* 2.6.28-5.17 (design=rmap-walk): mlock_vma_page, munlock_vma_page,
+ * munlock_vma_pages_range with its pagevec of 15, clear_page_mlock. */
+void mlock_vma_page(struct unev_machine *m, struct folio *f);
+void munlock_vma_page(struct unev_machine *m, struct folio *f);
+void munlock_vma_pages_range(struct unev_machine *m, struct vm_area_struct *vma,
+			     uint64_t start, uint64_t end);
+void clear_page_mlock(struct unev_machine *m, struct folio *f);
 bool can_do_mlock(const struct task_struct *t);
 
 /* ---- rmap.c ---- */

@@ -57,8 +57,6 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 		return -EINVAL;
 	if ((unsigned int)cfg->design > UNEV_DESIGN_NONE)
 		return -EINVAL;
-	if (cfg->design != UNEV_DESIGN_MLOCK_COUNT)
-		return -EOPNOTSUPP;	/* the older designs are not modelled yet */
 	if (cfg->swap_bytes % PAGE_SIZE || (cfg->swap_bytes >> PAGE_SHIFT) >= MAX_PFNS)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
@@ -71,6 +69,9 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 		return -ENOMEM;
 	}
 	m->swappiness = 60;
+	/* PAGEVEC_SIZE: 31 on 6.18, 15 in 5.x, 14 before 2.6.28 */
+	m->batch_size = cfg->design == UNEV_DESIGN_MLOCK_COUNT ? 31
+			: cfg->design == UNEV_DESIGN_RMAP_WALK  ? 15 : 14;
 	m->compact_unevictable_allowed = true;
 	err = page_alloc_init(m);
 	if (!err)

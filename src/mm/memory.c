@@ -219,6 +219,10 @@ static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
 	if (old) {
 		mm_counter_inc(vma->mm, old, -1);
 		folio_remove_rmap_pte(m, old, vma);
+		/* 2.6.28-5.17: an explicit munlock of the old page after COW */
+		if (design_rmap_walk(m) && (vma->vm_flags & VM_LOCKED) &&
+		    folio_test(old, PG_mlocked))
+			munlock_vma_page(m, old);
 		folio_put(m, old);
 	}
 	return 0;
@@ -304,8 +308,10 @@ bool vma_is_accessible(const struct vm_area_struct *vma)
 /* __get_user_pages: fault what is missing, break COW for FOLL_WRITE.  The
  * PTE table is looked up once per 512 pages, as follow_page_pte maps it. */
 static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
-			  uint64_t start, uint64_t end, bool foll_write)
+			  uint64_t start, uint64_t end, bool foll_write, bool foll_populate)
 {
+	/* FOLL_MLOCK (2.6.28-5.17): follow_page_pte mlocks what it finds */
+	bool foll_mlock = design_rmap_walk(m) && (vma->vm_flags & VM_LOCKED);
 	uint64_t *table = NULL;
 
 	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
@@ -318,12 +324,19 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 		} else {
 			pte = &table[(addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1)];
 		}
-		if (pte && (*pte & PTE_PRESENT) && (!foll_write || (*pte & PTE_WRITE)))
-			continue;
-		err = handle_mm_fault(m, vma, addr, foll_write);
-		if (err)
-			return err;
-		table = NULL;
+		if (!(pte && (*pte & PTE_PRESENT) && (!foll_write || (*pte & PTE_WRITE)))) {
+			if (!foll_populate)
+				continue;
+			err = handle_mm_fault(m, vma, addr, foll_write);
+			if (err)
+				return err;
+			table = NULL;
+			pte = pte_lookup(vma->mm, addr, false);
+		}
+		if (foll_mlock && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn) {
+			lru_add_drain(m);	/* push cached pages to LRU */
+			mlock_vma_page(m, pfn_to_page(m, pte_pfn(*pte)));
+		}
 	}
 	return 0;
 }
@@ -336,12 +349,15 @@ int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma,
 	bool foll_write;
 	int err;
 
-	if (vma->vm_flags & VM_LOCKONFAULT)
+	if ((vma->vm_flags & VM_LOCKONFAULT) && design_mlock_count(m))
 		return 0;
 	if (!vma_is_accessible(vma))
 		return -EFAULT;
 	foll_write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
-	err = get_user_pages(m, vma, start, end, foll_write);
+	if (!design_mlock_count(m))	/* 5.x: no drain at the end; ONFAULT mlocks what is there */
+		return get_user_pages(m, vma, start, end, foll_write,
+				      !(vma->vm_flags & VM_LOCKONFAULT));
+	err = get_user_pages(m, vma, start, end, foll_write, true);
 	lru_add_drain(m);
 	return err;
 }

@@ -151,7 +151,7 @@ static void mlock_batch_queue(struct unev_machine *m, struct folio *f, uint8_t t
 	struct folio_batch *b = &m->cpus[m->cur_cpu].mlock;
 
 	folio_get(f);
-	if (!folio_batch_add(b, page_to_pfn(m, f), tag) || f->order > 0)
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), tag) || f->order > 0)
 		mlock_folio_batch(m, b);
 }
 
@@ -278,8 +278,13 @@ static int mlock_fixup(struct unev_machine *m, struct mm_struct *mm,
 		nr_pages = 0;
 	mm->locked_vm += (uint64_t)nr_pages;
 
-	if ((newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
+	if (((newflags & VM_LOCKED) && (oldflags & VM_LOCKED)) || design_none(m))
 		vma->vm_flags = newflags;
+	else if (design_rmap_walk(m))
+		/* 5.x mlock_fixup: locking only sets the flag (populate mlocks
+		 * the pages); unlocking walks them */
+		(newflags & VM_LOCKED) ? (void)(vma->vm_flags = newflags)
+				       : munlock_vma_pages_range(m, vma, start, end);
 	else
 		mlock_vma_pages_range(m, vma, start, end, newflags);
 	/* vma_modify_flags merges with neighbours that now match */
@@ -470,4 +475,181 @@ int unev_sys_munlockall(struct unev_machine *m, int pid)
 		return -ESRCH;
 	apply_mlockall_flags(m, t->mm, 0);
 	return 0;
+}
+
+/*
+ * ---- 2.6.28 to 5.17 (machine design=rmap-walk) ----
+ *
+ * No mlock_count: the unevictable list is a real list, and munlock cannot
+ * know whether another VM_LOCKED VMA still maps a page, so it walks the
+ * reverse map (try_to_munlock, page_mlock in 5.14+) and re-mlocks the page
+ * when it finds one.  munlock works on pagevecs of 15.
+ */
+
+/* isolate_lru_page + putback_lru_page: back through the lru_add pagevec,
+ * where the evictability decides the list (culled or rescued there). */
+static void putback_lru_page(struct unev_machine *m, struct folio *f)
+{
+	folio_add_lru(m, f);
+	folio_put(m, f);
+}
+
+static bool isolate_lru_page(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_clear(f, PG_lru))
+		return false;
+	lruvec_del_folio(m, folio_lruvec(m, f), f, "isolate_lru_page");
+	folio_get(f);
+	return true;
+}
+
+void mlock_vma_page(struct unev_machine *m, struct folio *f)
+{
+	long nr = (long)folio_nr_pages(f);
+
+	if (folio_test_set(f, PG_mlocked))
+		return;
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, nr);
+	count_vm_events(m, UNEVICTABLE_PGMLOCKED, nr);
+	if (isolate_lru_page(m, f))
+		putback_lru_page(m, f);
+}
+
+/* __munlock_isolation_failed */
+static void munlock_isolation_failed(struct unev_machine *m, struct folio *f)
+{
+	count_vm_events(m, folio_test(f, PG_unevictable) ? UNEVICTABLE_PGSTRANDED
+							 : UNEVICTABLE_PGMUNLOCKED,
+			(long)folio_nr_pages(f));
+}
+
+/* page_mlock_one: the first VM_LOCKED VMA found mlocks the page again. */
+static int page_mlock_one(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma,
+			  uint64_t addr, uint64_t *pte, void *arg)
+{
+	(void)addr;
+	(void)pte;
+	(void)arg;
+	if (!(vma->vm_flags & VM_LOCKED))
+		return 0;
+	mlock_vma_page(m, f);
+	return 1;
+}
+
+/* __munlock_isolated_page: a page mapped once is ours alone; else walk. */
+static void munlock_isolated_page(struct unev_machine *m, struct folio *f)
+{
+	if (f->mapcount > 1)
+		rmap_walk(m, f, page_mlock_one, NULL);
+	if (!folio_test(f, PG_mlocked))
+		count_vm_events(m, UNEVICTABLE_PGMUNLOCKED, (long)folio_nr_pages(f));
+	putback_lru_page(m, f);
+}
+
+void munlock_vma_page(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_clear(f, PG_mlocked))
+		return;
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, -(long)folio_nr_pages(f));
+	if (isolate_lru_page(m, f))
+		munlock_isolated_page(m, f);
+	else
+		munlock_isolation_failed(m, f);
+}
+
+/* __munlock_pagevec: isolate what was mlocked, then munlock each; the fast
+ * path (mapped once, now evictable) is counted and put back as a batch. */
+static void munlock_pagevec(struct unev_machine *m, struct folio **pvec, unsigned int nr)
+{
+	struct folio *putback[FOLIO_BATCH_SIZE];
+	unsigned int nr_putback = 0;
+	long rescued = 0;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		struct folio *f = pvec[i];
+
+		if (folio_test_clear(f, PG_mlocked)) {
+			node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock,
+				      -(long)folio_nr_pages(f));
+			if (folio_test_clear(f, PG_lru)) {
+				/* __munlock_isolate_lru_page: the follow_page pin serves */
+				lruvec_del_folio(m, folio_lruvec(m, f), f, "__munlock_pagevec");
+				continue;
+			}
+			munlock_isolation_failed(m, f);
+		}
+		folio_put(m, f);
+		pvec[i] = NULL;
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		struct folio *f = pvec[i];
+
+		if (!f)
+			continue;
+		if (f->mapcount <= 1 && folio_evictable(m, f)) {	/* fast path */
+			if (folio_test_clear(f, PG_unevictable))
+				rescued += (long)folio_nr_pages(f);
+			putback[nr_putback++] = f;
+			continue;
+		}
+		folio_get(f);
+		munlock_isolated_page(m, f);
+		folio_put(m, f);
+	}
+	if (nr_putback) {	/* __putback_lru_fast */
+		count_vm_events(m, UNEVICTABLE_PGMUNLOCKED, nr_putback);
+		for (unsigned int i = 0; i < nr_putback; i++)
+			putback_lru_page(m, putback[i]);
+		count_vm_events(m, UNEVICTABLE_PGRESCUED, rescued);
+	}
+}
+
+/* munlock_vma_pages_range: VM_LOCKED goes first, then every mapped page of
+ * the range, 15 at a time. */
+struct munlock_walk {
+	struct folio *pvec[FOLIO_BATCH_SIZE];
+	unsigned int nr;
+};
+
+static int munlock_pte_one(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			   uint64_t *pte, void *arg)
+{
+	struct munlock_walk *w = arg;
+	uint32_t pfn = pte_pfn(*pte);
+
+	(void)vma;
+	(void)addr;
+	if (pfn == m->zero_pfn)
+		return 0;
+	folio_get(pfn_to_page(m, pfn));	/* follow_page(FOLL_GET) */
+	w->pvec[w->nr++] = pfn_to_page(m, pfn);
+	if (w->nr == m->batch_size) {
+		munlock_pagevec(m, w->pvec, w->nr);
+		w->nr = 0;
+	}
+	return 0;
+}
+
+void munlock_vma_pages_range(struct unev_machine *m, struct vm_area_struct *vma,
+			     uint64_t start, uint64_t end)
+{
+	struct munlock_walk w = { .nr = 0 };
+
+	vma->vm_flags &= ~VM_LOCKED_MASK;
+	walk_page_range(m, vma, start, end, munlock_pte_one, &w);
+	if (w.nr)
+		munlock_pagevec(m, w.pvec, w.nr);
+}
+
+/* clear_page_mlock: the last mapping went while the page was mlocked. */
+void clear_page_mlock(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_clear(f, PG_mlocked))
+		return;
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, -(long)folio_nr_pages(f));
+	count_vm_events(m, UNEVICTABLE_PGCLEARED, (long)folio_nr_pages(f));
+	if (isolate_lru_page(m, f))
+		putback_lru_page(m, f);
+	else if (folio_test(f, PG_unevictable))
+		count_vm_events(m, UNEVICTABLE_PGSTRANDED, (long)folio_nr_pages(f));
 }

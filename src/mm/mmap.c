@@ -200,6 +200,26 @@ bool vma_supports_mlock(const struct vm_area_struct *vma)
 /* Detach and free every VMA inside [start, end), which must be split at
  * both ends already; locked_vm and total_vm go down as in
  * vms_complete_munmap_vmas. */
+/* Before 5.18, __do_munmap and exit_mmap munlocked every VM_LOCKED VMA
+ * first (munlock_vma_pages_all), then unmap_region drained the pagevecs. */
+static void munlock_before_unmap(struct unev_machine *m, struct mm_struct *mm,
+				 uint64_t start, uint64_t end)
+{
+	for (int idx = find_vma_index(mm, start);
+	     idx >= 0 && (unsigned int)idx < mm->nr_vmas && mm->vmas[idx]->vm_start < end; idx++) {
+		struct vm_area_struct *vma = mm->vmas[idx];
+
+		if (!(vma->vm_flags & VM_LOCKED))
+			continue;
+		mm->locked_vm -= vma_pages(vma);
+		if (design_rmap_walk(m))
+			munlock_vma_pages_range(m, vma, vma->vm_start, vma->vm_end);
+		else
+			vma->vm_flags &= ~VM_LOCKED_MASK;
+	}
+	lru_add_drain(m);
+}
+
 static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 			     uint64_t start, uint64_t end)
 {
@@ -211,6 +231,8 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 	 * on 6.18 munmap leaves an earlier mlock batch alone (observed:
 	 * munmap_onfault_untouched.uvs), and the zap's munlocks wait too.
 	 */
+	if (!design_mlock_count(m))
+		munlock_before_unmap(m, mm, start, end);
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 
@@ -774,6 +796,8 @@ int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result
  * dropped 6.12's lru_add_drain here; observed: exit_does_not_drain.uvs). */
 void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 {
+	if (!design_mlock_count(m))
+		munlock_before_unmap(m, mm, 0, TASK_SIZE);
 	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
 		zap_page_range(m, mm->vmas[i], mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
 		vm_area_free(m, mm->vmas[i]);

@@ -182,7 +182,8 @@ void folio_add_anon_rmap_pte(struct unev_machine *m, struct folio *f,
 {
 	if (f->mapcount++ == 0)
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped, (long)folio_nr_pages(f));
-	mlock_vma_folio(m, f, vma);
+	if (design_mlock_count(m))
+		mlock_vma_folio(m, f, vma);
 }
 
 /* folio_try_dup_anon_rmap_pte / folio_dup_file_rmap_pte (fork): the
@@ -199,7 +200,10 @@ void folio_add_file_rmap_pte(struct unev_machine *m, struct folio *f,
 {
 	if (f->mapcount++ == 0)
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, (long)folio_nr_pages(f));
-	mlock_vma_folio(m, f, vma);
+	/* before 5.18 mapping a page never mlocked it: populate (FOLL_MLOCK)
+	 * or reclaim (try_to_unmap) did */
+	if (design_mlock_count(m))
+		mlock_vma_folio(m, f, vma);
 }
 
 /* __folio_remove_rmap ends with munlock_vma_folio whenever the VMA is
@@ -216,6 +220,10 @@ void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f,
 			node_stat_mod(m, f->node, &pgdat->nr_anon_mapped, -nr);
 		else
 			node_stat_mod(m, f->node, &pgdat->nr_file_mapped, -nr);
+		/* page_remove_rmap (2.6.28-5.17): the last mapping gone */
+		if (design_rmap_walk(m) && folio_test(f, PG_mlocked))
+			clear_page_mlock(m, f);
 	}
-	munlock_vma_folio(m, f, vma);
+	if (design_mlock_count(m))
+		munlock_vma_folio(m, f, vma);
 }

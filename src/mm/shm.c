@@ -176,6 +176,7 @@ int unev_sys_shmctl(struct unev_machine *m, int pid, int shmid, int cmd)
 		return 0;
 	shmem_lock(m, t, seg->file, false, seg->lock_uid);
 	seg->mode &= ~SHM_LOCKED;
-	shmem_unlock_mapping(m, seg->file);
+	if (!design_none(m))	/* scan_mapping_unevictable_pages came with 2.6.28 */
+		shmem_unlock_mapping(m, seg->file);
 	return 0;
 }

@@ -32,9 +32,13 @@ struct address_space *folio_mapping(struct unev_machine *m, const struct folio *
 	return m->mappings[f->mapping - 1];
 }
 
-/* folio_evictable (mm/internal.h): not in an unevictable mapping, not mlocked. */
+/* folio_evictable (mm/internal.h): not in an unevictable mapping, not
+ * mlocked.  Before 2.6.28 (design=none) every page was "evictable": vmscan
+ * found out the hard way. */
 bool folio_evictable(struct unev_machine *m, const struct folio *f)
 {
+	if (design_none(m))
+		return true;
 	return !mapping_unevictable(folio_mapping(m, f)) && !folio_test(f, PG_mlocked);
 }
 
@@ -53,12 +57,12 @@ void __folio_put(struct unev_machine *m, struct folio *f)
 }
 
 /* folio_batch_add: returns the space left, 0 when the batch is now full. */
-bool folio_batch_add(struct folio_batch *b, uint32_t pfn, uint8_t tag)
+bool folio_batch_add(struct unev_machine *m, struct folio_batch *b, uint32_t pfn, uint8_t tag)
 {
 	b->pfn[b->nr] = pfn;
 	b->tag[b->nr] = tag;
 	b->nr++;
-	return b->nr < FOLIO_BATCH_SIZE;
+	return b->nr < m->batch_size;
 }
 
 /*
@@ -113,7 +117,7 @@ void folio_add_lru(struct unev_machine *m, struct folio *f)
 
 	assert(!folio_test(f, PG_lru));
 	folio_get(f);
-	if (!folio_batch_add(b, page_to_pfn(m, f), 0) || f->order > 0)
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), 0) || f->order > 0)
 		folio_batch_move_lru_add(m, b);
 }
 
@@ -122,10 +126,19 @@ void folio_add_lru(struct unev_machine *m, struct folio *f)
 void folio_add_lru_vma(struct unev_machine *m, struct folio *f,
 		       struct vm_area_struct *vma)
 {
-	if ((vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED)
+	bool locked = (vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED;
+
+	if (locked && design_mlock_count(m)) {
 		mlock_new_folio(m, f);
-	else
-		folio_add_lru(m, f);
+		return;
+	}
+	/* lru_cache_add_inactive_or_unevictable (2.6.28-5.17): mlocked now,
+	 * culled when the lru_add pagevec is drained */
+	if (locked && design_rmap_walk(m) && !folio_test_set(f, PG_mlocked)) {
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_mlock, (long)folio_nr_pages(f));
+		count_vm_events(m, UNEVICTABLE_PGMLOCKED, (long)folio_nr_pages(f));
+	}
+	folio_add_lru(m, f);
 }
 
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)

@@ -132,7 +132,12 @@ static int folio_referenced_one(struct unev_machine *m, struct folio *f,
 
 	(void)addr;
 	if (vma->vm_flags & VM_LOCKED) {
-		mlock_vma_folio(m, f, vma);
+		/* 5.18+ restores the mlock here; 2.6.28-5.17 leaves it to
+		 * try_to_unmap; before, a locked page simply counts as used */
+		if (design_mlock_count(m))
+			mlock_vma_folio(m, f, vma);
+		if (design_none(m))
+			pra->referenced++;
 		pra->vm_flags |= VM_LOCKED;
 		return 1;
 	}
@@ -165,8 +170,11 @@ static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
 
 	(void)addr;
 	if (vma->vm_flags & VM_LOCKED) {
-		mlock_vma_folio(m, f, vma);
-		return 1;
+		if (design_mlock_count(m))
+			mlock_vma_folio(m, f, vma);
+		else if (design_rmap_walk(m))
+			mlock_vma_page(m, f);
+		return 1;	/* before 2.6.28: SWAP_FAIL, the page is activated */
 	}
 	*pte = folio_test_anon(f) ? *swap_entry : 0;
 	mm_counter_inc(vma->mm, f, -1);
@@ -189,9 +197,10 @@ static enum folio_references folio_check_references(struct unev_machine *m, stru
 	int referenced_ptes = folio_referenced(m, f, &vm_flags);
 	bool referenced_folio = folio_test_clear(f, PG_referenced);
 
-	/* found in a VM_LOCKED VMA: let the now-mlocked folio be culled */
-	if (vm_flags & VM_LOCKED)
-		return FOLIOREF_ACTIVATE;
+	/* found in a VM_LOCKED VMA: let the now-mlocked folio be culled; 5.x
+	 * let try_to_unmap find it ("mlock lost the isolation race") */
+	if ((vm_flags & VM_LOCKED) && !design_none(m))
+		return design_rmap_walk(m) ? FOLIOREF_RECLAIM : FOLIOREF_ACTIVATE;
 	if (referenced_ptes) {
 		folio_set(f, PG_referenced);
 		if (referenced_folio || referenced_ptes > 1)
@@ -237,6 +246,9 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 			goto activate_locked;
 		if (refs == FOLIOREF_KEEP)
 			goto keep;
+		/* before 2.6.28, ramfs and SHM_LOCKed pages failed writepage */
+		if (design_none(m) && mapping_unevictable(folio_mapping(m, f)))
+			goto activate_locked;
 		if (folio_test_anon(f) && folio_test(f, PG_swapbacked)) {
 			/* add_to_swap: no swap space left means activate */
 			if (swap_slot_alloc(m, f, &swap_entry))

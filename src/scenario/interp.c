@@ -206,7 +206,9 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 		cfg.mem_bytes = sm->mem_bytes;
 		cfg.cpus = sm->cpus;
 		cfg.swap_bytes = sm->swap_bytes;
-		cfg.design = UNEV_DESIGN_MLOCK_COUNT; /* the only one in scope */
+		cfg.design = sm->design == SCENARIO_DESIGN_RMAP_WALK ? UNEV_DESIGN_RMAP_WALK
+			     : sm->design == SCENARIO_DESIGN_NONE    ? UNEV_DESIGN_NONE
+								     : UNEV_DESIGN_MLOCK_COUNT;
 	}
 	ret = unev_machine_create(&cfg, &r->m);
 	if (ret)

@@ -28,11 +28,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 	(void)ctx;
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
-		if (st->machine.design != SCENARIO_DESIGN_MLOCK_COUNT)
-			return unsupported(err, errlen, s, st,
-					   st->machine.design == SCENARIO_DESIGN_RMAP_WALK
-						   ? "machine design=rmap-walk"
-						   : "machine design=none");
 		if (st->machine.nodes > MODEL_NODES_MAX) {
 			scenario_error(err, errlen, s, st,
 				       "nodes=%u: the model has 1 to %d nodes",

@@ -663,7 +663,6 @@ static void test_model_check_names_what_is_out_of_scope(void **state)
 		const char *text;
 		const char *want;
 	} cases[] = {
-		{"machine design=rmap-walk\n", "t.uvs:1: 'machine design=rmap-walk' is not"},
 		{"compact\n", "'compact' is not supported"},
 		{"task a\na: mmap r 4K\nmigrate a r node=0\n", "t.uvs:3: 'migrate' is not"},
 		{"task a\na: mmap r 2M hugetlb\n", "t.uvs:2: 'mmap ... hugetlb' is not"},

@@ -1,0 +1,61 @@
+/*
+ * protocol.h - what the conform driver and a live task say to each other.
+ *
+ * Each live task is a process running the static helper `unevict-task FD`
+ * (src/native/task/unevict_task.c).  FD is its end of a SOCK_SEQPACKET
+ * socketpair with the driver: one command in, one reply out, so every
+ * scenario call is made by the right process, on its CPU, in order.
+ *
+ * The structs are fixed-size and carry no pointers: the helper reads them
+ * straight into buffers it faulted in at start, so serving a command
+ * allocates nothing (the driver must not disturb what it measures).
+ */
+#ifndef NATIVE_PROTOCOL_H
+#define NATIVE_PROTOCOL_H
+
+#include <stdint.h>
+
+/* The helper's file name, looked for next to the unevict binary. */
+#define NATIVE_TASK_HELPER "unevict-task"
+#define NATIVE_PROTOCOL_MAGIC 0x746e7675u /* "uvnt" */
+
+enum native_op {
+	/* task -> driver, unasked: up and ready, after start, exec and fork */
+	NATIVE_OP_HELLO = 1,
+	NATIVE_OP_MMAP,		/* len, arg1 = prot, arg2 = flags -> value = address */
+	NATIVE_OP_MUNMAP,	/* addr, len */
+	NATIVE_OP_MLOCK,	/* addr, len */
+	NATIVE_OP_MLOCK2,	/* addr, len, arg1 = flags */
+	NATIVE_OP_MUNLOCK,	/* addr, len */
+	NATIVE_OP_MLOCKALL,	/* arg1 = flags */
+	NATIVE_OP_MUNLOCKALL,
+	NATIVE_OP_MPROTECT,	/* addr, len, arg1 = prot */
+	NATIVE_OP_MREMAP,	/* addr, len, arg1 = new len, arg2 = flags -> value */
+	NATIVE_OP_MADVISE,	/* addr, len, arg1 = advice */
+	NATIVE_OP_TOUCH,	/* addr, len, arg1 = write; a fault is EFAULT */
+	/* the child's socket comes with the command (SCM_RIGHTS); the child
+	 * says HELLO on it, the parent replies with pid = the child's */
+	NATIVE_OP_FORK,
+	NATIVE_OP_EXIT,		/* no reply: the driver waits on a pidfd */
+	NATIVE_OP_EXEC,		/* no reply on success: HELLO from the new image */
+	/* sbrk(arg1), negative if arg2: value = new break, value2 = old */
+	NATIVE_OP_BRK,
+};
+
+struct native_cmd {
+	uint32_t magic;
+	uint32_t op;
+	uint64_t addr, len;
+	uint64_t arg1, arg2;
+};
+
+struct native_reply {
+	uint32_t magic;
+	uint32_t op;
+	int32_t err;	/* 0 or the errno a program would see */
+	int32_t pid;	/* HELLO: the task's pid; FORK: the child's */
+	uint64_t value;
+	uint64_t value2;
+};
+
+#endif /* NATIVE_PROTOCOL_H */

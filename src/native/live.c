@@ -1,0 +1,1581 @@
+/*
+ * live.c - the driver of `unevict conform`: a scenario run with real
+ * system calls on the running kernel (docs/CONFORM.md).
+ *
+ * Every task is a real process: forked from this driver, pinned to its
+ * CPU, RLIMIT_MEMLOCK and CAP_IPC_LOCK set as the scenario says, then
+ * exec'd into the static helper `unevict-task`.  All tasks are started
+ * before the baseline, so their start-up faults are not counted (a task
+ * declared late is an idle process until its first call, which nothing
+ * can tell apart).  Then, as the probe that observed tests/scenarios did:
+ * drain (move_pages(2) of 0 pages, tests/scenarios/DRAIN.md), write 1 to
+ * /proc/sys/vm/stat_refresh, read /proc/vmstat and /proc/meminfo as the
+ * baseline; each statement in order; at each expectation read the file it
+ * names.  The driver sits on a CPU no task uses, when there is one, and
+ * allocates nothing between the baseline and the end.
+ *
+ * The tasks' pids and pidfds live in a fixed table, so that a signal
+ * handler can kill and reap them (native_kill_all) on any exit path.
+ */
+#include "native.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __linux__
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_CURRENT
+#define MCL_CURRENT 1
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+
+#define LIVE_PAGE_SIZE 4096ULL
+/* Tasks of one run, counting forks: more is an error, not a realloc. */
+#define LIVE_MAX_TASKS 128
+/* /proc/PID/smaps of a task with many split VMAs, /proc/vmstat... */
+#define LIVE_BUF_SIZE (1U << 20)
+
+static bool have_capability(int cap);
+
+/* ---- the table of live processes, for native_kill_all ---- */
+
+static pid_t live_pids[LIVE_MAX_TASKS];
+static int live_pidfds[LIVE_MAX_TASKS];
+static volatile sig_atomic_t live_nr_pids;
+
+static int register_pid(pid_t pid, int pidfd)
+{
+	int i = live_nr_pids;
+
+	if (i >= LIVE_MAX_TASKS)
+		return -E2BIG;
+	live_pids[i] = pid;
+	live_pidfds[i] = pidfd;
+	live_nr_pids = i + 1;
+	return 0;
+}
+
+/* Async-signal-safe: kill, poll, waitpid and close only. */
+void native_kill_all(void)
+{
+	int i, n = live_nr_pids;
+
+	/* by pidfd: an exited task's pid may belong to someone else now */
+	for (i = 0; i < n; i++)
+		if (live_pidfds[i] >= 0)
+			syscall(SYS_pidfd_send_signal, live_pidfds[i], SIGKILL, NULL, 0);
+	/* a pidfd turns readable once the process has exited (its mm torn
+	 * down, its children handed to us, the subreaper) */
+	for (i = 0; i < n; i++) {
+		struct pollfd p = {.fd = live_pidfds[i], .events = POLLIN};
+
+		if (live_pidfds[i] >= 0)
+			while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+				;
+	}
+	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+		;
+	for (i = 0; i < n; i++)
+		if (live_pidfds[i] >= 0)
+			close(live_pidfds[i]);
+	live_nr_pids = 0;
+}
+
+/* ---- one run ---- */
+
+/*
+ * Who else holds locked memory: (pid, VmLck) of every other process with
+ * VmLck > 0.  Another process's mlock, munlock, locked mmap or munmap, or
+ * its exit, moves the system-wide counters under our feet and changes
+ * this; a run during which it changed is disturbed (CONFORM.md "Noise").
+ */
+#define CENSUS_MAX 512
+
+struct lock_census {
+	size_t n;
+	bool overflow;
+	pid_t pid[CENSUS_MAX];
+	int64_t vmlck_kb[CENSUS_MAX];
+};
+
+struct live_region {
+	char name[SCENARIO_NAME_MAX];
+	uint64_t addr, len;
+};
+
+struct live_task {
+	char name[SCENARIO_NAME_MAX];
+	pid_t pid;
+	int pidfd, sock;
+	bool exited;
+	unsigned int cpu;
+	/* RLIMIT_MEMLOCK and CAP_IPC_LOCK, for the mlockall image rule */
+	uint64_t limit_pages;
+	bool capable;
+	struct live_region regions[64];
+	size_t nr_regions;
+	bool heap_known;
+	uint64_t heap_start;
+};
+
+struct live {
+	const struct scenario *s;
+	const struct native_options *o;
+	struct outcome *out;
+	char *err;
+	size_t errlen;
+	struct live_task *tasks;
+	size_t nr_tasks;
+	int last_errno;
+	char *buf, *base_vmstat, *base_meminfo;
+	/* a task's image was mlocked: system-wide counters include it */
+	bool image_dirty;
+	char image_note[256];
+	cpu_set_t saved_affinity;
+	bool affinity_saved;
+	bool can_raise_memlock;	/* we hold CAP_SYS_RESOURCE */
+	struct lock_census census_base, census_now;
+	char dents[32768];
+	bool disturbed;
+	char disturbed_by[128];
+};
+
+
+static int driver_error(struct live *lv, const struct scenario_statement *st,
+			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int driver_error(struct live *lv, const struct scenario_statement *st,
+			const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (st)
+		scenario_error(lv->err, lv->errlen, lv->s, st, "live: %s", msg);
+	else
+		snprintf(lv->err, lv->errlen, "%s: live: %s", lv->s->file_name, msg);
+	return -EIO;
+}
+
+/* The run stops at a statement it cannot execute, as the model's does. */
+static int stop_here(struct live *lv, const struct scenario_statement *st,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int stop_here(struct live *lv, const struct scenario_statement *st,
+		     const char *fmt, ...)
+{
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	va_list ap;
+
+	o->kind = OUTCOME_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(o->note, sizeof(o->note), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+/* ---- files ---- */
+
+static int read_file(struct live *lv, const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return (int)r;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	(void)lv;
+	return n == len - 1 ? -EFBIG : 0;
+}
+
+static int stat_refresh(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* lru_add_drain_all() from user space: tests/scenarios/DRAIN.md */
+static int drain_all(void)
+{
+	int node = 0;
+
+	if (syscall(SYS_move_pages, 0, 0UL, NULL, &node, NULL, 0))
+		return -errno;
+	return 0;
+}
+
+/* ---- the census of other processes' locked memory ---- */
+
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static bool our_pid(pid_t pid)
+{
+	int i;
+
+	if (pid == getpid())
+		return true;
+	for (i = 0; i < live_nr_pids; i++)
+		if (live_pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Without allocating: getdents64 into a buffer of ours, not readdir. */
+static int census_take(struct live *lv, struct lock_census *c)
+{
+	int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[64];
+	long n;
+
+	c->n = 0;
+	c->overflow = false;
+	if (dfd < 0)
+		return -errno;
+	while ((n = syscall(SYS_getdents64, dfd, lv->dents, sizeof(lv->dents))) > 0) {
+		long off = 0;
+
+		while (off < n) {
+			struct dirent64_raw *d = (struct dirent64_raw *)(lv->dents + off);
+			char *end;
+			long pid = strtol(d->d_name, &end, 10);
+			int64_t kb;
+
+			off += d->d_reclen;
+			if (*end || pid <= 0 || our_pid((pid_t)pid))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+			if (read_file(lv, path, lv->buf, LIVE_BUF_SIZE) ||
+			    proc_field(lv->buf, "VmLck", &kb) || !kb)
+				continue; /* gone, a kernel thread, or nothing locked */
+			if (c->n == CENSUS_MAX) {
+				c->overflow = true;
+				continue;
+			}
+			c->pid[c->n] = (pid_t)pid;
+			c->vmlck_kb[c->n++] = kb;
+		}
+	}
+	close(dfd);
+	return n < 0 ? -errno : 0;
+}
+
+/* The first process whose locked memory changed, as "pid N (comm)". */
+static bool census_differs(struct live *lv, const struct lock_census *a,
+			   const struct lock_census *b)
+{
+	size_t i, j;
+	pid_t who = 0;
+	char path[64];
+
+	for (i = 0, j = 0; !who && (i < a->n || j < b->n);) {
+		if (j == b->n || (i < a->n && a->pid[i] < b->pid[j]))
+			who = a->pid[i];
+		else if (i == a->n || b->pid[j] < a->pid[i])
+			who = b->pid[j];
+		else if (a->vmlck_kb[i] != b->vmlck_kb[j])
+			who = a->pid[i];
+		else
+			i++, j++;
+	}
+	if (!who)
+		return a->overflow != b->overflow;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)who);
+	if (read_file(lv, path, lv->buf, 64))
+		snprintf(lv->buf, 64, "gone");
+	lv->buf[strcspn(lv->buf, "\n")] = '\0';
+	snprintf(lv->disturbed_by, sizeof(lv->disturbed_by), "pid %d (%s)", (int)who, lv->buf);
+	return true;
+}
+
+/*
+ * A quiet window: the mlock counters, then again quiet_ms later.  Our
+ * tasks are idle (before the first statement, or after the last): if
+ * anything moved, someone else is at work right now, and a run next to
+ * it is disturbed.
+ */
+static int quiet_window(struct live *lv, const char *when)
+{
+	int64_t before[PROC_MLOCK_FIELDS], after[PROC_MLOCK_FIELDS];
+	struct timespec pause = {.tv_sec = lv->o->quiet_ms / 1000,
+				 .tv_nsec = (long)(lv->o->quiet_ms % 1000) * 1000000L};
+	int ret, round;
+	size_t i;
+
+	if (!lv->o->quiet_ms || lv->disturbed)
+		return 0;
+	for (round = 0; round < 2; round++) {
+		ret = stat_refresh();
+		if (!ret)
+			ret = read_file(lv, "/proc/vmstat", lv->buf, LIVE_BUF_SIZE);
+		if (!ret)
+			ret = proc_mlock_snapshot(lv->buf, round ? after : before);
+		if (ret)
+			return driver_error(lv, NULL, "reading /proc/vmstat: %s", strerror(-ret));
+		if (!round)
+			while (nanosleep(&pause, &pause) && errno == EINTR)
+				;
+	}
+	for (i = 0; i < PROC_MLOCK_FIELDS; i++) {
+		if (before[i] == after[i])
+			continue;
+		lv->disturbed = true;
+		snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
+			 "%s moved by %lld while our tasks were idle %s",
+			 proc_mlock_fields[i], (long long)(after[i] - before[i]), when);
+		break;
+	}
+	return 0;
+}
+
+/* Has anyone else locked or unlocked memory since the baseline? */
+static int census_check(struct live *lv)
+{
+	int ret;
+
+	if (lv->disturbed)
+		return 0;
+	ret = census_take(lv, &lv->census_now);
+	if (ret)
+		return driver_error(lv, NULL, "reading /proc: %s", strerror(-ret));
+	lv->disturbed = census_differs(lv, &lv->census_base, &lv->census_now);
+	return 0;
+}
+
+/* ---- talking to tasks ---- */
+
+static int wait_readable(int fd, unsigned int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&p, 1, (int)timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r ? 0 : -ETIMEDOUT;
+}
+
+/* The next message from a task: a reply or a HELLO. */
+static int receive(struct live *lv, int sock, struct native_reply *r)
+{
+	ssize_t n;
+	int ret = wait_readable(sock, lv->o->timeout_ms);
+
+	if (ret)
+		return ret;
+	do
+		n = recv(sock, r, sizeof(*r), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EPIPE; /* the task died */
+	if (n != (ssize_t)sizeof(*r) || r->magic != NATIVE_PROTOCOL_MAGIC)
+		return -EPROTO;
+	return 0;
+}
+
+static int send_cmd(int sock, struct native_cmd *c, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {.iov_base = c, .iov_len = sizeof(*c)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	c->magic = NATIVE_PROTOCOL_MAGIC;
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof(control.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	}
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)sizeof(*c) ? 0 : -EPROTO;
+}
+
+static const char *task_failure(int ret)
+{
+	switch (ret) {
+	case -ETIMEDOUT:
+		return "did not answer";
+	case -EPIPE:
+		return "died";
+	case -EPROTO:
+		return "sent garbage";
+	default:
+		return strerror(-ret);
+	}
+}
+
+/* ---- starting tasks ---- */
+
+static int drop_cap_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	uint32_t bit = 1U << CAP_IPC_LOCK;
+
+	/* from the bounding set too: exec as root would give it back */
+	if (prctl(PR_CAPBSET_DROP, CAP_IPC_LOCK, 0, 0, 0))
+		return -errno;
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~bit;
+	d[0].permitted &= ~bit;
+	d[0].inheritable &= ~bit;
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
+	return 0;
+}
+
+/*
+ * A task with another uid keeps CAP_IPC_LOCK across setresuid (keepcaps)
+ * and across exec (ambient), when the scenario grants it.
+ */
+static int become_uid(unsigned int uid, bool keep_ipc_lock)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	uint32_t bit = 1U << CAP_IPC_LOCK;
+
+	if (keep_ipc_lock && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		return -errno;
+	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		return -errno;
+	if (!keep_ipc_lock)
+		return 0;
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = d[0].inheritable = bit;
+	if (syscall(SYS_capset, &h, d) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_IPC_LOCK, 0, 0))
+		return -errno;
+	return 0;
+}
+
+/* In the child, before exec: tell the driver what failed, then die. */
+static void child_fail(int sock, int step, int err) __attribute__((noreturn));
+static void child_fail(int sock, int step, int err)
+{
+	struct native_reply r = {.magic = NATIVE_PROTOCOL_MAGIC,
+				 .op = NATIVE_OP_HELLO, .err = err, .pid = -step};
+
+	if (send(sock, &r, sizeof(r), MSG_NOSIGNAL) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static const char *const child_steps[] = {
+	"?", "prctl(PR_SET_PDEATHSIG)", "sched_setaffinity", "setrlimit(RLIMIT_MEMLOCK)",
+	"setresuid", "dropping CAP_IPC_LOCK", "execve of the helper",
+};
+
+static void child_setup(const struct live *lv, const struct scenario_task *tk,
+			int sock, pid_t driver) __attribute__((noreturn));
+static void child_setup(const struct live *lv, const struct scenario_task *tk,
+			int sock, pid_t driver)
+{
+	struct rlimit rl;
+	sigset_t all;
+	cpu_set_t cpus;
+	char fd_text[16];
+	char *argv[] = {NATIVE_TASK_HELPER, fd_text, NULL};
+	char *envp[] = {NULL};
+	int ret;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != driver)
+		child_fail(sock, 1, errno);
+	CPU_ZERO(&cpus);
+	CPU_SET(tk->cpu, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		child_fail(sock, 2, errno);
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		child_fail(sock, 3, errno);
+	/* above the hard limit only with cap_ipc_lock, where the kernel never
+	 * reads it (native_scenario_check): then the hard limit it is */
+	rl.rlim_cur = tk->memlock_unlimited ? RLIM_INFINITY : tk->memlock;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max &&
+	    tk->cap_ipc_lock && !lv->can_raise_memlock)
+		rl.rlim_cur = rl.rlim_max;
+	rl.rlim_max = rl.rlim_cur;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		child_fail(sock, 3, errno);
+	if (tk->uid_given && tk->uid != 0) {
+		ret = become_uid(tk->uid, tk->cap_ipc_lock);
+		if (ret)
+			child_fail(sock, 4, -ret);
+	}
+	if (!tk->cap_ipc_lock) {
+		ret = drop_cap_ipc_lock();
+		if (ret)
+			child_fail(sock, 5, -ret);
+	}
+	if (fcntl(sock, F_SETFD, 0))
+		child_fail(sock, 6, errno);
+	snprintf(fd_text, sizeof(fd_text), "%d", sock);
+	execve(lv->o->helper, argv, envp);
+	child_fail(sock, 6, errno);
+}
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static struct live_task *add_task(struct live *lv, const char *name)
+{
+	struct live_task *t;
+
+	if (lv->nr_tasks == LIVE_MAX_TASKS)
+		return NULL;
+	t = &lv->tasks[lv->nr_tasks++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->pidfd = t->sock = -1;
+	return t;
+}
+
+static uint64_t limit_pages(const struct scenario_task *tk)
+{
+	if (tk->memlock_unlimited)
+		return UINT64_MAX;
+	return tk->memlock / LIVE_PAGE_SIZE;
+}
+
+static int spawn_task(struct live *lv, const struct scenario_statement *st)
+{
+	const struct scenario_task *tk = &st->task;
+	struct native_reply r;
+	struct live_task *t;
+	pid_t driver = getpid(), pid;
+	int sv[2], ret;
+
+	t = add_task(lv, tk->name);
+	if (!t)
+		return driver_error(lv, st, "more than %d tasks", LIVE_MAX_TASKS);
+	t->cpu = tk->cpu;
+	t->limit_pages = limit_pages(tk);
+	t->capable = tk->cap_ipc_lock;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return driver_error(lv, st, "socketpair: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		ret = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return driver_error(lv, st, "fork: %s", strerror(ret));
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_setup(lv, tk, sv[1], driver);
+	}
+	close(sv[1]);
+	t->sock = sv[0];
+	t->pid = pid;
+	t->pidfd = pidfd_open(pid);
+	if (t->pidfd < 0 || register_pid(pid, t->pidfd)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return driver_error(lv, st, "pidfd_open: %s", strerror(errno));
+	}
+	ret = receive(lv, t->sock, &r);
+	if (ret)
+		return driver_error(lv, st, "task '%s' %s while starting", t->name,
+				    task_failure(ret));
+	if (r.op != NATIVE_OP_HELLO || r.err || r.pid != pid) {
+		int step = r.pid < 0 && -r.pid < (int)(sizeof(child_steps) /
+						      sizeof(child_steps[0])) ? -r.pid : 0;
+
+		return driver_error(lv, st, "task '%s' could not start: %s: %s", t->name,
+				    child_steps[step], strerror(r.err));
+	}
+	return 0;
+}
+
+/* ---- the driver's own CPU ---- */
+
+/* Every CPU a task of the scenario runs on (forks inherit their parent's). */
+static void task_cpus(const struct scenario *s, cpu_set_t *used)
+{
+	size_t i;
+
+	CPU_ZERO(used);
+	for (i = 0; i < s->nr_statements; i++)
+		if (s->statements[i].kind == SCENARIO_TASK)
+			CPU_SET(s->statements[i].task.cpu, used);
+}
+
+/* Off the tasks' CPUs when the machine has one free: the highest free. */
+static void pin_driver(struct live *lv)
+{
+	cpu_set_t used, mine;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(lv->saved_affinity), &lv->saved_affinity))
+		return;
+	lv->affinity_saved = true;
+	task_cpus(lv->s, &used);
+	for (cpu = CPU_SETSIZE - 1; cpu >= 0; cpu--) {
+		if (!CPU_ISSET(cpu, &lv->saved_affinity) || CPU_ISSET(cpu, &used))
+			continue;
+		CPU_ZERO(&mine);
+		CPU_SET(cpu, &mine);
+		sched_setaffinity(0, sizeof(mine), &mine);
+		return;
+	}
+}
+
+static void unpin_driver(struct live *lv)
+{
+	if (lv->affinity_saved)
+		sched_setaffinity(0, sizeof(lv->saved_affinity), &lv->saved_affinity);
+}
+
+/* ---- statements ---- */
+
+static struct live_task *find_task(struct live *lv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_tasks; i++)
+		if (!strcmp(lv->tasks[i].name, name))
+			return &lv->tasks[i];
+	return NULL;
+}
+
+static struct live_task *alive_task(struct live *lv, const struct scenario_statement *st,
+				   const char *name)
+{
+	struct live_task *t = find_task(lv, name);
+
+	if (!t)
+		stop_here(lv, st, "task '%s' does not exist (the call that would have created it failed)",
+			  name);
+	else if (t->exited)
+		stop_here(lv, st, "task '%s' has exited", name);
+	else
+		return t;
+	return NULL;
+}
+
+static struct live_region *find_region(struct live_task *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_regions; i++)
+		if (!strcmp(t->regions[i].name, name))
+			return &t->regions[i];
+	return NULL;
+}
+
+static int bind_region(struct live_task *t, const char *name, uint64_t addr,
+		       uint64_t len)
+{
+	struct live_region *reg = find_region(t, name);
+
+	if (!reg) {
+		if (t->nr_regions == sizeof(t->regions) / sizeof(t->regions[0]))
+			return -E2BIG;
+		reg = &t->regions[t->nr_regions++];
+		snprintf(reg->name, sizeof(reg->name), "%s", name);
+	}
+	reg->addr = addr;
+	reg->len = len;
+	return 0;
+}
+
+/* [addr, addr + len rounded up to a page): as interp.c's region_span */
+static struct proc_span region_span(const struct live_region *reg)
+{
+	struct proc_span sp;
+	uint64_t len = reg->len;
+
+	if (len > UINT64_MAX - (LIVE_PAGE_SIZE - 1))
+		len = UINT64_MAX;
+	else
+		len = (len + LIVE_PAGE_SIZE - 1) & ~(LIVE_PAGE_SIZE - 1);
+	sp.start = reg->addr;
+	sp.end = len > UINT64_MAX - reg->addr ? UINT64_MAX : reg->addr + len;
+	return sp;
+}
+
+/* /proc/PID/smaps of a task, and the share of it that is the image. */
+static int read_smaps(struct live *lv, struct live_task *t, struct proc_image *image)
+{
+	struct proc_span spans[64];
+	char path[64];
+	size_t i;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)t->pid);
+	ret = read_file(lv, path, lv->buf, LIVE_BUF_SIZE);
+	if (ret)
+		return ret;
+	for (i = 0; i < t->nr_regions; i++)
+		spans[i] = region_span(&t->regions[i]);
+	if (image)
+		proc_smaps_image(lv->buf, spans, t->nr_regions, image);
+	return 0;
+}
+
+static int prot_value(int prot)
+{
+	return (prot & SCENARIO_PROT_READ ? PROT_READ : 0) |
+	       (prot & SCENARIO_PROT_WRITE ? PROT_WRITE : 0) |
+	       (prot & SCENARIO_PROT_EXEC ? PROT_EXEC : 0);
+}
+
+static int advice_value(enum scenario_advice advice)
+{
+	switch (advice) {
+	case SCENARIO_ADVICE_DONTNEED:
+		return MADV_DONTNEED;
+	case SCENARIO_ADVICE_FREE:
+		return MADV_FREE;
+	case SCENARIO_ADVICE_PAGEOUT:
+		return MADV_PAGEOUT;
+	case SCENARIO_ADVICE_COLD:
+		return MADV_COLD;
+	case SCENARIO_ADVICE_WILLNEED:
+		return MADV_WILLNEED;
+	case SCENARIO_ADVICE_REMOVE:
+		return MADV_REMOVE;
+	case SCENARIO_ADVICE_DONTNEED_LOCKED:
+		return MADV_DONTNEED_LOCKED;
+	case SCENARIO_ADVICE_POPULATE_READ:
+		return MADV_POPULATE_READ;
+	case SCENARIO_ADVICE_POPULATE_WRITE:
+		return MADV_POPULATE_WRITE;
+	}
+	return -1;
+}
+
+/*
+ * What the kernel's mlockall(MCL_CURRENT) rlimit check will see: total_vm
+ * (VmSize) and the part of it that is the task's own image.  Read before
+ * the call; reading /proc changes no batch.
+ */
+static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
+{
+	struct proc_image image;
+	char path[64];
+	int64_t vmsize;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	ret = read_file(lv, path, lv->buf, LIVE_BUF_SIZE);
+	if (!ret)
+		ret = proc_field(lv->buf, "VmSize", &vmsize);
+	if (!ret)
+		ret = read_smaps(lv, t, &image);
+	if (ret)
+		return ret;
+	o->vm_measured = true;
+	o->total_pages = (uint64_t)vmsize / 4;
+	o->image_pages = (uint64_t)image.size_kb / 4;
+	o->limit_pages = t->limit_pages;
+	return 0;
+}
+
+/* Send a command to t and read its reply: 0, or a driver error. */
+static int call_task(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t, struct native_cmd *c, struct native_reply *r)
+{
+	int ret = send_cmd(t->sock, c, -1);
+
+	if (!ret)
+		ret = receive(lv, t->sock, r);
+	if (!ret && r->op != c->op)
+		ret = -EPROTO;
+	if (ret)
+		return driver_error(lv, st, "task '%s' %s", t->name, task_failure(ret));
+	return 0;
+}
+
+static int call_fork(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t, int *result)
+{
+	struct native_cmd c = {.op = NATIVE_OP_FORK};
+	struct native_reply r, hello;
+	struct live_task *child;
+	int sv[2], ret;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return driver_error(lv, st, "socketpair: %s", strerror(errno));
+	ret = send_cmd(t->sock, &c, sv[1]);
+	close(sv[1]);
+	if (!ret)
+		ret = receive(lv, t->sock, &r);
+	if (!ret && r.op != NATIVE_OP_FORK)
+		ret = -EPROTO;
+	if (ret) {
+		close(sv[0]);
+		return driver_error(lv, st, "task '%s' %s", t->name, task_failure(ret));
+	}
+	*result = r.err;
+	if (r.err) {
+		close(sv[0]);
+		return 0;
+	}
+	child = add_task(lv, st->call.target);
+	if (!child) {
+		kill(r.pid, SIGKILL);
+		close(sv[0]);
+		return driver_error(lv, st, "more than %d tasks", LIVE_MAX_TASKS);
+	}
+	child->sock = sv[0];
+	child->pid = r.pid;
+	child->cpu = t->cpu;
+	child->limit_pages = t->limit_pages;
+	child->capable = t->capable;
+	memcpy(child->regions, t->regions, t->nr_regions * sizeof(t->regions[0]));
+	child->nr_regions = t->nr_regions;
+	child->heap_known = t->heap_known;
+	child->heap_start = t->heap_start;
+	child->pidfd = pidfd_open(r.pid);
+	if (child->pidfd < 0 || register_pid(r.pid, child->pidfd)) {
+		kill(r.pid, SIGKILL);
+		return driver_error(lv, st, "pidfd_open: %s", strerror(errno));
+	}
+	ret = receive(lv, child->sock, &hello);
+	if (!ret && (hello.op != NATIVE_OP_HELLO || hello.pid != r.pid))
+		ret = -EPROTO;
+	if (ret)
+		return driver_error(lv, st, "task '%s' %s after fork", child->name,
+				    task_failure(ret));
+	return 0;
+}
+
+static int call_exit(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t)
+{
+	struct native_cmd c = {.op = NATIVE_OP_EXIT};
+	int ret = send_cmd(t->sock, &c, -1);
+
+	/* exit_mm runs before the pidfd turns readable: the zap is done */
+	if (!ret)
+		ret = wait_readable(t->pidfd, lv->o->timeout_ms);
+	if (ret)
+		return driver_error(lv, st, "task '%s' did not exit: %s", t->name,
+				    task_failure(ret));
+	waitpid(t->pid, NULL, WNOHANG | __WALL); /* ours to reap, or its parent's */
+	close(t->sock);
+	t->sock = -1;
+	t->exited = true;
+	return 0;
+}
+
+static int call_exec(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t, int *result)
+{
+	struct native_cmd c = {.op = NATIVE_OP_EXEC};
+	struct native_reply r;
+	int ret = send_cmd(t->sock, &c, -1);
+
+	if (!ret)
+		ret = receive(lv, t->sock, &r);
+	if (ret)
+		return driver_error(lv, st, "task '%s' %s in exec", t->name,
+				    task_failure(ret));
+	if (r.op == NATIVE_OP_EXEC) { /* execve failed */
+		*result = r.err;
+		return 0;
+	}
+	if (r.op != NATIVE_OP_HELLO || r.pid != t->pid || r.err)
+		return driver_error(lv, st, "task '%s' sent garbage after exec", t->name);
+	*result = 0;
+	t->nr_regions = 0;
+	t->heap_known = false;
+	return 0;
+}
+
+static int call_brk(struct live *lv, const struct scenario_statement *st,
+		    struct live_task *t, int *result)
+{
+	struct native_cmd c = {.op = NATIVE_OP_BRK, .arg1 = st->call.size,
+			       .arg2 = st->call.size_negative};
+	struct native_reply r;
+	int ret = call_task(lv, st, t, &c, &r);
+
+	if (ret)
+		return ret;
+	if (!t->heap_known) {
+		t->heap_known = true;
+		t->heap_start = r.value2;
+	}
+	*result = r.err;
+	if (!r.err && bind_region(t, "brk", t->heap_start,
+				  r.value > t->heap_start ? r.value - t->heap_start : 0))
+		return driver_error(lv, st, "too many regions");
+	return 0;
+}
+
+/* Run one call: *result is 0 or the errno; >0 stops the run here. */
+static int run_call(struct live *lv, const struct scenario_statement *st, int *result)
+{
+	const struct scenario_call *c = &st->call;
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct native_cmd cmd = {0};
+	struct native_reply r;
+	struct live_region *reg = NULL;
+	struct live_task *t;
+	int ret, flags;
+
+	t = alive_task(lv, st, c->task);
+	if (!t)
+		return 1;
+	switch (c->kind) {
+	case SCENARIO_CALL_MUNMAP:
+	case SCENARIO_CALL_MLOCK:
+	case SCENARIO_CALL_MLOCK2:
+	case SCENARIO_CALL_MUNLOCK:
+	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MREMAP:
+	case SCENARIO_CALL_MADVISE:
+	case SCENARIO_CALL_TOUCH:
+		reg = find_region(t, c->target);
+		if (!reg)
+			return stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					 t->name, c->target);
+		cmd.addr = c->range_given ? reg->addr + c->off : reg->addr;
+		cmd.len = c->range_given ? c->len : reg->len;
+		break;
+	default:
+		break;
+	}
+	switch (c->kind) {
+	case SCENARIO_CALL_MMAP:
+		cmd.op = NATIVE_OP_MMAP;
+		cmd.len = c->size;
+		cmd.arg1 = (uint64_t)prot_value(c->prot);
+		cmd.arg2 = (uint64_t)((c->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
+				      (c->locked ? MAP_LOCKED : 0) |
+				      (c->populate ? MAP_POPULATE : 0) |
+				      (c->hugetlb ? MAP_HUGETLB : 0));
+		break;
+	case SCENARIO_CALL_MUNMAP:
+		cmd.op = NATIVE_OP_MUNMAP;
+		break;
+	case SCENARIO_CALL_MLOCK:
+		cmd.op = NATIVE_OP_MLOCK;
+		break;
+	case SCENARIO_CALL_MLOCK2:
+		cmd.op = NATIVE_OP_MLOCK2;
+		cmd.arg1 = c->raw_flags_given ? c->raw_flags : (c->onfault ? MLOCK_ONFAULT : 0);
+		break;
+	case SCENARIO_CALL_MUNLOCK:
+		cmd.op = NATIVE_OP_MUNLOCK;
+		break;
+	case SCENARIO_CALL_MLOCKALL:
+		cmd.op = NATIVE_OP_MLOCKALL;
+		flags = c->raw_flags_given ? (int)c->raw_flags : c->mlockall_flags;
+		cmd.arg1 = (uint64_t)(unsigned int)flags;
+		if ((flags & MCL_CURRENT) && !t->capable) {
+			ret = measure_vm(lv, t, o);
+			if (ret)
+				return driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+						    strerror(-ret));
+		}
+		break;
+	case SCENARIO_CALL_MUNLOCKALL:
+		cmd.op = NATIVE_OP_MUNLOCKALL;
+		break;
+	case SCENARIO_CALL_MPROTECT:
+		cmd.op = NATIVE_OP_MPROTECT;
+		cmd.arg1 = (uint64_t)prot_value(c->prot);
+		break;
+	case SCENARIO_CALL_MREMAP:
+		cmd.op = NATIVE_OP_MREMAP;
+		cmd.arg1 = c->size;
+		cmd.arg2 = c->maymove ? MREMAP_MAYMOVE : 0;
+		break;
+	case SCENARIO_CALL_MADVISE:
+		cmd.op = NATIVE_OP_MADVISE;
+		cmd.arg1 = (uint64_t)advice_value(c->advice);
+		break;
+	case SCENARIO_CALL_TOUCH:
+		cmd.op = NATIVE_OP_TOUCH;
+		cmd.arg1 = c->write;
+		break;
+	case SCENARIO_CALL_FORK:
+		return call_fork(lv, st, t, result);
+	case SCENARIO_CALL_EXIT:
+		*result = 0;
+		return call_exit(lv, st, t);
+	case SCENARIO_CALL_EXEC:
+		return call_exec(lv, st, t, result);
+	case SCENARIO_CALL_BRK:
+		return call_brk(lv, st, t, result);
+	default:
+		/* native_scenario_check() refused it */
+		return stop_here(lv, st, "'%s' is not supported by the live side yet",
+				 scenario_call_name(c->kind));
+	}
+	ret = call_task(lv, st, t, &cmd, &r);
+	if (ret)
+		return ret;
+	*result = r.err;
+	if (r.err)
+		return 0;
+	if ((c->kind == SCENARIO_CALL_MMAP &&
+	     bind_region(t, c->target, r.value, c->size)) ||
+	    (c->kind == SCENARIO_CALL_MREMAP && bind_region(t, c->target, r.value, c->size)))
+		return driver_error(lv, st, "too many regions");
+	if (c->kind == SCENARIO_CALL_MLOCKALL && (cmd.arg1 & MCL_CURRENT)) {
+		/* the task's own image is mlocked now: see CONFORM.md */
+		if (!lv->image_dirty)
+			snprintf(lv->image_note, sizeof(lv->image_note),
+				 "includes task %s's own image, mlocked at line %u",
+				 t->name, st->line);
+		lv->image_dirty = true;
+	}
+	return 0;
+}
+
+static const char *const source_files[] = {
+	[SCENARIO_EXPECT_VMSTAT] = "/proc/vmstat",
+	[SCENARIO_EXPECT_MEMINFO] = "/proc/meminfo",
+};
+
+static int run_expect(struct live *lv, const struct scenario_statement *st)
+{
+	const struct scenario_expect *e = &st->expect;
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct proc_image image;
+	struct live_region *reg;
+	struct live_task *t;
+	int64_t cur, base, part;
+	char path[64];
+	int ret;
+
+	switch (e->source) {
+	case SCENARIO_EXPECT_OK:
+	case SCENARIO_EXPECT_ERRNO:
+		o->kind = OUTCOME_ERRNO;
+		o->err = lv->last_errno;
+		return 0;
+	case SCENARIO_EXPECT_LRU:
+	case SCENARIO_EXPECT_MEMCG:	/* memcg: model only until memcgs run live */
+		return 0; /* model only: nothing to read here */
+	case SCENARIO_EXPECT_VMSTAT:
+	case SCENARIO_EXPECT_MEMINFO:
+		ret = stat_refresh();
+		if (ret)
+			return driver_error(lv, st, "writing /proc/sys/vm/stat_refresh: %s",
+					    strerror(-ret));
+		ret = read_file(lv, source_files[e->source], lv->buf, LIVE_BUF_SIZE);
+		if (ret)
+			return driver_error(lv, st, "reading %s: %s", source_files[e->source],
+					    strerror(-ret));
+		if (proc_field(lv->buf, e->field, &cur) ||
+		    proc_field(e->source == SCENARIO_EXPECT_VMSTAT ? lv->base_vmstat
+								   : lv->base_meminfo,
+			       e->field, &base))
+			return stop_here(lv, st, "%s has no field '%s'",
+					 source_files[e->source], e->field);
+		o->value = cur - base;
+		o->kind = OUTCOME_VALUE;
+		ret = census_check(lv);
+		if (ret)
+			return ret;
+		if (lv->image_dirty) {
+			o->kind = OUTCOME_IMAGE;
+			snprintf(o->note, sizeof(o->note), "%s", lv->image_note);
+		}
+		return 0;
+	case SCENARIO_EXPECT_STATUS:
+		t = alive_task(lv, st, e->task);
+		if (!t)
+			return 1;
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+		ret = read_file(lv, path, lv->buf, LIVE_BUF_SIZE);
+		if (ret)
+			return driver_error(lv, st, "reading %s: %s", path, strerror(-ret));
+		if (proc_field(lv->buf, e->field, &cur))
+			return stop_here(lv, st, "%s has no field '%s'", path, e->field);
+		ret = read_smaps(lv, t, &image);
+		if (ret)
+			return driver_error(lv, st, "reading smaps of task '%s': %s", t->name,
+					    strerror(-ret));
+		if (!proc_status_image_part(e->field, &image, &part)) {
+			o->kind = OUTCOME_IMAGE;
+			o->value = cur;
+			snprintf(o->note, sizeof(o->note),
+				 "status %s includes the task's own image", e->field);
+			return 0;
+		}
+		o->kind = OUTCOME_VALUE;
+		o->value = cur - part;
+		return 0;
+	case SCENARIO_EXPECT_SMAPS:
+		t = alive_task(lv, st, e->task);
+		if (!t)
+			return 1;
+		reg = find_region(t, e->region);
+		if (!reg)
+			return stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					 t->name, e->region);
+		ret = read_smaps(lv, t, NULL);
+		if (ret)
+			return driver_error(lv, st, "reading smaps of task '%s': %s", t->name,
+					    strerror(-ret));
+		{
+			struct proc_span sp = region_span(reg);
+
+			if (proc_smaps_sum(lv->buf, sp.start, sp.end, e->field, &cur))
+				return stop_here(lv, st, "smaps has no field '%s'", e->field);
+		}
+		o->kind = OUTCOME_VALUE;
+		o->value = cur;
+		return 0;
+	}
+	return 0;
+}
+
+/* 0, >0 to stop at this statement (recorded), <0 a driver error. */
+static int run_statement(struct live *lv, const struct scenario_statement *st)
+{
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	int result = 0, ret;
+
+	switch (st->kind) {
+	case SCENARIO_MACHINE:
+	case SCENARIO_TASK: /* started before the baseline */
+	case SCENARIO_PRINT: /* not compared */
+		return 0;
+	case SCENARIO_CALL:
+		ret = run_call(lv, st, &result);
+		if (ret)
+			return ret;
+		lv->last_errno = result;
+		o->kind = OUTCOME_ERRNO;
+		o->err = result;
+		return 0;
+	case SCENARIO_DRAIN:
+		ret = drain_all();
+		if (ret)
+			return driver_error(lv, st, "move_pages: %s", strerror(-ret));
+		return 0;
+	case SCENARIO_EXPECT:
+		return run_expect(lv, st);
+	default:
+		/* native_scenario_check() refused it */
+		return stop_here(lv, st, "'%s' is not supported by the live side yet",
+				 scenario_statement_name(st->kind));
+	}
+}
+
+static int baseline(struct live *lv)
+{
+	int ret = drain_all();
+
+	if (ret)
+		return driver_error(lv, NULL, "move_pages: %s", strerror(-ret));
+	ret = stat_refresh();
+	if (ret)
+		return driver_error(lv, NULL, "writing /proc/sys/vm/stat_refresh: %s",
+				    strerror(-ret));
+	ret = read_file(lv, "/proc/vmstat", lv->base_vmstat, LIVE_BUF_SIZE / 4);
+	if (!ret)
+		ret = read_file(lv, "/proc/meminfo", lv->base_meminfo, LIVE_BUF_SIZE / 4);
+	if (!ret)
+		ret = census_take(lv, &lv->census_base);
+	if (ret)
+		return driver_error(lv, NULL, "reading the baseline: %s", strerror(-ret));
+	return 0;
+}
+
+int native_run(const struct scenario *s, const struct native_options *o,
+	       struct outcome *out, struct native_run_info *info, char *err,
+	       size_t errlen)
+{
+	static struct live lv;
+	size_t i;
+	int ret = 0;
+
+	/* static: the census tables are too big for a polite stack frame */
+	memset(&lv, 0, sizeof(lv));
+	lv.s = s;
+	lv.o = o;
+	lv.out = out;
+	lv.err = err;
+	lv.errlen = errlen;
+	memset(info, 0, sizeof(*info));
+	memset(out, 0, s->nr_statements * sizeof(*out));
+	lv.tasks = calloc(LIVE_MAX_TASKS, sizeof(*lv.tasks));
+	lv.buf = malloc(LIVE_BUF_SIZE);
+	lv.base_vmstat = malloc(LIVE_BUF_SIZE / 4);
+	lv.base_meminfo = malloc(LIVE_BUF_SIZE / 4);
+	if (!lv.tasks || !lv.buf || !lv.base_vmstat || !lv.base_meminfo) {
+		ret = driver_error(&lv, NULL, "out of memory");
+		goto out;
+	}
+	/* fault the buffers in now, not during a step */
+	memset(lv.buf, 0, LIVE_BUF_SIZE);
+	memset(lv.base_vmstat, 0, LIVE_BUF_SIZE / 4);
+	memset(lv.base_meminfo, 0, LIVE_BUF_SIZE / 4);
+	lv.can_raise_memlock = have_capability(CAP_SYS_RESOURCE);
+	/* orphans of exiting tasks come to us, so we reap them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	pin_driver(&lv);
+	for (i = 0; i < s->nr_statements && !ret; i++)
+		if (s->statements[i].kind == SCENARIO_TASK)
+			ret = spawn_task(&lv, &s->statements[i]);
+	if (!ret)
+		ret = baseline(&lv);
+	if (!ret)
+		ret = quiet_window(&lv, "before the run");
+	/* a run disturbed from its start is not worth finishing */
+	for (i = 0; i < s->nr_statements && !ret && !lv.disturbed; i++)
+		ret = run_statement(&lv, &s->statements[i]);
+	if (ret > 0)
+		ret = 0; /* stopped at a statement: its outcome says why */
+	if (!ret)
+		ret = census_check(&lv);
+	if (!ret)
+		ret = quiet_window(&lv, "after the run");
+	info->disturbed = lv.disturbed;
+	snprintf(info->disturbed_by, sizeof(info->disturbed_by), "%s", lv.disturbed_by);
+out:
+	native_kill_all();
+	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
+		if (lv.tasks[i].sock >= 0)
+			close(lv.tasks[i].sock);
+	unpin_driver(&lv);
+	free(lv.tasks);
+	free(lv.buf);
+	free(lv.base_vmstat);
+	free(lv.base_meminfo);
+	return ret;
+}
+
+/* ---- can it run here? ---- */
+
+static bool have_capability(int cap)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+static unsigned int live_nodes(void)
+{
+	char path[64];
+	unsigned int n;
+
+	for (n = 0; n < 1024; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", n);
+		if (access(path, F_OK))
+			break;
+	}
+	return n ? n : 1;
+}
+
+int native_preflight(const struct native_options *o, char *why, size_t len)
+{
+	int node = 0, fd;
+
+	if (geteuid() != 0) {
+		snprintf(why, len, "the live side needs root (it writes /proc/sys/vm/stat_refresh)");
+		return -EPERM;
+	}
+	if (sysconf(_SC_PAGESIZE) != (long)LIVE_PAGE_SIZE) {
+		snprintf(why, len, "the live side needs 4 KiB pages (this machine has %ld)",
+			 sysconf(_SC_PAGESIZE));
+		return -EOPNOTSUPP;
+	}
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /proc/sys/vm/stat_refresh: %s", strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	if (syscall(SYS_move_pages, 0, 0UL, NULL, &node, NULL, 0)) {
+		snprintf(why, len, "`drain` needs move_pages(2) (CONFIG_MIGRATION): %s",
+			 strerror(errno));
+		return -ENOSYS;
+	}
+	fd = pidfd_open(getpid());
+	if (fd < 0) {
+		snprintf(why, len, "the live side needs pidfd_open(2) (Linux 5.3+): %s",
+			 strerror(errno));
+		return -ENOSYS;
+	}
+	close(fd);
+	if (!o->helper || access(o->helper, X_OK)) {
+		snprintf(why, len, "cannot run the task helper %s: %s",
+			 o->helper ? o->helper : NATIVE_TASK_HELPER, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int unsupported(char *why, size_t len, const struct scenario *s,
+		       const struct scenario_statement *st, const char *what)
+{
+	scenario_error(why, len, s, st, "'%s' is not supported by the live side yet", what);
+	return -EOPNOTSUPP;
+}
+
+static int cannot(char *why, size_t len, const struct scenario *s,
+		  const struct scenario_statement *st, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int cannot(char *why, size_t len, const struct scenario *s,
+		  const struct scenario_statement *st, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	scenario_error(why, len, s, st, "cannot run live: %s", msg);
+	return -ERANGE;
+}
+
+static void format_limit(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes == RLIM_INFINITY)
+		snprintf(buf, len, "unlimited");
+	else if (bytes % (1ULL << 20) == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(bytes >> 20));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+}
+
+static int check_task(const struct scenario *s, const struct scenario_statement *st,
+		      const cpu_set_t *cpus, const struct rlimit *rl, char *why, size_t len)
+{
+	const struct scenario_task *tk = &st->task;
+	char hard[32];
+	bool above;
+
+	if (tk->memcg_given)
+		return unsupported(why, len, s, st, "task ... memcg=");
+	if (tk->cpu >= CPU_SETSIZE || !CPU_ISSET(tk->cpu, cpus))
+		return cannot(why, len, s, st, "task '%s' runs on cpu %u, which this machine (or this process's affinity) does not have",
+			      tk->name, tk->cpu);
+	above = tk->memlock_unlimited ? rl->rlim_max != RLIM_INFINITY
+				      : rl->rlim_max != RLIM_INFINITY && tk->memlock > rl->rlim_max;
+	if (above && !tk->cap_ipc_lock && !have_capability(CAP_SYS_RESOURCE)) {
+		format_limit(rl->rlim_max, hard, sizeof(hard));
+		return cannot(why, len, s, st, "task '%s' asks for a memlock above this machine's RLIMIT_MEMLOCK hard limit (%s), which root cannot raise without CAP_SYS_RESOURCE, and it has no cap_ipc_lock",
+			      tk->name, hard);
+	}
+	return 0;
+}
+
+int native_scenario_check(const struct scenario *s, char *why, size_t len)
+{
+	struct rlimit rl;
+	cpu_set_t cpus;
+	size_t i;
+	int ret;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) || getrlimit(RLIMIT_MEMLOCK, &rl)) {
+		snprintf(why, len, "%s: cannot read this process's CPUs and limits: %s",
+			 s->file_name, strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < s->nr_statements; i++) {
+		const struct scenario_statement *st = &s->statements[i];
+
+		switch (st->kind) {
+		case SCENARIO_MACHINE:
+			if (st->machine.design != SCENARIO_DESIGN_MLOCK_COUNT)
+				return cannot(why, len, s, st, "design=%s is model only: the live kernel has the mlock-count design",
+					      scenario_design_name(st->machine.design));
+			if (st->machine.swap_bytes)
+				return cannot(why, len, s, st, "the live side runs without swap");
+			if (st->machine.nodes > live_nodes())
+				return cannot(why, len, s, st, "%u nodes, this machine has %u",
+					      st->machine.nodes, live_nodes());
+			break;
+		case SCENARIO_TASK:
+			ret = check_task(s, st, &cpus, &rl, why, len);
+			if (ret)
+				return ret;
+			break;
+		case SCENARIO_SYSCTL:
+			return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
+		case SCENARIO_MEMCG:
+		case SCENARIO_FILE:
+		case SCENARIO_SHM:
+		case SCENARIO_RECLAIM:
+		case SCENARIO_MIGRATE:
+		case SCENARIO_COMPACT:
+			return unsupported(why, len, s, st, scenario_statement_name(st->kind));
+		case SCENARIO_CALL:
+			switch (st->call.kind) {
+			case SCENARIO_CALL_MMAP:
+				if (st->call.file[0])
+					return unsupported(why, len, s, st, "mmap ... file=");
+				if (st->call.hugetlb)
+					return unsupported(why, len, s, st, "mmap ... hugetlb");
+				break;
+			case SCENARIO_CALL_READ:
+			case SCENARIO_CALL_WRITE:
+			case SCENARIO_CALL_TRUNCATE:
+			case SCENARIO_CALL_PUNCH:
+			case SCENARIO_CALL_SHMAT:
+			case SCENARIO_CALL_SHMDT:
+			case SCENARIO_CALL_SHMCTL:
+				return unsupported(why, len, s, st,
+						   scenario_call_name(st->call.kind));
+			default:
+				break;
+			}
+			break;
+		case SCENARIO_DRAIN:
+		case SCENARIO_EXPECT:
+		case SCENARIO_PRINT:
+			break;
+		}
+	}
+	return 0;
+}
+
+int native_find_helper(char *path, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	slash[1] = '\0';
+	if ((size_t)snprintf(path, len, "%s%s", self, NATIVE_TASK_HELPER) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+#else /* !__linux__ */
+
+void native_kill_all(void)
+{
+}
+
+int native_preflight(const struct native_options *o, char *why, size_t len)
+{
+	(void)o;
+	snprintf(why, len, "the live side needs Linux");
+	return -ENOSYS;
+}
+
+int native_scenario_check(const struct scenario *s, char *why, size_t len)
+{
+	(void)s;
+	snprintf(why, len, "the live side needs Linux");
+	return -ENOSYS;
+}
+
+int native_run(const struct scenario *s, const struct native_options *o,
+	       struct outcome *out, struct native_run_info *info, char *err,
+	       size_t errlen)
+{
+	(void)s;
+	(void)o;
+	(void)out;
+	(void)info;
+	snprintf(err, errlen, "the live side needs Linux");
+	return -ENOSYS;
+}
+
+int native_find_helper(char *path, size_t len)
+{
+	(void)path;
+	(void)len;
+	return -ENOSYS;
+}
+
+#endif /* __linux__ */

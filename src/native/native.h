@@ -1,0 +1,194 @@
+/*
+ * native.h - the same scenario, run on the live kernel, and compared with
+ * the model (`unevict conform`, issue #3; docs/CONFORM.md).
+ *
+ * Three pieces, each in its own file:
+ * - live.c:    the driver.  Every task is a real process (the static helper
+ *              src/native/task/unevict_task.c) pinned to its CPU; the driver
+ *              sends each call to its task and reads /proc for each
+ *              expectation.  Linux only, root only.
+ * - outcome.c: what each side observed at each statement, as `struct
+ *              outcome`: the model's from scenario_run()'s JSON, the
+ *              live side's from live.c; comparing and printing them.
+ * - proc.c:    parsing /proc text (vmstat, meminfo, status, smaps).
+ * Everything but live.c is pure, for the unit tests (tests/unit/test_native.c).
+ */
+#ifndef NATIVE_H
+#define NATIVE_H
+
+#include "scenario.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_t;
+
+/* ---- what one executor observed at one statement ---- */
+
+enum outcome_kind {
+	OUTCOME_NONE = 0,	/* nothing to compare: machine, task, drain, print */
+	OUTCOME_ERRNO,		/* a call, or `expect ok|errno`: 0 or an errno */
+	OUTCOME_VALUE,		/* an expectation's value, in its file's unit */
+	OUTCOME_MODEL_ONLY,	/* the model's value of what only it can see (lru) */
+	/* live only: the value includes the task's own program image, which
+	 * the model's tasks do not have (the mlockall rule, CONFORM.md) */
+	OUTCOME_IMAGE,
+	OUTCOME_ERROR,		/* the executor stopped at this statement */
+};
+
+struct outcome {
+	enum outcome_kind kind;
+	int err;		/* OUTCOME_ERRNO */
+	int64_t value;		/* OUTCOME_VALUE, OUTCOME_MODEL_ONLY, OUTCOME_IMAGE */
+	/* live mlockall(MCL_CURRENT) without CAP_IPC_LOCK: what the kernel's
+	 * `total_vm > RLIMIT_MEMLOCK` check saw, in pages */
+	bool vm_measured;
+	uint64_t total_pages, image_pages, limit_pages;
+	char note[256];		/* why, for IMAGE and ERROR */
+};
+
+/* How the two sides compare at one statement. */
+enum conform_verdict {
+	CONFORM_SKIP = 0,	/* nothing to compare */
+	CONFORM_AGREE,
+	CONFORM_DIFFER,
+	CONFORM_MODEL_ONLY,	/* reported, not counted as agreement */
+	CONFORM_IMAGE,		/* the mlockall rule: not comparable, reported */
+};
+
+struct conform_tally {
+	unsigned int compared, agree, differ, model_only, image;
+};
+
+/*
+ * The model's outcomes, from the JSON object scenario_run() filled
+ * ("statements", one per statement, in order).  0, or -EINVAL with a
+ * message when the JSON does not match the scenario.
+ */
+int outcome_from_model_json(const struct scenario *s, struct json_t *json,
+			    struct outcome *out, char *err, size_t errlen);
+
+bool outcome_equal(const struct outcome *a, const struct outcome *b);
+/* All n outcomes equal: two live runs that saw the same thing. */
+bool outcome_runs_equal(const struct outcome *a, const struct outcome *b,
+			size_t n);
+/*
+ * The rerun rule: the first run (0..nr_runs-1) equal to an earlier one,
+ * whose outcomes are then the live result; -1 if no two are equal yet.
+ */
+int outcome_pick_run(struct outcome *const *runs, size_t nr_runs, size_t n);
+
+enum conform_verdict conform_judge(const struct scenario_statement *st,
+				   const struct outcome *model,
+				   const struct outcome *live);
+/* Judge every statement into tally; returns the number of differences. */
+unsigned int conform_tally_scenario(const struct scenario *s,
+				    const struct outcome *model,
+				    const struct outcome *live,
+				    struct conform_tally *tally);
+
+/* "0", "ENOMEM", "1200", "-3", "(model only)"... as a column shows it. */
+void outcome_format(const struct outcome *o, char *buf, size_t len);
+/* One side-by-side line: line number, statement, model, live, marker. */
+void conform_format_line(const struct scenario_statement *st,
+			 const struct outcome *model, const struct outcome *live,
+			 char *buf, size_t len);
+
+/* ---- /proc text (proc.c) ---- */
+
+/*
+ * A field of /proc/vmstat ("name value"), /proc/meminfo or
+ * /proc/PID/status ("Name:   value kB"): 0 with *value, or -ENOENT.
+ */
+int proc_field(const char *text, const char *name, int64_t *value);
+
+/*
+ * The /proc/vmstat fields the mlock machinery moves (gauges and events):
+ * while our tasks sit idle they must not move; if they do, someone else
+ * is locking or unlocking memory right now (CONFORM.md "Noise").
+ */
+#define PROC_MLOCK_FIELDS 9
+extern const char *const proc_mlock_fields[PROC_MLOCK_FIELDS];
+/* 0 with values[PROC_MLOCK_FIELDS], or -ENOENT if one is missing. */
+int proc_mlock_snapshot(const char *vmstat, int64_t *values);
+
+/* A range [start, end) of addresses: a region's current span. */
+struct proc_span {
+	uint64_t start, end;
+};
+
+/* FIELD of /proc/PID/smaps summed over the VMAs inside [start, end), kB.
+ * 0, or -ENOENT when no VMA has the field (and none is inside: 0 kB). */
+int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
+		   const char *field, int64_t *sum);
+
+/* The task's image: its VMAs outside every region (and below the gate
+ * area, which /proc shows but total_vm does not count), in kB. */
+struct proc_image {
+	int64_t size_kb, rss_kb, anon_kb;
+	int64_t locked_size_kb;	/* VMAs with VM_LOCKED ("lo" in VmFlags) */
+	unsigned int vmas;
+};
+void proc_smaps_image(const char *smaps, const struct proc_span *regions,
+		      size_t nr_regions, struct proc_image *image);
+
+/*
+ * /proc/PID/status fields whose image part proc_smaps_image() measures:
+ * the live value minus it is the regions' own value.  false for fields
+ * that cannot be split (the mlockall rule, CONFORM.md).
+ */
+bool proc_status_image_part(const char *field, const struct proc_image *image,
+			    int64_t *part);
+
+/* ---- the live side (live.c) ---- */
+
+struct native_options {
+	const char *helper;		/* path of unevict-task */
+	unsigned int timeout_ms;	/* for any one answer of a task */
+	/* the quiet windows before and after a run's statements, in which
+	 * the mlock counters must not move (0: none) */
+	unsigned int quiet_ms;
+};
+
+/*
+ * Can this machine run scenarios live at all?  Linux, root, 4 KiB pages,
+ * /proc/sys/vm/stat_refresh, move_pages(2), pidfd_open(2), the helper.
+ * 0, or -errno with the facility that is missing in why.
+ */
+int native_preflight(const struct native_options *o, char *why, size_t len);
+
+/*
+ * Can this scenario run live?  -EOPNOTSUPP with "'X' is not supported by
+ * the live side yet" (files, shm, memcg...: bad input, as for `run`), or
+ * -ERANGE with the reason it cannot run here (a CPU this machine does not
+ * have, RLIMIT_MEMLOCK above the hard limit without cap_ipc_lock...).
+ */
+int native_scenario_check(const struct scenario *s, char *why, size_t len);
+
+/* What else happened during a live run. */
+struct native_run_info {
+	/* another process locked or unlocked memory meanwhile (its VmLck
+	 * changed, or it came or went with memory locked): the system-wide
+	 * counters of this run may count its pages */
+	bool disturbed;
+	char disturbed_by[128];	/* "pid 1234 (comm)" */
+};
+
+/*
+ * One live run: spawn the tasks, drain, take the baseline, run every
+ * statement, kill and reap every task.  out[] gets one outcome per
+ * statement.  0, or -errno with "FILE:LINE: message" in err when the
+ * driver itself failed (a task died or did not answer, /proc unreadable).
+ */
+int native_run(const struct scenario *s, const struct native_options *o,
+	       struct outcome *out, struct native_run_info *info, char *err,
+	       size_t errlen);
+
+/* Kill and reap every live task: for signal handlers and error paths. */
+void native_kill_all(void);
+
+/* The helper's path: `unevict-task` next to the running binary.  0/-errno. */
+int native_find_helper(char *path, size_t len);
+
+#endif /* NATIVE_H */

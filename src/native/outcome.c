@@ -1,0 +1,258 @@
+/*
+ * outcome.c - what the model and the live kernel observed at each
+ * statement, and how `unevict conform` compares and prints them.
+ *
+ * Pure: no /proc, no processes; the unit tests drive it with made-up
+ * outcomes.  The rules it applies are written down in docs/CONFORM.md.
+ */
+#include "native.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int json_error(char *err, size_t errlen, const struct scenario *s,
+		      const struct scenario_statement *st, const char *what)
+{
+	scenario_error(err, errlen, s, st, "the model's JSON has no %s here", what);
+	return -EINVAL;
+}
+
+/* "1200" -> 1200: the model prints expectation values with %llu. */
+static bool parse_actual(const char *text, int64_t *value)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!text || !*text)
+		return false;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || *end || v > INT64_MAX)
+		return false;
+	*value = (int64_t)v;
+	return true;
+}
+
+int outcome_from_model_json(const struct scenario *s, json_t *json,
+			    struct outcome *out, char *err, size_t errlen)
+{
+	json_t *statements = json_object_get(json, "statements");
+	int last_errno = 0;
+	size_t i, n;
+
+	memset(out, 0, s->nr_statements * sizeof(*out));
+	if (!json_is_array(statements)) {
+		snprintf(err, errlen, "%s: the model's JSON has no statements", s->file_name);
+		return -EINVAL;
+	}
+	n = json_array_size(statements);
+	if (n > s->nr_statements)
+		n = s->nr_statements;
+	for (i = 0; i < n; i++) {
+		const struct scenario_statement *st = &s->statements[i];
+		json_t *js = json_array_get(statements, i);
+		json_t *line = json_object_get(js, "line");
+		struct outcome *o = &out[i];
+
+		if (!json_is_integer(line) || json_integer_value(line) != (json_int_t)st->line)
+			return json_error(err, errlen, s, st, "statement");
+		if (st->kind == SCENARIO_CALL) {
+			json_t *e = json_object_get(js, "errno");
+
+			if (!json_is_integer(e))
+				return json_error(err, errlen, s, st, "errno");
+			o->kind = OUTCOME_ERRNO;
+			o->err = (int)json_integer_value(e);
+			last_errno = o->err;
+		} else if (st->kind == SCENARIO_EXPECT) {
+			const struct scenario_expect *ex = &st->expect;
+
+			if (ex->source == SCENARIO_EXPECT_OK ||
+			    ex->source == SCENARIO_EXPECT_ERRNO) {
+				o->kind = OUTCOME_ERRNO;
+				o->err = last_errno;
+			} else if (!parse_actual(json_string_value(json_object_get(js, "actual")),
+						 &o->value)) {
+				return json_error(err, errlen, s, st, "actual value");
+			} else {
+				o->kind = ex->source == SCENARIO_EXPECT_LRU ? OUTCOME_MODEL_ONLY
+									   : OUTCOME_VALUE;
+			}
+		}
+	}
+	return 0;
+}
+
+bool outcome_equal(const struct outcome *a, const struct outcome *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case OUTCOME_NONE:
+		return true;
+	case OUTCOME_ERRNO:
+		return a->err == b->err;
+	case OUTCOME_VALUE:
+	case OUTCOME_MODEL_ONLY:
+	case OUTCOME_IMAGE:
+		return a->value == b->value;
+	case OUTCOME_ERROR:
+		return !strcmp(a->note, b->note);
+	}
+	return false;
+}
+
+bool outcome_runs_equal(const struct outcome *a, const struct outcome *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!outcome_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+int outcome_pick_run(struct outcome *const *runs, size_t nr_runs, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < nr_runs; i++)
+		for (j = 0; j < i; j++)
+			if (outcome_runs_equal(runs[i], runs[j], n))
+				return (int)i;
+	return -1;
+}
+
+/*
+ * mlockall(MCL_CURRENT) without CAP_IPC_LOCK fails with ENOMEM when
+ * total_vm, the whole address space, exceeds RLIMIT_MEMLOCK.  The live
+ * task's total_vm includes its program image; the model's tasks have
+ * none.  When the regions alone fit and regions plus image do not, the
+ * live ENOMEM is the image's doing, not a model error.
+ */
+static bool image_explains_mlockall(const struct scenario_statement *st,
+				    const struct outcome *model,
+				    const struct outcome *live)
+{
+	uint64_t regions;
+
+	if (st->kind != SCENARIO_CALL || st->call.kind != SCENARIO_CALL_MLOCKALL ||
+	    !live->vm_measured || model->err != 0 || live->err != ENOMEM ||
+	    live->image_pages > live->total_pages)
+		return false;
+	regions = live->total_pages - live->image_pages;
+	return regions <= live->limit_pages && live->total_pages > live->limit_pages;
+}
+
+enum conform_verdict conform_judge(const struct scenario_statement *st,
+				   const struct outcome *model,
+				   const struct outcome *live)
+{
+	if (model->kind == OUTCOME_NONE && live->kind == OUTCOME_NONE)
+		return CONFORM_SKIP;
+	if (model->kind == OUTCOME_MODEL_ONLY)
+		return CONFORM_MODEL_ONLY;
+	if (live->kind == OUTCOME_IMAGE && model->kind == OUTCOME_VALUE)
+		return CONFORM_IMAGE;
+	if (outcome_equal(model, live) && model->kind != OUTCOME_ERROR)
+		return CONFORM_AGREE;
+	if (model->kind == OUTCOME_ERRNO && live->kind == OUTCOME_ERRNO &&
+	    image_explains_mlockall(st, model, live))
+		return CONFORM_IMAGE;
+	return CONFORM_DIFFER;
+}
+
+unsigned int conform_tally_scenario(const struct scenario *s,
+				    const struct outcome *model,
+				    const struct outcome *live,
+				    struct conform_tally *tally)
+{
+	size_t i;
+
+	memset(tally, 0, sizeof(*tally));
+	for (i = 0; i < s->nr_statements; i++) {
+		switch (conform_judge(&s->statements[i], &model[i], &live[i])) {
+		case CONFORM_SKIP:
+			break;
+		case CONFORM_AGREE:
+			tally->compared++;
+			tally->agree++;
+			break;
+		case CONFORM_DIFFER:
+			tally->compared++;
+			tally->differ++;
+			break;
+		case CONFORM_MODEL_ONLY:
+			tally->model_only++;
+			break;
+		case CONFORM_IMAGE:
+			tally->image++;
+			break;
+		}
+	}
+	return tally->differ;
+}
+
+void outcome_format(const struct outcome *o, char *buf, size_t len)
+{
+	const char *name;
+
+	switch (o->kind) {
+	case OUTCOME_NONE:
+		snprintf(buf, len, "-");
+		return;
+	case OUTCOME_ERRNO:
+		name = o->err ? scenario_errno_name(o->err) : "0";
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "errno %d", o->err);
+		return;
+	case OUTCOME_VALUE:
+	case OUTCOME_MODEL_ONLY:
+		snprintf(buf, len, "%" PRId64, o->value);
+		return;
+	case OUTCOME_IMAGE:
+		snprintf(buf, len, "(%" PRId64 ")", o->value);
+		return;
+	case OUTCOME_ERROR:
+		snprintf(buf, len, "error");
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
+void conform_format_line(const struct scenario_statement *st,
+			 const struct outcome *model, const struct outcome *live,
+			 char *buf, size_t len)
+{
+	char m[48], l[48];
+	const char *mark = "";
+	const char *note = "";
+
+	outcome_format(model, m, sizeof(m));
+	outcome_format(live, l, sizeof(l));
+	switch (conform_judge(st, model, live)) {
+	case CONFORM_SKIP:
+	case CONFORM_AGREE:
+		break;
+	case CONFORM_DIFFER:
+		mark = "  <<< DIFFERS";
+		note = live->kind == OUTCOME_ERROR ? live->note : model->note;
+		break;
+	case CONFORM_MODEL_ONLY:
+		snprintf(l, sizeof(l), "-");
+		mark = "  model only";
+		break;
+	case CONFORM_IMAGE:
+		mark = "  image:";
+		note = live->note;
+		break;
+	}
+	snprintf(buf, len, "%6u  %-46s %10s %10s%s%s%s", st->line, st->text, m, l, mark,
+		 *note ? " " : "", note);
+}

@@ -1,0 +1,189 @@
+/*
+ * proc.c - reading the live kernel's /proc text: pure functions over a
+ * buffer, so the unit tests feed them text and the driver reads each file
+ * once per expectation.
+ */
+#include "native.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The TASK_SIZE of x86-64 (47 bits): [vsyscall] sits above it, shown by
+ * smaps but not a VMA of the mm, so not in total_vm. */
+#define PROC_USER_TOP (1ULL << 47)
+
+static const char *next_line(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl ? nl + 1 : p + strlen(p);
+}
+
+/* A number after "name" and any ':' or blanks; false if there is none. */
+static bool parse_value(const char *p, int64_t *value)
+{
+	char *end;
+	long long v;
+
+	while (*p == ':' || *p == ' ' || *p == '\t')
+		p++;
+	if (!(*p == '-' || (*p >= '0' && *p <= '9')))
+		return false;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (errno || end == p)
+		return false;
+	*value = v;
+	return true;
+}
+
+int proc_field(const char *text, const char *name, int64_t *value)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = text; *p; p = next_line(p)) {
+		if (strncmp(p, name, n) || !(p[n] == ':' || p[n] == ' ' || p[n] == '\t'))
+			continue;
+		if (parse_value(p + n, value))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+const char *const proc_mlock_fields[PROC_MLOCK_FIELDS] = {
+	"nr_mlock",
+	"nr_unevictable",
+	"unevictable_pgs_culled",
+	"unevictable_pgs_scanned",
+	"unevictable_pgs_rescued",
+	"unevictable_pgs_mlocked",
+	"unevictable_pgs_munlocked",
+	"unevictable_pgs_cleared",
+	"unevictable_pgs_stranded",
+};
+
+int proc_mlock_snapshot(const char *vmstat, int64_t *values)
+{
+	size_t i;
+
+	for (i = 0; i < PROC_MLOCK_FIELDS; i++)
+		if (proc_field(vmstat, proc_mlock_fields[i], &values[i]))
+			return -ENOENT;
+	return 0;
+}
+
+/* "start-end perms ..." heading a VMA in smaps: true with its range. */
+static bool vma_header(const char *p, uint64_t *start, uint64_t *end)
+{
+	char *q;
+
+	if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+		return false;
+	*start = strtoull(p, &q, 16);
+	if (*q != '-')
+		return false;
+	*end = strtoull(q + 1, &q, 16);
+	return *q == ' ';
+}
+
+/* "Name: value" in a VMA's block: true when the line is that field. */
+static bool field_line(const char *p, const char *field, size_t n, int64_t *value)
+{
+	return !strncmp(p, field, n) && p[n] == ':' && parse_value(p + n, value);
+}
+
+int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
+		   const char *field, int64_t *sum)
+{
+	size_t n = strlen(field);
+	bool inside = false, seen = false;
+	uint64_t vs, ve;
+	const char *p;
+	int64_t v;
+
+	*sum = 0;
+	for (p = smaps; *p; p = next_line(p)) {
+		if (vma_header(p, &vs, &ve))
+			inside = vs >= start && ve <= end;
+		else if (field_line(p, field, n, &v)) {
+			seen = true;
+			if (inside)
+				*sum += v;
+		}
+	}
+	/* no VMA at all (every region unmapped) is 0, like the model's sum */
+	return seen || !*smaps ? 0 : -ENOENT;
+}
+
+static bool inside_a_region(uint64_t vs, uint64_t ve, const struct proc_span *regions,
+			    size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (vs >= regions[i].start && ve <= regions[i].end)
+			return true;
+	return false;
+}
+
+/* " lo" among the two-letter words of a VmFlags line */
+static bool has_vm_flag(const char *p, const char *flag)
+{
+	const char *nl = strchr(p, '\n');
+	size_t len = nl ? (size_t)(nl - p) : strlen(p);
+	size_t i;
+
+	for (i = 0; i + 3 <= len; i++)
+		if (p[i] == ' ' && p[i + 1] == flag[0] && p[i + 2] == flag[1] &&
+		    (i + 3 == len || p[i + 3] == ' '))
+			return true;
+	return false;
+}
+
+void proc_smaps_image(const char *smaps, const struct proc_span *regions,
+		      size_t nr_regions, struct proc_image *image)
+{
+	bool image_vma = false;
+	int64_t size = 0, v;
+	uint64_t vs, ve;
+	const char *p;
+
+	memset(image, 0, sizeof(*image));
+	for (p = smaps; *p; p = next_line(p)) {
+		if (vma_header(p, &vs, &ve)) {
+			image_vma = ve <= PROC_USER_TOP &&
+				    !inside_a_region(vs, ve, regions, nr_regions);
+			size = (int64_t)((ve - vs) >> 10);
+			if (image_vma) {
+				image->vmas++;
+				image->size_kb += size;
+			}
+		} else if (!image_vma) {
+			continue;
+		} else if (field_line(p, "Rss", 3, &v)) {
+			image->rss_kb += v;
+		} else if (field_line(p, "Anonymous", 9, &v)) {
+			image->anon_kb += v;
+		} else if (!strncmp(p, "VmFlags:", 8) && has_vm_flag(p + 8, "lo")) {
+			image->locked_size_kb += size;
+		}
+	}
+}
+
+bool proc_status_image_part(const char *field, const struct proc_image *image,
+			    int64_t *part)
+{
+	if (!strcmp(field, "VmLck"))
+		*part = image->locked_size_kb; /* locked_vm: VM_LOCKED VMAs */
+	else if (!strcmp(field, "VmSize"))
+		*part = image->size_kb; /* total_vm */
+	else if (!strcmp(field, "VmRSS"))
+		*part = image->rss_kb;
+	else if (!strcmp(field, "RssAnon"))
+		*part = image->anon_kb;
+	else
+		return false;
+	return true;
+}

@@ -7,6 +7,7 @@
  * stderr as "FILE:LINE: message", results to stdout.
  */
 #include "bench.h"
+#include "conform.h"
 #include "demo.h"
 #include "interp.h"
 #include "scenario.h"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
+	      "  conform [-q] FILE...    run .uvs scenarios on the model and on the\n"
+	      "                          live kernel, side by side (docs/CONFORM.md)\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
@@ -290,6 +293,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (!strcmp(cmd, "demo"))
 		return cmd_run(argc - 1, argv + 1, true);
+	if (!strcmp(cmd, "conform"))
+		return conform_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

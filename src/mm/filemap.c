@@ -95,9 +95,18 @@ void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint
 	folio_put(m, f);
 }
 
+/*
+ * truncate_inode_pages_range / shmem_undo_range: entries go a folio batch
+ * at a time, and releasing the first batch (__folio_batch_release) drains
+ * this CPU's LRU and mlock batches: so truncation, unlike munmap, flushes
+ * the munlocks its unmapping queued (observed: tests/scenarios/files).
+ */
 void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as,
 				uint64_t start, uint64_t end)
 {
+	unsigned int in_batch = 0;
+	bool drained = false;
+
 	if (end > as->nr_slots)
 		end = as->nr_slots;
 	for (uint64_t i = start; i < end; i++) {
@@ -108,8 +117,18 @@ void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as
 			as->pages[i] = PFN_NIL;
 		} else if (as->pages[i] != PFN_NIL) {
 			filemap_delete_folio(m, as, i);
+		} else {
+			continue;
+		}
+		if (++in_batch == m->batch_size) {
+			if (!drained)
+				lru_add_drain(m);
+			drained = true;
+			in_batch = 0;
 		}
 	}
+	if (in_batch && !drained)
+		lru_add_drain(m);
 }
 
 /* The last reference (iput -> evict): the page cache is truncated. */

@@ -152,6 +152,53 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
  * (a write to a private mapping) copies it into a new anonymous folio and
  * leaves the cache folio unmapped.  Past i_size is SIGBUS (-EFAULT).
  */
+/* Map a page-cache folio at @pte (set_pte_range + folio_add_file_rmap_ptes). */
+static void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
+			   uint64_t *pte, bool writable)
+{
+	folio_get(f);
+	folio_add_file_rmap_pte(m, f, vma);
+	mm_counter_inc(vma->mm, f, 1);
+	*pte = mk_pte(page_to_pfn(m, f), writable);
+}
+
+#define FAULT_AROUND_PAGES 16	/* fault_around_bytes: 64 KiB */
+
+/*
+ * do_fault_around -> filemap_map_pages: a read fault also maps the
+ * page-cache folios already there in the aligned 16-page window around it
+ * (within the VMA, the PTE table and i_size), each through
+ * folio_add_file_rmap_ptes, so in a VM_LOCKED VMA each is mlocked.
+ */
+static void do_fault_around(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr)
+{
+	struct address_space *as = vma->mapping;
+	uint64_t pte_off = (addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1);
+	uint64_t vma_off = (addr - vma->vm_start) >> PAGE_SHIFT;
+	uint64_t from = pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1), to;
+	uint64_t eof = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
+	uint64_t *table = pte_lookup(vma->mm, addr, true) - pte_off;
+
+	if (from < pte_off - (pte_off < vma_off ? pte_off : vma_off))
+		from = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+	to = from + FAULT_AROUND_PAGES;
+	if (to > PTRS_PER_TABLE)
+		to = PTRS_PER_TABLE;
+	if (to > pte_off + vma_pages(vma) - vma_off)
+		to = pte_off + vma_pages(vma) - vma_off;
+	for (uint64_t p = from; p < to; p++) {
+		uint64_t index = vma_linear_index(vma, addr) + p - pte_off;
+		uint32_t e;
+
+		if (index >= eof || index >= as->nr_slots || table[p])
+			continue;
+		e = as->pages[index];
+		if (!cache_entry_is_folio(e))
+			continue;
+		map_file_folio(m, vma, pfn_to_page(m, e), &table[p], false);
+	}
+}
+
 static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 			 uint64_t addr, uint64_t *pte, bool write)
 {
@@ -162,6 +209,11 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 
 	if (index >= PAGE_ALIGN(as->size) >> PAGE_SHIFT)
 		return -EFAULT;
+	if (!write) {	/* do_read_fault */
+		do_fault_around(m, vma, addr);
+		if (*pte & PTE_PRESENT)
+			return 0;
+	}
 	err = filemap_get_folio(m, as, index, true, &f);
 	if (err)
 		return err;
@@ -178,10 +230,7 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 		*pte = mk_pte(page_to_pfn(m, copy), true);
 		return 0;
 	}
-	folio_get(f);
-	folio_add_file_rmap_pte(m, f, vma);
-	mm_counter_inc(vma->mm, f, 1);
-	*pte = mk_pte(page_to_pfn(m, f), write && (vma->vm_flags & VM_WRITE));
+	map_file_folio(m, vma, f, pte, write && (vma->vm_flags & VM_WRITE));
 	return 0;
 }
 

@@ -69,20 +69,25 @@ int shmem_lock(struct unev_machine *m, struct task_struct *t, struct address_spa
 	return 0;
 }
 
-/* shmem_unlock_mapping: every resident folio, in batches, is checked. */
+/* shmem_unlock_mapping: every resident folio, a batch at a time, is
+ * checked; releasing the first batch drains this CPU's batches, so folios
+ * still waiting there join the LRU between the first batch and the rest. */
 void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as)
 {
 	struct folio_ref_batch fb = { 0 };
+	bool drained = false;
 
-	for (uint64_t i = 0; i < as->nr_slots; i++) {
-		if (!cache_entry_is_folio(as->pages[i]))
+	for (uint64_t i = 0; i <= as->nr_slots; i++) {
+		if (i < as->nr_slots && !cache_entry_is_folio(as->pages[i]))
 			continue;
-		fb.folios[fb.nr++] = pfn_to_page(m, as->pages[i]);
-		if (fb.nr == FOLIO_BATCH_SIZE) {
+		if (i < as->nr_slots)
+			fb.folios[fb.nr++] = pfn_to_page(m, as->pages[i]);
+		if (fb.nr == m->batch_size || (i == as->nr_slots && fb.nr)) {
 			check_move_unevictable_folios(m, &fb);
 			fb.nr = 0;
+			if (!drained)
+				lru_add_drain(m);	/* __folio_batch_release */
+			drained = true;
 		}
 	}
-	if (fb.nr)
-		check_move_unevictable_folios(m, &fb);
 }

@@ -187,12 +187,18 @@ static int bench_mlock(int argc, char **argv)
 
 int unev_bench_main(int argc, char **argv)
 {
+	int ret;
+
 	if (argc < 1) {
-		fprintf(stderr, "usage: unevict bench mlock [--size GIB] [--no-kernel]\n");
+		fprintf(stderr, "usage: unevict bench mlock|scan|exit-storm [options]\n");
 		return 2;
 	}
 	if (!strcmp(argv[0], "mlock"))
 		return bench_mlock(argc - 1, argv + 1);
-	fprintf(stderr, "unevict bench: unknown benchmark '%s' (known: mlock)\n", argv[0]);
+	ret = bench_reclaim_main(argv[0], argc - 1, argv + 1);
+	if (ret != -ENOENT)
+		return ret;
+	fprintf(stderr, "unevict bench: unknown benchmark '%s' (known: mlock, scan, exit-storm)\n",
+		argv[0]);
 	return 2;
 }

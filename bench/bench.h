@@ -3,5 +3,7 @@
 #define UNEV_BENCH_H
 
 int unev_bench_main(int argc, char **argv);
+/* bench scan, bench exit-storm: -ENOENT for another name. */
+int bench_reclaim_main(const char *name, int argc, char **argv);
 
 #endif

@@ -250,6 +250,9 @@ int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len);
 
 /* Resident memory of the model's own data (memmap and tables), bytes. */
 uint64_t unev_machine_footprint(const struct unev_machine *m);
+/* Work counters of the model itself (not /proc): "rmap_visits", the VMAs
+ * looked at by reverse-map walks. */
+int unev_machine_stat(const struct unev_machine *m, const char *name, uint64_t *val);
 
 #ifdef __cplusplus
 }

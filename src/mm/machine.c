@@ -128,6 +128,15 @@ uint64_t unev_machine_footprint(const struct unev_machine *m)
 	       m->cfg.nodes * sizeof(struct pglist_data) + m->cfg.cpus * sizeof(struct cpu_state);
 }
 
+int unev_machine_stat(const struct unev_machine *m, const char *name, uint64_t *val)
+{
+	if (!strcmp(name, "rmap_visits")) {
+		*val = m->rmap_visits;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 #define FAIL(...)                                      \
 	do {                                           \
 		snprintf(buf, len, __VA_ARGS__);       \

@@ -35,9 +35,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <grp.h>
+#include <sys/ipc.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -70,6 +76,12 @@
 #define LIVE_MAX_TASKS 128
 /* /proc/PID/smaps of a task with many split VMAs, /proc/vmstat... */
 #define LIVE_BUF_SIZE (1U << 20)
+/* vmstat and meminfo fields a quiet window watches */
+#define LIVE_MAX_WATCHED 96
+/* files and shm segments of a scenario */
+#define LIVE_MAX_OBJECTS 64
+/* the largest read or write a scenario may make live */
+#define LIVE_MAX_BUFFER (256ULL << 20)
 
 static bool have_capability(int cap);
 
@@ -78,6 +90,52 @@ static bool have_capability(int cap);
 static pid_t live_pids[LIVE_MAX_TASKS];
 static int live_pidfds[LIVE_MAX_TASKS];
 static volatile sig_atomic_t live_nr_pids;
+
+/*
+ * What a run made besides processes, for the same handler: its directory,
+ * the files in it, the tmpfs and ramfs mounted there (in our own mount
+ * namespace, so they vanish with us anyway) and its shm segments.
+ */
+static char live_dir[PATH_MAX];
+static char live_paths[64][PATH_MAX];	/* files, then mount points */
+static bool live_path_is_mount[64];
+static volatile sig_atomic_t live_nr_paths;
+static int live_shmids[64];
+static volatile sig_atomic_t live_nr_shmids;
+
+static int register_path(const char *path, bool mount)
+{
+	int i = live_nr_paths;
+
+	if (i >= 64 || strlen(path) >= PATH_MAX)
+		return -E2BIG;
+	strcpy(live_paths[i], path);
+	live_path_is_mount[i] = mount;
+	live_nr_paths = i + 1;
+	return 0;
+}
+
+/* Async-signal-safe: unlink, umount2, rmdir and shmctl only. */
+static void remove_objects(void)
+{
+	int i;
+
+	for (i = live_nr_shmids - 1; i >= 0; i--)
+		shmctl(live_shmids[i], IPC_RMID, NULL);
+	live_nr_shmids = 0;
+	for (i = live_nr_paths - 1; i >= 0; i--) {
+		if (live_path_is_mount[i]) {
+			umount2(live_paths[i], MNT_DETACH);
+			rmdir(live_paths[i]);
+		} else {
+			unlink(live_paths[i]);
+		}
+	}
+	live_nr_paths = 0;
+	if (live_dir[0])
+		rmdir(live_dir);
+	live_dir[0] = '\0';
+}
 
 static int register_pid(pid_t pid, int pidfd)
 {
@@ -115,6 +173,7 @@ void native_kill_all(void)
 		if (live_pidfds[i] >= 0)
 			close(live_pidfds[i]);
 	live_nr_pids = 0;
+	remove_objects();
 }
 
 /* ---- one run ---- */
@@ -174,6 +233,19 @@ struct live {
 	char dents[32768];
 	bool disturbed;
 	char disturbed_by[128];
+	struct {
+		bool meminfo;
+		const char *name;
+	} watched[LIVE_MAX_WATCHED];
+	size_t nr_watched;
+	/* files: their order of declaration is their number in the helper */
+	const struct scenario_file *files[LIVE_MAX_OBJECTS];
+	size_t nr_files;
+	const struct scenario_shm *shms[LIVE_MAX_OBJECTS];
+	int shmids[LIVE_MAX_OBJECTS];
+	size_t nr_shms;
+	uint64_t buffer_size;	/* of the helpers' read/write buffer */
+	char file_paths[LIVE_MAX_OBJECTS][PATH_MAX];
 };
 
 
@@ -352,40 +424,87 @@ static bool census_differs(struct live *lv, const struct lock_census *a,
 }
 
 /*
- * A quiet window: the mlock counters, then again quiet_ms later.  Our
+ * The fields a quiet window watches: the mlock counters, and every vmstat
+ * and meminfo field the scenario expects (nr_shmem...).
+ */
+static void watch_field(struct live *lv, bool meminfo, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_watched; i++)
+		if (lv->watched[i].meminfo == meminfo && !strcmp(lv->watched[i].name, name))
+			return;
+	if (lv->nr_watched < LIVE_MAX_WATCHED) {
+		lv->watched[lv->nr_watched].meminfo = meminfo;
+		lv->watched[lv->nr_watched++].name = name;
+	}
+}
+
+static void watch_fields(struct live *lv)
+{
+	size_t i;
+
+	for (i = 0; i < PROC_MLOCK_FIELDS; i++)
+		watch_field(lv, false, proc_mlock_fields[i]);
+	for (i = 0; i < lv->s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->s->statements[i];
+
+		if (st->kind == SCENARIO_EXPECT && (st->expect.source == SCENARIO_EXPECT_VMSTAT ||
+						    st->expect.source == SCENARIO_EXPECT_MEMINFO))
+			watch_field(lv, st->expect.source == SCENARIO_EXPECT_MEMINFO,
+				    st->expect.field);
+	}
+}
+
+static int read_watched(struct live *lv, int64_t *values)
+{
+	size_t i;
+	int ret = stat_refresh();
+
+	if (!ret)
+		ret = read_file(lv, "/proc/vmstat", lv->buf, LIVE_BUF_SIZE / 2);
+	if (!ret)
+		ret = read_file(lv, "/proc/meminfo", lv->buf + LIVE_BUF_SIZE / 2, LIVE_BUF_SIZE / 2);
+	if (ret)
+		return ret;
+	for (i = 0; i < lv->nr_watched; i++)
+		if (proc_field(lv->buf + (lv->watched[i].meminfo ? LIVE_BUF_SIZE / 2 : 0),
+			       lv->watched[i].name, &values[i]))
+			values[i] = INT64_MIN; /* no such field: stopped at its expect */
+	return 0;
+}
+
+/*
+ * A quiet window: the watched fields, then again quiet_ms later.  Our
  * tasks are idle (before the first statement, or after the last): if
  * anything moved, someone else is at work right now, and a run next to
  * it is disturbed.
  */
 static int quiet_window(struct live *lv, const char *when)
 {
-	int64_t before[PROC_MLOCK_FIELDS], after[PROC_MLOCK_FIELDS];
+	int64_t before[LIVE_MAX_WATCHED], after[LIVE_MAX_WATCHED];
 	struct timespec pause = {.tv_sec = lv->o->quiet_ms / 1000,
 				 .tv_nsec = (long)(lv->o->quiet_ms % 1000) * 1000000L};
-	int ret, round;
 	size_t i;
+	int ret;
 
 	if (!lv->o->quiet_ms || lv->disturbed)
 		return 0;
-	for (round = 0; round < 2; round++) {
-		ret = stat_refresh();
-		if (!ret)
-			ret = read_file(lv, "/proc/vmstat", lv->buf, LIVE_BUF_SIZE);
-		if (!ret)
-			ret = proc_mlock_snapshot(lv->buf, round ? after : before);
-		if (ret)
-			return driver_error(lv, NULL, "reading /proc/vmstat: %s", strerror(-ret));
-		if (!round)
-			while (nanosleep(&pause, &pause) && errno == EINTR)
-				;
+	ret = read_watched(lv, before);
+	if (!ret) {
+		while (nanosleep(&pause, &pause) && errno == EINTR)
+			;
+		ret = read_watched(lv, after);
 	}
-	for (i = 0; i < PROC_MLOCK_FIELDS; i++) {
+	if (ret)
+		return driver_error(lv, NULL, "reading /proc: %s", strerror(-ret));
+	for (i = 0; i < lv->nr_watched; i++) {
 		if (before[i] == after[i])
 			continue;
 		lv->disturbed = true;
 		snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
 			 "%s moved by %lld while our tasks were idle %s",
-			 proc_mlock_fields[i], (long long)(after[i] - before[i]), when);
+			 lv->watched[i].name, (long long)(after[i] - before[i]), when);
 		break;
 	}
 	return 0;
@@ -518,7 +637,7 @@ static int become_uid(unsigned int uid, bool keep_ipc_lock)
 
 	if (keep_ipc_lock && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		return -errno;
-	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
 		return -errno;
 	if (!keep_ipc_lock)
 		return 0;
@@ -544,7 +663,7 @@ static void child_fail(int sock, int step, int err)
 
 static const char *const child_steps[] = {
 	"?", "prctl(PR_SET_PDEATHSIG)", "sched_setaffinity", "setrlimit(RLIMIT_MEMLOCK)",
-	"setresuid", "dropping CAP_IPC_LOCK", "execve of the helper",
+	"setresuid", "dropping CAP_IPC_LOCK", "execve of the helper", "opening a file",
 };
 
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
@@ -552,13 +671,20 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
 			int sock, pid_t driver)
 {
+	static char fd_texts[LIVE_MAX_OBJECTS][16];
+	static char *argv[3 + LIVE_MAX_OBJECTS + 1];
+	char fd_text[16], size_text[32];
+	char *envp[] = {NULL};
 	struct rlimit rl;
 	sigset_t all;
 	cpu_set_t cpus;
-	char fd_text[16];
-	char *argv[] = {NATIVE_TASK_HELPER, fd_text, NULL};
-	char *envp[] = {NULL};
+	size_t i;
 	int ret;
+
+	argv[0] = NATIVE_TASK_HELPER;
+	argv[1] = fd_text;
+	argv[2] = size_text;
+	snprintf(size_text, sizeof(size_text), "%llu", (unsigned long long)lv->buffer_size);
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -582,15 +708,25 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 	rl.rlim_max = rl.rlim_cur;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl))
 		child_fail(sock, 3, errno);
-	if (tk->uid_given && tk->uid != 0) {
-		ret = become_uid(tk->uid, tk->cap_ipc_lock);
-		if (ret)
-			child_fail(sock, 4, -ret);
-	}
+	/* as root, before the uid changes: the bounding set, the files */
 	if (!tk->cap_ipc_lock) {
 		ret = drop_cap_ipc_lock();
 		if (ret)
 			child_fail(sock, 5, -ret);
+	}
+	for (i = 0; i < lv->nr_files; i++) {
+		int fd = open(lv->file_paths[i], O_RDWR);
+
+		if (fd < 0)
+			child_fail(sock, 7, errno);
+		snprintf(fd_texts[i], sizeof(fd_texts[i]), "%d", fd);
+		argv[3 + i] = fd_texts[i];
+	}
+	argv[3 + lv->nr_files] = NULL;
+	if (tk->uid_given && tk->uid != 0) {
+		ret = become_uid(tk->uid, tk->cap_ipc_lock);
+		if (ret)
+			child_fail(sock, 4, -ret);
 	}
 	if (fcntl(sock, F_SETFD, 0))
 		child_fail(sock, 6, errno);
@@ -672,6 +808,150 @@ static int spawn_task(struct live *lv, const struct scenario_statement *st)
 				    child_steps[step], strerror(r.err));
 	}
 	return 0;
+}
+
+/* ---- files and shm segments ---- */
+
+#define LIVE_TMPFS_MAGIC 0x01021994
+#define LIVE_RAMFS_MAGIC 0x858458f6
+
+static bool namespaces_entered;
+
+/*
+ * Files and segments live in mount and IPC namespaces of our own (our
+ * tasks share them): a tmpfs or ramfs we mount, a segment we shmget, is
+ * seen by nobody else and cannot outlive us.
+ */
+static int enter_namespaces(struct live *lv)
+{
+	if (namespaces_entered)
+		return 0;
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return driver_error(lv, NULL, "files and shm need mount and IPC namespaces of their own: %s",
+				    strerror(errno));
+	namespaces_entered = true;
+	return 0;
+}
+
+/* A directory on a disk file system (fs=disk means one: ext4 here). */
+static const char *disk_directory(void)
+{
+	static const char *const dirs[] = {"/tmp", "/var/tmp"};
+	struct statfs f;
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!statfs(dirs[i], &f) && f.f_type != LIVE_TMPFS_MAGIC &&
+		    f.f_type != LIVE_RAMFS_MAGIC)
+			return dirs[i];
+	return NULL;
+}
+
+static int make_file(struct live *lv, size_t i)
+{
+	const struct scenario_file *f = lv->files[i];
+	static const char *const fs_names[] = {
+		[SCENARIO_FS_DISK] = "disk", [SCENARIO_FS_TMPFS] = "tmpfs",
+		[SCENARIO_FS_RAMFS] = "ramfs",
+	};
+	char mnt[PATH_MAX];
+	int fd;
+
+	if (f->fs == SCENARIO_FS_DISK) {
+		snprintf(lv->file_paths[i], PATH_MAX, "%s/%s", live_dir, f->name);
+	} else {
+		/* tmpfs: huge=never, every folio one page, as the probe had it */
+		snprintf(mnt, sizeof(mnt), "%s/%s.mnt", live_dir, f->name);
+		if (mkdir(mnt, 0755) || register_path(mnt, true) ||
+		    mount(fs_names[f->fs], mnt, fs_names[f->fs], 0,
+			  f->fs == SCENARIO_FS_TMPFS ? "huge=never" : NULL))
+			return driver_error(lv, NULL, "mounting a %s for file '%s': %s",
+					    fs_names[f->fs], f->name, strerror(errno));
+		snprintf(lv->file_paths[i], PATH_MAX, "%s/%s", mnt, f->name);
+	}
+	fd = open(lv->file_paths[i], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+	if (fd < 0 || register_path(lv->file_paths[i], false) ||
+	    ftruncate(fd, (off_t)f->size)) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return driver_error(lv, NULL, "creating file '%s': %s", f->name, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+/* Every file and segment of the scenario, before any task: as the probe. */
+static int make_objects(struct live *lv)
+{
+	const char *base;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < lv->s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->s->statements[i];
+
+		if (st->kind == SCENARIO_FILE && lv->nr_files < LIVE_MAX_OBJECTS)
+			lv->files[lv->nr_files++] = &st->file;
+		else if (st->kind == SCENARIO_SHM && lv->nr_shms < LIVE_MAX_OBJECTS)
+			lv->shms[lv->nr_shms++] = &st->shm;
+		else if (st->kind == SCENARIO_CALL && (st->call.kind == SCENARIO_CALL_READ ||
+						       st->call.kind == SCENARIO_CALL_WRITE) &&
+			 st->call.len > lv->buffer_size)
+			lv->buffer_size = st->call.len;
+	}
+	if (!lv->nr_files && !lv->nr_shms)
+		return 0;
+	ret = enter_namespaces(lv);
+	if (ret)
+		return ret;
+	if (lv->nr_files) {
+		base = disk_directory();
+		if (!base)
+			return driver_error(lv, NULL, "no disk file system for the files (/tmp and /var/tmp are in memory)");
+		snprintf(live_dir, sizeof(live_dir), "%s/unevict-conform.XXXXXX", base);
+		if (!mkdtemp(live_dir)) {
+			live_dir[0] = '\0';
+			return driver_error(lv, NULL, "mkdtemp: %s", strerror(errno));
+		}
+	}
+	for (i = 0; i < lv->nr_files; i++) {
+		ret = make_file(lv, i);
+		if (ret)
+			return ret;
+	}
+	/* root, 0600: the owner and the creator of every segment is uid 0 */
+	for (i = 0; i < lv->nr_shms; i++) {
+		lv->shmids[i] = shmget(IPC_PRIVATE, lv->shms[i]->size, IPC_CREAT | 0600);
+		if (lv->shmids[i] < 0)
+			return driver_error(lv, NULL, "shmget of '%s': %s", lv->shms[i]->name,
+					    strerror(errno));
+		live_shmids[live_nr_shmids] = lv->shmids[i];
+		live_nr_shmids = live_nr_shmids + 1;
+	}
+	return 0;
+}
+
+static int find_file(const struct live *lv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_files; i++)
+		if (!strcmp(lv->files[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+static int find_shm(const struct live *lv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_shms; i++)
+		if (!strcmp(lv->shms[i]->name, name))
+			return (int)i;
+	return -1;
 }
 
 /* ---- the driver's own CPU ---- */
@@ -1001,6 +1281,7 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 	struct native_reply r;
 	struct live_region *reg = NULL;
 	struct live_task *t;
+	uint64_t shm_size = 0;
 	int ret, flags;
 
 	t = alive_task(lv, st, c->task);
@@ -1029,11 +1310,21 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 	case SCENARIO_CALL_MMAP:
 		cmd.op = NATIVE_OP_MMAP;
 		cmd.len = c->size;
+		if (c->file[0]) {
+			int f = find_file(lv, c->file);
+
+			if (f < 0)
+				return stop_here(lv, st, "no file '%s'", c->file);
+			cmd.arg3 = (uint64_t)f + 1;
+			cmd.addr = c->file_off;
+		}
 		cmd.arg1 = (uint64_t)prot_value(c->prot);
 		cmd.arg2 = (uint64_t)((c->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
 				      (c->locked ? MAP_LOCKED : 0) |
 				      (c->populate ? MAP_POPULATE : 0) |
 				      (c->hugetlb ? MAP_HUGETLB : 0));
+		if (c->file[0])
+			cmd.arg2 &= ~(uint64_t)MAP_ANONYMOUS;
 		break;
 	case SCENARIO_CALL_MUNMAP:
 		cmd.op = NATIVE_OP_MUNMAP;
@@ -1088,6 +1379,48 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 		return call_exec(lv, st, t, result);
 	case SCENARIO_CALL_BRK:
 		return call_brk(lv, st, t, result);
+	case SCENARIO_CALL_READ:
+	case SCENARIO_CALL_WRITE:
+	case SCENARIO_CALL_TRUNCATE:
+	case SCENARIO_CALL_PUNCH:
+		ret = find_file(lv, c->target);
+		if (ret < 0)
+			return stop_here(lv, st, "no file '%s'", c->target);
+		cmd.op = c->kind == SCENARIO_CALL_READ	   ? NATIVE_OP_PREAD
+			 : c->kind == SCENARIO_CALL_WRITE    ? NATIVE_OP_PWRITE
+			 : c->kind == SCENARIO_CALL_TRUNCATE ? NATIVE_OP_FTRUNCATE
+							     : NATIVE_OP_PUNCH;
+		cmd.arg1 = (uint64_t)ret;
+		cmd.addr = c->off;
+		cmd.len = c->kind == SCENARIO_CALL_TRUNCATE ? c->size : c->len;
+		break;
+	case SCENARIO_CALL_SHMAT:
+		ret = find_shm(lv, c->shm);
+		if (ret < 0)
+			return stop_here(lv, st, "no shm segment '%s'", c->shm);
+		cmd.op = NATIVE_OP_SHMAT;
+		cmd.arg1 = (uint64_t)lv->shmids[ret];
+		cmd.arg2 = c->rdonly ? SHM_RDONLY : 0;
+		shm_size = lv->shms[ret]->size;
+		break;
+	case SCENARIO_CALL_SHMDT:
+		reg = find_region(t, c->target);
+		if (!reg)
+			return stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					 t->name, c->target);
+		cmd.op = NATIVE_OP_SHMDT;
+		cmd.addr = reg->addr;
+		break;
+	case SCENARIO_CALL_SHMCTL:
+		ret = find_shm(lv, c->target);
+		if (ret < 0)
+			return stop_here(lv, st, "no shm segment '%s'", c->target);
+		cmd.op = NATIVE_OP_SHMCTL;
+		cmd.arg1 = (uint64_t)lv->shmids[ret];
+		cmd.arg2 = c->shmctl_op == SCENARIO_SHMCTL_LOCK	    ? SHM_LOCK
+			   : c->shmctl_op == SCENARIO_SHMCTL_UNLOCK ? SHM_UNLOCK
+								    : IPC_RMID;
+		break;
 	default:
 		/* native_scenario_check() refused it */
 		return stop_here(lv, st, "'%s' is not supported by the live side yet",
@@ -1099,9 +1432,9 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 	*result = r.err;
 	if (r.err)
 		return 0;
-	if ((c->kind == SCENARIO_CALL_MMAP &&
+	if (((c->kind == SCENARIO_CALL_MMAP || c->kind == SCENARIO_CALL_MREMAP) &&
 	     bind_region(t, c->target, r.value, c->size)) ||
-	    (c->kind == SCENARIO_CALL_MREMAP && bind_region(t, c->target, r.value, c->size)))
+	    (c->kind == SCENARIO_CALL_SHMAT && bind_region(t, c->target, r.value, shm_size)))
 		return driver_error(lv, st, "too many regions");
 	if (c->kind == SCENARIO_CALL_MLOCKALL && (cmd.arg1 & MCL_CURRENT)) {
 		/* the task's own image is mlocked now: see CONFORM.md */
@@ -1223,6 +1556,8 @@ static int run_statement(struct live *lv, const struct scenario_statement *st)
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
 	case SCENARIO_TASK: /* started before the baseline */
+	case SCENARIO_FILE: /* made before the tasks */
+	case SCENARIO_SHM:
 	case SCENARIO_PRINT: /* not compared */
 		return 0;
 	case SCENARIO_CALL:
@@ -1300,6 +1635,8 @@ int native_run(const struct scenario *s, const struct native_options *o,
 	/* orphans of exiting tasks come to us, so we reap them */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	pin_driver(&lv);
+	watch_fields(&lv);
+	ret = make_objects(&lv);
 	for (i = 0; i < s->nr_statements && !ret; i++)
 		if (s->statements[i].kind == SCENARIO_TASK)
 			ret = spawn_task(&lv, &s->statements[i]);
@@ -1453,6 +1790,7 @@ static int check_task(const struct scenario *s, const struct scenario_statement 
 
 int native_scenario_check(const struct scenario *s, char *why, size_t len)
 {
+	unsigned int objects = 0;
 	struct rlimit rl;
 	cpu_set_t cpus;
 	size_t i;
@@ -1485,32 +1823,23 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 		case SCENARIO_SYSCTL:
 			return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
 		case SCENARIO_MEMCG:
-		case SCENARIO_FILE:
-		case SCENARIO_SHM:
 		case SCENARIO_RECLAIM:
 		case SCENARIO_MIGRATE:
 		case SCENARIO_COMPACT:
 			return unsupported(why, len, s, st, scenario_statement_name(st->kind));
+		case SCENARIO_FILE:
+		case SCENARIO_SHM:
+			if (++objects > LIVE_MAX_OBJECTS)
+				return cannot(why, len, s, st, "more than %d files and shm segments",
+					      LIVE_MAX_OBJECTS);
+			break;
 		case SCENARIO_CALL:
-			switch (st->call.kind) {
-			case SCENARIO_CALL_MMAP:
-				if (st->call.file[0])
-					return unsupported(why, len, s, st, "mmap ... file=");
-				if (st->call.hugetlb)
-					return unsupported(why, len, s, st, "mmap ... hugetlb");
-				break;
-			case SCENARIO_CALL_READ:
-			case SCENARIO_CALL_WRITE:
-			case SCENARIO_CALL_TRUNCATE:
-			case SCENARIO_CALL_PUNCH:
-			case SCENARIO_CALL_SHMAT:
-			case SCENARIO_CALL_SHMDT:
-			case SCENARIO_CALL_SHMCTL:
-				return unsupported(why, len, s, st,
-						   scenario_call_name(st->call.kind));
-			default:
-				break;
-			}
+			if (st->call.kind == SCENARIO_CALL_MMAP && st->call.hugetlb)
+				return unsupported(why, len, s, st, "mmap ... hugetlb");
+			if ((st->call.kind == SCENARIO_CALL_READ ||
+			     st->call.kind == SCENARIO_CALL_WRITE) && st->call.len > LIVE_MAX_BUFFER)
+				return cannot(why, len, s, st, "reads and writes of more than %lluM",
+					      (unsigned long long)(LIVE_MAX_BUFFER >> 20));
 			break;
 		case SCENARIO_DRAIN:
 		case SCENARIO_EXPECT:

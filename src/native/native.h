@@ -110,8 +110,6 @@ int proc_field(const char *text, const char *name, int64_t *value);
  */
 #define PROC_MLOCK_FIELDS 9
 extern const char *const proc_mlock_fields[PROC_MLOCK_FIELDS];
-/* 0 with values[PROC_MLOCK_FIELDS], or -ENOENT if one is missing. */
-int proc_mlock_snapshot(const char *vmstat, int64_t *values);
 
 /* A range [start, end) of addresses: a region's current span. */
 struct proc_span {

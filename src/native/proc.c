@@ -64,16 +64,6 @@ const char *const proc_mlock_fields[PROC_MLOCK_FIELDS] = {
 	"unevictable_pgs_stranded",
 };
 
-int proc_mlock_snapshot(const char *vmstat, int64_t *values)
-{
-	size_t i;
-
-	for (i = 0; i < PROC_MLOCK_FIELDS; i++)
-		if (proc_field(vmstat, proc_mlock_fields[i], &values[i]))
-			return -ENOENT;
-	return 0;
-}
-
 /* "start-end perms ..." heading a VMA in smaps: true with its range. */
 static bool vma_header(const char *p, uint64_t *start, uint64_t *end)
 {

@@ -1,10 +1,16 @@
 /*
  * protocol.h - what the conform driver and a live task say to each other.
  *
- * Each live task is a process running the static helper `unevict-task FD`
+ * Each live task is a process running the static helper
+ *
+ *	unevict-task FD BUFSIZE [FILEFD...]
+ *
  * (src/native/task/unevict_task.c).  FD is its end of a SOCK_SEQPACKET
  * socketpair with the driver: one command in, one reply out, so every
  * scenario call is made by the right process, on its CPU, in order.
+ * BUFSIZE is the size of the buffer read and write use (0: none); each
+ * FILEFD is the scenario's file number i (from 0), opened O_RDWR before
+ * the helper started, kept across fork and exec.
  *
  * The structs are fixed-size and carry no pointers: the helper reads them
  * straight into buffers it faulted in at start, so serving a command
@@ -22,7 +28,9 @@
 enum native_op {
 	/* task -> driver, unasked: up and ready, after start, exec and fork */
 	NATIVE_OP_HELLO = 1,
-	NATIVE_OP_MMAP,		/* len, arg1 = prot, arg2 = flags -> value = address */
+	/* len, arg1 = prot, arg2 = flags, arg3 = file i + 1 (0: anonymous),
+	 * addr = file offset -> value = address */
+	NATIVE_OP_MMAP,
 	NATIVE_OP_MUNMAP,	/* addr, len */
 	NATIVE_OP_MLOCK,	/* addr, len */
 	NATIVE_OP_MLOCK2,	/* addr, len, arg1 = flags */
@@ -40,13 +48,20 @@ enum native_op {
 	NATIVE_OP_EXEC,		/* no reply on success: HELLO from the new image */
 	/* sbrk(arg1), negative if arg2: value = new break, value2 = old */
 	NATIVE_OP_BRK,
+	NATIVE_OP_PREAD,	/* arg1 = file i, addr = offset, len */
+	NATIVE_OP_PWRITE,	/* arg1 = file i, addr = offset, len */
+	NATIVE_OP_FTRUNCATE,	/* arg1 = file i, len = size */
+	NATIVE_OP_PUNCH,	/* arg1 = file i, addr = offset, len: a hole */
+	NATIVE_OP_SHMAT,	/* arg1 = shmid, arg2 = shmflg -> value = address */
+	NATIVE_OP_SHMDT,	/* addr */
+	NATIVE_OP_SHMCTL,	/* arg1 = shmid, arg2 = cmd */
 };
 
 struct native_cmd {
 	uint32_t magic;
 	uint32_t op;
 	uint64_t addr, len;
-	uint64_t arg1, arg2;
+	uint64_t arg1, arg2, arg3;
 };
 
 struct native_reply {

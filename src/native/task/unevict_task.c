@@ -33,7 +33,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,8 +45,17 @@
  * command loop and a signal frame need (the handler runs on altstack). */
 #define TASK_STACK_PREFAULT (64UL << 10)
 
+/* The buffer of read and write: far below the mmap area, and with its own
+ * flags (VM_NOHUGEPAGE), so no scenario mapping can merge with it. */
+#define TASK_BUFFER_HINT 0x100000000UL
+#define TASK_MAX_FILES 64
+
 static int channel = -1;
-static char *self_fd_text; /* argv[1], kept for exec */
+static char **self_argv; /* kept for exec */
+static int files[TASK_MAX_FILES];
+static int nr_files;
+static char *buffer;
+static uint64_t buffer_size;
 
 static struct native_cmd cmd;
 static struct native_reply reply;
@@ -267,6 +278,34 @@ static long result_errno(long r)
 	return r < 0 ? errno : 0;
 }
 
+static int file_fd(uint64_t i)
+{
+	if (i >= (uint64_t)nr_files)
+		die("no such file");
+	return files[i];
+}
+
+/* pread or pwrite of len bytes at off, through the buffer. */
+static int file_io(int write, uint64_t i, uint64_t off, uint64_t len)
+{
+	int fd = file_fd(i);
+
+	if (len > buffer_size)
+		die("read or write longer than the buffer");
+	while (len) {
+		ssize_t n = write ? pwrite(fd, buffer, len, (off_t)off)
+				  : pread(fd, buffer, len, (off_t)off);
+
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0; /* end of file: a program would stop here too */
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
 static void serve(void)
 {
 	for (;;) {
@@ -281,7 +320,8 @@ static void serve(void)
 		errno = 0;
 		switch (cmd.op) {
 		case NATIVE_OP_MMAP:
-			p = mmap(NULL, cmd.len, (int)cmd.arg1, (int)cmd.arg2, -1, 0);
+			p = mmap(NULL, cmd.len, (int)cmd.arg1, (int)cmd.arg2,
+				 cmd.arg3 ? file_fd(cmd.arg3 - 1) : -1, (off_t)cmd.addr);
 			if (p == MAP_FAILED)
 				err = errno;
 			else
@@ -324,6 +364,31 @@ static void serve(void)
 		case NATIVE_OP_BRK:
 			err = do_brk(cmd.arg1, (int)cmd.arg2);
 			break;
+		case NATIVE_OP_PREAD:
+		case NATIVE_OP_PWRITE:
+			err = file_io(cmd.op == NATIVE_OP_PWRITE, cmd.arg1, cmd.addr, cmd.len);
+			break;
+		case NATIVE_OP_FTRUNCATE:
+			err = (int)result_errno(ftruncate(file_fd(cmd.arg1), (off_t)cmd.len));
+			break;
+		case NATIVE_OP_PUNCH:
+			err = (int)result_errno(fallocate(file_fd(cmd.arg1),
+							  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+							  (off_t)cmd.addr, (off_t)cmd.len));
+			break;
+		case NATIVE_OP_SHMAT:
+			p = shmat((int)cmd.arg1, NULL, (int)cmd.arg2);
+			if (p == (void *)-1)
+				err = errno;
+			else
+				reply.value = (uint64_t)(uintptr_t)p;
+			break;
+		case NATIVE_OP_SHMDT:
+			err = (int)result_errno(shmdt((void *)(uintptr_t)cmd.addr));
+			break;
+		case NATIVE_OP_SHMCTL:
+			err = (int)result_errno(shmctl((int)cmd.arg1, (int)cmd.arg2, NULL));
+			break;
 		case NATIVE_OP_FORK:
 			if (fd < 0)
 				die("fork without a socket for the child");
@@ -342,10 +407,9 @@ static void serve(void)
 		case NATIVE_OP_EXIT:
 			_exit(0);
 		case NATIVE_OP_EXEC: {
-			char *argv[] = {NATIVE_TASK_HELPER, self_fd_text, NULL};
 			char *envp[] = {NULL};
 
-			execve("/proc/self/exe", argv, envp);
+			execve("/proc/self/exe", self_argv, envp);
 			err = errno;
 			break;
 		}
@@ -359,19 +423,46 @@ static void serve(void)
 	}
 }
 
-int main(int argc, char **argv)
+static long number(const char *text)
 {
 	char *end;
-	long fd;
+	long v = strtol(text, &end, 10);
 
-	if (argc != 2)
-		die("usage: unevict-task FD (started by `unevict conform`)");
-	fd = strtol(argv[1], &end, 10);
-	if (*end || fd < 0 || fd > 1 << 20)
-		die("bad FD");
-	channel = (int)fd;
-	self_fd_text = argv[1];
+	if (*end || v < 0)
+		die("bad argument (usage: unevict-task FD BUFSIZE [FILEFD...])");
+	return v;
+}
+
+/* The buffer of read and write, faulted in now: before the baseline. */
+static void make_buffer(void)
+{
+	uint64_t i;
+	void *p;
+
+	if (!buffer_size)
+		return;
+	p = mmap((void *)TASK_BUFFER_HINT, buffer_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || madvise(p, buffer_size, MADV_NOHUGEPAGE))
+		die("cannot make the read/write buffer");
+	buffer = p;
+	for (i = 0; i < buffer_size; i += TASK_PAGE_SIZE)
+		buffer[i] = (char)i;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	if (argc < 3 || argc - 3 > TASK_MAX_FILES)
+		die("usage: unevict-task FD BUFSIZE [FILEFD...] (started by `unevict conform`)");
+	channel = (int)number(argv[1]);
+	buffer_size = (uint64_t)number(argv[2]);
+	for (i = 3; i < argc; i++)
+		files[nr_files++] = (int)number(argv[i]);
+	self_argv = argv;
 	setup();
+	make_buffer();
 	hello();
 	serve();
 	return 0;

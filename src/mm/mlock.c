@@ -367,6 +367,9 @@ static int do_mlock(struct unev_machine *m, struct task_struct *t, uint64_t star
 
 	if (!can_do_mlock(t))
 		return -EPERM;
+	/* before 5.18 do_mlock began with lru_add_drain_all() ("flush pagevec") */
+	if (!design_mlock_count(m))
+		lru_add_drain_all(m);
 	len = PAGE_ALIGN(len + offset_in_page(start));
 	start &= PAGE_MASK;
 	lock_limit = rlimit_memlock_pages(t);
@@ -458,6 +461,8 @@ int unev_sys_mlockall(struct unev_machine *m, int pid, int flags)
 		return -EINVAL;
 	if (!can_do_mlock(t))
 		return -EPERM;
+	if (!design_mlock_count(m) && (flags & UNEV_MCL_CURRENT))
+		lru_add_drain_all(m);	/* 5.x sys_mlockall: flush pagevec */
 	if ((flags & UNEV_MCL_CURRENT) && t->mm->total_vm > rlimit_memlock_pages(t) &&
 	    !t->cap_ipc_lock)
 		return -ENOMEM;

@@ -580,8 +580,12 @@ int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
 		return -EINVAL;
 	if (memcg < 0 || (unsigned int)memcg >= m->nr_memcgs)
 		return -EINVAL;
-	/* memory_reclaim(): SWAP_CLUSTER_MAX at a time, up to 16 empty tries */
+	/* memory_reclaim(): SWAP_CLUSTER_MAX at a time, up to 16 empty tries,
+	 * by a process on CPU 0 (its batches are the ones drained) */
 	*reclaimed = 0;
+	m->cur_cpu = 0;
+	m->cur_pid = 0;
+	m->cur_memcg = 0;
 	m->in_reclaim = true;
 	for (int retries = 16; *reclaimed < want;) {
 		uint64_t batch = want - *reclaimed < SWAP_CLUSTER_MAX ? want - *reclaimed

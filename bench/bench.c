@@ -38,6 +38,8 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+#define REPEAT 5	/* best of: the figures are rates, other load only slows */
+
 struct rates {
 	double mlock_pps, munlock_pps;
 	double mlock_s, munlock_s;
@@ -67,13 +69,21 @@ static int bench_model(uint64_t bytes, struct rates *r)
 		unev_machine_destroy(m);
 		return err;
 	}
-	t0 = now();
-	err = unev_sys_mlock(m, pid, addr, bytes);
-	r->mlock_s = now() - t0;
-	t0 = now();
-	if (!err)
-		err = unev_sys_munlock(m, pid, addr, bytes);
-	r->munlock_s = now() - t0;
+	/* best of REPEAT mlock/munlock cycles, for the model as for the kernel */
+	r->mlock_s = r->munlock_s = 1e9;
+	for (int i = 0; i < REPEAT && !err; i++) {
+		double t1;
+
+		t0 = now();
+		err = unev_sys_mlock(m, pid, addr, bytes);
+		t1 = now();
+		if (t1 - t0 < r->mlock_s)
+			r->mlock_s = t1 - t0;
+		if (!err)
+			err = unev_sys_munlock(m, pid, addr, bytes);
+		if (now() - t1 < r->munlock_s)
+			r->munlock_s = now() - t1;
+	}
 	r->mlock_pps = (double)pages / r->mlock_s;
 	r->munlock_pps = (double)pages / r->munlock_s;
 	unev_machine_destroy(m);
@@ -99,16 +109,23 @@ static int bench_kernel(uint64_t bytes, struct rates *r, const char **why)
 		*why = strerror(errno);
 		return -errno;
 	}
-	t0 = now();
-	if (mlock(p, bytes)) {
-		*why = strerror(errno);
-		munmap(p, bytes);
-		return -EPERM;
+	r->mlock_s = r->munlock_s = 1e9;
+	for (int i = 0; i < REPEAT; i++) {
+		double t1;
+
+		t0 = now();
+		if (mlock(p, bytes)) {
+			*why = strerror(errno);
+			munmap(p, bytes);
+			return -EPERM;
+		}
+		t1 = now();
+		if (t1 - t0 < r->mlock_s)
+			r->mlock_s = t1 - t0;
+		munlock(p, bytes);
+		if (now() - t1 < r->munlock_s)
+			r->munlock_s = now() - t1;
 	}
-	r->mlock_s = now() - t0;
-	t0 = now();
-	munlock(p, bytes);
-	r->munlock_s = now() - t0;
 	munmap(p, bytes);
 	r->mlock_pps = (double)pages / r->mlock_s;
 	r->munlock_pps = (double)pages / r->munlock_s;
@@ -168,7 +185,9 @@ static int bench_mlock(int argc, char **argv)
 	}
 	if (live && bench_kernel(bytes, &kernel, &why))
 		live = false;
-	printf("\n%-8s %14s %14s %10s\n", "op", "model pages/s", "kernel pages/s", "ratio");
+	printf("\nbest of %d mlock + munlock cycles of a populated %llu GiB private anonymous region\n",
+	       REPEAT, (unsigned long long)(bytes >> 30));
+	printf("%-8s %14s %14s %10s\n", "op", "model pages/s", "kernel pages/s", "ratio");
 	if (live) {
 		printf("%-8s %14.0f %14.0f %9.1fx\n", "mlock", model.mlock_pps, kernel.mlock_pps,
 		       model.mlock_pps / kernel.mlock_pps);

@@ -213,23 +213,39 @@ void munlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_s
 		munlock_folio(m, f);
 }
 
-/* mlock_pte_range: the zero page and non-normal pages are skipped. */
-static int mlock_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
-			 uint64_t addr, uint64_t *pte, void *arg)
+/* mlock_pte_range: the zero page and non-normal pages are skipped.  The
+ * walk goes a PTE table (512 entries) at a time, as walk_page_range hands
+ * mlock_pte_range one table under its lock. */
+static void mlock_walk_range(struct unev_machine *m, struct vm_area_struct *vma,
+			     uint64_t start, uint64_t end)
 {
-	uint32_t pfn = pte_pfn(*pte);
-	struct folio *f;
+	const uint64_t table_span = PTRS_PER_TABLE * PAGE_SIZE;
+	bool lock = vma->vm_flags & VM_LOCKED;
 
-	(void)addr;
-	(void)arg;
-	if (pfn == m->zero_pfn)
-		return 0;
-	f = pfn_to_page(m, pfn);
-	if (vma->vm_flags & VM_LOCKED)
-		mlock_folio(m, f);
-	else
-		munlock_folio(m, f);
-	return 0;
+	for (uint64_t addr = start; addr < end;) {
+		uint64_t stop = (addr & ~(table_span - 1)) + table_span;
+		uint64_t *pte = pte_lookup(vma->mm, addr, false);
+
+		if (stop > end)
+			stop = end;
+		if (!pte) {
+			addr = stop;
+			continue;
+		}
+		for (; addr < stop; addr += PAGE_SIZE, pte++) {
+			uint32_t pfn;
+
+			if (!(*pte & PTE_PRESENT))
+				continue;
+			pfn = pte_pfn(*pte);
+			if (pfn == m->zero_pfn)
+				continue;
+			if (lock)
+				mlock_folio(m, pfn_to_page(m, pfn));
+			else
+				munlock_folio(m, pfn_to_page(m, pfn));
+		}
+	}
 }
 
 /*
@@ -244,7 +260,7 @@ static void mlock_vma_pages_range(struct unev_machine *m, struct vm_area_struct 
 		newflags |= VM_IO;
 	vma->vm_flags = newflags;
 	lru_add_drain(m);
-	walk_page_range(m, vma, start, end, mlock_pte_one, NULL);
+	mlock_walk_range(m, vma, start, end);
 	lru_add_drain(m);
 	if (newflags & VM_IO) {
 		newflags &= ~VM_IO;

@@ -1,0 +1,175 @@
+/*
+ * test_vmscan.c - reclaim, swap and memcg limits (mm/vmscan.c,
+ * mm/swapfile.c, mm/memcontrol.c), against the rules of
+ * KERNEL-SEMANTICS.md section 6: only evictable lists are isolated, a folio
+ * met in a VM_LOCKED VMA is culled, not reclaimed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define P(n) ((uint64_t)(n) * PAGE_SIZE)
+
+static struct unev_machine *machine(uint64_t swap, enum unev_design design)
+{
+	struct unev_machine_config cfg;
+	struct unev_machine *m = NULL;
+
+	unev_machine_config_default(&cfg);
+	cfg.mem_bytes = 64ULL << 20;
+	cfg.swap_bytes = swap;
+	cfg.design = design;
+	assert_int_equal(unev_machine_create(&cfg, &m), 0);
+	return m;
+}
+
+static uint64_t vm(struct unev_machine *m, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(unev_vmstat_read(m, name, &v), 0);
+	return v;
+}
+
+static void check(struct unev_machine *m)
+{
+	char msg[256];
+
+	if (unev_check_invariants(m, msg, sizeof(msg)))
+		fail_msg("invariant: %s", msg);
+}
+
+/* Everything mlocked: the unevictable list is never scanned, reclaim
+ * finds nothing and scans nothing. */
+static void test_locked_memory_is_never_scanned(void **state)
+{
+	struct unev_machine *m = machine(64ULL << 20, UNEV_DESIGN_MLOCK_COUNT);
+	struct unev_task_config tc;
+	uint64_t a, got = 1;
+	int pid;
+
+	(void)state;
+	unev_task_config_default(&tc);
+	tc.cap_ipc_lock = true;
+	assert_int_equal(unev_task_create(m, &tc, &pid), 0);
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(1000), 3,
+				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a), 0);
+	assert_int_equal(unev_reclaim(m, P(100), -1, 0, &got), 0);
+	assert_int_equal(got, 0);
+	assert_int_equal(vm(m, "pgscan_direct"), 0);
+	assert_int_equal(vm(m, "nr_mlock"), 1000);
+	check(m);
+	unev_machine_destroy(m);
+}
+
+/* Swapped-out pages come back on touch and their slots are freed on exit. */
+static void test_swap_round_trip_frees_slots(void **state)
+{
+	struct unev_machine *m = machine(64ULL << 20, UNEV_DESIGN_MLOCK_COUNT);
+	struct unev_task_config tc;
+	uint64_t a, got = 0, swap;
+	int pid;
+
+	(void)state;
+	unev_task_config_default(&tc);
+	assert_int_equal(unev_task_create(m, &tc, &pid), 0);
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(512), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &a), 0);
+	assert_int_equal(unev_touch(m, pid, a, P(512), true), 0);
+	assert_int_equal(unev_sysctl_set(m, "swappiness", 200), 0);
+	assert_int_equal(unev_reclaim(m, P(128), -1, 0, &got), 0);
+	assert_true(got >= 128);
+	assert_int_equal(m->swap_used, got);
+	assert_int_equal(unev_status_read(m, pid, "VmSwap", &swap), 0);
+	assert_int_equal(swap, got * 4);
+	check(m);
+	assert_int_equal(unev_sys_exit(m, pid), 0);
+	assert_int_equal(m->swap_used, 0);
+	check(m);
+	unev_machine_destroy(m);
+}
+
+/* A memcg over its limit reclaims its own clean page cache first; only
+ * when nothing is left does it OOM-kill. */
+static void test_memcg_limit_reclaims_before_oom(void **state)
+{
+	struct unev_machine *m = machine(0, UNEV_DESIGN_MLOCK_COUNT);
+	struct unev_task_config tc;
+	uint64_t usage, oom;
+	int g, pid, ino;
+
+	(void)state;
+	assert_int_equal(unev_memcg_create(m, "g", 0, P(256), &g), 0);
+	unev_task_config_default(&tc);
+	tc.memcg = g;
+	assert_int_equal(unev_task_create(m, &tc, &pid), 0);
+	assert_int_equal(unev_file_create(m, "/srv/f", UNEV_FS_DISK, P(1024), &ino), 0);
+	assert_int_equal(unev_sys_pread(m, pid, ino, 0, P(1024)), 0);
+	assert_int_equal(unev_memcg_stat_read(m, g, "usage", &usage), 0);
+	assert_true(usage <= P(256));
+	assert_int_equal(unev_memcg_stat_read(m, g, "oom_kill", &oom), 0);
+	assert_int_equal(oom, 0);
+	assert_true(vm(m, "pgsteal_direct") >= 768);
+	assert_true(unev_task_alive(m, pid));
+	check(m);
+	unev_machine_destroy(m);
+}
+
+/* Bad arguments of the reclaim and memcg calls. */
+static void test_reclaim_arguments(void **state)
+{
+	struct unev_machine *m = machine(0, UNEV_DESIGN_MLOCK_COUNT);
+	uint64_t got;
+	int id;
+
+	(void)state;
+	assert_int_equal(unev_reclaim(m, P(1), 3, 0, &got), -EINVAL);
+	assert_int_equal(unev_reclaim(m, P(1), -1, 7, &got), -EINVAL);
+	assert_int_equal(unev_memcg_create(m, "x", 5, P(1), &id), -EINVAL);
+	assert_int_equal(unev_sysctl_set(m, "swappiness", 201), -EINVAL);
+	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 1), -ENOENT);
+	unev_machine_destroy(m);
+}
+
+/* The older designs: pagevecs of 15 (rmap-walk) and 14 (none), and none
+ * keeps no unevictable state at all. */
+static void test_designs(void **state)
+{
+	struct unev_machine *rw = machine(0, UNEV_DESIGN_RMAP_WALK);
+	struct unev_machine *none = machine(0, UNEV_DESIGN_NONE);
+	struct unev_task_config tc;
+	uint64_t a;
+	int pid;
+
+	(void)state;
+	assert_int_equal(rw->batch_size, 15);
+	assert_int_equal(none->batch_size, 14);
+	unev_task_config_default(&tc);
+	assert_int_equal(unev_task_create(none, &tc, &pid), 0);
+	assert_int_equal(unev_sys_mmap(none, pid, 0, P(100), 3,
+				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a), 0);
+	assert_int_equal(vm(none, "unevictable_pgs_mlocked"), 0);
+	assert_int_equal(vm(none, "nr_mlock"), 0);
+	unev_drain_all(none);
+	assert_int_equal(vm(none, "nr_unevictable"), 0);
+	assert_int_equal(vm(none, "nr_inactive_anon"), 100);
+	check(none);
+	unev_machine_destroy(rw);
+	unev_machine_destroy(none);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_locked_memory_is_never_scanned),
+		cmocka_unit_test(test_swap_round_trip_frees_slots),
+		cmocka_unit_test(test_memcg_limit_reclaims_before_oom),
+		cmocka_unit_test(test_reclaim_arguments),
+		cmocka_unit_test(test_designs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

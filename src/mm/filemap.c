@@ -283,19 +283,27 @@ struct address_space *file_lookup(struct unev_machine *m, int ino)
 	return as && as->is_file ? as : NULL;
 }
 
+/* The calling task becomes current and @ino must name a file. */
+static int file_call_begin(struct unev_machine *m, int pid, int ino, struct address_space **as)
+{
+	if (!task_lookup(m, pid))
+		return -ESRCH;
+	*as = file_lookup(m, ino);
+	return *as ? 0 : -EBADF;
+}
+
 /* filemap_read / shmem_file_read_iter: up to i_size.  A tmpfs hole reads
  * as the zero page and allocates nothing (SGP_READ); other file systems
  * read the page into the cache (readahead beyond the range is not modelled). */
 int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
-	struct task_struct *t = task_lookup(m, pid);
-	struct address_space *as = file_lookup(m, ino);
+	struct address_space *as;
 	uint64_t end;
 
-	if (!t)
-		return -ESRCH;
-	if (!as)
-		return -EBADF;
+	int err = file_call_begin(m, pid, ino, &as);
+
+	if (err)
+		return err;
 	if (off + len < off)
 		return -EINVAL;
 	end = off + len < as->size ? off + len : as->size;
@@ -316,14 +324,13 @@ int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint6
  * to the cache (through the lru_add batch); i_size grows to cover it. */
 int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
-	struct task_struct *t = task_lookup(m, pid);
-	struct address_space *as = file_lookup(m, ino);
+	struct address_space *as;
 	uint64_t end;
 
-	if (!t)
-		return -ESRCH;
-	if (!as)
-		return -EBADF;
+	int err = file_call_begin(m, pid, ino, &as);
+
+	if (err)
+		return err;
 	if (len == 0)
 		return 0;
 	end = off + len;
@@ -346,14 +353,13 @@ int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint
  * racing COWs; growing only moves i_size. */
 int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
 {
-	struct task_struct *t = task_lookup(m, pid);
-	struct address_space *as = file_lookup(m, ino);
+	struct address_space *as;
 	uint64_t holebegin;
 
-	if (!t)
-		return -ESRCH;
-	if (!as)
-		return -EBADF;
+	int err = file_call_begin(m, pid, ino, &as);
+
+	if (err)
+		return err;
 	if ((PAGE_ALIGN(size) >> PAGE_SHIFT) > UINT32_MAX || PAGE_ALIGN(size) < size)
 		return -EFBIG;
 	if (size >= as->size) {
@@ -372,14 +378,13 @@ int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
  * truncate_pagecache_range, which zaps COWs too; ramfs has no fallocate. */
 int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
-	struct task_struct *t = task_lookup(m, pid);
-	struct address_space *as = file_lookup(m, ino);
+	struct address_space *as;
 	uint64_t start, end;
 
-	if (!t)
-		return -ESRCH;
-	if (!as)
-		return -EBADF;
+	int err = file_call_begin(m, pid, ino, &as);
+
+	if (err)
+		return err;
 	if (as->kind == MAPPING_RAMFS)
 		return -EOPNOTSUPP;
 	if (len == 0 || off + len < off)

@@ -401,6 +401,8 @@ static inline void folio_put(struct unev_machine *m, struct folio *f)
 	if (--f->refcount == 0)
 		__folio_put(m, f);
 }
+void trace_event(struct unev_machine *m, enum unev_event_type type, int lru, unsigned int nr,
+		 unsigned int nr_reclaimed, const char *why);
 void __trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to, const char *why);
 /* The one tracing hook: a test and a branch when nobody listens. */
 static inline void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to,

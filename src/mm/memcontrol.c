@@ -119,13 +119,8 @@ static bool mem_cgroup_out_of_memory(struct unev_machine *m, int memcg)
 		return false;
 	count_vm_events(m, OOM_KILL, 1);
 	m->memcgs[memcg]->oom_kill++;
-	if (m->trace) {
-		struct unev_event ev = { .type = UNEV_EV_OOM_KILL, .pfn = PFN_NIL,
-					 .from = UNEV_LRU_NONE, .to = UNEV_LRU_NONE,
-					 .cpu = (int)cpu, .nr = (unsigned int)victim->pid,
-					 .why = "mem_cgroup_out_of_memory" };
-		m->trace(m->trace_ctx, &ev);
-	}
+	trace_event(m, UNEV_EV_OOM_KILL, UNEV_LRU_NONE, (unsigned int)victim->pid, 0,
+		    "mem_cgroup_out_of_memory");
 	task_kill(m, victim);
 	m->cur_cpu = cpu;
 	m->cur_memcg = cur;

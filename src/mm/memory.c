@@ -122,16 +122,13 @@ static struct folio *alloc_anon_folio(struct unev_machine *m)
 	return alloc_user_folio(m, 0);
 }
 
-/* do_anonymous_page: a read maps the zero page, a write a new folio. */
-static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
-			     uint64_t addr, uint64_t *pte, bool write)
+/* A new anonymous folio for @addr (alloc_anon_folio + folio_add_new_anon_rmap
+ * + folio_add_lru_vma, which mlocks it in a VM_LOCKED VMA), mapped by @pte. */
+static int map_new_anon_folio(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			      uint64_t *pte, bool writable)
 {
 	struct folio *f;
 
-	if (!write) {
-		*pte = mk_pte(m->zero_pfn, false);
-		return 0;
-	}
 	if (anon_vma_prepare(m, vma))
 		return -ENOMEM;
 	f = alloc_anon_folio(m);
@@ -141,8 +138,19 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
 	folio_add_new_anon_rmap(m, f, vma, addr);
 	folio_add_lru_vma(m, f, vma);
 	mm_counter_inc(vma->mm, f, 1);
-	*pte = mk_pte(page_to_pfn(m, f), (vma->vm_flags & VM_WRITE) != 0);
+	*pte = mk_pte(page_to_pfn(m, f), writable);
 	return 0;
+}
+
+/* do_anonymous_page: a read maps the zero page, a write a new folio. */
+static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
+			     uint64_t addr, uint64_t *pte, bool write)
+{
+	if (!write) {
+		*pte = mk_pte(m->zero_pfn, false);
+		return 0;
+	}
+	return map_new_anon_folio(m, vma, addr, pte, (vma->vm_flags & VM_WRITE) != 0);
 }
 
 /*
@@ -204,7 +212,7 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 {
 	struct address_space *as = vma->mapping;
 	uint64_t index = vma_linear_index(vma, addr);
-	struct folio *f, *copy;
+	struct folio *f;
 	int err;
 
 	if (index >= PAGE_ALIGN(as->size) >> PAGE_SHIFT)
@@ -217,19 +225,8 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 	err = filemap_get_folio(m, as, index, true, &f);
 	if (err)
 		return err;
-	if (write && !(vma->vm_flags & VM_SHARED)) {
-		if (anon_vma_prepare(m, vma))
-			return -ENOMEM;
-		copy = alloc_anon_folio(m);
-		if (!copy)
-			return -ENOMEM;
-		folio_set(copy, PG_swapbacked);
-		folio_add_new_anon_rmap(m, copy, vma, addr);
-		folio_add_lru_vma(m, copy, vma);
-		mm_counter_inc(vma->mm, copy, 1);
-		*pte = mk_pte(page_to_pfn(m, copy), true);
-		return 0;
-	}
+	if (write && !(vma->vm_flags & VM_SHARED))	/* do_cow_fault */
+		return map_new_anon_folio(m, vma, addr, pte, true);
 	map_file_folio(m, vma, f, pte, write && (vma->vm_flags & VM_WRITE));
 	return 0;
 }
@@ -253,18 +250,10 @@ static bool wp_can_reuse_anon_folio(struct unev_machine *m, struct folio *f)
 static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
 			uint64_t addr, uint64_t *pte, struct folio *old)
 {
-	struct folio *f;
+	int err = map_new_anon_folio(m, vma, addr, pte, true);
 
-	if (anon_vma_prepare(m, vma))
-		return -ENOMEM;
-	f = alloc_anon_folio(m);
-	if (!f)
-		return -ENOMEM;
-	folio_set(f, PG_swapbacked);
-	folio_add_new_anon_rmap(m, f, vma, addr);
-	folio_add_lru_vma(m, f, vma);
-	*pte = mk_pte(page_to_pfn(m, f), true);
-	mm_counter_inc(vma->mm, f, 1);
+	if (err)
+		return err;
 	if (old) {
 		mm_counter_inc(vma->mm, old, -1);
 		folio_remove_rmap_pte(m, old, vma);

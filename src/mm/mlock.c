@@ -124,13 +124,8 @@ static void mlock_folio_batch(struct unev_machine *m, struct folio_batch *b)
 	unsigned int nr = b->nr;
 
 	b->nr = 0;
-	if (m->trace && nr) {
-		struct unev_event ev = { .type = UNEV_EV_BATCH_DRAIN, .pfn = PFN_NIL,
-					 .from = UNEV_LRU_NONE, .to = UNEV_LRU_NONE,
-					 .cpu = (int)m->cur_cpu, .nr = nr,
-					 .why = "mlock_folio_batch" };
-		m->trace(m->trace_ctx, &ev);
-	}
+	if (nr)
+		trace_event(m, UNEV_EV_BATCH_DRAIN, UNEV_LRU_NONE, nr, 0, "mlock_folio_batch");
 	for (unsigned int i = 0; i < nr; i++) {
 		struct folio *f = pfn_to_page(m, b->pfn[i]);
 

@@ -88,18 +88,26 @@ static void lru_add(struct unev_machine *m, struct folio *f)
 	lruvec_add_folio(m, folio_lruvec(m, f), f, "lru_add");
 }
 
+/* The tracepoint of everything that is not one folio's move. */
+void trace_event(struct unev_machine *m, enum unev_event_type type, int lru, unsigned int nr,
+		 unsigned int nr_reclaimed, const char *why)
+{
+	struct unev_event ev = { .type = type, .pfn = PFN_NIL, .from = lru,
+				 .to = UNEV_LRU_NONE, .cpu = (int)m->cur_cpu, .nr = nr,
+				 .nr_reclaimed = nr_reclaimed, .why = why };
+
+	if (m->trace)
+		m->trace(m->trace_ctx, &ev);
+}
+
 static void folio_batch_move_lru_add(struct unev_machine *m, struct folio_batch *b)
 {
 	unsigned int nr = b->nr;
 
 	b->nr = 0;
-	if (m->trace && nr) {
-		struct unev_event ev = { .type = UNEV_EV_BATCH_DRAIN, .pfn = PFN_NIL,
-					 .from = UNEV_LRU_NONE, .to = UNEV_LRU_NONE,
-					 .cpu = (int)m->cur_cpu, .nr = nr,
-					 .why = "folio_batch_move_lru(lru_add)" };
-		m->trace(m->trace_ctx, &ev);
-	}
+	if (nr)
+		trace_event(m, UNEV_EV_BATCH_DRAIN, UNEV_LRU_NONE, nr, 0,
+			    "folio_batch_move_lru(lru_add)");
 	for (unsigned int i = 0; i < nr; i++) {
 		struct folio *f = pfn_to_page(m, b->pfn[i]);
 

@@ -337,18 +337,6 @@ static void count_scan(struct unev_machine *m, struct scan_control *sc, int lru,
 	count_vm_events(m, is_file_lru(lru) ? PGSTEAL_FILE : PGSTEAL_ANON, (long)stolen);
 }
 
-static void trace_vmscan(struct unev_machine *m, const char *why, int lru, uint64_t scanned,
-			 uint64_t reclaimed)
-{
-	if (m->trace) {
-		struct unev_event ev = { .type = UNEV_EV_VMSCAN, .pfn = PFN_NIL, .from = lru,
-					 .to = UNEV_LRU_NONE, .cpu = (int)m->cur_cpu,
-					 .nr = (unsigned int)scanned,
-					 .nr_reclaimed = (unsigned int)reclaimed, .why = why };
-		m->trace(m->trace_ctx, &ev);
-	}
-}
-
 static uint64_t shrink_inactive_list(struct unev_machine *m, uint64_t nr_to_scan,
 				     struct lruvec *lv, struct scan_control *sc, int lru)
 {
@@ -364,7 +352,8 @@ static uint64_t shrink_inactive_list(struct unev_machine *m, uint64_t nr_to_scan
 	nr_reclaimed = shrink_folio_list(m, &isolated, sc, &keep);
 	move_folios_to_lru(m, &keep);
 	count_scan(m, sc, lru, nr_scanned, nr_reclaimed);
-	trace_vmscan(m, "shrink_inactive_list", lru, nr_scanned, nr_reclaimed);
+	trace_event(m, UNEV_EV_VMSCAN, lru, (unsigned int)nr_scanned, (unsigned int)nr_reclaimed,
+		    "shrink_inactive_list");
 	free(isolated.pfn);
 	free(keep.pfn);
 	return nr_reclaimed;
@@ -402,7 +391,7 @@ static void shrink_active_list(struct unev_machine *m, uint64_t nr_to_scan, stru
 	}
 	move_folios_to_lru(m, &active);
 	move_folios_to_lru(m, &inactive);
-	trace_vmscan(m, "shrink_active_list", lru, nr_scanned, 0);
+	trace_event(m, UNEV_EV_VMSCAN, lru, (unsigned int)nr_scanned, 0, "shrink_active_list");
 	free(hold.pfn);
 	free(active.pfn);
 	free(inactive.pfn);

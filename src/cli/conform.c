@@ -190,8 +190,10 @@ static int run_live(const struct scenario *s, const struct conform_options *o,
 			return CONFORM_EXIT_BAD;
 		}
 		if (info.disturbed) {
-			/* let the neighbour's burst pass before the next try */
-			struct timespec pause = {.tv_nsec = 20 * 1000 * 1000};
+			/* let the neighbour's burst pass before the next try:
+			 * 20 ms, doubling up to 320 ms */
+			unsigned int shift = *nr_runs - nr_quiet < 4 ? *nr_runs - nr_quiet : 4;
+			struct timespec pause = {.tv_nsec = (20L * 1000 * 1000) << shift};
 
 			t->disturbed_runs++;
 			snprintf(disturbed_by, len, "%s", info.disturbed_by);
@@ -369,7 +371,12 @@ int conform_main(int argc, char **argv)
 		free(files);
 		return CONFORM_EXIT_BAD;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/*
+	 * Our output is held until the end: whoever reads it (a terminal, a
+	 * pipe's reader) would otherwise wake up on a task's CPU in the
+	 * middle of the next live run, and disturb it.
+	 */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 22);
 	install_signal_handlers();
 	for (i = 0; i < nr_files; i++) {
 		struct scenario *s = NULL;
@@ -385,7 +392,7 @@ int conform_main(int argc, char **argv)
 		t.status = worse(t.status, conform_scenario(s, &o, &t));
 		scenario_free(s);
 	}
-	printf("live runs: %u for %u scenarios; %u scenario%s needed a rerun (%u extra run%s, %u disturbed by other processes' locked memory)\n",
+	printf("live runs: %u for %u scenarios; %u scenario%s needed a rerun (%u extra run%s, %u disturbed by other processes)\n",
 	       t.live_runs, t.scenarios, t.rerun_scenarios, t.rerun_scenarios == 1 ? "" : "s",
 	       t.extra_runs, t.extra_runs == 1 ? "" : "s", t.disturbed_runs);
 	printf("conformance: %u of %u scenarios agree exactly\n", t.agree, t.scenarios);

@@ -37,6 +37,8 @@
 #include <sys/mman.h>
 #include <grp.h>
 #include <sys/ipc.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -80,6 +82,11 @@
 #define LIVE_MAX_WATCHED 96
 /* files and shm segments of a scenario */
 #define LIVE_MAX_OBJECTS 64
+/* the witness ring of one CPU: 64 pages of context-switch samples */
+#define LIVE_WITNESS_PAGES 64
+/* CPU time other processes may use on a task's CPU during one run: a
+ * poller's wake-ups (tens of us) pass, a busy neighbour does not */
+#define LIVE_FOREIGN_NS_MAX 1000000
 /* the largest read or write a scenario may make live */
 #define LIVE_MAX_BUFFER (256ULL << 20)
 
@@ -246,6 +253,14 @@ struct live {
 	size_t nr_shms;
 	uint64_t buffer_size;	/* of the helpers' read/write buffer */
 	char file_paths[LIVE_MAX_OBJECTS][PATH_MAX];
+	/* one witness per CPU a task runs on (-1: none) */
+	struct {
+		int fd;
+		unsigned int cpu;
+		void *ring;
+		uint64_t opened_ns;	/* CLOCK_MONOTONIC, as the samples */
+	} witness[CPU_SETSIZE / 64];
+	size_t nr_witnesses;
 };
 
 
@@ -993,6 +1008,199 @@ static void unpin_driver(struct live *lv)
 		sched_setaffinity(0, sizeof(lv->saved_affinity), &lv->saved_affinity);
 }
 
+/* ---- the CPU witnesses ---- */
+
+/*
+ * Who else ran on our tasks' CPUs, and how long.  Another process running
+ * there can empty the per-CPU batches our scenario fills (its own mlock,
+ * populate or madvise drains them; its page faults fill the lru_add batch
+ * until it spills ours), and nothing in /proc shows it afterwards.  A
+ * software context-switch event per CPU, sampled at every switch with the
+ * pid of the task switched out and the time, tells who ran there and for
+ * how long (from the switch before).  Other user processes using more
+ * than LIVE_FOREIGN_NS_MAX of a task's CPU make the run disturbed: a busy
+ * neighbour keeps disturbing every run the same way, which the two
+ * identical runs alone would not catch; a short wake-up (a poller) at
+ * worst disturbs one run, which they do.  Kernel threads are the kernel's
+ * own work (our drains and stat_refresh run in kworkers).
+ */
+static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu)
+{
+	return (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void witnesses_close(struct live *lv)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_witnesses; i++) {
+		if (lv->witness[i].ring)
+			munmap(lv->witness[i].ring, (1 + LIVE_WITNESS_PAGES) * LIVE_PAGE_SIZE);
+		close(lv->witness[i].fd);
+	}
+	lv->nr_witnesses = 0;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* One witness per task CPU, enabled now: 0, or -errno (then no witness). */
+static int witnesses_open(struct live *lv)
+{
+	struct perf_event_attr attr;
+	cpu_set_t used;
+	int cpu;
+
+	task_cpus(lv->s, &used);
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	attr.sample_period = 1;
+	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	attr.use_clockid = 1;
+	attr.clockid = CLOCK_MONOTONIC;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		int fd;
+		void *ring;
+
+		if (!CPU_ISSET(cpu, &used))
+			continue;
+		fd = perf_event_open(&attr, -1, cpu);
+		if (fd < 0) {
+			witnesses_close(lv);
+			return -errno;
+		}
+		ring = mmap(NULL, (1 + LIVE_WITNESS_PAGES) * LIVE_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, fd, 0);
+		lv->witness[lv->nr_witnesses].fd = fd;
+		lv->witness[lv->nr_witnesses].cpu = (unsigned int)cpu;
+		lv->witness[lv->nr_witnesses].opened_ns = monotonic_ns();
+		lv->witness[lv->nr_witnesses++].ring = ring == MAP_FAILED ? NULL : ring;
+		if (ring == MAP_FAILED) {
+			witnesses_close(lv);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* A kernel thread: kthreadd (2) or one of its children. */
+static bool kernel_thread(struct live *lv, pid_t pid)
+{
+	char path[64], *p;
+
+	if (pid == 0 || pid == 2)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(lv, path, lv->buf, 4096))
+		return false; /* gone: a short-lived process, not a kernel thread */
+	p = strrchr(lv->buf, ')'); /* after the comm, which may hold anything */
+	return p && strtol(p + 4, NULL, 10) == 2; /* ") S PPID" */
+}
+
+/* A pid seen by a witness, and whether it is another user process. */
+struct witnessed {
+	pid_t pid;
+	bool foreign;
+};
+
+static bool foreign_pid(struct live *lv, pid_t pid, struct witnessed *seen,
+			size_t *nr_seen, size_t max)
+{
+	size_t i;
+	bool foreign;
+
+	/* pid -1: a task switched out for the last time, its pid already
+	 * released (ours exit too) */
+	if (pid == -1 || our_pid(pid))
+		return false;
+	for (i = 0; i < *nr_seen; i++)
+		if (seen[i].pid == pid)
+			return seen[i].foreign;
+	foreign = !kernel_thread(lv, pid);
+	if (*nr_seen < max) {
+		seen[*nr_seen].pid = pid;
+		seen[(*nr_seen)++].foreign = foreign;
+	}
+	return foreign;
+}
+
+/* Read every sample since the start; too much foreign CPU time disturbs. */
+static void witnesses_check(struct live *lv)
+{
+	const uint64_t size = LIVE_WITNESS_PAGES * LIVE_PAGE_SIZE;
+	struct witnessed seen[64];
+	size_t i, nr_seen = 0;
+
+	for (i = 0; i < lv->nr_witnesses && !lv->disturbed; i++) {
+		struct perf_event_mmap_page *meta = lv->witness[i].ring;
+		const char *data = (const char *)meta + LIVE_PAGE_SIZE;
+		uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+		uint64_t tail = meta->data_tail, prev = lv->witness[i].opened_ns;
+		uint64_t foreign_ns = 0, worst_ns = 0;
+		pid_t worst = 0;
+
+		ioctl(lv->witness[i].fd, PERF_EVENT_IOC_DISABLE, 0);
+		while (tail < head) {
+			struct {
+				struct perf_event_header h;
+				uint32_t pid, tid;
+				uint64_t time;
+			} rec;
+			uint64_t ran;
+			size_t k;
+
+			for (k = 0; k < sizeof(rec); k++)
+				((char *)&rec)[k] = data[(tail + k) % size];
+			if (rec.h.size < sizeof(rec.h))
+				break;
+			tail += rec.h.size;
+			if (rec.h.type == PERF_RECORD_LOST) {
+				foreign_ns = UINT64_MAX; /* we cannot tell: assume the worst */
+				break;
+			}
+			if (rec.h.type != PERF_RECORD_SAMPLE)
+				continue;
+			/* the task switched out ran since the switch before */
+			ran = rec.time > prev ? rec.time - prev : 0;
+			prev = rec.time;
+			if (!foreign_pid(lv, (pid_t)rec.pid, seen, &nr_seen,
+					 sizeof(seen) / sizeof(seen[0])))
+				continue;
+			foreign_ns += ran;
+			if (ran > worst_ns) {
+				worst_ns = ran;
+				worst = (pid_t)rec.pid;
+			}
+		}
+		__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+		if (foreign_ns <= LIVE_FOREIGN_NS_MAX)
+			continue;
+		lv->disturbed = true;
+		if (foreign_ns == UINT64_MAX) {
+			snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
+				 "too many context switches on cpu %u to follow", lv->witness[i].cpu);
+		} else {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)worst);
+			if (read_file(lv, path, lv->buf, 64))
+				snprintf(lv->buf, 64, "gone");
+			lv->buf[strcspn(lv->buf, "\n")] = '\0';
+			snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
+				 "other processes ran %llu us on cpu %u, a task's CPU (most: pid %d, %s)",
+				 (unsigned long long)(foreign_ns / 1000), lv->witness[i].cpu,
+				 (int)worst, lv->buf);
+		}
+	}
+}
+
 /* ---- statements ---- */
 
 static struct live_task *find_task(struct live *lv, const char *name)
@@ -1640,6 +1848,9 @@ int native_run(const struct scenario *s, const struct native_options *o,
 	for (i = 0; i < s->nr_statements && !ret; i++)
 		if (s->statements[i].kind == SCENARIO_TASK)
 			ret = spawn_task(&lv, &s->statements[i]);
+	/* from here on, anyone else on our CPUs is seen (if perf lets us) */
+	if (!ret && witnesses_open(&lv))
+		lv.nr_witnesses = 0;
 	if (!ret)
 		ret = baseline(&lv);
 	if (!ret)
@@ -1653,9 +1864,12 @@ int native_run(const struct scenario *s, const struct native_options *o,
 		ret = census_check(&lv);
 	if (!ret)
 		ret = quiet_window(&lv, "after the run");
+	if (!ret)
+		witnesses_check(&lv);
 	info->disturbed = lv.disturbed;
 	snprintf(info->disturbed_by, sizeof(info->disturbed_by), "%s", lv.disturbed_by);
 out:
+	witnesses_close(&lv);
 	native_kill_all();
 	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
 		if (lv.tasks[i].sock >= 0)

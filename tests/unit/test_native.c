@@ -1,0 +1,403 @@
+/*
+ * test_native.c - the pure pieces of `unevict conform`: /proc parsing,
+ * the model's outcomes from its JSON, comparing and printing outcomes,
+ * and the rerun rule.  (The live driver itself is tested by ctest
+ * conform/corpus, as root.)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "../../src/native/native.h"
+#include "interp.h"
+#include "scenario.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- /proc text ---- */
+
+static const char vmstat_text[] =
+	"nr_free_pages 123456\n"
+	"nr_mlock 2345\n"
+	"nr_mlock_extra 7\n"
+	"nr_unevictable 2755\n"
+	"unevictable_pgs_culled 8080881\n";
+
+static const char meminfo_text[] =
+	"MemTotal:        4013400 kB\n"
+	"Unevictable:       11020 kB\n"
+	"Mlocked:            9380 kB\n";
+
+static const char status_text[] =
+	"Name:\tunevict-task\n"
+	"VmPeak:\t    2412 kB\n"
+	"VmSize:\t    2412 kB\n"
+	"VmLck:\t    1236 kB\n"
+	"VmRSS:\t    1600 kB\n";
+
+static void test_proc_field_reads_each_format(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(proc_field(vmstat_text, "nr_mlock", &v), 0);
+	assert_int_equal(v, 2345);
+	assert_int_equal(proc_field(vmstat_text, "unevictable_pgs_culled", &v), 0);
+	assert_int_equal(v, 8080881);
+	assert_int_equal(proc_field(meminfo_text, "Mlocked", &v), 0);
+	assert_int_equal(v, 9380);
+	assert_int_equal(proc_field(status_text, "VmLck", &v), 0);
+	assert_int_equal(v, 1236);
+}
+
+static void test_proc_field_needs_the_whole_name(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	/* "nr_mlock" must not match "nr_mlock_extra", nor "nr_mloc" "nr_mlock" */
+	assert_int_equal(proc_field(vmstat_text, "nr_mlock_extra", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(proc_field(vmstat_text, "nr_mloc", &v), -ENOENT);
+	assert_int_equal(proc_field(vmstat_text, "nr_shmem", &v), -ENOENT);
+	assert_int_equal(proc_field(status_text, "Vm", &v), -ENOENT);
+}
+
+/*
+ * Three VMAs of a region [0x1000000, 0x1100000) split by a partial mlock,
+ * one VMA straddling its end, one outside, the gate area.
+ */
+static const char smaps_text[] =
+	"01000000-01040000 rw-p 00000000 00:00 0 \n"
+	"Size:                256 kB\n"
+	"Rss:                 256 kB\n"
+	"Anonymous:           256 kB\n"
+	"Locked:              256 kB\n"
+	"VmFlags: rd wr mr mw me lo ac \n"
+	"01040000-01080000 rw-p 00000000 00:00 0 \n"
+	"Size:                256 kB\n"
+	"Rss:                  12 kB\n"
+	"Anonymous:            12 kB\n"
+	"Locked:                0 kB\n"
+	"VmFlags: rd wr mr mw me ac \n"
+	"010f0000-01110000 rw-p 00000000 00:00 0 \n"
+	"Size:                128 kB\n"
+	"Rss:                   4 kB\n"
+	"Anonymous:             4 kB\n"
+	"Locked:                4 kB\n"
+	"VmFlags: rd wr mr mw me lo ac \n"
+	"00400000-004ae000 r-xp 00000000 fe:00 42 /tmp/unevict-task\n"
+	"Size:                696 kB\n"
+	"Rss:                 300 kB\n"
+	"Anonymous:             0 kB\n"
+	"Locked:              300 kB\n"
+	"VmFlags: rd ex mr mw me lo \n"
+	"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n"
+	"Size:                  4 kB\n"
+	"Rss:                   0 kB\n"
+	"Anonymous:             0 kB\n"
+	"Locked:                0 kB\n"
+	"VmFlags: ex \n";
+
+static void test_smaps_sum_counts_vmas_inside_the_region_only(void **state)
+{
+	int64_t sum;
+
+	(void)state;
+	assert_int_equal(proc_smaps_sum(smaps_text, 0x1000000, 0x1100000, "Locked", &sum), 0);
+	assert_int_equal(sum, 256); /* not the VMA straddling the end */
+	assert_int_equal(proc_smaps_sum(smaps_text, 0x1000000, 0x1100000, "Rss", &sum), 0);
+	assert_int_equal(sum, 268);
+	assert_int_equal(proc_smaps_sum(smaps_text, 0x2000000, 0x2100000, "Rss", &sum), 0);
+	assert_int_equal(sum, 0); /* a region whose VMAs are all gone */
+	assert_int_equal(proc_smaps_sum(smaps_text, 0, UINT64_MAX, "Nonsense", &sum), -ENOENT);
+	assert_int_equal(proc_smaps_sum("", 0, UINT64_MAX, "Locked", &sum), 0);
+	assert_int_equal(sum, 0);
+}
+
+static void test_smaps_image_is_everything_outside_the_regions(void **state)
+{
+	struct proc_span regions[] = {{0x1000000, 0x1100000}};
+	struct proc_image image;
+	int64_t part;
+
+	(void)state;
+	proc_smaps_image(smaps_text, regions, 1, &image);
+	/* the straddling VMA and the program: not the gate area */
+	assert_int_equal(image.vmas, 2);
+	assert_int_equal(image.size_kb, 128 + 696);
+	assert_int_equal(image.rss_kb, 4 + 300);
+	assert_int_equal(image.anon_kb, 4);
+	assert_int_equal(image.locked_size_kb, 128 + 696);
+	assert_true(proc_status_image_part("VmLck", &image, &part));
+	assert_int_equal(part, 824);
+	assert_true(proc_status_image_part("VmSize", &image, &part));
+	assert_int_equal(part, 824);
+	assert_true(proc_status_image_part("VmRSS", &image, &part));
+	assert_int_equal(part, 304);
+	assert_true(proc_status_image_part("RssAnon", &image, &part));
+	assert_int_equal(part, 4);
+	/* page tables are shared between image and regions: cannot be split */
+	assert_false(proc_status_image_part("VmPTE", &image, &part));
+}
+
+/* ---- outcomes ---- */
+
+static struct outcome errno_outcome(int err)
+{
+	struct outcome o = {.kind = OUTCOME_ERRNO, .err = err};
+
+	return o;
+}
+
+static struct outcome value_outcome(enum outcome_kind kind, int64_t v)
+{
+	struct outcome o = {.kind = kind, .value = v};
+
+	return o;
+}
+
+static void test_pick_run_wants_two_identical_runs(void **state)
+{
+	struct outcome a[2] = {errno_outcome(0), value_outcome(OUTCOME_VALUE, 21)};
+	struct outcome b[2] = {errno_outcome(0), value_outcome(OUTCOME_VALUE, 22)};
+	struct outcome c[2] = {errno_outcome(0), value_outcome(OUTCOME_VALUE, 21)};
+	struct outcome *runs[3] = {a, b, c};
+
+	(void)state;
+	assert_int_equal(outcome_pick_run(runs, 1, 2), -1);
+	assert_int_equal(outcome_pick_run(runs, 2, 2), -1); /* 21 then 22 */
+	assert_int_equal(outcome_pick_run(runs, 3, 2), 2);  /* 21 again */
+	runs[1] = c;
+	assert_int_equal(outcome_pick_run(runs, 2, 2), 1);
+}
+
+static void test_outcomes_equal_by_kind(void **state)
+{
+	struct outcome x = value_outcome(OUTCOME_VALUE, 300);
+	struct outcome y = value_outcome(OUTCOME_IMAGE, 300);
+	struct outcome e1 = errno_outcome(ENOMEM), e2 = errno_outcome(EAGAIN);
+
+	(void)state;
+	assert_true(outcome_equal(&x, &x));
+	assert_false(outcome_equal(&x, &y)); /* a value is not an image value */
+	assert_false(outcome_equal(&e1, &e2));
+	assert_true(outcome_runs_equal(&e1, &e1, 1));
+}
+
+static void test_outcome_format_names_errnos(void **state)
+{
+	struct outcome o;
+	char buf[48];
+
+	(void)state;
+	o = errno_outcome(0);
+	outcome_format(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	o = errno_outcome(ENOMEM);
+	outcome_format(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "ENOMEM");
+	o = errno_outcome(4000);
+	outcome_format(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "errno 4000");
+	o = value_outcome(OUTCOME_VALUE, -3);
+	outcome_format(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "-3");
+	o = value_outcome(OUTCOME_IMAGE, 894);
+	outcome_format(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "(894)");
+}
+
+static const char judge_text[] =
+	"task a memlock=64p\n"
+	"a: mmap r1 10p\n"
+	"a: mlockall current\n"
+	"expect vmstat nr_mlock = 10\n"
+	"expect lru unevictable = 10\n"
+	"drain\n";
+
+static struct scenario *parse(const char *text)
+{
+	struct scenario *s = NULL;
+	char err[256];
+
+	assert_int_equal(scenario_parse_text("t.uvs", text, &s, err, sizeof(err)), 0);
+	return s;
+}
+
+static void test_judge_agree_differ_model_only_image(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	const struct scenario_statement *mmap = &s->statements[1];
+	const struct scenario_statement *expect = &s->statements[3];
+	const struct scenario_statement *lru = &s->statements[4];
+	const struct scenario_statement *drain = &s->statements[5];
+	struct outcome ok = errno_outcome(0), enomem = errno_outcome(ENOMEM);
+	struct outcome ten = value_outcome(OUTCOME_VALUE, 10);
+	struct outcome eleven = value_outcome(OUTCOME_VALUE, 11);
+	struct outcome image = value_outcome(OUTCOME_IMAGE, 604);
+	struct outcome model_only = value_outcome(OUTCOME_MODEL_ONLY, 10);
+	struct outcome none = {0};
+
+	(void)state;
+	assert_int_equal(conform_judge(mmap, &ok, &ok), CONFORM_AGREE);
+	assert_int_equal(conform_judge(mmap, &ok, &enomem), CONFORM_DIFFER);
+	assert_int_equal(conform_judge(expect, &ten, &ten), CONFORM_AGREE);
+	assert_int_equal(conform_judge(expect, &ten, &eleven), CONFORM_DIFFER);
+	assert_int_equal(conform_judge(expect, &ten, &image), CONFORM_IMAGE);
+	assert_int_equal(conform_judge(lru, &model_only, &none), CONFORM_MODEL_ONLY);
+	assert_int_equal(conform_judge(drain, &none, &none), CONFORM_SKIP);
+	scenario_free(s);
+}
+
+/*
+ * mlockall(MCL_CURRENT) checks total_vm against RLIMIT_MEMLOCK: the live
+ * task's image is part of it.  10 pages of regions fit 64; with a
+ * 250-page image they do not: the live ENOMEM is the image's.
+ */
+static void test_judge_mlockall_enomem_of_the_image(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	const struct scenario_statement *mlockall = &s->statements[2];
+	const struct scenario_statement *mmap = &s->statements[1];
+	struct outcome ok = errno_outcome(0), live = errno_outcome(ENOMEM);
+
+	(void)state;
+	live.vm_measured = true;
+	live.total_pages = 260;
+	live.image_pages = 250;
+	live.limit_pages = 64;
+	assert_int_equal(conform_judge(mlockall, &ok, &live), CONFORM_IMAGE);
+	/* the rule is for mlockall only */
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	/* regions alone over the limit: the model should have said ENOMEM */
+	live.image_pages = 190;
+	assert_int_equal(conform_judge(mlockall, &ok, &live), CONFORM_DIFFER);
+	/* not measured: compared as any errno */
+	live.vm_measured = false;
+	live.image_pages = 250;
+	assert_int_equal(conform_judge(mlockall, &ok, &live), CONFORM_DIFFER);
+	scenario_free(s);
+}
+
+static void test_format_line_marks_differences(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	struct outcome ten = value_outcome(OUTCOME_VALUE, 10);
+	struct outcome eleven = value_outcome(OUTCOME_VALUE, 11);
+	struct outcome model_only = value_outcome(OUTCOME_MODEL_ONLY, 10);
+	struct outcome none = {0};
+	char line[512];
+
+	(void)state;
+	conform_format_line(&s->statements[3], &ten, &ten, line, sizeof(line));
+	assert_non_null(strstr(line, "expect vmstat nr_mlock = 10"));
+	assert_null(strstr(line, "DIFFERS"));
+	conform_format_line(&s->statements[3], &ten, &eleven, line, sizeof(line));
+	assert_non_null(strstr(line, "<<< DIFFERS"));
+	assert_non_null(strstr(line, " 11"));
+	conform_format_line(&s->statements[4], &model_only, &none, line, sizeof(line));
+	assert_non_null(strstr(line, "model only"));
+	assert_int_equal(strncmp(line, "     5  ", 8), 0); /* the line number first */
+	scenario_free(s);
+}
+
+/* ---- the model's side, from its JSON ---- */
+
+static const char run_text[] =
+	"task a memlock=0\n"
+	"a: mmap r1 10p\n"
+	"a: touch r1\n"
+	"a: mlock r1\n"
+	"expect errno EPERM\n"
+	"expect vmstat nr_mlock = 0\n"
+	"expect lru unevictable = 0\n"
+	"drain\n";
+
+static void test_model_outcomes_from_json(void **state)
+{
+	struct scenario *s = parse(run_text);
+	struct scenario_run_options opts = {.json = json_object()};
+	struct scenario_run_summary sum;
+	struct outcome out[8];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
+	assert_int_equal(outcome_from_model_json(s, opts.json, out, err, sizeof(err)), 0);
+	assert_int_equal(out[0].kind, OUTCOME_NONE);	/* task */
+	assert_int_equal(out[1].kind, OUTCOME_ERRNO);	/* mmap */
+	assert_int_equal(out[1].err, 0);
+	assert_int_equal(out[3].kind, OUTCOME_ERRNO);	/* mlock */
+	assert_int_equal(out[3].err, EPERM);
+	assert_int_equal(out[4].kind, OUTCOME_ERRNO);	/* expect errno: the call's */
+	assert_int_equal(out[4].err, EPERM);
+	assert_int_equal(out[5].kind, OUTCOME_VALUE);
+	assert_int_equal(out[5].value, 0);
+	assert_int_equal(out[6].kind, OUTCOME_MODEL_ONLY); /* lru */
+	assert_int_equal(out[7].kind, OUTCOME_NONE);	/* drain */
+	json_decref(opts.json);
+	scenario_free(s);
+}
+
+static void test_model_json_must_match_the_scenario(void **state)
+{
+	struct scenario *s = parse(run_text);
+	json_t *json = json_pack("{s:[{s:i, s:s}]}", "statements", "line", 99, "kind", "task");
+	struct outcome out[8];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(outcome_from_model_json(s, json, out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.uvs:1:"));
+	json_decref(json);
+	assert_int_equal(outcome_from_model_json(s, NULL, out, err, sizeof(err)), -EINVAL);
+	scenario_free(s);
+}
+
+static void test_tally_counts_each_verdict(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	struct outcome model[6] = {{0}}, live[6] = {{0}};
+	struct conform_tally t;
+
+	(void)state;
+	model[1] = live[1] = errno_outcome(0);
+	model[2] = errno_outcome(0);
+	live[2] = errno_outcome(EPERM);
+	model[3] = value_outcome(OUTCOME_VALUE, 10);
+	live[3] = value_outcome(OUTCOME_IMAGE, 604);
+	model[4] = value_outcome(OUTCOME_MODEL_ONLY, 10);
+	assert_int_equal(conform_tally_scenario(s, model, live, &t), 1);
+	assert_int_equal(t.compared, 2);
+	assert_int_equal(t.agree, 1);
+	assert_int_equal(t.differ, 1);
+	assert_int_equal(t.image, 1);
+	assert_int_equal(t.model_only, 1);
+	scenario_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_field_reads_each_format),
+		cmocka_unit_test(test_proc_field_needs_the_whole_name),
+		cmocka_unit_test(test_smaps_sum_counts_vmas_inside_the_region_only),
+		cmocka_unit_test(test_smaps_image_is_everything_outside_the_regions),
+		cmocka_unit_test(test_pick_run_wants_two_identical_runs),
+		cmocka_unit_test(test_outcomes_equal_by_kind),
+		cmocka_unit_test(test_outcome_format_names_errnos),
+		cmocka_unit_test(test_judge_agree_differ_model_only_image),
+		cmocka_unit_test(test_judge_mlockall_enomem_of_the_image),
+		cmocka_unit_test(test_format_line_marks_differences),
+		cmocka_unit_test(test_model_outcomes_from_json),
+		cmocka_unit_test(test_model_json_must_match_the_scenario),
+		cmocka_unit_test(test_tally_counts_each_verdict),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -871,20 +871,24 @@ static int make_file(struct live *lv, size_t i)
 		[SCENARIO_FS_RAMFS] = "ramfs",
 	};
 	char mnt[PATH_MAX];
-	int fd;
+	int fd, n;
 
 	if (f->fs == SCENARIO_FS_DISK) {
-		snprintf(lv->file_paths[i], PATH_MAX, "%s/%s", live_dir, f->name);
+		n = snprintf(lv->file_paths[i], PATH_MAX, "%s/%s", live_dir, f->name);
 	} else {
 		/* tmpfs: huge=never, every folio one page, as the probe had it */
-		snprintf(mnt, sizeof(mnt), "%s/%s.mnt", live_dir, f->name);
+		n = snprintf(mnt, sizeof(mnt), "%s/%s.mnt", live_dir, f->name);
+		if (n < 0 || n >= (int)sizeof(mnt))
+			return driver_error(lv, NULL, "file '%s': path too long", f->name);
 		if (mkdir(mnt, 0755) || register_path(mnt, true) ||
 		    mount(fs_names[f->fs], mnt, fs_names[f->fs], 0,
 			  f->fs == SCENARIO_FS_TMPFS ? "huge=never" : NULL))
 			return driver_error(lv, NULL, "mounting a %s for file '%s': %s",
 					    fs_names[f->fs], f->name, strerror(errno));
-		snprintf(lv->file_paths[i], PATH_MAX, "%s/%s", mnt, f->name);
+		n = snprintf(lv->file_paths[i], PATH_MAX, "%s/%s", mnt, f->name);
 	}
+	if (n < 0 || n >= PATH_MAX)
+		return driver_error(lv, NULL, "file '%s': path too long", f->name);
 	fd = open(lv->file_paths[i], O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
 	if (fd < 0 || register_path(lv->file_paths[i], false) ||
 	    ftruncate(fd, (off_t)f->size)) {

@@ -146,25 +146,30 @@ static void print_unstable(const struct scenario *s, struct outcome *const *runs
 static void print_side_by_side(const struct scenario *s, const struct outcome *model,
 			       const struct outcome *live, bool quiet)
 {
+	enum conform_verdict *v = calloc(s->nr_statements + 1, sizeof(*v));
 	char line[1024];
 	size_t i;
 
+	if (!v) {
+		fprintf(stderr, "unevict: out of memory\n");
+		return;
+	}
+	conform_judge_scenario(s, model, live, v);
 	if (!quiet)
 		printf("%6s  %-46s %10s %10s\n", "line", "statement", "model", "live");
 	for (i = 0; i < s->nr_statements; i++) {
-		enum conform_verdict v = conform_judge(&s->statements[i], &model[i], &live[i]);
-
 		if (!quiet && s->statements[i].kind == SCENARIO_DRAIN) {
 			/* context: values change across it */
 			printf("%6u  %s\n", s->statements[i].line, s->statements[i].text);
 			continue;
 		}
-		if (v == CONFORM_SKIP || (quiet && v != CONFORM_DIFFER))
+		if (v[i] == CONFORM_SKIP || (quiet && v[i] != CONFORM_DIFFER))
 			continue;
-		conform_format_line(&s->statements[i], &model[i], &live[i], line,
+		conform_format_line(&s->statements[i], &model[i], &live[i], v[i], line,
 				    sizeof(line));
 		printf("%s\n", line);
 	}
+	free(v);
 }
 
 /* machine design=rmap-walk|none: the live kernel has only mlock-count. */

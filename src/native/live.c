@@ -229,6 +229,7 @@ struct live {
 	struct live_task *tasks;
 	size_t nr_tasks;
 	int last_errno;
+	struct outcome *last_call;
 	char *buf, *base_vmstat, *base_meminfo;
 	/* a task's image was mlocked: system-wide counters include it */
 	bool image_dirty;
@@ -1348,6 +1349,10 @@ static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
 	o->total_pages = (uint64_t)vmsize / 4;
 	o->image_pages = (uint64_t)image.size_kb / 4;
 	o->limit_pages = t->limit_pages;
+	snprintf(o->note, sizeof(o->note),
+		 "total_vm %llu pages > RLIMIT_MEMLOCK %llu pages only with the task's image (%llu pages)",
+		 (unsigned long long)o->total_pages, (unsigned long long)o->limit_pages,
+		 (unsigned long long)o->image_pages);
 	return 0;
 }
 
@@ -1650,10 +1655,17 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 		return driver_error(lv, st, "too many regions");
 	if (c->kind == SCENARIO_CALL_MLOCKALL && (cmd.arg1 & MCL_CURRENT)) {
 		/* the task's own image is mlocked now: see CONFORM.md */
-		if (!lv->image_dirty)
+		struct proc_image image;
+
+		if (!lv->image_dirty) {
+			ret = read_smaps(lv, t, &image);
+			if (ret)
+				return driver_error(lv, st, "reading smaps of task '%s': %s",
+						    t->name, strerror(-ret));
 			snprintf(lv->image_note, sizeof(lv->image_note),
-				 "includes task %s's own image, mlocked at line %u",
-				 t->name, st->line);
+				 "includes task %s's image: %lld resident pages locked by its mlockall at line %u",
+				 t->name, (long long)(image.locked_rss_kb / 4), st->line);
+		}
 		lv->image_dirty = true;
 	}
 	return 0;
@@ -1678,6 +1690,9 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 	switch (e->source) {
 	case SCENARIO_EXPECT_OK:
 	case SCENARIO_EXPECT_ERRNO:
+		/* the call's outcome, with what its image rule needs */
+		if (lv->last_call)
+			*o = *lv->last_call;
 		o->kind = OUTCOME_ERRNO;
 		o->err = lv->last_errno;
 		return 0;
@@ -1777,6 +1792,7 @@ static int run_statement(struct live *lv, const struct scenario_statement *st)
 		if (ret)
 			return ret;
 		lv->last_errno = result;
+		lv->last_call = o;
 		o->kind = OUTCOME_ERRNO;
 		o->err = result;
 		return 0;

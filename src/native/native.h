@@ -82,6 +82,13 @@ int outcome_pick_run(struct outcome *const *runs, size_t nr_runs, size_t n);
 enum conform_verdict conform_judge(const struct scenario_statement *st,
 				   const struct outcome *model,
 				   const struct outcome *live);
+/*
+ * Every statement's verdict, verdicts[nr_statements]: conform_judge, and
+ * after an mlockall that failed live only because of the image, every
+ * later comparison is CONFORM_IMAGE (the sides diverged; CONFORM.md).
+ */
+void conform_judge_scenario(const struct scenario *s, const struct outcome *model,
+			    const struct outcome *live, enum conform_verdict *verdicts);
 /* Judge every statement into tally; returns the number of differences. */
 unsigned int conform_tally_scenario(const struct scenario *s,
 				    const struct outcome *model,
@@ -93,7 +100,7 @@ void outcome_format(const struct outcome *o, char *buf, size_t len);
 /* One side-by-side line: line number, statement, model, live, marker. */
 void conform_format_line(const struct scenario_statement *st,
 			 const struct outcome *model, const struct outcome *live,
-			 char *buf, size_t len);
+			 enum conform_verdict verdict, char *buf, size_t len);
 
 /* ---- /proc text (proc.c) ---- */
 
@@ -126,6 +133,7 @@ int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 struct proc_image {
 	int64_t size_kb, rss_kb, anon_kb;
 	int64_t locked_size_kb;	/* VMAs with VM_LOCKED ("lo" in VmFlags) */
+	int64_t locked_rss_kb;	/* their resident pages */
 	unsigned int vmas;
 };
 void proc_smaps_image(const char *smaps, const struct proc_span *regions,

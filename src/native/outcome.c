@@ -138,11 +138,14 @@ static bool image_explains_mlockall(const struct scenario_statement *st,
 				    const struct outcome *model,
 				    const struct outcome *live)
 {
+	bool call = st->kind == SCENARIO_CALL && st->call.kind == SCENARIO_CALL_MLOCKALL;
+	bool expect = st->kind == SCENARIO_EXPECT && (st->expect.source == SCENARIO_EXPECT_OK ||
+						      st->expect.source == SCENARIO_EXPECT_ERRNO);
 	uint64_t regions;
 
-	if (st->kind != SCENARIO_CALL || st->call.kind != SCENARIO_CALL_MLOCKALL ||
-	    !live->vm_measured || model->err != 0 || live->err != ENOMEM ||
-	    live->image_pages > live->total_pages)
+	/* (an `expect ok|errno` carries the measure of the call it checks) */
+	if (!(call || expect) || !live->vm_measured || model->err != 0 ||
+	    live->err != ENOMEM || live->image_pages > live->total_pages)
 		return false;
 	regions = live->total_pages - live->image_pages;
 	return regions <= live->limit_pages && live->total_pages > live->limit_pages;
@@ -166,16 +169,45 @@ enum conform_verdict conform_judge(const struct scenario_statement *st,
 	return CONFORM_DIFFER;
 }
 
+/*
+ * After an mlockall(MCL_CURRENT) that failed live only because of the
+ * image, the model's task is locked and the live one is not: the two sides
+ * run different scenarios from there, and nothing after it is compared.
+ */
+void conform_judge_scenario(const struct scenario *s, const struct outcome *model,
+			    const struct outcome *live, enum conform_verdict *verdicts)
+{
+	bool diverged = false;
+	size_t i;
+
+	for (i = 0; i < s->nr_statements; i++) {
+		const struct scenario_statement *st = &s->statements[i];
+		enum conform_verdict v = conform_judge(st, &model[i], &live[i]);
+
+		if (v == CONFORM_IMAGE && st->kind == SCENARIO_CALL)
+			diverged = true;
+		else if (diverged && (v == CONFORM_AGREE || v == CONFORM_DIFFER))
+			v = CONFORM_IMAGE;
+		verdicts[i] = v;
+	}
+}
+
 unsigned int conform_tally_scenario(const struct scenario *s,
 				    const struct outcome *model,
 				    const struct outcome *live,
 				    struct conform_tally *tally)
 {
+	enum conform_verdict *v = calloc(s->nr_statements + 1, sizeof(*v));
 	size_t i;
 
 	memset(tally, 0, sizeof(*tally));
+	if (!v) {
+		tally->differ = 1; /* out of memory: claim no agreement */
+		return tally->differ;
+	}
+	conform_judge_scenario(s, model, live, v);
 	for (i = 0; i < s->nr_statements; i++) {
-		switch (conform_judge(&s->statements[i], &model[i], &live[i])) {
+		switch (v[i]) {
 		case CONFORM_SKIP:
 			break;
 		case CONFORM_AGREE:
@@ -194,6 +226,7 @@ unsigned int conform_tally_scenario(const struct scenario *s,
 			break;
 		}
 	}
+	free(v);
 	return tally->differ;
 }
 
@@ -228,7 +261,7 @@ void outcome_format(const struct outcome *o, char *buf, size_t len)
 
 void conform_format_line(const struct scenario_statement *st,
 			 const struct outcome *model, const struct outcome *live,
-			 char *buf, size_t len)
+			 enum conform_verdict verdict, char *buf, size_t len)
 {
 	char m[48], l[48];
 	const char *mark = "";
@@ -236,7 +269,7 @@ void conform_format_line(const struct scenario_statement *st,
 
 	outcome_format(model, m, sizeof(m));
 	outcome_format(live, l, sizeof(l));
-	switch (conform_judge(st, model, live)) {
+	switch (verdict) {
 	case CONFORM_SKIP:
 	case CONFORM_AGREE:
 		break;
@@ -250,7 +283,8 @@ void conform_format_line(const struct scenario_statement *st,
 		break;
 	case CONFORM_IMAGE:
 		mark = "  image:";
-		note = live->note;
+		note = *live->note ? live->note
+				   : "after the image-dependent mlockall above, the sides differ";
 		break;
 	}
 	snprintf(buf, len, "%6u  %-46s %10s %10s%s%s%s", st->line, st->text, m, l, mark,

@@ -136,7 +136,7 @@ void proc_smaps_image(const char *smaps, const struct proc_span *regions,
 		      size_t nr_regions, struct proc_image *image)
 {
 	bool image_vma = false;
-	int64_t size = 0, v;
+	int64_t size = 0, rss = 0, v;
 	uint64_t vs, ve;
 	const char *p;
 
@@ -146,6 +146,7 @@ void proc_smaps_image(const char *smaps, const struct proc_span *regions,
 			image_vma = ve <= PROC_USER_TOP &&
 				    !inside_a_region(vs, ve, regions, nr_regions);
 			size = (int64_t)((ve - vs) >> 10);
+			rss = 0;
 			if (image_vma) {
 				image->vmas++;
 				image->size_kb += size;
@@ -154,10 +155,12 @@ void proc_smaps_image(const char *smaps, const struct proc_span *regions,
 			continue;
 		} else if (field_line(p, "Rss", 3, &v)) {
 			image->rss_kb += v;
+			rss = v;
 		} else if (field_line(p, "Anonymous", 9, &v)) {
 			image->anon_kb += v;
 		} else if (!strncmp(p, "VmFlags:", 8) && has_vm_flag(p + 8, "lo")) {
 			image->locked_size_kb += size;
+			image->locked_rss_kb += rss;
 		}
 	}
 }

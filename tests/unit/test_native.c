@@ -284,6 +284,37 @@ static void test_judge_mlockall_enomem_of_the_image(void **state)
 	scenario_free(s);
 }
 
+/* After that, the sides run different scenarios: nothing is compared. */
+static void test_judge_scenario_stops_comparing_after_the_image_enomem(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	struct outcome model[6] = {{0}}, live[6] = {{0}};
+	enum conform_verdict v[6];
+	struct conform_tally t;
+
+	(void)state;
+	model[1] = live[1] = errno_outcome(0);
+	model[2] = errno_outcome(0);
+	live[2] = errno_outcome(ENOMEM);
+	live[2].vm_measured = true;
+	live[2].total_pages = 260;
+	live[2].image_pages = 250;
+	live[2].limit_pages = 64;
+	model[3] = value_outcome(OUTCOME_VALUE, 10);
+	live[3] = value_outcome(OUTCOME_VALUE, 0);
+	model[4] = value_outcome(OUTCOME_MODEL_ONLY, 10);
+	conform_judge_scenario(s, model, live, v);
+	assert_int_equal(v[1], CONFORM_AGREE);
+	assert_int_equal(v[2], CONFORM_IMAGE);
+	assert_int_equal(v[3], CONFORM_IMAGE); /* would differ: 10 locked, 0 live */
+	assert_int_equal(v[4], CONFORM_MODEL_ONLY);
+	assert_int_equal(v[5], CONFORM_SKIP);
+	assert_int_equal(conform_tally_scenario(s, model, live, &t), 0);
+	assert_int_equal(t.compared, 1);
+	assert_int_equal(t.image, 2);
+	scenario_free(s);
+}
+
 static void test_format_line_marks_differences(void **state)
 {
 	struct scenario *s = parse(judge_text);
@@ -294,13 +325,15 @@ static void test_format_line_marks_differences(void **state)
 	char line[512];
 
 	(void)state;
-	conform_format_line(&s->statements[3], &ten, &ten, line, sizeof(line));
+	conform_format_line(&s->statements[3], &ten, &ten, CONFORM_AGREE, line, sizeof(line));
 	assert_non_null(strstr(line, "expect vmstat nr_mlock = 10"));
 	assert_null(strstr(line, "DIFFERS"));
-	conform_format_line(&s->statements[3], &ten, &eleven, line, sizeof(line));
+	conform_format_line(&s->statements[3], &ten, &eleven, CONFORM_DIFFER, line,
+			    sizeof(line));
 	assert_non_null(strstr(line, "<<< DIFFERS"));
 	assert_non_null(strstr(line, " 11"));
-	conform_format_line(&s->statements[4], &model_only, &none, line, sizeof(line));
+	conform_format_line(&s->statements[4], &model_only, &none, CONFORM_MODEL_ONLY, line,
+			    sizeof(line));
 	assert_non_null(strstr(line, "model only"));
 	assert_int_equal(strncmp(line, "     5  ", 8), 0); /* the line number first */
 	scenario_free(s);
@@ -393,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_outcome_format_names_errnos),
 		cmocka_unit_test(test_judge_agree_differ_model_only_image),
 		cmocka_unit_test(test_judge_mlockall_enomem_of_the_image),
+		cmocka_unit_test(test_judge_scenario_stops_comparing_after_the_image_enomem),
 		cmocka_unit_test(test_format_line_marks_differences),
 		cmocka_unit_test(test_model_outcomes_from_json),
 		cmocka_unit_test(test_model_json_must_match_the_scenario),

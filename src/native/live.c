@@ -28,6 +28,7 @@
 
 #ifdef __linux__
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -903,6 +904,45 @@ static int make_file(struct live *lv, size_t i)
 	return 0;
 }
 
+/*
+ * A conform killed by SIGKILL leaves its directory behind (its mounts and
+ * segments die with its namespaces): unevict-conform.PID.*, PID gone.
+ * Inside are the disk files and the emptied mount points, nothing deeper.
+ */
+static void remove_stale_directories(const char *base)
+{
+	char path[PATH_MAX], inner[PATH_MAX];
+	struct dirent *d, *e;
+	DIR *dir = opendir(base), *sub;
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		long pid;
+		char *end;
+
+		if (strncmp(d->d_name, "unevict-conform.", 16))
+			continue;
+		pid = strtol(d->d_name + 16, &end, 10);
+		if (*end != '.' || pid <= 0 || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", base, d->d_name) >= (int)sizeof(path))
+			continue;
+		sub = opendir(path);
+		while (sub && (e = readdir(sub))) {
+			if (e->d_name[0] == '.' ||
+			    snprintf(inner, sizeof(inner), "%s/%s", path, e->d_name) >= (int)sizeof(inner))
+				continue;
+			if (unlink(inner) && (errno == EISDIR || errno == EPERM))
+				rmdir(inner);
+		}
+		if (sub)
+			closedir(sub);
+		rmdir(path);
+	}
+	closedir(dir);
+}
+
 /* Every file and segment of the scenario, before any task: as the probe. */
 static int make_objects(struct live *lv)
 {
@@ -931,7 +971,9 @@ static int make_objects(struct live *lv)
 		base = disk_directory();
 		if (!base)
 			return driver_error(lv, NULL, "no disk file system for the files (/tmp and /var/tmp are in memory)");
-		snprintf(live_dir, sizeof(live_dir), "%s/unevict-conform.XXXXXX", base);
+		remove_stale_directories(base);
+		snprintf(live_dir, sizeof(live_dir), "%s/unevict-conform.%d.XXXXXX", base,
+			 (int)getpid());
 		if (!mkdtemp(live_dir)) {
 			live_dir[0] = '\0';
 			return driver_error(lv, NULL, "mkdtemp: %s", strerror(errno));

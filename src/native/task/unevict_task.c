@@ -394,8 +394,11 @@ static void serve(void)
 				die("fork without a socket for the child");
 			pid = syscall(SYS_fork);
 			if (pid == 0) {
-				close(channel);
-				channel = fd;
+				/* the child's socket takes the parent's number, the
+				 * one argv gives to an exec of ours */
+				if (dup2(fd, channel) < 0)
+					die("dup2");
+				close(fd);
 				hello();
 				continue;
 			}

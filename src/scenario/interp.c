@@ -864,6 +864,14 @@ static void trace_event(void *ctx, const struct unev_event *ev)
 				       lru_text(ev->from), "to", lru_text(ev->to),
 				       "cpu", ev->cpu, "nr_pages", (json_int_t)ev->nr,
 				       "why", why);
+		else if (ev->type == UNEV_EV_VMSCAN)
+			je = json_pack("{s:s, s:s, s:i, s:I, s:I, s:s}", "event", "vmscan",
+				       "lru", lru_text(ev->from), "cpu", ev->cpu, "nr_scanned",
+				       (json_int_t)ev->nr, "nr_reclaimed",
+				       (json_int_t)ev->nr_reclaimed, "why", why);
+		else if (ev->type == UNEV_EV_OOM_KILL)
+			je = json_pack("{s:s, s:I, s:s}", "event", "oom_kill", "pid",
+				       (json_int_t)ev->nr, "why", why);
 		else
 			je = json_pack("{s:s, s:i, s:I, s:s}", "event", "batch_drain",
 				       "cpu", ev->cpu, "nr_folios", (json_int_t)ev->nr,
@@ -883,6 +891,11 @@ static void trace_event(void *ctx, const struct unev_event *ev)
 	else if (ev->type == UNEV_EV_LRU_MOVE)
 		fprintf(r->events, "    pfn %u: %s -> %s  cpu %d  %s\n", ev->pfn,
 			lru_text(ev->from), lru_text(ev->to), ev->cpu, why);
+	else if (ev->type == UNEV_EV_VMSCAN)
+		fprintf(r->events, "    vmscan %s: %u scanned, %u reclaimed  cpu %d  %s\n",
+			lru_text(ev->from), ev->nr, ev->nr_reclaimed, ev->cpu, why);
+	else if (ev->type == UNEV_EV_OOM_KILL)
+		fprintf(r->events, "    OOM kill of pid %u  %s\n", ev->nr, why);
 	else
 		fprintf(r->events, "    batch of %u folio%s drained  cpu %d  %s\n",
 			ev->nr, ev->nr == 1 ? "" : "s", ev->cpu, why);
@@ -941,6 +954,10 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 		if (ret)
 			return ret;
 		r->last_errno = result < 0 ? -result : 0;
+		/* the OOM killer may have taken the caller (or another task) */
+		for (size_t i = 0; i < r->nr_tasks; i++)
+			if (!r->tasks[i].exit_line && !unev_task_alive(r->m, r->tasks[i].pid))
+				r->tasks[i].exit_line = st->line;
 		if (js) {
 			json_object_set_new(js, "task", json_string(st->call.task));
 			json_object_set_new(js, "call",
@@ -989,6 +1006,7 @@ static void print_header(struct run *r, const struct scenario_statement *st)
 	case SCENARIO_CALL:
 	case SCENARIO_EXPECT:
 	case SCENARIO_PRINT:
+	case SCENARIO_RECLAIM:
 		return; /* they print their own line */
 	default:
 		fprintf(r->opt->out, "%s:%u: %s\n", r->s->file_name, st->line,

@@ -323,6 +323,8 @@ static int conform_scenario(const struct scenario *s, const struct conform_optio
 		printf(", %u model only", tally.model_only);
 	if (tally.image)
 		printf(", %u image-dependent", tally.image);
+	if (tally.not_run)
+		printf(", %u not run live", tally.not_run);
 	printf("; live runs: %u\n", nr_runs);
 	if (tally.differ) {
 		status = CONFORM_EXIT_DIFFER;

@@ -55,10 +55,11 @@ enum conform_verdict {
 	CONFORM_DIFFER,
 	CONFORM_MODEL_ONLY,	/* reported, not counted as agreement */
 	CONFORM_IMAGE,		/* the mlockall rule: not comparable, reported */
+	CONFORM_NOT_RUN,	/* after the live side stopped at an error */
 };
 
 struct conform_tally {
-	unsigned int compared, agree, differ, model_only, image;
+	unsigned int compared, agree, differ, model_only, image, not_run;
 };
 
 /*

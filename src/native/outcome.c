@@ -177,17 +177,21 @@ enum conform_verdict conform_judge(const struct scenario_statement *st,
 void conform_judge_scenario(const struct scenario *s, const struct outcome *model,
 			    const struct outcome *live, enum conform_verdict *verdicts)
 {
-	bool diverged = false;
+	bool diverged = false, stopped = false;
 	size_t i;
 
 	for (i = 0; i < s->nr_statements; i++) {
 		const struct scenario_statement *st = &s->statements[i];
 		enum conform_verdict v = conform_judge(st, &model[i], &live[i]);
 
-		if (v == CONFORM_IMAGE && st->kind == SCENARIO_CALL)
+		if (stopped && v != CONFORM_SKIP && v != CONFORM_MODEL_ONLY)
+			v = CONFORM_NOT_RUN; /* the live side stopped before */
+		else if (v == CONFORM_IMAGE && st->kind == SCENARIO_CALL)
 			diverged = true;
 		else if (diverged && (v == CONFORM_AGREE || v == CONFORM_DIFFER))
 			v = CONFORM_IMAGE;
+		if (live[i].kind == OUTCOME_ERROR)
+			stopped = true;
 		verdicts[i] = v;
 	}
 }
@@ -223,6 +227,9 @@ unsigned int conform_tally_scenario(const struct scenario *s,
 			break;
 		case CONFORM_IMAGE:
 			tally->image++;
+			break;
+		case CONFORM_NOT_RUN:
+			tally->not_run++;
 			break;
 		}
 	}
@@ -285,6 +292,9 @@ void conform_format_line(const struct scenario_statement *st,
 		mark = "  image:";
 		note = *live->note ? live->note
 				   : "after the image-dependent mlockall above, the sides differ";
+		break;
+	case CONFORM_NOT_RUN:
+		mark = "  not run live (stopped above)";
 		break;
 	}
 	snprintf(buf, len, "%6u  %-46s %10s %10s%s%s%s", st->line, st->text, m, l, mark,

@@ -315,6 +315,29 @@ static void test_judge_scenario_stops_comparing_after_the_image_enomem(void **st
 	scenario_free(s);
 }
 
+/* A live stop (a field the kernel lacks) is one difference, not many. */
+static void test_judge_scenario_after_a_live_stop(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	struct outcome model[6] = {{0}}, live[6] = {{0}};
+	enum conform_verdict v[6];
+	struct conform_tally t;
+
+	(void)state;
+	model[1] = live[1] = errno_outcome(0);
+	model[2] = errno_outcome(0);
+	live[2].kind = OUTCOME_ERROR;
+	model[3] = value_outcome(OUTCOME_VALUE, 10);
+	model[4] = value_outcome(OUTCOME_MODEL_ONLY, 10);
+	conform_judge_scenario(s, model, live, v);
+	assert_int_equal(v[2], CONFORM_DIFFER);
+	assert_int_equal(v[3], CONFORM_NOT_RUN);
+	assert_int_equal(v[4], CONFORM_MODEL_ONLY);
+	assert_int_equal(conform_tally_scenario(s, model, live, &t), 1);
+	assert_int_equal(t.not_run, 1);
+	scenario_free(s);
+}
+
 static void test_format_line_marks_differences(void **state)
 {
 	struct scenario *s = parse(judge_text);
@@ -427,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_judge_agree_differ_model_only_image),
 		cmocka_unit_test(test_judge_mlockall_enomem_of_the_image),
 		cmocka_unit_test(test_judge_scenario_stops_comparing_after_the_image_enomem),
+		cmocka_unit_test(test_judge_scenario_after_a_live_stop),
 		cmocka_unit_test(test_format_line_marks_differences),
 		cmocka_unit_test(test_model_outcomes_from_json),
 		cmocka_unit_test(test_model_json_must_match_the_scenario),

@@ -304,7 +304,7 @@ static int stop_here(struct live *lv, const struct scenario_statement *st,
 
 /* ---- files ---- */
 
-static int read_file(struct live *lv, const char *path, char *buf, size_t len)
+static int read_file(const char *path, char *buf, size_t len)
 {
 	size_t n = 0;
 	ssize_t r;
@@ -324,7 +324,6 @@ static int read_file(struct live *lv, const char *path, char *buf, size_t len)
 	}
 	close(fd);
 	buf[n] = '\0';
-	(void)lv;
 	return n == len - 1 ? -EFBIG : 0;
 }
 
@@ -397,7 +396,7 @@ static int census_take(struct live *lv, struct lock_census *c)
 			if (*end || pid <= 0 || our_pid((pid_t)pid))
 				continue;
 			snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-			if (read_file(lv, path, lv->buf, LIVE_BUF_SIZE) ||
+			if (read_file(path, lv->buf, LIVE_BUF_SIZE) ||
 			    proc_field(lv->buf, "VmLck", &kb) || !kb)
 				continue; /* gone, a kernel thread, or nothing locked */
 			if (c->n == CENSUS_MAX) {
@@ -412,13 +411,24 @@ static int census_take(struct live *lv, struct lock_census *c)
 	return n < 0 ? -errno : 0;
 }
 
+/* A process's comm, in lv->buf, for messages: "gone" once it is. */
+static const char *process_name(struct live *lv, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_file(path, lv->buf, 64))
+		snprintf(lv->buf, 64, "gone");
+	lv->buf[strcspn(lv->buf, "\n")] = '\0';
+	return lv->buf;
+}
+
 /* The first process whose locked memory changed, as "pid N (comm)". */
 static bool census_differs(struct live *lv, const struct lock_census *a,
 			   const struct lock_census *b)
 {
 	size_t i, j;
 	pid_t who = 0;
-	char path[64];
 
 	for (i = 0, j = 0; !who && (i < a->n || j < b->n);) {
 		if (j == b->n || (i < a->n && a->pid[i] < b->pid[j]))
@@ -432,11 +442,8 @@ static bool census_differs(struct live *lv, const struct lock_census *a,
 	}
 	if (!who)
 		return a->overflow != b->overflow;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)who);
-	if (read_file(lv, path, lv->buf, 64))
-		snprintf(lv->buf, 64, "gone");
-	lv->buf[strcspn(lv->buf, "\n")] = '\0';
-	snprintf(lv->disturbed_by, sizeof(lv->disturbed_by), "pid %d (%s)", (int)who, lv->buf);
+	snprintf(lv->disturbed_by, sizeof(lv->disturbed_by), "pid %d (%s) locked or unlocked memory",
+		 (int)who, process_name(lv, who));
 	return true;
 }
 
@@ -479,9 +486,9 @@ static int read_watched(struct live *lv, int64_t *values)
 	int ret = stat_refresh();
 
 	if (!ret)
-		ret = read_file(lv, "/proc/vmstat", lv->buf, LIVE_BUF_SIZE / 2);
+		ret = read_file("/proc/vmstat", lv->buf, LIVE_BUF_SIZE / 2);
 	if (!ret)
-		ret = read_file(lv, "/proc/meminfo", lv->buf + LIVE_BUF_SIZE / 2, LIVE_BUF_SIZE / 2);
+		ret = read_file("/proc/meminfo", lv->buf + LIVE_BUF_SIZE / 2, LIVE_BUF_SIZE / 2);
 	if (ret)
 		return ret;
 	for (i = 0; i < lv->nr_watched; i++)
@@ -1145,7 +1152,7 @@ static bool kernel_thread(struct live *lv, pid_t pid)
 	if (pid == 0 || pid == 2)
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file(lv, path, lv->buf, 4096))
+	if (read_file(path, lv->buf, 4096))
 		return false; /* gone: a short-lived process, not a kernel thread */
 	p = strrchr(lv->buf, ')'); /* after the comm, which may hold anything */
 	return p && strtol(p + 4, NULL, 10) == 2; /* ") S PPID" */
@@ -1234,16 +1241,10 @@ static void witnesses_check(struct live *lv)
 			snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
 				 "too many context switches on cpu %u to follow", lv->witness[i].cpu);
 		} else {
-			char path[64];
-
-			snprintf(path, sizeof(path), "/proc/%d/comm", (int)worst);
-			if (read_file(lv, path, lv->buf, 64))
-				snprintf(lv->buf, 64, "gone");
-			lv->buf[strcspn(lv->buf, "\n")] = '\0';
 			snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
 				 "other processes ran %llu us on cpu %u, a task's CPU (most: pid %d, %s)",
 				 (unsigned long long)(foreign_ns / 1000), lv->witness[i].cpu,
-				 (int)worst, lv->buf);
+				 (int)worst, process_name(lv, worst));
 		}
 	}
 }
@@ -1325,7 +1326,7 @@ static int read_smaps(struct live *lv, struct live_task *t, struct proc_image *i
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)t->pid);
-	ret = read_file(lv, path, lv->buf, LIVE_BUF_SIZE);
+	ret = read_file(path, lv->buf, LIVE_BUF_SIZE);
 	if (ret)
 		return ret;
 	for (i = 0; i < t->nr_regions; i++)
@@ -1380,7 +1381,7 @@ static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
-	ret = read_file(lv, path, lv->buf, LIVE_BUF_SIZE);
+	ret = read_file(path, lv->buf, LIVE_BUF_SIZE);
 	if (!ret)
 		ret = proc_field(lv->buf, "VmSize", &vmsize);
 	if (!ret)
@@ -1747,7 +1748,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		if (ret)
 			return driver_error(lv, st, "writing /proc/sys/vm/stat_refresh: %s",
 					    strerror(-ret));
-		ret = read_file(lv, source_files[e->source], lv->buf, LIVE_BUF_SIZE);
+		ret = read_file(source_files[e->source], lv->buf, LIVE_BUF_SIZE);
 		if (ret)
 			return driver_error(lv, st, "reading %s: %s", source_files[e->source],
 					    strerror(-ret));
@@ -1772,7 +1773,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		if (!t)
 			return 1;
 		snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
-		ret = read_file(lv, path, lv->buf, LIVE_BUF_SIZE);
+		ret = read_file(path, lv->buf, LIVE_BUF_SIZE);
 		if (ret)
 			return driver_error(lv, st, "reading %s: %s", path, strerror(-ret));
 		if (proc_field(lv->buf, e->field, &cur))
@@ -1862,9 +1863,9 @@ static int baseline(struct live *lv)
 	if (ret)
 		return driver_error(lv, NULL, "writing /proc/sys/vm/stat_refresh: %s",
 				    strerror(-ret));
-	ret = read_file(lv, "/proc/vmstat", lv->base_vmstat, LIVE_BUF_SIZE / 4);
+	ret = read_file("/proc/vmstat", lv->base_vmstat, LIVE_BUF_SIZE / 4);
 	if (!ret)
-		ret = read_file(lv, "/proc/meminfo", lv->base_meminfo, LIVE_BUF_SIZE / 4);
+		ret = read_file("/proc/meminfo", lv->base_meminfo, LIVE_BUF_SIZE / 4);
 	if (!ret)
 		ret = census_take(lv, &lv->census_base);
 	if (ret)

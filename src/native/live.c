@@ -12,10 +12,17 @@
  * /proc/sys/vm/stat_refresh, read /proc/vmstat and /proc/meminfo as the
  * baseline; each statement in order; at each expectation read the file it
  * names.  The driver sits on a CPU no task uses, when there is one, and
- * allocates nothing between the baseline and the end.
+ * allocates nothing between the baseline and the end.  Files and shm
+ * segments are made first, in mount and IPC namespaces of our own.
  *
- * The tasks' pids and pidfds live in a fixed table, so that a signal
- * handler can kill and reap them (native_kill_all) on any exit path.
+ * Whether a run can be trusted: three detectors of other processes at work
+ * (a context-switch witness on every task CPU, quiet windows before and
+ * after the statements, a census of everyone's VmLck) mark it disturbed;
+ * conform.c then wants two undisturbed runs that agree.
+ *
+ * The tasks' pids and pidfds, the run's files, mounts and segments live in
+ * fixed tables, so that a signal handler can kill, reap and remove them
+ * (native_kill_all) on any exit path.
  */
 #include "native.h"
 #include "protocol.h"

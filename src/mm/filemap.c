@@ -376,11 +376,27 @@ int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
 /* fallocate(PUNCH_HOLE): tmpfs unmaps without COWs ("hole-punching leaves
  * COWed pages", shmem_fallocate); a disk file system goes through
  * truncate_pagecache_range, which zaps COWs too; ramfs has no fallocate. */
+/* The pages [off, off+len) leave @as: whole pages only, partial ones are
+ * zeroed in place.  tmpfs keeps private COW copies ("hole-punching leaves
+ * COWed pages", shmem_fallocate); a disk file system goes through
+ * truncate_pagecache_range, which zaps them too. */
+void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t off,
+		      uint64_t len)
+{
+	uint64_t start = PAGE_ALIGN(off) >> PAGE_SHIFT, end = (off + len) >> PAGE_SHIFT;
+
+	if (off + len > as->size)
+		end = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
+	if (start >= end)
+		return;
+	unmap_mapping_range(m, as, start, end, as->kind != MAPPING_SHMEM);
+	truncate_inode_pages_range(m, as, start, end);
+}
+
+/* fallocate(PUNCH_HOLE): ramfs has no fallocate. */
 int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
-	uint64_t start, end;
-
 	int err = file_call_begin(m, pid, ino, &as);
 
 	if (err)
@@ -389,14 +405,6 @@ int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, 
 		return -EOPNOTSUPP;
 	if (len == 0 || off + len < off)
 		return -EINVAL;
-	/* whole pages only are dropped; partial pages are zeroed in place */
-	start = PAGE_ALIGN(off) >> PAGE_SHIFT;
-	end = (off + len) >> PAGE_SHIFT;
-	if (off + len > as->size)
-		end = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
-	if (start >= end)
-		return 0;
-	unmap_mapping_range(m, as, start, end, as->kind != MAPPING_SHMEM);
-	truncate_inode_pages_range(m, as, start, end);
+	punch_hole_range(m, as, off, len);
 	return 0;
 }

@@ -236,6 +236,7 @@ struct vm_area_struct {
 #define PTE_PRESENT 0x1ULL
 #define PTE_WRITE 0x2ULL
 #define PTE_YOUNG 0x20ULL             /* the accessed bit folio_referenced clears */
+#define PTE_DIRTY 0x40ULL             /* written through this mapping */
 #define PTE_SWAP 0x400ULL             /* not present: (slot << 12) | PTE_SWAP */
 #define PTRS_PER_TABLE 512
 
@@ -591,6 +592,8 @@ void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint
 void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as,
 				uint64_t start, uint64_t end);
 struct address_space *file_lookup(struct unev_machine *m, int ino);
+void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t off,
+		      uint64_t len);
 void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint64_t start,
 			 uint64_t end, bool even_cows);
 static inline bool cache_entry_is_folio(uint32_t e)

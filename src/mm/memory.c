@@ -286,14 +286,9 @@ static int do_wp_page(struct unev_machine *m, struct vm_area_struct *vma,
 	return wp_page_copy(m, vma, addr, pte, f);
 }
 
-int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
-		    bool write)
+static int __handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte,
+			     uint64_t addr, bool write)
 {
-	uint64_t *pte = pte_lookup(vma->mm, addr, true);
-
-	if (!pte)
-		return -ENOMEM;
-	count_vm_events(m, PGFAULT, 1);
 	if (*pte & PTE_SWAP)
 		return do_swap_page(m, vma, addr, pte, write);
 	if (!(*pte & PTE_PRESENT)) {
@@ -304,6 +299,22 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 	if (write && !(*pte & PTE_WRITE))
 		return do_wp_page(m, vma, addr, pte);
 	return 0;
+}
+
+/* handle_mm_fault: a write leaves the PTE dirty (pte_mkdirty / the MMU). */
+int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+		    bool write)
+{
+	uint64_t *pte = pte_lookup(vma->mm, addr, true);
+	int err;
+
+	if (!pte)
+		return -ENOMEM;
+	count_vm_events(m, PGFAULT, 1);
+	err = __handle_mm_fault(m, vma, pte, addr, write);
+	if (!err && write && (*pte & PTE_PRESENT))
+		*pte |= PTE_DIRTY;
+	return err;
 }
 
 /* zap_present_ptes: rmap removal munlocks (batched, not drained); the
@@ -456,7 +467,8 @@ int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, boo
 			return -EFAULT;
 		pte = pte_lookup(t->mm, a, false);
 		if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE))) {
-			*pte |= PTE_YOUNG;	/* the hardware sets the accessed bit */
+			/* the hardware sets the accessed (and dirty) bit */
+			*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
 			continue;
 		}
 		err = handle_mm_fault(m, vma, a, write);

@@ -650,7 +650,7 @@ static bool madvise_behavior_valid(int advice)
 
 /* One VMA's share of madvise: the VM_LOCKED refusals of
  * madvise_dontneed_free_valid_vma, can_madv_lru_vma and madvise_remove. */
-static int madvise_vma(struct unev_machine *m, struct task_struct *t,
+static int madvise_vma(struct unev_machine *m,
 		       struct vm_area_struct *vma, uint64_t start, uint64_t end, int advice)
 {
 	switch (advice) {
@@ -674,28 +674,54 @@ static int madvise_vma(struct unev_machine *m, struct task_struct *t,
 			return -EINVAL;
 		return 0;	/* deactivation and pageout are reclaim's, not modelled yet */
 	case UNEV_MADV_REMOVE:
+		/* madvise_remove: a hole punched in the file (vfs_fallocate) */
 		if (vma->vm_flags & VM_LOCKED)
 			return -EINVAL;
-		if (!vma->mapping || !(vma->vm_flags & VM_SHARED))
+		if (!vma->mapping || !(vma->vm_flags & VM_SHARED) ||
+		    vma->mapping->kind == MAPPING_RAMFS)
 			return -EINVAL;
-		zap_page_range(m, vma, start, end);
-		return 0;
-	case UNEV_MADV_POPULATE_READ:
-	case UNEV_MADV_POPULATE_WRITE:
-		if (!vma_is_accessible(vma))
-			return -ENOMEM;
-		if (advice == UNEV_MADV_POPULATE_WRITE && !(vma->vm_flags & VM_WRITE))
-			return -ENOMEM;
-		for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-			int err = unev_touch(m, t->pid, a, PAGE_SIZE, advice == UNEV_MADV_POPULATE_WRITE);
-
-			if (err)
-				return err == -EFAULT ? -ENOMEM : err;
-		}
+		punch_hole_range(m, vma->mapping,
+				 (start - vma->vm_start) + (vma->vm_pgoff << PAGE_SHIFT), end - start);
 		return 0;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * madvise_populate -> faultin_page_range: fault in (FOLL_MADV_POPULATE, no
+ * FOLL_FORCE) up to the first VMA that does not allow the access (EINVAL)
+ * or the first hole (ENOMEM); the batches are drained when it stops.
+ */
+static int madvise_populate(struct unev_machine *m, struct task_struct *t, uint64_t start,
+			    uint64_t end, bool write)
+{
+	int err = 0;
+
+	while (start < end && !err) {
+		struct vm_area_struct *vma = find_vma(t->mm, start);
+		uint64_t stop;
+
+		if (!vma || vma->vm_start > start) {
+			err = -ENOMEM;
+			break;
+		}
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & (write ? VM_WRITE : VM_READ))) {
+			err = -EINVAL;
+			break;
+		}
+		stop = vma->vm_end < end ? vma->vm_end : end;
+		for (; start < stop && !err; start += PAGE_SIZE) {
+			uint64_t *pte = pte_lookup(t->mm, start, false);
+
+			if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE)))
+				continue;
+			err = handle_mm_fault(m, vma, start, write);
+		}
+	}
+	lru_add_drain(m);
+	return err;
 }
 
 /* madvise_walk_vmas: earlier VMAs are already done when a later one fails;
@@ -721,6 +747,8 @@ int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t start, uint64_t l
 		return -EINVAL;
 	if (end == start)
 		return 0;
+	if (advice == UNEV_MADV_POPULATE_READ || advice == UNEV_MADV_POPULATE_WRITE)
+		return madvise_populate(m, t, start, end, advice == UNEV_MADV_POPULATE_WRITE);
 	for (;;) {
 		struct vm_area_struct *vma = find_vma(t->mm, start);
 		uint64_t tmp;
@@ -735,7 +763,7 @@ int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t start, uint64_t l
 				break;
 		}
 		tmp = vma->vm_end < end ? vma->vm_end : end;
-		err = madvise_vma(m, t, vma, start, tmp, advice);
+		err = madvise_vma(m, vma, start, tmp, advice);
 		if (err)
 			return err;
 		start = tmp;

@@ -295,44 +295,68 @@ char *unev_proc_status(const struct unev_machine *m, int pid)
 /* mem_size_stats: bytes, with PSS in bytes << PSS_SHIFT as the kernel does. */
 #define PSS_SHIFT 12
 struct mem_size_stats {
-	uint64_t resident, anonymous;
-	uint64_t pss, pss_anon, pss_shmem, pss_locked;
-	uint64_t shared, private_;
+	uint64_t resident, anonymous, referenced, swap;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t pss, pss_dirty, pss_locked, swap_pss;
 };
 
-/* smaps_account: a folio with one reference is wholly ours; otherwise each
- * page counts PAGE_SIZE / mapcount. */
+/* smaps_page_accumulate */
+static void smaps_page_accumulate(struct mem_size_stats *mss, uint64_t pss, bool dirty,
+				  bool locked, bool private)
+{
+	mss->pss += pss;
+	if (dirty) {
+		mss->pss_dirty += pss;
+		if (private)
+			mss->private_dirty += PAGE_SIZE;
+		else
+			mss->shared_dirty += PAGE_SIZE;
+	} else {
+		if (private)
+			mss->private_clean += PAGE_SIZE;
+		else
+			mss->shared_clean += PAGE_SIZE;
+	}
+	if (locked)
+		mss->pss_locked += pss;
+}
+
+/* smaps_pte_entry + smaps_account: a folio with one reference is wholly
+ * ours; otherwise each page counts PAGE_SIZE / mapcount.  The zero page is
+ * not a normal page and counts nowhere; a swap entry counts in Swap. */
 static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 		     uint64_t *pte, void *arg)
 {
 	struct mem_size_stats *mss = arg;
+	bool locked = vma->vm_flags & VM_LOCKED;
 	uint32_t pfn = pte_pfn(*pte);
 	const struct folio *f;
-	uint64_t pss = PAGE_SIZE << PSS_SHIFT;
-	bool shared = false;
+	bool dirty;
 
 	(void)addr;
+	if (*pte & PTE_SWAP) {
+		uint32_t count = m->swap_map[*pte >> PAGE_SHIFT];
+
+		mss->swap += PAGE_SIZE;
+		mss->swap_pss += (PAGE_SIZE << PSS_SHIFT) / (count ? count : 1);
+		return 0;
+	}
 	if (pfn == m->zero_pfn)
 		return 0;
 	f = &m->memmap[pfn];
+	dirty = (*pte & PTE_DIRTY) || folio_test(f, PG_dirty);
 	if (folio_test_anon(f))
 		mss->anonymous += PAGE_SIZE;
 	mss->resident += PAGE_SIZE;
-	if (f->refcount != 1 && f->mapcount >= 2) {
-		pss /= (uint64_t)f->mapcount;
-		shared = true;
+	if ((*pte & PTE_YOUNG) || folio_test(f, PG_referenced))
+		mss->referenced += PAGE_SIZE;
+	if (f->refcount == 1) {
+		smaps_page_accumulate(mss, PAGE_SIZE << PSS_SHIFT, dirty, locked, true);
+		return 0;
 	}
-	if (shared)
-		mss->shared += PAGE_SIZE;
-	else
-		mss->private_ += PAGE_SIZE;
-	mss->pss += pss;
-	if (folio_test_anon(f))
-		mss->pss_anon += pss;
-	else if (folio_test(f, PG_swapbacked))
-		mss->pss_shmem += pss;
-	if (vma->vm_flags & VM_LOCKED)
-		mss->pss_locked += pss;
+	smaps_page_accumulate(mss, (PAGE_SIZE << PSS_SHIFT) /
+				       (f->mapcount >= 2 ? (uint64_t)f->mapcount : 1),
+			      dirty, locked, f->mapcount < 2);
 	return 0;
 }
 
@@ -341,32 +365,42 @@ struct smaps_value {
 	uint64_t kb;
 };
 
+#define NR_SMAPS_VALUES 22
+/* show_smap's fields in its order, those always 0 here included. */
+static const char *const smaps_names[NR_SMAPS_VALUES] = {
+	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Dirty", "Shared_Clean",
+	"Shared_Dirty", "Private_Clean", "Private_Dirty", "Referenced", "Anonymous", "KSM",
+	"LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb",
+	"Private_Hugetlb", "Swap", "SwapPss", "Locked",
+};
+
 static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 			   struct smaps_value *v)
 {
 	struct mem_size_stats mss = { 0 };
-	size_t n = 0;
+	const uint64_t kb[NR_SMAPS_VALUES] = {
+		(vma->vm_end - vma->vm_start) >> 10, PAGE_SIZE >> 10, PAGE_SIZE >> 10, 0, 0, 0, 0,
+	};
+	uint64_t vals[NR_SMAPS_VALUES];
 
-	walk_page_range(m, vma, vma->vm_start, vma->vm_end, smaps_pte, &mss);
-	v[n++] = (struct smaps_value){ "Size", (vma->vm_end - vma->vm_start) >> 10 };
-	v[n++] = (struct smaps_value){ "KernelPageSize", PAGE_SIZE >> 10 };
-	v[n++] = (struct smaps_value){ "MMUPageSize", PAGE_SIZE >> 10 };
-	v[n++] = (struct smaps_value){ "Rss", mss.resident >> 10 };
-	v[n++] = (struct smaps_value){ "Pss", (mss.pss >> PSS_SHIFT) >> 10 };
-	v[n++] = (struct smaps_value){ "Pss_Anon", (mss.pss_anon >> PSS_SHIFT) >> 10 };
-	v[n++] = (struct smaps_value){ "Pss_Shmem", (mss.pss_shmem >> PSS_SHIFT) >> 10 };
-	v[n++] = (struct smaps_value){ "Shared", mss.shared >> 10 };
-	v[n++] = (struct smaps_value){ "Private", mss.private_ >> 10 };
-	v[n++] = (struct smaps_value){ "Anonymous", mss.anonymous >> 10 };
-	v[n++] = (struct smaps_value){ "Locked", (mss.pss_locked >> PSS_SHIFT) >> 10 };
-	return n;
+	walk_page_range_all(m, vma, vma->vm_start, vma->vm_end, smaps_pte, &mss);
+	memcpy(vals, kb, sizeof(vals));
+	vals[3] = mss.resident >> 10;
+	vals[4] = (mss.pss >> PSS_SHIFT) >> 10;
+	vals[5] = (mss.pss_dirty >> PSS_SHIFT) >> 10;
+	vals[6] = mss.shared_clean >> 10;
+	vals[7] = mss.shared_dirty >> 10;
+	vals[8] = mss.private_clean >> 10;
+	vals[9] = mss.private_dirty >> 10;
+	vals[10] = mss.referenced >> 10;
+	vals[11] = mss.anonymous >> 10;
+	vals[19] = mss.swap >> 10;
+	vals[20] = (mss.swap_pss >> PSS_SHIFT) >> 10;
+	vals[21] = (mss.pss_locked >> PSS_SHIFT) >> 10;
+	for (size_t i = 0; i < NR_SMAPS_VALUES; i++)
+		v[i] = (struct smaps_value){ smaps_names[i], vals[i] };
+	return NR_SMAPS_VALUES;
 }
-#define NR_SMAPS_VALUES 11
-
-static const char *const smaps_names[NR_SMAPS_VALUES] = {
-	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Anon", "Pss_Shmem",
-	"Shared", "Private", "Anonymous", "Locked",
-};
 
 int unev_smaps_read(const struct unev_machine *cm, int pid, uint64_t start, uint64_t end,
 		    const char *name, uint64_t *kb)

@@ -237,6 +237,7 @@ struct unev_event {
 	int cpu;
 	unsigned int nr;     /* pages moved, or folios in the drained batch */
 	unsigned int nr_reclaimed;
+	unsigned int nr_culled;  /* vmscan: put back unevictable, to be culled */
 	const char *why;     /* the kernel function responsible */
 };
 typedef void (*unev_trace_fn)(void *ctx, const struct unev_event *ev);

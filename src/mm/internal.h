@@ -404,6 +404,8 @@ static inline void folio_put(struct unev_machine *m, struct folio *f)
 }
 void trace_event(struct unev_machine *m, enum unev_event_type type, int lru, unsigned int nr,
 		 unsigned int nr_reclaimed, const char *why);
+void trace_vmscan(struct unev_machine *m, int lru, unsigned int scanned, unsigned int reclaimed,
+		  unsigned int culled, const char *why);
 void __trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to, const char *why);
 /* The one tracing hook: a test and a branch when nobody listens. */
 static inline void trace_lru_move(struct unev_machine *m, struct folio *f, int from, int to,

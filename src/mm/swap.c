@@ -89,6 +89,17 @@ static void lru_add(struct unev_machine *m, struct folio *f)
 }
 
 /* The tracepoint of everything that is not one folio's move. */
+void trace_vmscan(struct unev_machine *m, int lru, unsigned int scanned, unsigned int reclaimed,
+		  unsigned int culled, const char *why)
+{
+	struct unev_event ev = { .type = UNEV_EV_VMSCAN, .pfn = PFN_NIL, .from = lru,
+				 .to = UNEV_LRU_NONE, .cpu = (int)m->cur_cpu, .nr = scanned,
+				 .nr_reclaimed = reclaimed, .nr_culled = culled, .why = why };
+
+	if (m->trace)
+		m->trace(m->trace_ctx, &ev);
+}
+
 void trace_event(struct unev_machine *m, enum unev_event_type type, int lru, unsigned int nr,
 		 unsigned int nr_reclaimed, const char *why)
 {

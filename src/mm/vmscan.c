@@ -297,9 +297,19 @@ keep:
 	return nr_reclaimed;
 }
 
+/* folio_putback_lru: through the lru_add batch, which culls what is not
+ * evictable; @culled counts them for the trace. */
+static void folio_putback_lru(struct unev_machine *m, struct folio *f, unsigned int *culled)
+{
+	folio_add_lru(m, f);
+	folio_put(m, f);
+	*culled += (unsigned int)folio_nr_pages(f);
+}
+
 /* move_folios_to_lru: an unevictable folio goes back by folio_putback_lru
  * (the lru_add batch culls it); the rest go straight to their list. */
-static uint64_t move_folios_to_lru(struct unev_machine *m, struct folio_list *list)
+static uint64_t move_folios_to_lru(struct unev_machine *m, struct folio_list *list,
+				   unsigned int *culled)
 {
 	uint64_t moved = 0;
 
@@ -310,8 +320,7 @@ static uint64_t move_folios_to_lru(struct unev_machine *m, struct folio_list *li
 			continue;
 		f = pfn_to_page(m, list->pfn[i]);
 		if (!folio_evictable(m, f)) {
-			folio_add_lru(m, f);	/* folio_putback_lru */
-			folio_put(m, f);
+			folio_putback_lru(m, f, culled);
 			continue;
 		}
 		if (f->refcount == 1) {	/* folio_put_testzero: the last reference */
@@ -342,6 +351,7 @@ static uint64_t shrink_inactive_list(struct unev_machine *m, uint64_t nr_to_scan
 {
 	struct folio_list isolated = { 0 }, keep = { 0 };
 	uint64_t nr_scanned, nr_reclaimed;
+	unsigned int culled = 0;
 
 	lru_add_drain(m);
 	isolate_lru_folios(m, nr_to_scan, lv, &isolated, &nr_scanned, lru);
@@ -350,10 +360,10 @@ static uint64_t shrink_inactive_list(struct unev_machine *m, uint64_t nr_to_scan
 		return 0;
 	}
 	nr_reclaimed = shrink_folio_list(m, &isolated, sc, &keep);
-	move_folios_to_lru(m, &keep);
+	move_folios_to_lru(m, &keep, &culled);
 	count_scan(m, sc, lru, nr_scanned, nr_reclaimed);
-	trace_event(m, UNEV_EV_VMSCAN, lru, (unsigned int)nr_scanned, (unsigned int)nr_reclaimed,
-		    "shrink_inactive_list");
+	trace_vmscan(m, lru, (unsigned int)nr_scanned, (unsigned int)nr_reclaimed, culled,
+		     "shrink_inactive_list");
 	free(isolated.pfn);
 	free(keep.pfn);
 	return nr_reclaimed;
@@ -366,6 +376,7 @@ static void shrink_active_list(struct unev_machine *m, uint64_t nr_to_scan, stru
 {
 	struct folio_list hold = { 0 }, active = { 0 }, inactive = { 0 };
 	uint64_t nr_scanned;
+	unsigned int culled = 0;
 
 	(void)sc;
 	lru_add_drain(m);
@@ -376,8 +387,7 @@ static void shrink_active_list(struct unev_machine *m, uint64_t nr_to_scan, stru
 		uint64_t vm_flags;
 
 		if (!folio_evictable(m, f)) {
-			folio_add_lru(m, f);	/* folio_putback_lru */
-			folio_put(m, f);
+			folio_putback_lru(m, f, &culled);
 			continue;
 		}
 		if (folio_referenced(m, f, &vm_flags) && (vm_flags & VM_EXEC) &&
@@ -389,9 +399,9 @@ static void shrink_active_list(struct unev_machine *m, uint64_t nr_to_scan, stru
 		count_vm_events(m, PGDEACTIVATE, (long)folio_nr_pages(f));
 		folio_list_add(&inactive, hold.pfn[i]);
 	}
-	move_folios_to_lru(m, &active);
-	move_folios_to_lru(m, &inactive);
-	trace_event(m, UNEV_EV_VMSCAN, lru, (unsigned int)nr_scanned, 0, "shrink_active_list");
+	move_folios_to_lru(m, &active, &culled);
+	move_folios_to_lru(m, &inactive, &culled);
+	trace_vmscan(m, lru, (unsigned int)nr_scanned, 0, culled, "shrink_active_list");
 	free(hold.pfn);
 	free(active.pfn);
 	free(inactive.pfn);

@@ -865,10 +865,11 @@ static void trace_event(void *ctx, const struct unev_event *ev)
 				       "cpu", ev->cpu, "nr_pages", (json_int_t)ev->nr,
 				       "why", why);
 		else if (ev->type == UNEV_EV_VMSCAN)
-			je = json_pack("{s:s, s:s, s:i, s:I, s:I, s:s}", "event", "vmscan",
+			je = json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:s}", "event", "vmscan",
 				       "lru", lru_text(ev->from), "cpu", ev->cpu, "nr_scanned",
 				       (json_int_t)ev->nr, "nr_reclaimed",
-				       (json_int_t)ev->nr_reclaimed, "why", why);
+				       (json_int_t)ev->nr_reclaimed, "nr_culled",
+				       (json_int_t)ev->nr_culled, "why", why);
 		else if (ev->type == UNEV_EV_OOM_KILL)
 			je = json_pack("{s:s, s:I, s:s}", "event", "oom_kill", "pid",
 				       (json_int_t)ev->nr, "why", why);
@@ -892,8 +893,8 @@ static void trace_event(void *ctx, const struct unev_event *ev)
 		fprintf(r->events, "    pfn %u: %s -> %s  cpu %d  %s\n", ev->pfn,
 			lru_text(ev->from), lru_text(ev->to), ev->cpu, why);
 	else if (ev->type == UNEV_EV_VMSCAN)
-		fprintf(r->events, "    vmscan %s: %u scanned, %u reclaimed  cpu %d  %s\n",
-			lru_text(ev->from), ev->nr, ev->nr_reclaimed, ev->cpu, why);
+		fprintf(r->events, "    vmscan %s: %u scanned, %u reclaimed, %u put back to be culled  cpu %d  %s\n",
+			lru_text(ev->from), ev->nr, ev->nr_reclaimed, ev->nr_culled, ev->cpu, why);
 	else if (ev->type == UNEV_EV_OOM_KILL)
 		fprintf(r->events, "    OOM kill of pid %u  %s\n", ev->nr, why);
 	else

@@ -1075,10 +1075,13 @@ static void unpin_driver(struct live *lv)
  * Who else ran on our tasks' CPUs, and how long.  Another process running
  * there can empty the per-CPU batches our scenario fills (its own mlock,
  * populate or madvise drains them; its page faults fill the lru_add batch
- * until it spills ours), and nothing in /proc shows it afterwards.  A
- * software context-switch event per CPU, sampled at every switch with the
- * pid of the task switched out and the time, tells who ran there and for
- * how long (from the switch before).  Other user processes using more
+ * until it spills ours), and nothing in /proc shows it afterwards.  The
+ * context-switch records of a per-CPU perf event (PERF_RECORD_SWITCH_CPU_WIDE:
+ * each switch in and each switch out, with the task and the time) tell
+ * who ran there and for how long: from its switch in to its switch out.
+ * (Measuring from the switch before instead counts the CPU's idle time to
+ * whoever runs after it: the idle task's own switches are not recorded.)
+ * Other user processes using more
  * than LIVE_FOREIGN_NS_MAX of a task's CPU make the run disturbed: a busy
  * neighbour keeps disturbing every run the same way, which the two
  * identical runs alone would not catch; a short wake-up (a poller) at
@@ -1121,8 +1124,9 @@ static int witnesses_open(struct live *lv)
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
 	attr.type = PERF_TYPE_SOFTWARE;
-	attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
-	attr.sample_period = 1;
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.context_switch = 1;
+	attr.sample_id_all = 1;
 	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
 	attr.use_clockid = 1;
 	attr.clockid = CLOCK_MONOTONIC;
@@ -1203,14 +1207,22 @@ static void witnesses_check(struct live *lv)
 		struct perf_event_mmap_page *meta = lv->witness[i].ring;
 		const char *data = (const char *)meta + LIVE_PAGE_SIZE;
 		uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-		uint64_t tail = meta->data_tail, prev = lv->witness[i].opened_ns;
+		uint64_t tail = meta->data_tail;
+		/* who was switched in last, and when (the task running when
+		 * the witness opened: since then) */
+		uint64_t in_ns = lv->witness[i].opened_ns;
+		pid_t in_pid = -2;
 		uint64_t foreign_ns = 0, worst_ns = 0;
 		pid_t worst = 0;
 
 		ioctl(lv->witness[i].fd, PERF_EVENT_IOC_DISABLE, 0);
 		while (tail < head) {
+			/* PERF_RECORD_SWITCH_CPU_WIDE and its sample_id (TID, TIME):
+			 * pid is the task running at the record, the one switched
+			 * out, or the one switched in */
 			struct {
 				struct perf_event_header h;
+				uint32_t next_prev_pid, next_prev_tid;
 				uint32_t pid, tid;
 				uint64_t time;
 			} rec;
@@ -1226,11 +1238,18 @@ static void witnesses_check(struct live *lv)
 				foreign_ns = UINT64_MAX; /* we cannot tell: assume the worst */
 				break;
 			}
-			if (rec.h.type != PERF_RECORD_SAMPLE)
+			if (rec.h.type != PERF_RECORD_SWITCH_CPU_WIDE || rec.h.size < sizeof(rec))
 				continue;
-			/* the task switched out ran since the switch before */
-			ran = rec.time > prev ? rec.time - prev : 0;
-			prev = rec.time;
+			if (!(rec.h.misc & PERF_RECORD_MISC_SWITCH_OUT)) {
+				in_pid = (pid_t)rec.pid;
+				in_ns = rec.time;
+				continue;
+			}
+			/* switched out: it ran since it was switched in (or,
+			 * if that was before we opened, since we opened) */
+			ran = (in_pid == (pid_t)rec.pid || in_pid == -2) && rec.time > in_ns
+				      ? rec.time - in_ns : 0;
+			in_pid = -3;
 			if (!foreign_pid(lv, (pid_t)rec.pid, seen, &nr_seen,
 					 sizeof(seen) / sizeof(seen[0])))
 				continue;

@@ -97,9 +97,20 @@ static void install_signal_handlers(void)
 }
 
 /* The model's outcomes: 0, or CONFORM_EXIT_BAD with the message printed. */
+/* A memcg can OOM-kill a task: the model's events say whom (outcome.c). */
+static bool has_memcg(const struct scenario *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_statements; i++)
+		if (s->statements[i].kind == SCENARIO_MEMCG)
+			return true;
+	return false;
+}
+
 static int run_model(const struct scenario *s, struct outcome *model)
 {
-	struct scenario_run_options opts = {.json = json_object()};
+	struct scenario_run_options opts = {.json = json_object(), .verbose = has_memcg(s)};
 	struct scenario_run_summary sum;
 	char err[1024];
 	int ret;

@@ -35,6 +35,13 @@ enum outcome_kind {
 	 * the model's tasks do not have (the mlockall rule, CONFORM.md) */
 	OUTCOME_IMAGE,
 	OUTCOME_ERROR,		/* the executor stopped at this statement */
+	/*
+	 * A call whose task was killed before it returned: the memcg OOM
+	 * killer chose the caller (live: SIGKILL, no reply; model: ENOMEM
+	 * from the charge and an oom_kill event for the call).  `expect ok`
+	 * or `expect errno` after it carries the same outcome.
+	 */
+	OUTCOME_KILLED,
 };
 
 struct outcome {
@@ -147,6 +154,63 @@ void proc_smaps_image(const char *smaps, const struct proc_span *regions,
  */
 bool proc_status_image_part(const char *field, const struct proc_image *image,
 			    int64_t *part);
+
+/* ---- /proc/kpageflags and /proc/kpagecgroup: memcg expectations ---- */
+
+/*
+ * memory.stat's LRU fields are rstat counters that a read flushes only
+ * after enough updates (or every 2 s): they lag behind.  The live side
+ * counts the pages themselves instead: every pfn's memcg (the inode of its
+ * cgroup directory, /proc/kpagecgroup) and flags (/proc/kpageflags).
+ */
+#define PROC_NR_LRU 5
+/* memory.stat's names, in the kernel's enum lru_list order */
+extern const char *const proc_memcg_lru_names[PROC_NR_LRU];
+
+/*
+ * The LRU list of a page from its kpageflags word, as the kernel's
+ * folio_lru_list() picks it (unevictable, else anon/file by swapbacked,
+ * active or not), or -1 when it is on no list (PG_lru clear: in a per-CPU
+ * batch, isolated, or not an LRU page at all).
+ */
+int proc_kpage_lru(uint64_t kpf);
+
+/*
+ * A page of user memory charged to a memcg: anonymous, page cache, shmem
+ * (what the model charges), as opposed to the kernel memory a v1 memcg
+ * is charged for too: page tables (KPF_PGTABLE), slab, kernel stacks and
+ * other __GFP_ACCOUNT pages, which carry none of the flags of user memory.
+ */
+bool proc_kpage_user(uint64_t kpf);
+
+/* What one memcg holds itself (not its descendants), in pages. */
+struct proc_memcg_pages {
+	uint64_t lru[PROC_NR_LRU];
+	uint64_t user;
+};
+
+/* Add one page (its kpageflags word) to a memcg's tally. */
+void proc_memcg_count(struct proc_memcg_pages *p, uint64_t kpf);
+
+/*
+ * `expect memcg NAME FIELD` in bytes, from the tallies: the LRU fields are
+ * the memcg's own lists (memory.stat's non-total_ lines), `usage` its user
+ * pages and its descendants' (subtree_user, in pages), as the page counter
+ * is hierarchical.  0, or -ENOENT for another field.
+ */
+int proc_memcg_field(const struct proc_memcg_pages *own, uint64_t subtree_user,
+		     const char *field, int64_t *bytes);
+
+/*
+ * The memory.limit_in_bytes, in pages, whose write makes the kernel
+ * reclaim size pages (the live `reclaim SIZE memcg=NAME`, CONFORM.md).
+ * usage (memory.usage_in_bytes) counts user pages, kernel memory
+ * (memory.kmem.usage_in_bytes) and the per-CPU charge stock; the write
+ * drains the stock first, then reclaims until usage <= the limit.  So the
+ * limit is usage without the stock, minus size.  *stock gets the stock.
+ */
+uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64_t size,
+			    uint64_t *stock);
 
 /* ---- the live side (live.c) ---- */
 

@@ -37,10 +37,36 @@ static bool parse_actual(const char *text, int64_t *value)
 	return true;
 }
 
+/*
+ * The model's call killed its own task: the charge failed (ENOMEM) after
+ * the memcg OOM killer ran during the call.  mem_cgroup_charge() fails
+ * after a kill only when the caller itself was the victim (any other
+ * victim frees memory and the charge is retried; the caller is always a
+ * candidate), so ENOMEM with an oom_kill event means the caller died.
+ * The events are in the JSON of a verbose run (conform asks for one when
+ * the scenario has a memcg).
+ */
+static bool model_call_killed(json_t *js, int err)
+{
+	json_t *events = json_object_get(js, "events"), *ev;
+	size_t i;
+
+	if (err != ENOMEM || !json_is_array(events))
+		return false;
+	json_array_foreach(events, i, ev) {
+		const char *kind = json_string_value(json_object_get(ev, "event"));
+
+		if (kind && !strcmp(kind, "oom_kill"))
+			return true;
+	}
+	return false;
+}
+
 int outcome_from_model_json(const struct scenario *s, json_t *json,
 			    struct outcome *out, char *err, size_t errlen)
 {
 	json_t *statements = json_object_get(json, "statements");
+	bool last_killed = false;
 	int last_errno = 0;
 	size_t i, n;
 
@@ -67,13 +93,23 @@ int outcome_from_model_json(const struct scenario *s, json_t *json,
 				return json_error(err, errlen, s, st, "errno");
 			o->kind = OUTCOME_ERRNO;
 			o->err = (int)json_integer_value(e);
+			if (model_call_killed(js, o->err))
+				o->kind = OUTCOME_KILLED;
 			last_errno = o->err;
+			last_killed = o->kind == OUTCOME_KILLED;
+		} else if (st->kind == SCENARIO_RECLAIM) {
+			json_t *r = json_object_get(js, "reclaimed_pages");
+
+			if (!json_is_integer(r))
+				return json_error(err, errlen, s, st, "reclaimed_pages");
+			o->kind = OUTCOME_VALUE;
+			o->value = (int64_t)json_integer_value(r);
 		} else if (st->kind == SCENARIO_EXPECT) {
 			const struct scenario_expect *ex = &st->expect;
 
 			if (ex->source == SCENARIO_EXPECT_OK ||
 			    ex->source == SCENARIO_EXPECT_ERRNO) {
-				o->kind = OUTCOME_ERRNO;
+				o->kind = last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
 				o->err = last_errno;
 			} else if (!parse_actual(json_string_value(json_object_get(js, "actual")),
 						 &o->value)) {
@@ -102,6 +138,8 @@ bool outcome_equal(const struct outcome *a, const struct outcome *b)
 		return a->value == b->value;
 	case OUTCOME_ERROR:
 		return !strcmp(a->note, b->note);
+	case OUTCOME_KILLED:
+		return true;
 	}
 	return false;
 }
@@ -261,6 +299,9 @@ void outcome_format(const struct outcome *o, char *buf, size_t len)
 		return;
 	case OUTCOME_ERROR:
 		snprintf(buf, len, "error");
+		return;
+	case OUTCOME_KILLED:
+		snprintf(buf, len, "killed");
 		return;
 	}
 	snprintf(buf, len, "?");

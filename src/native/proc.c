@@ -180,3 +180,90 @@ bool proc_status_image_part(const char *field, const struct proc_image *image,
 		return false;
 	return true;
 }
+
+/* ---- /proc/kpageflags ---- */
+
+/* include/uapi/linux/kernel-page-flags.h */
+#define KPF_UPTODATE 3
+#define KPF_DIRTY 4
+#define KPF_LRU 5
+#define KPF_ACTIVE 6
+#define KPF_SLAB 7
+#define KPF_WRITEBACK 8
+#define KPF_MMAP 11
+#define KPF_ANON 12
+#define KPF_SWAPCACHE 13
+#define KPF_SWAPBACKED 14
+#define KPF_UNEVICTABLE 18
+#define KPF_PGTABLE 26
+#define KPF_MLOCKED 33
+
+#define KPF(bit) (1ULL << (bit))
+
+const char *const proc_memcg_lru_names[PROC_NR_LRU] = {
+	"inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable",
+};
+
+int proc_kpage_lru(uint64_t kpf)
+{
+	int lru;
+
+	if (!(kpf & KPF(KPF_LRU)))
+		return -1;
+	if (kpf & KPF(KPF_UNEVICTABLE))
+		return 4;
+	lru = kpf & KPF(KPF_SWAPBACKED) ? 0 : 2;
+	return kpf & KPF(KPF_ACTIVE) ? lru + 1 : lru;
+}
+
+bool proc_kpage_user(uint64_t kpf)
+{
+	const uint64_t user = KPF(KPF_UPTODATE) | KPF(KPF_DIRTY) | KPF(KPF_LRU) |
+			      KPF(KPF_WRITEBACK) | KPF(KPF_MMAP) | KPF(KPF_ANON) |
+			      KPF(KPF_SWAPCACHE) | KPF(KPF_SWAPBACKED) |
+			      KPF(KPF_UNEVICTABLE) | KPF(KPF_MLOCKED);
+
+	if (kpf & (KPF(KPF_PGTABLE) | KPF(KPF_SLAB)))
+		return false;
+	return (kpf & user) != 0;
+}
+
+void proc_memcg_count(struct proc_memcg_pages *p, uint64_t kpf)
+{
+	int lru = proc_kpage_lru(kpf);
+
+	if (lru >= 0)
+		p->lru[lru]++;
+	if (proc_kpage_user(kpf))
+		p->user++;
+}
+
+int proc_memcg_field(const struct proc_memcg_pages *own, uint64_t subtree_user,
+		     const char *field, int64_t *bytes)
+{
+	size_t i;
+
+	for (i = 0; i < PROC_NR_LRU; i++) {
+		if (!strcmp(field, proc_memcg_lru_names[i])) {
+			*bytes = (int64_t)(own->lru[i] * 4096);
+			return 0;
+		}
+	}
+	if (!strcmp(field, "usage")) {
+		*bytes = (int64_t)(subtree_user * 4096);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64_t size,
+			    uint64_t *stock)
+{
+	uint64_t charged = kmem + user;
+
+	/* the stock is what the page counter holds beyond what is charged */
+	*stock = usage > charged ? usage - charged : 0;
+	if (usage < charged)
+		charged = usage; /* cannot be: take the counter's word */
+	return charged > size ? charged - size : 0;
+}

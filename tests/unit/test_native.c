@@ -437,6 +437,162 @@ static void test_tally_counts_each_verdict(void **state)
 	scenario_free(s);
 }
 
+
+/* ---- memcgs: /proc/kpageflags words, fields, the reclaim limit ---- */
+
+/* kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define T_UPTODATE (1ULL << 3)
+#define T_LRU (1ULL << 5)
+#define T_ACTIVE (1ULL << 6)
+#define T_SLAB (1ULL << 7)
+#define T_MMAP (1ULL << 11)
+#define T_ANON (1ULL << 12)
+#define T_SWAPBACKED (1ULL << 14)
+#define T_UNEVICTABLE (1ULL << 18)
+#define T_PGTABLE (1ULL << 26)
+#define T_MLOCKED (1ULL << 33)
+
+static void test_kpage_lru_is_folio_lru_list(void **state)
+{
+	(void)state;
+	assert_int_equal(proc_kpage_lru(T_LRU | T_ANON | T_SWAPBACKED | T_MMAP), 0);
+	assert_int_equal(proc_kpage_lru(T_LRU | T_ACTIVE | T_ANON | T_SWAPBACKED), 1);
+	assert_int_equal(proc_kpage_lru(T_LRU | T_UPTODATE), 2);
+	assert_int_equal(proc_kpage_lru(T_LRU | T_ACTIVE | T_UPTODATE), 3);
+	/* unevictable whatever else: mlocked anon, ramfs, SHM_LOCKed shmem */
+	assert_int_equal(proc_kpage_lru(T_LRU | T_UNEVICTABLE | T_MLOCKED | T_ANON |
+					T_SWAPBACKED), 4);
+	assert_int_equal(proc_kpage_lru(T_LRU | T_UNEVICTABLE | T_UPTODATE), 4);
+	/* shmem (tmpfs) is swapbacked: the anon lists */
+	assert_int_equal(proc_kpage_lru(T_LRU | T_SWAPBACKED | T_UPTODATE), 0);
+	/* PG_lru clear: in a per-CPU batch, or isolated */
+	assert_int_equal(proc_kpage_lru(T_ANON | T_SWAPBACKED | T_MMAP), -1);
+	assert_int_equal(proc_kpage_lru(T_MLOCKED | T_UNEVICTABLE | T_ANON), -1);
+	assert_string_equal(proc_memcg_lru_names[4], "unevictable");
+}
+
+static void test_kpage_user_is_not_kernel_memory(void **state)
+{
+	(void)state;
+	assert_true(proc_kpage_user(T_ANON | T_SWAPBACKED));	/* in the lru_add batch */
+	assert_true(proc_kpage_user(T_UPTODATE));		/* page cache, off the LRU */
+	assert_true(proc_kpage_user(T_LRU | T_UNEVICTABLE));
+	assert_true(proc_kpage_user(T_MLOCKED));		/* in the mlock batch */
+	assert_false(proc_kpage_user(T_PGTABLE));
+	assert_false(proc_kpage_user(T_PGTABLE | T_UPTODATE));
+	assert_false(proc_kpage_user(T_SLAB));
+	assert_false(proc_kpage_user(0));			/* a kernel stack */
+}
+
+static void test_memcg_fields_in_bytes(void **state)
+{
+	struct proc_memcg_pages p;
+	int64_t v;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	proc_memcg_count(&p, T_LRU | T_UNEVICTABLE | T_MLOCKED | T_ANON | T_SWAPBACKED);
+	proc_memcg_count(&p, T_LRU | T_UPTODATE);
+	proc_memcg_count(&p, T_LRU | T_UPTODATE);
+	proc_memcg_count(&p, T_ANON | T_SWAPBACKED);	/* batch: charged, on no list */
+	proc_memcg_count(&p, T_PGTABLE);		/* charged, kernel memory */
+	assert_int_equal(p.user, 4);
+	assert_int_equal(proc_memcg_field(&p, 9, "unevictable", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(proc_memcg_field(&p, 9, "inactive_file", &v), 0);
+	assert_int_equal(v, 8192);
+	assert_int_equal(proc_memcg_field(&p, 9, "inactive_anon", &v), 0);
+	assert_int_equal(v, 0);
+	/* usage: the subtree's user pages, as the page counter is hierarchical */
+	assert_int_equal(proc_memcg_field(&p, 9, "usage", &v), 0);
+	assert_int_equal(v, 9 * 4096);
+	assert_int_equal(proc_memcg_field(&p, 9, "oom_kill", &v), -ENOENT);
+	assert_int_equal(proc_memcg_field(&p, 9, "total_unevictable", &v), -ENOENT);
+}
+
+static void test_reclaim_limit_leaves_out_the_stock(void **state)
+{
+	uint64_t stock;
+
+	(void)state;
+	/* 256 user pages, 4 of kernel memory, 60 precharged in the stock:
+	 * reclaiming 32 means a limit of 260 - 32 */
+	assert_int_equal(proc_reclaim_limit(320, 4, 256, 32, &stock), 228);
+	assert_int_equal(stock, 60);
+	assert_int_equal(proc_reclaim_limit(260, 4, 256, 32, &stock), 228);
+	assert_int_equal(stock, 0);
+	/* more than there is: limit 0 */
+	assert_int_equal(proc_reclaim_limit(260, 4, 256, 4096, &stock), 0);
+	/* a counter below the pages seen cannot be: the counter wins */
+	assert_int_equal(proc_reclaim_limit(250, 4, 256, 10, &stock), 240);
+	assert_int_equal(stock, 0);
+}
+
+static const char oom_text[] =
+	"memcg g limit=1M\n"
+	"task a memcg=g\n"
+	"a: mmap r1 1M locked\n"
+	"a: mmap r2 4K\n"
+	"a: touch r2\n"
+	"expect errno ENOMEM\n"
+	"expect vmstat oom_kill = 1\n";
+
+static void test_model_call_that_killed_its_task(void **state)
+{
+	struct scenario *s = parse(oom_text);
+	struct scenario_run_options opts = {.json = json_object(), .verbose = true};
+	struct scenario_run_summary sum;
+	struct outcome out[7];
+	char err[256], buf[48];
+
+	(void)state;
+	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
+	assert_int_equal(outcome_from_model_json(s, opts.json, out, err, sizeof(err)), 0);
+	assert_int_equal(out[2].kind, OUTCOME_ERRNO);	/* mmap r1 */
+	assert_int_equal(out[4].kind, OUTCOME_KILLED);	/* touch: ENOMEM + oom_kill */
+	assert_int_equal(out[5].kind, OUTCOME_KILLED);	/* its expect errno */
+	outcome_format(&out[4], buf, sizeof(buf));
+	assert_string_equal(buf, "killed");
+	assert_true(outcome_equal(&out[4], &out[5]));
+	assert_false(outcome_equal(&out[4], &out[2]));
+	assert_int_equal(out[6].kind, OUTCOME_VALUE);
+	assert_int_equal(out[6].value, 1);
+	json_decref(opts.json);
+	/* without the events (no -v) the same call is only its ENOMEM */
+	opts.json = json_object();
+	opts.verbose = false;
+	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
+	assert_int_equal(outcome_from_model_json(s, opts.json, out, err, sizeof(err)), 0);
+	assert_int_equal(out[4].kind, OUTCOME_ERRNO);
+	assert_int_equal(out[4].err, ENOMEM);
+	json_decref(opts.json);
+	scenario_free(s);
+}
+
+static const char reclaim_text[] =
+	"memcg g\n"
+	"file f fs=disk size=256p\n"
+	"task a memcg=g\n"
+	"a: read f 0 256p\n"
+	"reclaim 128K memcg=g\n";
+
+static void test_model_reclaim_value_is_pages_reclaimed(void **state)
+{
+	struct scenario *s = parse(reclaim_text);
+	struct scenario_run_options opts = {.json = json_object()};
+	struct scenario_run_summary sum;
+	struct outcome out[5];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
+	assert_int_equal(outcome_from_model_json(s, opts.json, out, err, sizeof(err)), 0);
+	assert_int_equal(out[4].kind, OUTCOME_VALUE);
+	assert_true(out[4].value >= 32);
+	json_decref(opts.json);
+	scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +611,12 @@ int main(void)
 		cmocka_unit_test(test_model_outcomes_from_json),
 		cmocka_unit_test(test_model_json_must_match_the_scenario),
 		cmocka_unit_test(test_tally_counts_each_verdict),
+		cmocka_unit_test(test_kpage_lru_is_folio_lru_list),
+		cmocka_unit_test(test_kpage_user_is_not_kernel_memory),
+		cmocka_unit_test(test_memcg_fields_in_bytes),
+		cmocka_unit_test(test_reclaim_limit_leaves_out_the_stock),
+		cmocka_unit_test(test_model_call_that_killed_its_task),
+		cmocka_unit_test(test_model_reclaim_value_is_pages_reclaimed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,6 +152,39 @@ static void remove_objects(void)
 	live_dir[0] = '\0';
 }
 
+/*
+ * The run's memcgs (CONFORM.md "memcgs"): [0] the run's own directory in
+ * the cgroup v1 memory hierarchy, then each memcg of the scenario, parents
+ * before children, so that removing them in reverse order empties each
+ * directory before its parent.
+ */
+#define LIVE_MEMCG_ROOT "/sys/fs/cgroup/memory"
+static char live_memcg_paths[LIVE_MAX_OBJECTS + 1][PATH_MAX];
+static volatile sig_atomic_t live_nr_memcg_paths;
+
+static int drain_all(void);
+
+/*
+ * Async-signal-safe: move_pages, rmdir and nanosleep only.  The tasks are
+ * dead and their files gone; the drain frees the pages the per-CPU
+ * batches still held (and uncharges them), so the memcgs leave nothing
+ * charged behind.  A task's exit takes it out of its cgroup before its
+ * pidfd turns readable, but a directory busy a moment longer is retried.
+ */
+static void remove_memcgs(void)
+{
+	struct timespec pause = {.tv_nsec = 1000000};
+	int i, tries;
+
+	if (!live_nr_memcg_paths)
+		return;
+	drain_all();
+	for (i = live_nr_memcg_paths - 1; i >= 0; i--)
+		for (tries = 0; rmdir(live_memcg_paths[i]) && errno == EBUSY && tries < 200; tries++)
+			nanosleep(&pause, NULL);
+	live_nr_memcg_paths = 0;
+}
+
 static int register_pid(pid_t pid, int pidfd)
 {
 	int i = live_nr_pids;
@@ -189,6 +222,7 @@ void native_kill_all(void)
 			close(live_pidfds[i]);
 	live_nr_pids = 0;
 	remove_objects();
+	remove_memcgs();
 }
 
 /* ---- one run ---- */
@@ -226,7 +260,20 @@ struct live_task {
 	size_t nr_regions;
 	bool heap_known;
 	uint64_t heap_start;
+	int memcg;		/* index in live.memcgs, -1: none */
 };
+
+/* A memcg of the scenario: live_memcg_paths[i + 1] is its directory. */
+struct live_memcg {
+	const struct scenario_memcg *sm;
+	int parent;		/* index, -1: the run's directory */
+	uint64_t ino;		/* its directory's inode: /proc/kpagecgroup's word */
+	/* a task in it has faulted its own image in (fork, exec, mlockall) */
+	char image_note[160];
+};
+
+/* pfns per read of /proc/kpagecgroup and /proc/kpageflags */
+#define LIVE_KPAGE_CHUNK 65536
 
 struct live {
 	const struct scenario *s;
@@ -262,6 +309,14 @@ struct live {
 	size_t nr_shms;
 	uint64_t buffer_size;	/* of the helpers' read/write buffer */
 	char file_paths[LIVE_MAX_OBJECTS][PATH_MAX];
+	/* memcgs; the page tallies of the last scan, valid until a statement
+	 * other than an expectation or a print runs */
+	struct live_memcg memcgs[LIVE_MAX_OBJECTS];
+	size_t nr_memcgs;
+	struct proc_memcg_pages memcg_pages[LIVE_MAX_OBJECTS];
+	bool scan_valid;
+	uint64_t *kpage_cgroup, *kpage_flags;	/* LIVE_KPAGE_CHUNK each */
+	int driver_cpu;		/* where pin_driver put us, -1: nowhere */
 	/* one witness per CPU a task runs on (-1: none) */
 	struct {
 		int fd;
@@ -275,6 +330,8 @@ struct live {
 
 static int driver_error(struct live *lv, const struct scenario_statement *st,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int join_memcg(struct live *lv, const struct scenario_statement *st,
+		      struct live_task *t);
 
 static int driver_error(struct live *lv, const struct scenario_statement *st,
 			const char *fmt, ...)
@@ -750,6 +807,11 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 
 		if (fd < 0)
 			child_fail(sock, 7, errno);
+		/* no readahead on a disk file, as the model has none: a read
+		 * brings in exactly its pages, each an order-0 folio
+		 * (force_page_cache_ra; ext4 readahead would make large ones) */
+		if (lv->files[i]->fs == SCENARIO_FS_DISK)
+			posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 		snprintf(fd_texts[i], sizeof(fd_texts[i]), "%d", fd);
 		argv[3 + i] = fd_texts[i];
 	}
@@ -781,6 +843,7 @@ static struct live_task *add_task(struct live *lv, const char *name)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->pidfd = t->sock = -1;
+	t->memcg = -1;
 	return t;
 }
 
@@ -838,7 +901,7 @@ static int spawn_task(struct live *lv, const struct scenario_statement *st)
 		return driver_error(lv, st, "task '%s' could not start: %s: %s", t->name,
 				    child_steps[step], strerror(r.err));
 	}
-	return 0;
+	return join_memcg(lv, st, t);
 }
 
 /* ---- files and shm segments ---- */
@@ -1030,6 +1093,309 @@ static int find_shm(const struct live *lv, const char *name)
 	return -1;
 }
 
+/* ---- memcgs (cgroup v1 memory controller) ---- */
+
+/* Write text to a file (a cgroup control file): 0 or -errno. */
+static int write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = write(fd, text, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+static int memcg_file(const struct live *lv, int i, const char *file, char *path)
+{
+	(void)lv;
+	if (snprintf(path, PATH_MAX, "%s/%s", live_memcg_paths[i + 1], file) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* A number a memcg file holds ("123\n"): 0 or -errno. */
+static int memcg_read_number(struct live *lv, int i, const char *file, uint64_t *value)
+{
+	char path[PATH_MAX], *end;
+	int ret = memcg_file(lv, i, file, path);
+
+	if (!ret)
+		ret = read_file(path, lv->buf, 256);
+	if (ret)
+		return ret;
+	errno = 0;
+	*value = strtoull(lv->buf, &end, 10);
+	return errno || end == lv->buf ? -EPROTO : 0;
+}
+
+static int find_memcg(const struct live *lv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_memcgs; i++)
+		if (!strcmp(lv->memcgs[i].sm->name, name))
+			return (int)i;
+	return -1;
+}
+
+static bool memcg_in_subtree(const struct live *lv, int memcg, int root)
+{
+	for (; memcg >= 0; memcg = lv->memcgs[memcg].parent)
+		if (memcg == root)
+			return true;
+	return false;
+}
+
+/* rmdir a cgroup directory and every directory below it (no files). */
+static void remove_cgroup_tree(const char *path, int depth)
+{
+	char inner[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+
+	if (depth > 16)
+		return;
+	dir = opendir(path);
+	while (dir && (d = readdir(dir))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.' ||
+		    snprintf(inner, sizeof(inner), "%s/%s", path, d->d_name) >= (int)sizeof(inner))
+			continue;
+		remove_cgroup_tree(inner, depth + 1);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(path);
+}
+
+/*
+ * A conform killed by SIGKILL leaves its run's memcg directory behind
+ * (its tasks died with it): unevict-conform.PID.N, PID gone.
+ */
+static void remove_stale_memcgs(void)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir = opendir(LIVE_MEMCG_ROOT);
+
+	while (dir && (d = readdir(dir))) {
+		long pid;
+		char *end;
+
+		if (strncmp(d->d_name, "unevict-conform.", 16))
+			continue;
+		pid = strtol(d->d_name + 16, &end, 10);
+		if (*end != '.' || pid <= 0 || !kill((pid_t)pid, 0) || errno != ESRCH ||
+		    snprintf(path, sizeof(path), "%s/%s", LIVE_MEMCG_ROOT, d->d_name) >= (int)sizeof(path))
+			continue;
+		remove_cgroup_tree(path, 0);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static int register_memcg_path(const char *path)
+{
+	int i = live_nr_memcg_paths;
+
+	if (i > LIVE_MAX_OBJECTS || strlen(path) >= PATH_MAX)
+		return -E2BIG;
+	strcpy(live_memcg_paths[i], path);
+	live_nr_memcg_paths = i + 1;
+	return 0;
+}
+
+/*
+ * The scenario's memcgs, before any task: a directory of the run's own in
+ * the v1 memory hierarchy (so no name can meet the machine's cgroups, and
+ * one rmdir order removes everything), each memcg in its parent's
+ * directory, memory.limit_in_bytes written when the scenario gives one.
+ * The hierarchy must be on (memory.use_hierarchy 1): the model's memcgs
+ * charge and limit their ancestors too.
+ */
+static int make_memcgs(struct live *lv)
+{
+	static unsigned int seq;
+	char path[PATH_MAX], text[32];
+	struct stat sb;
+	uint64_t hierarchy;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < lv->s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->s->statements[i];
+		struct live_memcg *mc;
+
+		if (st->kind != SCENARIO_MEMCG)
+			continue;
+		if (!live_nr_memcg_paths) {
+			remove_stale_memcgs();
+			snprintf(path, sizeof(path), "%s/unevict-conform.%d.%u", LIVE_MEMCG_ROOT,
+				 (int)getpid(), seq++);
+			if (mkdir(path, 0755))
+				return driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
+			if (register_memcg_path(path)) {
+				rmdir(path);
+				return driver_error(lv, st, "too many memcgs");
+			}
+			snprintf(path, sizeof(path), "%s/memory.use_hierarchy", live_memcg_paths[0]);
+			ret = read_file(path, lv->buf, 256);
+			hierarchy = ret ? 0 : strtoull(lv->buf, NULL, 10);
+			if (ret || hierarchy != 1)
+				return driver_error(lv, st, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
+						    path);
+		}
+		if (lv->nr_memcgs == LIVE_MAX_OBJECTS)
+			return driver_error(lv, st, "more than %d memcgs", LIVE_MAX_OBJECTS);
+		mc = &lv->memcgs[lv->nr_memcgs];
+		memset(mc, 0, sizeof(*mc));
+		mc->sm = &st->memcg;
+		mc->parent = st->memcg.parent_given ? find_memcg(lv, st->memcg.parent) : -1;
+		if (snprintf(path, sizeof(path), "%s/%s", live_memcg_paths[mc->parent + 1],
+			     st->memcg.name) >= (int)sizeof(path))
+			return driver_error(lv, st, "memcg '%s': path too long", st->memcg.name);
+		if (mkdir(path, 0755))
+			return driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
+		if (register_memcg_path(path)) {
+			rmdir(path);
+			return driver_error(lv, st, "too many memcgs");
+		}
+		lv->nr_memcgs++;
+		if (stat(path, &sb))
+			return driver_error(lv, st, "stat %s: %s", path, strerror(errno));
+		mc->ino = (uint64_t)sb.st_ino;
+		if (st->memcg.limit_given) {
+			snprintf(text, sizeof(text), "%llu", (unsigned long long)st->memcg.limit);
+			ret = memcg_file(lv, (int)lv->nr_memcgs - 1, "memory.limit_in_bytes", path);
+			if (!ret)
+				ret = write_text(path, text);
+			if (ret)
+				return driver_error(lv, st, "memcg '%s': writing memory.limit_in_bytes: %s",
+						    st->memcg.name, strerror(-ret));
+		}
+	}
+	return 0;
+}
+
+/* A new task joins its memcg (after its start-up: its own image stays
+ * charged where the driver is, as a v1 memcg moves no charges). */
+static int join_memcg(struct live *lv, const struct scenario_statement *st,
+		      struct live_task *t)
+{
+	char path[PATH_MAX], text[32];
+	int ret;
+
+	if (!st->task.memcg_given)
+		return 0;
+	t->memcg = find_memcg(lv, st->task.memcg);
+	if (t->memcg < 0)
+		return driver_error(lv, st, "no memcg '%s'", st->task.memcg);
+	snprintf(text, sizeof(text), "%d", (int)t->pid);
+	ret = memcg_file(lv, t->memcg, "cgroup.procs", path);
+	if (!ret)
+		ret = write_text(path, text);
+	if (ret)
+		return driver_error(lv, st, "task '%s' joining memcg '%s': %s", t->name,
+				    st->task.memcg, strerror(-ret));
+	return 0;
+}
+
+/*
+ * A task of a memcg faulted pages of its own program image in: they are
+ * charged to the memcg (and its ancestors), which the model's tasks do not
+ * have.  That memcg's values are image-dependent from here on.
+ */
+static void memcg_image(struct live *lv, const struct live_task *t,
+			const struct scenario_statement *st, const char *what)
+{
+	int i;
+
+	for (i = t->memcg; i >= 0; i = lv->memcgs[i].parent)
+		if (!lv->memcgs[i].image_note[0])
+			snprintf(lv->memcgs[i].image_note, sizeof(lv->memcgs[i].image_note),
+				 "memcg %s holds task %s's own image pages since its %s at line %u",
+				 lv->memcgs[i].sm->name, t->name, what, st->line);
+}
+
+/*
+ * Every page's memcg and flags (/proc/kpagecgroup, /proc/kpageflags), for
+ * the pages of our memcgs: their LRU lists and user pages.  memory.stat's
+ * LRU counters lag (native.h); the pages themselves do not.  Our tasks
+ * are idle while we read; 0.2 s for 24 GiB.
+ */
+static int scan_memcgs(struct live *lv)
+{
+	const size_t chunk = LIVE_KPAGE_CHUNK * sizeof(uint64_t);
+	int fcg, ffl, ret = 0;
+	uint64_t pfn = 0;
+	ssize_t n;
+	size_t i, k;
+
+	if (lv->scan_valid)
+		return 0;
+	memset(lv->memcg_pages, 0, sizeof(lv->memcg_pages));
+	fcg = open("/proc/kpagecgroup", O_RDONLY | O_CLOEXEC);
+	ffl = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fcg < 0 || ffl < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while ((n = pread(fcg, lv->kpage_cgroup, chunk, (off_t)(pfn * 8))) > 0) {
+		size_t nr = (size_t)n / 8;
+		bool flags_read = false;
+
+		for (i = 0; i < nr; i++) {
+			uint64_t ino = lv->kpage_cgroup[i];
+
+			if (!ino)
+				continue;
+			for (k = 0; k < lv->nr_memcgs && lv->memcgs[k].ino != ino; k++)
+				;
+			if (k == lv->nr_memcgs)
+				continue;
+			if (!flags_read) {
+				if (pread(ffl, lv->kpage_flags, nr * 8, (off_t)(pfn * 8)) != (ssize_t)(nr * 8)) {
+					ret = -EIO;
+					goto out;
+				}
+				flags_read = true;
+			}
+			proc_memcg_count(&lv->memcg_pages[k], lv->kpage_flags[i]);
+		}
+		pfn += nr;
+	}
+	if (n < 0)
+		ret = -errno;
+	lv->scan_valid = !ret;
+out:
+	if (fcg >= 0)
+		close(fcg);
+	if (ffl >= 0)
+		close(ffl);
+	return ret;
+}
+
+/* User pages charged to memcg i and its descendants. */
+static uint64_t subtree_user(const struct live *lv, int root)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < lv->nr_memcgs; i++)
+		if (memcg_in_subtree(lv, (int)i, root))
+			sum += lv->memcg_pages[i].user;
+	return sum;
+}
+
 /* ---- the driver's own CPU ---- */
 
 /* Every CPU a task of the scenario runs on (forks inherit their parent's). */
@@ -1058,9 +1424,25 @@ static void pin_driver(struct live *lv)
 			continue;
 		CPU_ZERO(&mine);
 		CPU_SET(cpu, &mine);
-		sched_setaffinity(0, sizeof(mine), &mine);
+		if (!sched_setaffinity(0, sizeof(mine), &mine))
+			lv->driver_cpu = cpu;
 		return;
 	}
+}
+
+/* Back where pin_driver put us (after `reclaim` ran on CPU 0). */
+static void repin_driver(struct live *lv)
+{
+	cpu_set_t mine;
+
+	if (lv->driver_cpu < 0) {
+		if (lv->affinity_saved)
+			sched_setaffinity(0, sizeof(lv->saved_affinity), &lv->saved_affinity);
+		return;
+	}
+	CPU_ZERO(&mine);
+	CPU_SET(lv->driver_cpu, &mine);
+	sched_setaffinity(0, sizeof(mine), &mine);
 }
 
 static void unpin_driver(struct live *lv)
@@ -1425,7 +1807,80 @@ static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
 	return 0;
 }
 
-/* Send a command to t and read its reply: 0, or a driver error. */
+/*
+ * The signal that killed a dead task, 0 if it exited, -1 if unknown: its
+ * wait status when it is our child (waitid on its pidfd reaps it), else
+ * the exit_code of its /proc/PID/stat (field 52) while it is a zombie.
+ */
+static int death_signal(struct live *lv, struct live_task *t)
+{
+	siginfo_t si;
+	char path[64], *p;
+	long code;
+	int field;
+
+	memset(&si, 0, sizeof(si));
+	if (!syscall(SYS_waitid, 3 /* P_PIDFD */, t->pidfd, &si, WEXITED | WNOHANG | __WALL,
+		     NULL) && si.si_pid)
+		return si.si_code == CLD_EXITED ? 0 : si.si_status;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+	if (read_file(path, lv->buf, 4096))
+		return -1;
+	p = strrchr(lv->buf, ')');
+	for (field = 2; p && field < 52; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -1;
+	code = strtol(p + 1, NULL, 10);
+	return code & 0x7f ? (int)(code & 0x7f) : 0;
+}
+
+/*
+ * A task died without being told to (its pidfd is readable): the memcg
+ * OOM killer's SIGKILL.  It counts as exited from here on, as the model's
+ * victim does.  Any other death is the driver's failure.
+ */
+static int task_died(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t)
+{
+	int sig = death_signal(lv, t);
+
+	t->exited = true;
+	if (t->sock >= 0)
+		close(t->sock);
+	t->sock = -1;
+	if (sig != SIGKILL)
+		return driver_error(lv, st, "task '%s' died (%s)", t->name,
+				    sig > 0 ? strsignal(sig) : sig == 0 ? "exited" : "how is unknown");
+	return 0;
+}
+
+/* Every task the OOM killer took meanwhile, besides the caller. */
+static int sweep_dead_tasks(struct live *lv, const struct scenario_statement *st)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < lv->nr_tasks; i++) {
+		struct live_task *t = &lv->tasks[i];
+		struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
+
+		if (t->exited || t->pidfd < 0 || poll(&p, 1, 0) != 1)
+			continue;
+		ret = task_died(lv, st, t);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* call_task: the task was killed during the call, it never replied. */
+#define LIVE_CALL_KILLED 2
+/* A call's result when its task was killed (outcome KILLED). */
+#define LIVE_KILLED (-1)
+
+/* Send a command to t and read its reply: 0, LIVE_CALL_KILLED, or a
+ * driver error. */
 static int call_task(struct live *lv, const struct scenario_statement *st,
 		     struct live_task *t, struct native_cmd *c, struct native_reply *r)
 {
@@ -1433,6 +1888,11 @@ static int call_task(struct live *lv, const struct scenario_statement *st,
 
 	if (!ret)
 		ret = receive(lv, t->sock, r);
+	if ((ret == -EPIPE || ret == -ECONNRESET) &&
+	    !wait_readable(t->pidfd, lv->o->timeout_ms)) {
+		ret = task_died(lv, st, t);
+		return ret ? ret : LIVE_CALL_KILLED;
+	}
 	if (!ret && r->op != c->op)
 		ret = -EPROTO;
 	if (ret)
@@ -1480,6 +1940,9 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 	child->nr_regions = t->nr_regions;
 	child->heap_known = t->heap_known;
 	child->heap_start = t->heap_start;
+	child->memcg = t->memcg;
+	if (t->memcg >= 0)
+		memcg_image(lv, t, st, "fork");
 	child->pidfd = pidfd_open(r.pid);
 	if (child->pidfd < 0 || register_pid(r.pid, child->pidfd)) {
 		kill(r.pid, SIGKILL);
@@ -1534,6 +1997,8 @@ static int call_exec(struct live *lv, const struct scenario_statement *st,
 	*result = 0;
 	t->nr_regions = 0;
 	t->heap_known = false;
+	if (t->memcg >= 0)
+		memcg_image(lv, t, st, "exec");
 	return 0;
 }
 
@@ -1545,6 +2010,10 @@ static int call_brk(struct live *lv, const struct scenario_statement *st,
 	struct native_reply r;
 	int ret = call_task(lv, st, t, &c, &r);
 
+	if (ret == LIVE_CALL_KILLED) {
+		*result = LIVE_KILLED;
+		return 0;
+	}
 	if (ret)
 		return ret;
 	if (!t->heap_known) {
@@ -1713,6 +2182,10 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 				 scenario_call_name(c->kind));
 	}
 	ret = call_task(lv, st, t, &cmd, &r);
+	if (ret == LIVE_CALL_KILLED) {
+		*result = LIVE_KILLED;
+		return 0;
+	}
 	if (ret)
 		return ret;
 	*result = r.err;
@@ -1736,7 +2209,137 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 				 t->name, (long long)(image.locked_rss_kb / 4), st->line);
 		}
 		lv->image_dirty = true;
+		if (t->memcg >= 0)
+			memcg_image(lv, t, st, "mlockall(MCL_CURRENT)");
 	}
+	return 0;
+}
+
+/*
+ * `expect memcg NAME FIELD`, in bytes: the LRU fields and `usage` counted
+ * from the pages (scan_memcgs), hierarchical_memory_limit from
+ * memory.stat (computed when read), oom_kill from memory.oom_control.
+ */
+static int expect_memcg(struct live *lv, const struct scenario_statement *st)
+{
+	const struct scenario_expect *e = &st->expect;
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	const char *file = NULL;
+	char path[PATH_MAX];
+	int64_t value;
+	int i = find_memcg(lv, e->task), ret;
+
+	if (i < 0)
+		return stop_here(lv, st, "no memcg '%s'", e->task);
+	if (!strcmp(e->field, "hierarchical_memory_limit"))
+		file = "memory.stat";
+	else if (!strcmp(e->field, "oom_kill"))
+		file = "memory.oom_control";
+	if (file) {
+		ret = memcg_file(lv, i, file, path);
+		if (!ret)
+			ret = read_file(path, lv->buf, LIVE_BUF_SIZE);
+		if (ret)
+			return driver_error(lv, st, "reading %s of memcg '%s': %s", file, e->task,
+					    strerror(-ret));
+		if (proc_field(lv->buf, e->field, &value))
+			return stop_here(lv, st, "%s has no field '%s'", file, e->field);
+	} else {
+		ret = scan_memcgs(lv);
+		if (ret)
+			return driver_error(lv, st, "reading /proc/kpagecgroup and /proc/kpageflags: %s",
+					    strerror(-ret));
+		if (proc_memcg_field(&lv->memcg_pages[i], subtree_user(lv, i), e->field, &value))
+			return stop_here(lv, st, "memcg field '%s' is not read live", e->field);
+	}
+	o->kind = OUTCOME_VALUE;
+	o->value = value;
+	if (lv->memcgs[i].image_note[0]) {
+		o->kind = OUTCOME_IMAGE;
+		snprintf(o->note, sizeof(o->note), "%s", lv->memcgs[i].image_note);
+	}
+	return 0;
+}
+
+/* pgsteal_anon + pgsteal_file: pages reclaimed by anyone (memcg reclaim
+ * counts no pgsteal_direct/kswapd, only these and the memcg's own). */
+static int read_pgsteal(struct live *lv, int64_t *pages)
+{
+	int64_t anon, file;
+	int ret = read_file("/proc/vmstat", lv->buf, LIVE_BUF_SIZE);
+
+	if (ret)
+		return ret;
+	if (proc_field(lv->buf, "pgsteal_anon", &anon) || proc_field(lv->buf, "pgsteal_file", &file))
+		return -ENOENT;
+	*pages = anon + file;
+	return 0;
+}
+
+/*
+ * `reclaim SIZE memcg=NAME` live (CONFORM.md): cgroup v1 has no
+ * memory.reclaim, so memory.limit_in_bytes is lowered to the memcg's usage
+ * without its per-CPU charge stock minus SIZE, and set back.  The kernel
+ * (mem_cgroup_resize_max) drains the stock, then calls
+ * try_to_free_mem_cgroup_pages (32 pages a pass) until usage fits, or
+ * gives up with EBUSY after a pass that reclaimed nothing.  The write is
+ * made from CPU 0, where the model's reclaim runs: reclaim drains the
+ * per-CPU batches of the CPU it runs on, and the stock of that CPU is
+ * drained at once (other CPUs' by a kworker, later: native_scenario_check
+ * refuses a memcg with tasks elsewhere).  The statement's value is the
+ * pages reclaimed: pgsteal_anon + pgsteal_file, before and after.
+ */
+static int run_reclaim(struct live *lv, const struct scenario_statement *st)
+{
+	const struct scenario_reclaim *rc = &st->reclaim;
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	char path[PATH_MAX], old_limit[64], text[32];
+	uint64_t usage, kmem, stock, limit;
+	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
+	int64_t before, after;
+	cpu_set_t cpu0;
+	int i = find_memcg(lv, rc->memcg), ret, wret;
+
+	if (i < 0)
+		return stop_here(lv, st, "no memcg '%s'", rc->memcg);
+	ret = scan_memcgs(lv);
+	if (!ret)
+		ret = memcg_read_number(lv, i, "memory.usage_in_bytes", &usage);
+	if (!ret)
+		ret = memcg_read_number(lv, i, "memory.kmem.usage_in_bytes", &kmem);
+	if (!ret)
+		ret = memcg_file(lv, i, "memory.limit_in_bytes", path);
+	if (!ret)
+		ret = read_file(path, old_limit, sizeof(old_limit));
+	if (!ret)
+		ret = read_pgsteal(lv, &before);
+	if (ret)
+		return driver_error(lv, st, "reading memcg '%s': %s", rc->memcg, strerror(-ret));
+	limit = proc_reclaim_limit(usage / 4096, kmem / 4096, subtree_user(lv, i), size, &stock);
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)(limit * 4096));
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
+		return driver_error(lv, st, "reclaim runs on cpu 0: %s", strerror(errno));
+	wret = write_text(path, text);
+	repin_driver(lv);
+	ret = write_text(path, old_limit);
+	if (ret)
+		return driver_error(lv, st, "setting memory.limit_in_bytes of memcg '%s' back: %s",
+				    rc->memcg, strerror(-ret));
+	if (wret && wret != -EBUSY)
+		return driver_error(lv, st, "lowering memory.limit_in_bytes of memcg '%s' to %s: %s",
+				    rc->memcg, text, strerror(-wret));
+	lv->scan_valid = false; /* the scan before is stale now */
+	ret = read_pgsteal(lv, &after);
+	if (ret)
+		return driver_error(lv, st, "reading /proc/vmstat: %s", strerror(-ret));
+	o->kind = OUTCOME_VALUE;
+	o->value = after - before;
+	if (wret)
+		snprintf(o->note, sizeof(o->note),
+			 "the kernel gave up (EBUSY): a pass reclaimed nothing before usage reached %llu pages",
+			 (unsigned long long)limit);
 	return 0;
 }
 
@@ -1762,12 +2365,13 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		/* the call's outcome, with what its image rule needs */
 		if (lv->last_call)
 			*o = *lv->last_call;
-		o->kind = OUTCOME_ERRNO;
-		o->err = lv->last_errno;
+		o->kind = lv->last_errno == LIVE_KILLED ? OUTCOME_KILLED : OUTCOME_ERRNO;
+		o->err = lv->last_errno == LIVE_KILLED ? 0 : lv->last_errno;
 		return 0;
 	case SCENARIO_EXPECT_LRU:
-	case SCENARIO_EXPECT_MEMCG:	/* memcg: model only until memcgs run live */
 		return 0; /* model only: nothing to read here */
+	case SCENARIO_EXPECT_MEMCG:
+		return expect_memcg(lv, st);
 	case SCENARIO_EXPECT_VMSTAT:
 	case SCENARIO_EXPECT_MEMINFO:
 		ret = stat_refresh();
@@ -1849,11 +2453,15 @@ static int run_statement(struct live *lv, const struct scenario_statement *st)
 	struct outcome *o = &lv->out[st - lv->s->statements];
 	int result = 0, ret;
 
+	/* the pages may move from here: the last memcg scan is stale */
+	if (st->kind != SCENARIO_EXPECT && st->kind != SCENARIO_PRINT)
+		lv->scan_valid = false;
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
 	case SCENARIO_TASK: /* started before the baseline */
 	case SCENARIO_FILE: /* made before the tasks */
 	case SCENARIO_SHM:
+	case SCENARIO_MEMCG:
 	case SCENARIO_PRINT: /* not compared */
 		return 0;
 	case SCENARIO_CALL:
@@ -1862,9 +2470,12 @@ static int run_statement(struct live *lv, const struct scenario_statement *st)
 			return ret;
 		lv->last_errno = result;
 		lv->last_call = o;
-		o->kind = OUTCOME_ERRNO;
-		o->err = result;
-		return 0;
+		o->kind = result == LIVE_KILLED ? OUTCOME_KILLED : OUTCOME_ERRNO;
+		o->err = result == LIVE_KILLED ? 0 : result;
+		/* the OOM killer may have taken another task too */
+		return sweep_dead_tasks(lv, st);
+	case SCENARIO_RECLAIM:
+		return run_reclaim(lv, st);
 	case SCENARIO_DRAIN:
 		ret = drain_all();
 		if (ret)
@@ -1920,7 +2531,11 @@ int native_run(const struct scenario *s, const struct native_options *o,
 	lv.buf = malloc(LIVE_BUF_SIZE);
 	lv.base_vmstat = malloc(LIVE_BUF_SIZE / 4);
 	lv.base_meminfo = malloc(LIVE_BUF_SIZE / 4);
-	if (!lv.tasks || !lv.buf || !lv.base_vmstat || !lv.base_meminfo) {
+	lv.kpage_cgroup = calloc(LIVE_KPAGE_CHUNK, sizeof(uint64_t));
+	lv.kpage_flags = calloc(LIVE_KPAGE_CHUNK, sizeof(uint64_t));
+	lv.driver_cpu = -1;
+	if (!lv.tasks || !lv.buf || !lv.base_vmstat || !lv.base_meminfo || !lv.kpage_cgroup ||
+	    !lv.kpage_flags) {
 		ret = driver_error(&lv, NULL, "out of memory");
 		goto out;
 	}
@@ -1928,12 +2543,16 @@ int native_run(const struct scenario *s, const struct native_options *o,
 	memset(lv.buf, 0, LIVE_BUF_SIZE);
 	memset(lv.base_vmstat, 0, LIVE_BUF_SIZE / 4);
 	memset(lv.base_meminfo, 0, LIVE_BUF_SIZE / 4);
+	memset(lv.kpage_cgroup, 0, LIVE_KPAGE_CHUNK * sizeof(uint64_t));
+	memset(lv.kpage_flags, 0, LIVE_KPAGE_CHUNK * sizeof(uint64_t));
 	lv.can_raise_memlock = have_capability(CAP_SYS_RESOURCE);
 	/* orphans of exiting tasks come to us, so we reap them */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	pin_driver(&lv);
 	watch_fields(&lv);
 	ret = make_objects(&lv);
+	if (!ret)
+		ret = make_memcgs(&lv);
 	for (i = 0; i < s->nr_statements && !ret; i++)
 		if (s->statements[i].kind == SCENARIO_TASK)
 			ret = spawn_task(&lv, &s->statements[i]);
@@ -1968,6 +2587,8 @@ out:
 	free(lv.buf);
 	free(lv.base_vmstat);
 	free(lv.base_meminfo);
+	free(lv.kpage_cgroup);
+	free(lv.kpage_flags);
 	return ret;
 }
 
@@ -2076,8 +2697,6 @@ static int check_task(const struct scenario *s, const struct scenario_statement 
 	char hard[32];
 	bool above;
 
-	if (tk->memcg_given)
-		return unsupported(why, len, s, st, "task ... memcg=");
 	if (tk->cpu >= CPU_SETSIZE || !CPU_ISSET(tk->cpu, cpus))
 		return cannot(why, len, s, st, "task '%s' runs on cpu %u, which this machine (or this process's affinity) does not have",
 			      tk->name, tk->cpu);
@@ -2087,6 +2706,74 @@ static int check_task(const struct scenario *s, const struct scenario_statement 
 		format_limit(rl->rlim_max, hard, sizeof(hard));
 		return cannot(why, len, s, st, "task '%s' asks for a memlock above this machine's RLIMIT_MEMLOCK hard limit (%s), which root cannot raise without CAP_SYS_RESOURCE, and it has no cap_ipc_lock",
 			      tk->name, hard);
+	}
+	return 0;
+}
+
+#define LIVE_CGROUP_SUPER_MAGIC 0x27e0eb
+
+/* The cgroup v1 memory controller, where the live memcgs go. */
+static bool memcg_v1_mounted(void)
+{
+	struct statfs f;
+
+	return !statfs(LIVE_MEMCG_ROOT, &f) && f.f_type == LIVE_CGROUP_SUPER_MAGIC &&
+	       !access(LIVE_MEMCG_ROOT "/memory.limit_in_bytes", F_OK) &&
+	       !access("/proc/kpagecgroup", R_OK) && !access("/proc/kpageflags", R_OK);
+}
+
+/* The statement declaring memcg name, NULL if none. */
+static const struct scenario_memcg *scenario_memcg(const struct scenario *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_statements; i++)
+		if (s->statements[i].kind == SCENARIO_MEMCG &&
+		    !strcmp(s->statements[i].memcg.name, name))
+			return &s->statements[i].memcg;
+	return NULL;
+}
+
+static bool scenario_memcg_below(const struct scenario *s, const char *memcg, const char *root)
+{
+	const struct scenario_memcg *m;
+	int depth;
+
+	for (depth = 0; memcg && depth < LIVE_MAX_OBJECTS; depth++) {
+		if (!strcmp(memcg, root))
+			return true;
+		m = scenario_memcg(s, memcg);
+		memcg = m && m->parent_given ? m->parent : NULL;
+	}
+	return false;
+}
+
+/*
+ * `reclaim` live: only in a memcg (the live side never reclaims the whole
+ * machine), run from CPU 0, with every task of the memcg on CPU 0 (the
+ * charge stock of another CPU is drained by a kworker, whenever it runs:
+ * the pages reclaimed would depend on it).
+ */
+static int check_reclaim(const struct scenario *s, const struct scenario_statement *st,
+			 const cpu_set_t *cpus, char *why, size_t len)
+{
+	const struct scenario_reclaim *rc = &st->reclaim;
+	size_t i;
+
+	if (!rc->memcg_given)
+		return unsupported(why, len, s, st, "reclaim without memcg= (model only: the live side never reclaims the whole machine)");
+	if (rc->node_given && rc->node != 0)
+		return cannot(why, len, s, st, "reclaim node=%u: the memcg limit the live side lowers reclaims from every node",
+			      rc->node);
+	if (!CPU_ISSET(0, cpus))
+		return cannot(why, len, s, st, "reclaim runs on cpu 0, which this process's affinity does not have");
+	for (i = 0; i < s->nr_statements; i++) {
+		const struct scenario_task *tk = &s->statements[i].task;
+
+		if (s->statements[i].kind == SCENARIO_TASK && tk->memcg_given && tk->cpu != 0 &&
+		    scenario_memcg_below(s, tk->memcg, rc->memcg))
+			return cannot(why, len, s, st, "task '%s' of memcg '%s' runs on cpu %u: reclaim would depend on when a kworker drains its charge stock there",
+				      tk->name, rc->memcg, tk->cpu);
 	}
 	return 0;
 }
@@ -2126,7 +2813,21 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 		case SCENARIO_SYSCTL:
 			return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
 		case SCENARIO_MEMCG:
+			if (!memcg_v1_mounted())
+				return cannot(why, len, s, st, "memcgs run live in the cgroup v1 memory controller at %s, with /proc/kpagecgroup: not here",
+					      LIVE_MEMCG_ROOT);
+			if (st->memcg.limit_given && st->memcg.limit % 4096)
+				return cannot(why, len, s, st, "limit=%llu is not a multiple of the page size: the kernel rounds it down, the model up",
+					      (unsigned long long)st->memcg.limit);
+			if (++objects > LIVE_MAX_OBJECTS)
+				return cannot(why, len, s, st, "more than %d files, shm segments and memcgs",
+					      LIVE_MAX_OBJECTS);
+			break;
 		case SCENARIO_RECLAIM:
+			ret = check_reclaim(s, st, &cpus, why, len);
+			if (ret)
+				return ret;
+			break;
 		case SCENARIO_MIGRATE:
 		case SCENARIO_COMPACT:
 			return unsupported(why, len, s, st, scenario_statement_name(st->kind));

@@ -1241,12 +1241,11 @@ static int make_memcgs(struct live *lv)
 			remove_stale_memcgs();
 			snprintf(path, sizeof(path), "%s/unevict-conform.%d.%u", LIVE_MEMCG_ROOT,
 				 (int)getpid(), seq++);
+			/* registered first: a signal between the two finds it */
+			if (register_memcg_path(path))
+				return driver_error(lv, st, "too many memcgs");
 			if (mkdir(path, 0755))
 				return driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
-			if (register_memcg_path(path)) {
-				rmdir(path);
-				return driver_error(lv, st, "too many memcgs");
-			}
 			snprintf(path, sizeof(path), "%s/memory.use_hierarchy", live_memcg_paths[0]);
 			ret = read_file(path, lv->buf, 256);
 			hierarchy = ret ? 0 : strtoull(lv->buf, NULL, 10);
@@ -1263,13 +1262,11 @@ static int make_memcgs(struct live *lv)
 		if (snprintf(path, sizeof(path), "%s/%s", live_memcg_paths[mc->parent + 1],
 			     st->memcg.name) >= (int)sizeof(path))
 			return driver_error(lv, st, "memcg '%s': path too long", st->memcg.name);
+		if (register_memcg_path(path))
+			return driver_error(lv, st, "too many memcgs");
+		lv->nr_memcgs++;
 		if (mkdir(path, 0755))
 			return driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
-		if (register_memcg_path(path)) {
-			rmdir(path);
-			return driver_error(lv, st, "too many memcgs");
-		}
-		lv->nr_memcgs++;
 		if (stat(path, &sb))
 			return driver_error(lv, st, "stat %s: %s", path, strerror(errno));
 		mc->ino = (uint64_t)sb.st_ino;

@@ -569,6 +569,35 @@ static void test_model_call_that_killed_its_task(void **state)
 	scenario_free(s);
 }
 
+static const char oom_other_text[] =
+	"memcg g limit=1M\n"
+	"task a memcg=g\n"
+	"a: fork c\n"
+	"task b memcg=g\n"
+	"b: mmap r1 768K locked\n"
+	"c: mmap r1 512K locked\n"
+	"expect ok\n";
+
+/* The OOM killer takes b, the largest (pid 3: c, forked before b was
+ * made, is pid 2): c's mmap goes on and succeeds. */
+static void test_model_oom_victim_is_not_the_caller(void **state)
+{
+	struct scenario *s = parse(oom_other_text);
+	struct scenario_run_options opts = {.json = json_object(), .verbose = true};
+	struct scenario_run_summary sum;
+	struct outcome out[7];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
+	assert_int_equal(outcome_from_model_json(s, opts.json, out, err, sizeof(err)), 0);
+	assert_int_equal(out[5].kind, OUTCOME_ERRNO);
+	assert_int_equal(out[5].err, 0);
+	assert_int_equal(out[6].kind, OUTCOME_ERRNO);
+	json_decref(opts.json);
+	scenario_free(s);
+}
+
 static const char reclaim_text[] =
 	"memcg g\n"
 	"file f fs=disk size=256p\n"
@@ -616,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_memcg_fields_in_bytes),
 		cmocka_unit_test(test_reclaim_limit_leaves_out_the_stock),
 		cmocka_unit_test(test_model_call_that_killed_its_task),
+		cmocka_unit_test(test_model_oom_victim_is_not_the_caller),
 		cmocka_unit_test(test_model_reclaim_value_is_pages_reclaimed),
 	};
 

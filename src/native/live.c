@@ -1323,6 +1323,26 @@ static void memcg_image(struct live *lv, const struct live_task *t,
 				 lv->memcgs[i].sm->name, t->name, what, st->line);
 }
 
+static void task_cpus(const struct scenario *s, cpu_set_t *used);
+static void repin_driver(struct live *lv);
+
+/* The driver moves to the first CPU a task of the scenario runs on. */
+static void scan_on_task_cpu(struct live *lv)
+{
+	cpu_set_t used, one;
+	int cpu;
+
+	task_cpus(lv->s, &used);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &used))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		return;
+	}
+}
+
 /*
  * Every page's memcg and flags (/proc/kpagecgroup, /proc/kpageflags), for
  * the pages of our memcgs: their LRU lists and user pages.  memory.stat's
@@ -1340,6 +1360,15 @@ static int scan_memcgs(struct live *lv)
 	if (lv->scan_valid)
 		return 0;
 	memset(lv->memcg_pages, 0, sizeof(lv->memcg_pages));
+	/*
+	 * A scan keeps a CPU busy in the kernel for 0.2 s: on the driver's
+	 * own CPU, every other process waking meanwhile (the machine's pollers)
+	 * would be sent to the idle task CPU, and the witness would count
+	 * them there.  So the scan runs on a task CPU, whose tasks are idle,
+	 * and leaves the other CPU idle for them.  Reading /proc/kpage* puts
+	 * nothing in that CPU's batches.
+	 */
+	scan_on_task_cpu(lv);
 	fcg = open("/proc/kpagecgroup", O_RDONLY | O_CLOEXEC);
 	ffl = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	if (fcg < 0 || ffl < 0) {
@@ -1378,6 +1407,7 @@ out:
 		close(fcg);
 	if (ffl >= 0)
 		close(ffl);
+	repin_driver(lv);
 	return ret;
 }
 

@@ -269,7 +269,7 @@ struct live_memcg {
 	int parent;		/* index, -1: the run's directory */
 	uint64_t ino;		/* its directory's inode: /proc/kpagecgroup's word */
 	/* a task in it has faulted its own image in (fork, exec, mlockall) */
-	char image_note[160];
+	char image_note[2 * SCENARIO_NAME_MAX + 96];
 };
 
 /* pfns per read of /proc/kpagecgroup and /proc/kpageflags */
@@ -1246,8 +1246,10 @@ static int make_memcgs(struct live *lv)
 				return driver_error(lv, st, "too many memcgs");
 			if (mkdir(path, 0755))
 				return driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
-			snprintf(path, sizeof(path), "%s/memory.use_hierarchy", live_memcg_paths[0]);
-			ret = read_file(path, lv->buf, 256);
+			ret = snprintf(path, sizeof(path), "%s/memory.use_hierarchy",
+				       live_memcg_paths[0]) >= (int)sizeof(path) ? -ENAMETOOLONG : 0;
+			if (!ret)
+				ret = read_file(path, lv->buf, 256);
 			hierarchy = ret ? 0 : strtoull(lv->buf, NULL, 10);
 			if (ret || hierarchy != 1)
 				return driver_error(lv, st, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
@@ -2283,7 +2285,8 @@ static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 	o->value = value;
 	if (lv->memcgs[i].image_note[0]) {
 		o->kind = OUTCOME_IMAGE;
-		snprintf(o->note, sizeof(o->note), "%s", lv->memcgs[i].image_note);
+		snprintf(o->note, sizeof(o->note), "%.*s", (int)sizeof(o->note) - 1,
+			 lv->memcgs[i].image_note);
 	}
 	return 0;
 }

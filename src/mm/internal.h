@@ -50,6 +50,7 @@ enum pageflags {
 	PG_head = 1u << 10,       /* first page of an allocated folio */
 	PG_anon_exclusive = 1u << 11,
 	PG_swapcache = 1u << 12,
+	PG_reclaim = 1u << 13,    /* met dirty by reclaim: rotate when written */
 };
 
 struct page {
@@ -262,6 +263,7 @@ struct mem_cgroup {
 	uint64_t usage;               /* pages charged here and below */
 	struct lruvec *lruvec;        /* one per node (the root uses the node's) */
 	uint64_t oom_kill;            /* memory.events oom_kill */
+	int *iter_pos;                /* per node: the reclaim cookie's position, -1 none */
 	uint64_t max_events;          /* memory.events max: charges over the limit */
 };
 
@@ -631,6 +633,9 @@ void mem_cgroup_exit(struct unev_machine *m);
  * limit, then its OOM killer; -ENOMEM if nothing helps. */
 int mem_cgroup_charge(struct unev_machine *m, struct folio *f);
 void mem_cgroup_uncharge(struct unev_machine *m, struct folio *f);
+/* The memcgs of @root's subtree in mem_cgroup_iter's (pre-)order; returns
+ * how many (order has room for nr_memcgs). */
+unsigned int mem_cgroup_walk_order(const struct unev_machine *m, int root, int *order);
 
 /* ---- swap slots (mm/swapfile.c) ---- */
 int swap_slot_alloc(struct unev_machine *m, struct folio *f, uint64_t *entry);

@@ -29,9 +29,17 @@ static struct mem_cgroup *memcg_alloc(struct unev_machine *m, const char *name, 
 	mc->parent = parent;
 	mc->limit = limit;
 	snprintf(mc->name, sizeof(mc->name), "%s", name);
+	mc->iter_pos = malloc(m->cfg.nodes * sizeof(int));
+	if (!mc->iter_pos) {
+		free(mc);
+		return NULL;
+	}
+	for (unsigned int node = 0; node < m->cfg.nodes; node++)
+		mc->iter_pos[node] = -1;
 	if (mc->id) {
 		mc->lruvec = calloc(m->cfg.nodes, sizeof(*mc->lruvec));
 		if (!mc->lruvec) {
+			free(mc->iter_pos);
 			free(mc);
 			return NULL;
 		}
@@ -55,6 +63,7 @@ void mem_cgroup_exit(struct unev_machine *m)
 {
 	for (unsigned int i = 0; i < m->nr_memcgs; i++) {
 		free(m->memcgs[i]->lruvec);
+		free(m->memcgs[i]->iter_pos);
 		free(m->memcgs[i]);
 	}
 	free(m->memcgs);
@@ -118,7 +127,8 @@ static bool mem_cgroup_out_of_memory(struct unev_machine *m, int memcg)
 	if (!victim)
 		return false;
 	count_vm_events(m, OOM_KILL, 1);
-	m->memcgs[memcg]->oom_kill++;
+	/* __oom_kill_process: counted in the victim's memcg (v1: not above) */
+	m->memcgs[victim->memcg]->oom_kill++;
 	trace_event(m, UNEV_EV_OOM_KILL, UNEV_LRU_NONE, (unsigned int)victim->pid, 0,
 		    "mem_cgroup_out_of_memory");
 	task_kill(m, victim);
@@ -146,7 +156,8 @@ int mem_cgroup_charge(struct unev_machine *m, struct folio *f)
 
 	while ((over = mem_cgroup_over_limit(m, memcg, nr)) >= 0) {
 		m->memcgs[over]->max_events++;
-		if (retries-- > 0 && do_try_to_free_pages(m, -1, over, nr, false))
+		/* try_to_free_mem_cgroup_pages: never fewer than SWAP_CLUSTER_MAX */
+		if (retries-- > 0 && do_try_to_free_pages(m, -1, over, nr < 32 ? 32 : nr, false))
 			continue;
 		if (retries > 0)
 			continue;
@@ -188,8 +199,14 @@ static size_t memcg_stat_fields(const struct unev_machine *m, const struct mem_c
 	}
 	names[n] = "usage";
 	vals[n++] = mc->usage * PAGE_SIZE;
+	/* memcg1_stat_format: the smallest limit of the memcg and its ancestors */
 	names[n] = "hierarchical_memory_limit";
-	vals[n++] = mc->limit == UINT64_MAX ? INT64_MAX & PAGE_MASK : mc->limit * PAGE_SIZE;
+	vals[n] = UINT64_MAX;
+	for (int id = mc->id; id >= 0; id = m->memcgs[id]->parent)
+		if (m->memcgs[id]->limit < vals[n])
+			vals[n] = m->memcgs[id]->limit;
+	vals[n] = vals[n] == UINT64_MAX ? INT64_MAX & PAGE_MASK : vals[n] * PAGE_SIZE;
+	n++;
 	names[n] = "oom_kill";
 	vals[n++] = mc->oom_kill;
 	return n;
@@ -231,4 +248,21 @@ char *unev_proc_memcg_stat(const struct unev_machine *m, int id)
 		len += (size_t)snprintf(buf + len, 64, "%s %llu\n", names[i],
 					(unsigned long long)vals[i]);
 	return buf;
+}
+
+/* css_next_descendant_pre order of @root's subtree (children by id). */
+static void subtree_preorder(const struct unev_machine *m, int root, int *order, unsigned int *n)
+{
+	order[(*n)++] = root;
+	for (unsigned int id = (unsigned int)root + 1; id < m->nr_memcgs; id++)
+		if (m->memcgs[id]->parent == root)
+			subtree_preorder(m, (int)id, order, n);
+}
+
+unsigned int mem_cgroup_walk_order(const struct unev_machine *m, int root, int *order)
+{
+	unsigned int n = 0;
+
+	subtree_preorder(m, root, order, &n);
+	return n;
 }

@@ -21,11 +21,18 @@ struct scan_control {
 	bool may_swap;
 	bool kswapd;
 	bool force_deactivate, skipped_deactivate;
+	uint64_t nr_unqueued_dirty;    /* dirty file folios met this pass */
 	unsigned int may_deactivate;   /* DEACTIVATE_ANON | DEACTIVATE_FILE */
 	int target_memcg;              /* -1: the whole node (global reclaim) */
 };
 #define DEACTIVATE_ANON 1
 #define DEACTIVATE_FILE 2
+
+/* cgroup_reclaim(): reclaim aimed at a memcg (its limit, memory.reclaim). */
+static bool cgroup_reclaim(const struct scan_control *sc)
+{
+	return sc->target_memcg >= 0;
+}
 
 /* A private list of isolated folios (the kernel's list_head on folio->lru). */
 struct folio_list {
@@ -266,8 +273,15 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 			}
 		}
 		if (folio_test(f, PG_dirty) && !folio_test(f, PG_swapbacked)) {
-			/* pageout: written back now, reclaimed on a later pass */
-			folio_clear(f, PG_dirty);
+			/* only kswapd writes file folios, and only ones it met
+			 * before: the rest get PG_reclaim and are activated, and
+			 * the flushers (woken below) write them back */
+			if (!sc->kswapd || !folio_test(f, PG_reclaim)) {
+				folio_set(f, PG_reclaim);
+				sc->nr_unqueued_dirty++;
+				goto activate_locked;
+			}
+			folio_clear(f, PG_dirty | PG_reclaim);	/* pageout */
 			goto keep;
 		}
 		if (folio_test(f, PG_swapbacked) && !folio_test_anon(f)) {
@@ -337,12 +351,17 @@ static uint64_t move_folios_to_lru(struct unev_machine *m, struct folio_list *li
 	return moved;
 }
 
+/* shrink_inactive_list's events: pgscan/pgsteal_kswapd|direct only for
+ * global reclaim (a memcg's reclaim counts them in the memcg), the
+ * anon/file split always. */
 static void count_scan(struct unev_machine *m, struct scan_control *sc, int lru,
 		       uint64_t scanned, uint64_t stolen)
 {
-	count_vm_events(m, sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+	if (!cgroup_reclaim(sc)) {
+		count_vm_events(m, sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, (long)scanned);
+		count_vm_events(m, sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, (long)stolen);
+	}
 	count_vm_events(m, is_file_lru(lru) ? PGSCAN_FILE : PGSCAN_ANON, (long)scanned);
-	count_vm_events(m, sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, (long)stolen);
 	count_vm_events(m, is_file_lru(lru) ? PGSTEAL_FILE : PGSTEAL_ANON, (long)stolen);
 }
 
@@ -359,7 +378,16 @@ static uint64_t shrink_inactive_list(struct unev_machine *m, uint64_t nr_to_scan
 		free(isolated.pfn);
 		return 0;
 	}
+	sc->nr_unqueued_dirty = 0;
 	nr_reclaimed = shrink_folio_list(m, &isolated, sc, &keep);
+	/* wakeup_flusher_threads: here their writeback completes at once; the
+	 * folio was activated, so folio_end_writeback does not rotate it */
+	for (unsigned int i = 0; sc->nr_unqueued_dirty && i < keep.nr; i++) {
+		struct folio *f = pfn_to_page(m, keep.pfn[i]);
+
+		if (folio_test(f, PG_reclaim))
+			folio_clear(f, PG_dirty | PG_reclaim);
+	}
 	move_folios_to_lru(m, &keep, &culled);
 	count_scan(m, sc, lru, nr_scanned, nr_reclaimed);
 	trace_vmscan(m, lru, (unsigned int)nr_scanned, (unsigned int)nr_reclaimed, culled,
@@ -378,10 +406,10 @@ static void shrink_active_list(struct unev_machine *m, uint64_t nr_to_scan, stru
 	uint64_t nr_scanned;
 	unsigned int culled = 0;
 
-	(void)sc;
 	lru_add_drain(m);
 	isolate_lru_folios(m, nr_to_scan, lv, &hold, &nr_scanned, lru);
-	count_vm_events(m, PGREFILL, (long)nr_scanned);
+	if (!cgroup_reclaim(sc))
+		count_vm_events(m, PGREFILL, (long)nr_scanned);
 	for (unsigned int i = 0; i < hold.nr; i++) {
 		struct folio *f = pfn_to_page(m, hold.pfn[i]);
 		uint64_t vm_flags;
@@ -514,14 +542,33 @@ static void prepare_scan_control(struct unev_machine *m, int node, struct scan_c
 		sc->may_deactivate |= DEACTIVATE_FILE;
 }
 
+/*
+ * shrink_node_memcgs: every memcg of the target's subtree, from where the
+ * last partial walk of this (root, node) stopped (the mem_cgroup_iter
+ * reclaim cookie); a reclaimer other than kswapd bails out once the pass
+ * has its pages, leaving the cursor there for the next one.
+ */
 static void shrink_node(struct unev_machine *m, int node, struct scan_control *sc)
 {
+	int root = sc->target_memcg >= 0 ? sc->target_memcg : 0;
+	bool partial = !sc->kswapd;
+	int *pos = &m->memcgs[root]->iter_pos[node];
+	int order[m->nr_memcgs];
+	unsigned int n = mem_cgroup_walk_order(m, root, order), i = 0;
+
 	prepare_scan_control(m, node, sc);
-	for_each_lruvec(m, node, sc->target_memcg, lv) {
-		shrink_lruvec(m, lv, sc);
-		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
-			break;
+	if (partial && *pos >= 0)
+		while (i < n && order[i++] != *pos)
+			;
+	for (; i < n; i++) {
+		if (partial)
+			*pos = order[i];
+		shrink_lruvec(m, mem_cgroup_lruvec(m, order[i], node), sc);
+		if (partial && sc->nr_reclaimed >= sc->nr_to_reclaim)
+			return;
 	}
+	if (partial)
+		*pos = -1;	/* the walk reached the end: the next starts anew */
 }
 
 /* do_try_to_free_pages: priority 12 down to 0; then once more with every
@@ -579,19 +626,22 @@ int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
 		return -EINVAL;
 	if (memcg < 0 || (unsigned int)memcg >= m->nr_memcgs)
 		return -EINVAL;
-	/* memory_reclaim(): SWAP_CLUSTER_MAX at a time, up to 16 empty tries,
-	 * by a process on CPU 0 (its batches are the ones drained) */
+	/*
+	 * As lowering a cgroup v1 limit by SIZE (mem_cgroup_resize_max): passes
+	 * of try_to_free_mem_cgroup_pages, each asking SWAP_CLUSTER_MAX, until
+	 * SIZE is reclaimed or a pass finds nothing; by a process on CPU 0 (its
+	 * batches are the ones drained).
+	 */
 	*reclaimed = 0;
 	m->cur_cpu = 0;
 	m->cur_pid = 0;
 	m->cur_memcg = 0;
 	m->in_reclaim = true;
-	for (int retries = 16; *reclaimed < want;) {
-		uint64_t batch = want - *reclaimed < SWAP_CLUSTER_MAX ? want - *reclaimed
-								       : SWAP_CLUSTER_MAX;
-		uint64_t got = do_try_to_free_pages(m, node, memcg ? memcg : -1, batch, false);
+	while (*reclaimed < want) {
+		uint64_t got = do_try_to_free_pages(m, node, memcg ? memcg : -1, SWAP_CLUSTER_MAX,
+						    false);
 
-		if (!got && !retries--)
+		if (!got)
 			break;
 		*reclaimed += got;
 	}

@@ -242,11 +242,6 @@ struct lock_census {
 	int64_t vmlck_kb[CENSUS_MAX];
 };
 
-struct live_region {
-	char name[SCENARIO_NAME_MAX];
-	uint64_t addr, len;
-};
-
 struct live_task {
 	char name[SCENARIO_NAME_MAX];
 	pid_t pid;
@@ -256,7 +251,7 @@ struct live_task {
 	/* RLIMIT_MEMLOCK and CAP_IPC_LOCK, for the mlockall image rule */
 	uint64_t limit_pages;
 	bool capable;
-	struct live_region regions[64];
+	struct scenario_region regions[64];
 	size_t nr_regions;
 	bool heap_known;
 	uint64_t heap_start;
@@ -1713,20 +1708,15 @@ static struct live_task *alive_task(struct live *lv, const struct scenario_state
 	return NULL;
 }
 
-static struct live_region *find_region(struct live_task *t, const char *name)
+static struct scenario_region *find_region(struct live_task *t, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < t->nr_regions; i++)
-		if (!strcmp(t->regions[i].name, name))
-			return &t->regions[i];
-	return NULL;
+	return scenario_region_find(t->regions, t->nr_regions, name);
 }
 
 static int bind_region(struct live_task *t, const char *name, uint64_t addr,
 		       uint64_t len)
 {
-	struct live_region *reg = find_region(t, name);
+	struct scenario_region *reg = find_region(t, name);
 
 	if (!reg) {
 		if (t->nr_regions == sizeof(t->regions) / sizeof(t->regions[0]))
@@ -1739,18 +1729,12 @@ static int bind_region(struct live_task *t, const char *name, uint64_t addr,
 	return 0;
 }
 
-/* [addr, addr + len rounded up to a page): as interp.c's region_span */
-static struct proc_span region_span(const struct live_region *reg)
+/* the span `smaps REGION` sums, as on the model */
+static struct proc_span region_span(const struct scenario_region *reg)
 {
 	struct proc_span sp;
-	uint64_t len = reg->len;
 
-	if (len > UINT64_MAX - (LIVE_PAGE_SIZE - 1))
-		len = UINT64_MAX;
-	else
-		len = (len + LIVE_PAGE_SIZE - 1) & ~(LIVE_PAGE_SIZE - 1);
-	sp.start = reg->addr;
-	sp.end = len > UINT64_MAX - reg->addr ? UINT64_MAX : reg->addr + len;
+	scenario_region_span(reg, &sp.start, &sp.end);
 	return sp;
 }
 
@@ -2063,7 +2047,7 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 	struct outcome *o = &lv->out[st - lv->s->statements];
 	struct native_cmd cmd = {0};
 	struct native_reply r;
-	struct live_region *reg = NULL;
+	struct scenario_region *reg = NULL;
 	struct live_task *t;
 	uint64_t shm_size = 0;
 	int ret, flags;
@@ -2383,7 +2367,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 	const struct scenario_expect *e = &st->expect;
 	struct outcome *o = &lv->out[st - lv->s->statements];
 	struct proc_image image;
-	struct live_region *reg;
+	struct scenario_region *reg;
 	struct live_task *t;
 	int64_t cur, base, part;
 	char path[64];

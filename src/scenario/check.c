@@ -424,3 +424,24 @@ int scenario_check(const struct scenario *s,
 	free(cs.shms.items);
 	return ret;
 }
+
+struct scenario_region *scenario_region_find(struct scenario_region *v, size_t n,
+					     const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+void scenario_region_span(const struct scenario_region *reg, uint64_t *start, uint64_t *end)
+{
+	uint64_t len = reg->len;
+
+	if (len > UINT64_MAX - (SCENARIO_PAGE_SIZE - 1))
+		len = UINT64_MAX;
+	else
+		len = (len + SCENARIO_PAGE_SIZE - 1) & ~(SCENARIO_PAGE_SIZE - 1);
+	*start = reg->addr;
+	*end = len > UINT64_MAX - reg->addr ? UINT64_MAX : reg->addr + len;
+}

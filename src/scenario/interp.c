@@ -18,17 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct run_region {
-	char name[SCENARIO_NAME_MAX];
-	uint64_t addr;
-	uint64_t len;
-};
 
 struct run_task {
 	char name[SCENARIO_NAME_MAX];
 	int pid;
 	unsigned int exit_line;		/* 0 while alive */
-	struct run_region *regions;
+	struct scenario_region *regions;
 	size_t nr_regions, regions_cap;
 	/* `brk` binds [heap_start, break): the break before the first brk */
 	bool heap_known;
@@ -146,25 +141,20 @@ static struct run_task *add_task(struct run *r, const char *name, int pid)
 	return t;
 }
 
-static struct run_region *find_region(struct run_task *t, const char *name)
+static struct scenario_region *find_region(struct run_task *t, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < t->nr_regions; i++)
-		if (!strcmp(t->regions[i].name, name))
-			return &t->regions[i];
-	return NULL;
+	return scenario_region_find(t->regions, t->nr_regions, name);
 }
 
 static int bind_region(struct run_task *t, const char *name, uint64_t addr,
 		       uint64_t len)
 {
-	struct run_region *reg = find_region(t, name);
+	struct scenario_region *reg = find_region(t, name);
 
 	if (!reg) {
 		if (t->nr_regions == t->regions_cap) {
 			size_t cap = t->regions_cap ? t->regions_cap * 2 : 8;
-			struct run_region *regions =
+			struct scenario_region *regions =
 				realloc(t->regions, cap * sizeof(*regions));
 
 			if (!regions)
@@ -182,7 +172,7 @@ static int bind_region(struct run_task *t, const char *name, uint64_t addr,
 
 static int bound_region(struct run *r, const struct scenario_statement *st,
 			struct run_task *t, const char *name,
-			struct run_region **out)
+			struct scenario_region **out)
 {
 	*out = find_region(t, name);
 	if (!*out)
@@ -375,7 +365,7 @@ static int shmctl_cmd(enum scenario_shmctl_op op)
 }
 
 /* The address and length a call on REGION [OFF LEN] passes. */
-static void call_range(const struct scenario_call *c, const struct run_region *reg,
+static void call_range(const struct scenario_call *c, const struct scenario_region *reg,
 		       uint64_t *addr, uint64_t *len)
 {
 	if (c->range_given) {
@@ -495,7 +485,7 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		    int *result, json_t *js)
 {
 	const struct scenario_call *c = &st->call;
-	struct run_region *reg = NULL;
+	struct scenario_region *reg = NULL;
 	struct run_task *t;
 	uint64_t addr = 0, len = 0, newaddr = 0;
 	int ret, flags;
@@ -665,20 +655,6 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 			     scenario_call_name(c->kind));
 }
 
-/* [addr, addr + len rounded up to a page): the VMAs a region's mmap made. */
-static void region_span(const struct run_region *reg, uint64_t *start,
-			uint64_t *end)
-{
-	uint64_t len = reg->len;
-
-	if (len > UINT64_MAX - (UNEV_PAGE_SIZE - 1))
-		len = UINT64_MAX;
-	else
-		len = (len + UNEV_PAGE_SIZE - 1) & ~(UNEV_PAGE_SIZE - 1);
-	*start = reg->addr;
-	*end = len > UINT64_MAX - reg->addr ? UINT64_MAX : reg->addr + len;
-}
-
 /* The value an expectation compares, in the unit its /proc file uses. */
 static int read_expected_source(struct run *r, const struct scenario_statement *st,
 				uint64_t *value)
@@ -689,7 +665,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
 		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
 	};
-	struct run_region *reg;
+	struct scenario_region *reg;
 	struct run_task *t;
 	uint64_t start, end;
 	char buf[32];
@@ -721,7 +697,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 			ret = bound_region(r, st, t, e->region, &reg);
 		if (ret)
 			return ret;
-		region_span(reg, &start, &end);
+		scenario_region_span(reg, &start, &end);
 		ret = unev_smaps_read(r->m, t->pid, start, end, e->field, value);
 		break;
 	case SCENARIO_EXPECT_OK:

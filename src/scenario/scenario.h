@@ -321,6 +321,20 @@ int scenario_check(const struct scenario *s,
 					 char *err, size_t errlen),
 		   void *ctx, char *err, size_t errlen);
 
+/*
+ * A region a task bound (mmap, shmat, brk, fork), as every executor keeps
+ * it: the address and length the binding call gave.
+ */
+struct scenario_region {
+	char name[SCENARIO_NAME_MAX];
+	uint64_t addr, len;
+};
+struct scenario_region *scenario_region_find(struct scenario_region *v, size_t n,
+					     const char *name);
+/* What `smaps REGION` sums: the VMAs inside [addr, addr + len rounded up
+ * to a page), clamped at the top of the address space. */
+void scenario_region_span(const struct scenario_region *reg, uint64_t *start, uint64_t *end);
+
 /* Statement text for messages: "FILE:LINE: " then fmt. */
 void scenario_error(char *err, size_t errlen, const struct scenario *s,
 		    const struct scenario_statement *st, const char *fmt, ...)

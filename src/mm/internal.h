@@ -440,15 +440,6 @@ static inline struct lruvec *folio_lruvec(struct unev_machine *m, const struct f
 	return mem_cgroup_lruvec(m, f->memcg, f->node);
 }
 bool mem_cgroup_is_descendant(const struct unev_machine *m, int memcg, int root);
-/* Every lruvec of @node in @target's subtree (-1: every memcg), root first. */
-#define for_each_lruvec(m, node, target, lv)                                          \
-	for (int __mc = 0; __mc < (int)(m)->nr_memcgs; __mc++)                        \
-		if (!(m)->memcgs[__mc] ||                                               \
-		    ((target) >= 0 && !mem_cgroup_is_descendant(m, __mc, (target)))) {  \
-		} else                                                                  \
-			for (struct lruvec *lv = mem_cgroup_lruvec(m, __mc, (node)); lv;    \
-			     lv = NULL)
-
 static inline void lruvec_add_folio(struct unev_machine *m, struct lruvec *lv, struct folio *f,
 		      const char *why)
 {

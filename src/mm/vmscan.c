@@ -525,16 +525,17 @@ static void shrink_lruvec(struct unev_machine *m, struct lruvec *lv, struct scan
 }
 
 /* prepare_scan_control: deactivate a list only when its inactive side is low. */
-static void prepare_scan_control(struct unev_machine *m, int node, struct scan_control *sc)
+static void prepare_scan_control(struct unev_machine *m, int node, struct scan_control *sc,
+				 const int *order, unsigned int n)
 {
-	uint64_t total[UNEV_NR_LRU_LISTS] = { 0 };
 	struct lruvec sum = { 0 };
 
-	for_each_lruvec(m, node, sc->target_memcg, lv)
+	for (unsigned int i = 0; i < n; i++) {
+		const struct lruvec *lv = mem_cgroup_lruvec(m, order[i], node);
+
 		for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++)
-			total[lru] += lv->lists[lru].nr;
-	for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++)
-		sum.lists[lru].nr = total[lru];
+			sum.lists[lru].nr += lv->lists[lru].nr;
+	}
 	sc->may_deactivate = 0;
 	if (sc->force_deactivate || inactive_is_low(&sum, UNEV_LRU_INACTIVE_ANON))
 		sc->may_deactivate |= DEACTIVATE_ANON;
@@ -556,7 +557,7 @@ static void shrink_node(struct unev_machine *m, int node, struct scan_control *s
 	int order[m->nr_memcgs];
 	unsigned int n = mem_cgroup_walk_order(m, root, order), i = 0;
 
-	prepare_scan_control(m, node, sc);
+	prepare_scan_control(m, node, sc, order, n);
 	if (partial && *pos >= 0)
 		while (i < n && order[i++] != *pos)
 			;

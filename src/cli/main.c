@@ -10,6 +10,7 @@
 #include "conform.h"
 #include "demo.h"
 #include "interp.h"
+#include "replay_cli.h"
 #include "scenario.h"
 
 #include <unevict.h>
@@ -52,8 +53,11 @@ static void usage(FILE *f)
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
+	      "  replay [OPTIONS] TRACE  run a program's strace recording on the model and\n"
+	      "                          check every result (unevict replay --help)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
-	      "                          [--size GIB] [--no-kernel]\n"
+	      "                          [--size GIB] [--no-kernel]; bench replay\n"
+	      "                          [--calls N]\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -295,6 +299,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
+		return bench_replay_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

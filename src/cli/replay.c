@@ -35,9 +35,14 @@ static void replay_usage(FILE *f)
 	      "  --memcg LIMIT           replay into a memcg with this limit (a .uvs size)\n"
 	      "  --emit-uvs FILE         write the equivalent scenario (unevict run FILE\n"
 	      "                          gives the same results)\n"
+	      "  --file-sizes host|trace a mapped file's size: this host's file of the\n"
+	      "                          trace's -y path (default), or the largest extent\n"
+	      "                          the trace maps (a trace from another machine)\n"
 	      "  --until-line N          replay only calls that started before line N\n"
 	      "  --until HH:MM:SS.UUUUUU replay only calls completed before this time\n"
 	      "  --regions               list each live process's regions at the end\n"
+	      "  --smaps-out FILE        write each live process's smaps, as the model\n"
+	      "                          shows them, to FILE\n"
 	      "  -q, --quiet             only the summary lines\n",
 	      f);
 }
@@ -191,12 +196,32 @@ static void print_report(const char *name, const struct replay_report *rep, bool
 	       (unsigned long long)rep->diverging);
 }
 
+/* "# process t1 pids 10,11" then that process's smaps, for each. */
+static int write_smaps(const char *path, const struct replay_report *rep)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < rep->nr_procs; i++)
+		if (rep->procs[i].smaps)
+			fprintf(f, "# process %s pids %s\n%s", rep->procs[i].name, rep->procs[i].pids,
+				rep->procs[i].smaps);
+	if (fclose(f)) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 int replay_main(int argc, char **argv)
 {
 	struct replay_options o;
 	struct replay_report *rep = NULL;
 	struct trace *t = NULL;
-	const char *trace_path = NULL, *emit_path = NULL;
+	const char *trace_path = NULL, *emit_path = NULL, *smaps_path = NULL;
 	bool quiet = false, regions = false;
 	char err[1024] = "", *text = NULL;
 	size_t len;
@@ -229,6 +254,11 @@ int replay_main(int argc, char **argv)
 			ret = parse_uvs_options(a + 2, v, &o);
 			if (ret)
 				return ret;
+		} else if (!strcmp(a, "--file-sizes")) {
+			i++;
+			if (strcmp(v, "host") && strcmp(v, "trace"))
+				return usage_error("--file-sizes takes host or trace, not '%s'", v);
+			o.trace_file_sizes = !strcmp(v, "trace");
 		} else if (!strcmp(a, "--memcg")) {
 			i++;
 			if (scenario_parse_size(v, &o.memcg_limit))
@@ -236,6 +266,9 @@ int replay_main(int argc, char **argv)
 			o.memcg = true;
 		} else if (!strcmp(a, "--emit-uvs")) {
 			emit_path = argv[++i];
+		} else if (!strcmp(a, "--smaps-out")) {
+			smaps_path = argv[++i];
+			o.want_smaps = true;
 		} else if (!strcmp(a, "--until-line")) {
 			char *e;
 
@@ -283,16 +316,19 @@ int replay_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", emit_path, strerror(errno));
 		ret = -EIO;
 	}
-	trace_free(t);
+	if (!ret && smaps_path)
+		ret = write_smaps(smaps_path, rep);
 	if (ret) {
 		if (err[0])
 			fprintf(stderr, "%s\n", err);
 		replay_report_free(rep);
+		trace_free(t);
 		return 2;
 	}
 	print_report(trace_path, rep, quiet, regions);
 	ret = rep->diverging ? 1 : 0;
 	replay_report_free(rep);
+	trace_free(t);
 	return ret;
 }
 

@@ -186,6 +186,11 @@ static const char *divergence_reason(struct replay *r, int model_err, int pid)
 		return "RLIMIT_MEMLOCK or CAP_IPC_LOCK differ from the traced program's (--task)";
 	if (model_err == ENOMEM && c->sys == TRACE_MREMAP)
 		return "the model placed the region elsewhere: no room to grow it in place";
+	if (!model_err && (c->err == ENOMEM || c->err == EPERM || c->err == EAGAIN) &&
+	    (c->sys == TRACE_MLOCK || c->sys == TRACE_MLOCK2 || c->sys == TRACE_MLOCKALL ||
+	     c->sys == TRACE_MMAP || c->sys == TRACE_SHMCTL))
+		return "the traced program had a smaller RLIMIT_MEMLOCK or no CAP_IPC_LOCK "
+		       "(replay with --task \"memlock=SIZE\")";
 	if (!model_err && c->err == ENOMEM)
 		return "the live machine was short of memory or had a limit the model lacks";
 	if (model_err == EOPNOTSUPP || model_err == EINVAL)
@@ -638,7 +643,8 @@ static int file_for_path(struct replay *r, int path, int *out)
 	f = &r->files[r->nr_files];
 	f->path = path;
 	path_fs(name, &f->fs, &fs_name);
-	if (!stat(name, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size > 0) {
+	if (!r->o->trace_file_sizes && !stat(name, &st) && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size > 0) {
 		f->size = (uint64_t)st.st_size;
 		f->size_from = "this host's file";
 	} else {
@@ -1440,8 +1446,10 @@ void replay_report_free(struct replay_report *rep)
 		free(rep->unmodelled[i].name);
 	for (size_t i = 0; i < rep->nr_divergences; i++)
 		free(rep->divergences[i].text);
-	for (size_t i = 0; i < rep->nr_procs; i++)
+	for (size_t i = 0; i < rep->nr_procs; i++) {
 		free(rep->procs[i].regions);
+		free(rep->procs[i].smaps);
+	}
 	for (size_t i = 0; i < rep->nr_files; i++)
 		free(rep->files[i].path);
 	free(rep->unmodelled);
@@ -1472,6 +1480,11 @@ static int final_state(struct replay *r)
 		unev_smaps_read(r->m, p->model_pid, 0, MODEL_TASK_SIZE, "Locked", &rp->locked_kb);
 		emit(r, "expect %s status VmLck = %llu\n", p->name,
 		     (unsigned long long)rp->vmlck_kb);
+		if (r->o->want_smaps) {
+			rp->smaps = unev_proc_smaps(r->m, p->model_pid, 0, MODEL_TASK_SIZE);
+			if (!rp->smaps)
+				return nomem();
+		}
 		rp->regions = calloc(p->map.nr ? p->map.nr : 1, sizeof(*rp->regions));
 		if (!rp->regions)
 			return nomem();

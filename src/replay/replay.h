@@ -36,6 +36,8 @@ struct replay_options {
 	uint32_t until_line;		/* replay calls started before; 0 = all */
 	FILE *emit;			/* --emit-uvs: the equivalent scenario */
 	const char *machine_text;	/* the `machine` options as given, for emit */
+	bool trace_file_sizes;		/* size files from the trace only, never stat() */
+	bool want_smaps;		/* keep each live process's smaps text */
 	/* Called every 65536 calls with (done, total), when not NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
@@ -59,7 +61,8 @@ struct replay_region_view {
 	uint64_t start, end;	/* the trace's addresses */
 	uint64_t model_start;
 	char name[16];		/* r1, brk, ... (the emitted scenario's name) */
-	const char *what;	/* "anon", "file PATH", "shm", "heap" */
+	const char *what;	/* "anon", "shm", "heap" or the file's path (the
+				 * trace's: valid while the trace is) */
 };
 
 struct replay_process {
@@ -70,6 +73,7 @@ struct replay_process {
 	uint64_t vmlck_kb, locked_kb;	/* at the end of the replay */
 	struct replay_region_view *regions;
 	size_t nr_regions;
+	char *smaps;		/* the model's /proc/PID/smaps, with want_smaps */
 };
 
 struct replay_file_view {

@@ -57,7 +57,7 @@ static void usage(FILE *f)
 	      "                          check every result (unevict replay --help)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
 	      "                          [--size GIB] [--no-kernel]; bench replay\n"
-	      "                          [--calls N]\n"
+	      "                          [--calls N] [--trace FILE]\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"

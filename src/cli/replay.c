@@ -332,18 +332,36 @@ int replay_main(int argc, char **argv)
 	return ret;
 }
 
-/* `unevict bench replay [--calls N]`: a synthetic trace of N calls (a loop
- * of mmap, mlock, munlock, munmap, as a program would), parsed and replayed;
- * calls per second of each. */
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* The wall and this process's CPU time now. */
+static void clock_both(struct timespec t[2])
+{
+	clock_gettime(CLOCK_MONOTONIC, &t[0]);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t[1]);
+}
+
+/*
+ * `unevict bench replay [--calls N] [--trace FILE] [--max-cpu-seconds S]`:
+ * a trace of N calls (by default synthesised: the text strace writes for a
+ * loop of mmap, mlock, munlock, munmap of 64 KiB) read and replayed; the
+ * seconds and calls per second of each phase, wall and CPU (the CPU time
+ * is what the machine's other work does not change).  --max-cpu-seconds:
+ * exit 1 when the total CPU time is above S.
+ */
 int bench_replay_main(int argc, char **argv)
 {
 	size_t calls = 1000000, cap, n = 0, loops;
 	struct replay_options o;
 	struct replay_report *rep = NULL;
 	struct trace *t = NULL;
-	struct timespec t0, t1, t2;
-	char err[512] = "", *text;
-	double parse_s, run_s;
+	struct timespec t0[2], t1[2], t2[2];
+	const char *path = NULL;
+	char err[512] = "", *text = NULL;
+	double max_cpu = 0, cpu;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -353,56 +371,75 @@ int bench_replay_main(int argc, char **argv)
 				fprintf(stderr, "unevict bench replay: --calls takes at least 4\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
+			path = argv[++i];
+		} else if (!strcmp(argv[i], "--max-cpu-seconds") && i + 1 < argc) {
+			max_cpu = strtod(argv[++i], NULL);
 		} else {
-			fprintf(stderr, "usage: unevict bench replay [--calls N]\n");
+			fprintf(stderr, "usage: unevict bench replay [--calls N] [--trace FILE] "
+					"[--max-cpu-seconds S]\n");
 			return 2;
 		}
 	}
-	loops = calls / 4;
-	cap = loops * 4 * 120 + 256;
-	text = malloc(cap);
-	if (!text) {
-		fprintf(stderr, "unevict bench replay: out of memory\n");
-		return 2;
-	}
-	/* the text strace writes for the loop (pid, -tt time, result) */
-	for (size_t k = 0; k < loops; k++) {
-		unsigned long long a = 0x7f0000000000ULL - 0x10000ULL * (1 + k % 64);
-		unsigned int us = (unsigned int)(k % 1000000);
+	if (path) {
+		ret = read_file(path, &text, &n);
+		if (ret)
+			return ret;
+	} else {
+		loops = calls / 4;
+		cap = loops * 4 * 120 + 256;
+		text = malloc(cap);
+		if (!text) {
+			fprintf(stderr, "unevict bench replay: out of memory\n");
+			return 2;
+		}
+		/* the text strace writes for the loop (pid, -tt time, result) */
+		for (size_t k = 0; k < loops; k++) {
+			unsigned long long a = 0x7f0000000000ULL - 0x10000ULL * (1 + k % 64);
+			unsigned int us = (unsigned int)(k % 1000000);
 
-		n += (size_t)snprintf(text + n, cap - n,
-				      "4242 10:00:00.%06u mmap(NULL, 65536, PROT_READ|PROT_WRITE, "
-				      "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x%llx\n"
-				      "4242 10:00:00.%06u mlock(0x%llx, 65536) = 0\n"
-				      "4242 10:00:00.%06u munlock(0x%llx, 65536) = 0\n"
-				      "4242 10:00:00.%06u munmap(0x%llx, 65536) = 0\n",
-				      us, a, us, a, us, a, us, a);
+			n += (size_t)snprintf(text + n, cap - n,
+					      "4242 10:00:00.%06u mmap(NULL, 65536, PROT_READ|PROT_WRITE, "
+					      "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x%llx\n"
+					      "4242 10:00:00.%06u mlock(0x%llx, 65536) = 0\n"
+					      "4242 10:00:00.%06u munlock(0x%llx, 65536) = 0\n"
+					      "4242 10:00:00.%06u munmap(0x%llx, 65536) = 0\n",
+					      us, a, us, a, us, a, us, a);
+		}
+		path = "synthetic.trace";
 	}
 	replay_options_default(&o);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = strace_parse("bench.trace", text, n, &t, err, sizeof(err));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_both(t0);
+	ret = strace_parse(path, text, n, &t, err, sizeof(err));
+	clock_both(t1);
 	free(text);
 	if (!ret)
-		ret = replay_run("bench.trace", t, &o, &rep, err, sizeof(err));
-	clock_gettime(CLOCK_MONOTONIC, &t2);
+		ret = replay_run(path, t, &o, &rep, err, sizeof(err));
+	clock_both(t2);
 	if (ret) {
-		fprintf(stderr, "unevict bench replay: %s\n", err);
+		fprintf(stderr, "%s\n", err);
 		trace_free(t);
 		return 2;
 	}
-	parse_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	run_s = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
-	printf("bench replay: %zu calls (mmap, mlock, munlock, munmap of 64 KiB, looped)\n",
-	       t->nr_calls);
-	printf("%-14s %10s %14s\n", "phase", "seconds", "calls/s");
-	printf("%-14s %10.3f %14.0f\n", "parse", parse_s, (double)t->nr_calls / parse_s);
-	printf("%-14s %10.3f %14.0f\n", "replay", run_s, (double)t->nr_calls / run_s);
-	printf("%-14s %10.3f %14.0f\n", "total", parse_s + run_s,
-	       (double)t->nr_calls / (parse_s + run_s));
+	printf("bench replay: %s, %llu system calls (%zu records)\n", path,
+	       (unsigned long long)rep->calls, t->nr_calls);
+	printf("%-8s %10s %14s %10s %14s\n", "phase", "wall s", "calls/s", "cpu s", "calls/s (cpu)");
+	for (int ph = 0; ph < 3; ph++) {
+		const struct timespec *a = ph == 1 ? t1 : t0, *b = ph == 0 ? t1 : t2;
+		double w = seconds_between(&a[0], &b[0]), c = seconds_between(&a[1], &b[1]);
+
+		printf("%-8s %10.3f %14.0f %10.3f %14.0f\n",
+		       ph == 0 ? "parse" : ph == 1 ? "replay" : "total", w,
+		       (double)rep->calls / w, c, (double)rep->calls / c);
+	}
 	printf("results: %llu agreeing, %llu diverging\n", (unsigned long long)rep->agreeing,
 	       (unsigned long long)rep->diverging);
+	cpu = seconds_between(&t0[1], &t2[1]);
 	ret = rep->diverging ? 1 : 0;
+	if (max_cpu > 0 && cpu > max_cpu) {
+		printf("FAIL: %.3f CPU seconds, above %.3f\n", cpu, max_cpu);
+		ret = 1;
+	}
 	replay_report_free(rep);
 	trace_free(t);
 	return ret;

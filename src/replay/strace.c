@@ -54,48 +54,50 @@ const char *trace_sys_name(enum trace_sys sys)
  * x86_64 values, include/uapi). */
 struct trace_constant {
 	const char *name;
+	size_t len;
 	uint64_t value;
 };
+#define C(name, value) {name, sizeof(name) - 1, value}
 
 static const struct trace_constant constants[] = {
-	{"PROT_NONE", 0x0}, {"PROT_READ", 0x1}, {"PROT_WRITE", 0x2}, {"PROT_EXEC", 0x4},
-	{"PROT_SEM", 0x8}, {"PROT_GROWSDOWN", 0x01000000}, {"PROT_GROWSUP", 0x02000000},
-	{"PROT_BTI", 0x10}, {"PROT_MTE", 0x20},
-	{"MAP_SHARED", 0x01}, {"MAP_PRIVATE", 0x02}, {"MAP_SHARED_VALIDATE", 0x03},
-	{"MAP_FIXED", 0x10}, {"MAP_ANONYMOUS", 0x20}, {"MAP_32BIT", 0x40},
-	{"MAP_GROWSDOWN", 0x100}, {"MAP_DENYWRITE", 0x800}, {"MAP_EXECUTABLE", 0x1000},
-	{"MAP_LOCKED", 0x2000}, {"MAP_NORESERVE", 0x4000}, {"MAP_POPULATE", 0x8000},
-	{"MAP_NONBLOCK", 0x10000}, {"MAP_STACK", 0x20000}, {"MAP_HUGETLB", 0x40000},
-	{"MAP_SYNC", 0x80000}, {"MAP_FIXED_NOREPLACE", 0x100000},
-	{"MAP_UNINITIALIZED", 0x4000000}, {"MAP_HUGE_2MB", 21ULL << 26},
-	{"MAP_HUGE_1GB", 30ULL << 26},
-	{"MLOCK_ONFAULT", 0x01},
-	{"MCL_CURRENT", 1}, {"MCL_FUTURE", 2}, {"MCL_ONFAULT", 4},
-	{"MREMAP_MAYMOVE", 1}, {"MREMAP_FIXED", 2}, {"MREMAP_DONTUNMAP", 4},
-	{"MADV_NORMAL", 0}, {"MADV_RANDOM", 1}, {"MADV_SEQUENTIAL", 2},
-	{"MADV_WILLNEED", 3}, {"MADV_DONTNEED", 4}, {"MADV_FREE", 8}, {"MADV_REMOVE", 9},
-	{"MADV_DONTFORK", 10}, {"MADV_DOFORK", 11}, {"MADV_MERGEABLE", 12},
-	{"MADV_UNMERGEABLE", 13}, {"MADV_HUGEPAGE", 14}, {"MADV_NOHUGEPAGE", 15},
-	{"MADV_DONTDUMP", 16}, {"MADV_DODUMP", 17}, {"MADV_WIPEONFORK", 18},
-	{"MADV_KEEPONFORK", 19}, {"MADV_COLD", 20}, {"MADV_PAGEOUT", 21},
-	{"MADV_POPULATE_READ", 22}, {"MADV_POPULATE_WRITE", 23},
-	{"MADV_DONTNEED_LOCKED", 24}, {"MADV_COLLAPSE", 25}, {"MADV_HWPOISON", 100},
-	{"MADV_SOFT_OFFLINE", 101}, {"MADV_GUARD_INSTALL", 102}, {"MADV_GUARD_REMOVE", 103},
-	{"IPC_PRIVATE", 0}, {"IPC_CREAT", 01000}, {"IPC_EXCL", 02000}, {"IPC_NOWAIT", 04000},
-	{"IPC_RMID", 0}, {"IPC_SET", 1}, {"IPC_STAT", 2}, {"IPC_INFO", 3}, {"IPC_64", 0x100},
-	{"SHM_HUGETLB", 04000}, {"SHM_NORESERVE", 010000}, {"SHM_RDONLY", 010000},
-	{"SHM_RND", 020000}, {"SHM_REMAP", 040000}, {"SHM_EXEC", 0100000},
-	{"SHM_LOCK", 11}, {"SHM_UNLOCK", 12}, {"SHM_STAT", 13}, {"SHM_INFO", 14},
-	{"SHM_STAT_ANY", 15},
-	{"S_IRUSR", 0400}, {"S_IWUSR", 0200}, {"S_IXUSR", 0100}, {"S_IRGRP", 040},
-	{"S_IWGRP", 020}, {"S_IXGRP", 010}, {"S_IROTH", 04}, {"S_IWOTH", 02}, {"S_IXOTH", 01},
-	{"CLONE_VM", 0x100}, {"CLONE_VFORK", 0x4000}, {"CLONE_THREAD", 0x10000},
+	C("PROT_NONE", 0x0), C("PROT_READ", 0x1), C("PROT_WRITE", 0x2), C("PROT_EXEC", 0x4),
+	C("PROT_SEM", 0x8), C("PROT_GROWSDOWN", 0x01000000), C("PROT_GROWSUP", 0x02000000),
+	C("PROT_BTI", 0x10), C("PROT_MTE", 0x20),
+	C("MAP_SHARED", 0x01), C("MAP_PRIVATE", 0x02), C("MAP_SHARED_VALIDATE", 0x03),
+	C("MAP_FIXED", 0x10), C("MAP_ANONYMOUS", 0x20), C("MAP_32BIT", 0x40),
+	C("MAP_GROWSDOWN", 0x100), C("MAP_DENYWRITE", 0x800), C("MAP_EXECUTABLE", 0x1000),
+	C("MAP_LOCKED", 0x2000), C("MAP_NORESERVE", 0x4000), C("MAP_POPULATE", 0x8000),
+	C("MAP_NONBLOCK", 0x10000), C("MAP_STACK", 0x20000), C("MAP_HUGETLB", 0x40000),
+	C("MAP_SYNC", 0x80000), C("MAP_FIXED_NOREPLACE", 0x100000),
+	C("MAP_UNINITIALIZED", 0x4000000), C("MAP_HUGE_2MB", 21ULL << 26),
+	C("MAP_HUGE_1GB", 30ULL << 26),
+	C("MLOCK_ONFAULT", 0x01),
+	C("MCL_CURRENT", 1), C("MCL_FUTURE", 2), C("MCL_ONFAULT", 4),
+	C("MREMAP_MAYMOVE", 1), C("MREMAP_FIXED", 2), C("MREMAP_DONTUNMAP", 4),
+	C("MADV_NORMAL", 0), C("MADV_RANDOM", 1), C("MADV_SEQUENTIAL", 2),
+	C("MADV_WILLNEED", 3), C("MADV_DONTNEED", 4), C("MADV_FREE", 8), C("MADV_REMOVE", 9),
+	C("MADV_DONTFORK", 10), C("MADV_DOFORK", 11), C("MADV_MERGEABLE", 12),
+	C("MADV_UNMERGEABLE", 13), C("MADV_HUGEPAGE", 14), C("MADV_NOHUGEPAGE", 15),
+	C("MADV_DONTDUMP", 16), C("MADV_DODUMP", 17), C("MADV_WIPEONFORK", 18),
+	C("MADV_KEEPONFORK", 19), C("MADV_COLD", 20), C("MADV_PAGEOUT", 21),
+	C("MADV_POPULATE_READ", 22), C("MADV_POPULATE_WRITE", 23),
+	C("MADV_DONTNEED_LOCKED", 24), C("MADV_COLLAPSE", 25), C("MADV_HWPOISON", 100),
+	C("MADV_SOFT_OFFLINE", 101), C("MADV_GUARD_INSTALL", 102), C("MADV_GUARD_REMOVE", 103),
+	C("IPC_PRIVATE", 0), C("IPC_CREAT", 01000), C("IPC_EXCL", 02000), C("IPC_NOWAIT", 04000),
+	C("IPC_RMID", 0), C("IPC_SET", 1), C("IPC_STAT", 2), C("IPC_INFO", 3), C("IPC_64", 0x100),
+	C("SHM_HUGETLB", 04000), C("SHM_NORESERVE", 010000), C("SHM_RDONLY", 010000),
+	C("SHM_RND", 020000), C("SHM_REMAP", 040000), C("SHM_EXEC", 0100000),
+	C("SHM_LOCK", 11), C("SHM_UNLOCK", 12), C("SHM_STAT", 13), C("SHM_INFO", 14),
+	C("SHM_STAT_ANY", 15),
+	C("S_IRUSR", 0400), C("S_IWUSR", 0200), C("S_IXUSR", 0100), C("S_IRGRP", 040),
+	C("S_IWGRP", 020), C("S_IXGRP", 010), C("S_IROTH", 04), C("S_IWOTH", 02), C("S_IXOTH", 01),
+	C("CLONE_VM", 0x100), C("CLONE_VFORK", 0x4000), C("CLONE_THREAD", 0x10000),
 };
 
 static int constant_lookup(const char *s, size_t n, uint64_t *v)
 {
 	for (size_t i = 0; i < sizeof(constants) / sizeof(constants[0]); i++)
-		if (strlen(constants[i].name) == n && !memcmp(constants[i].name, s, n)) {
+		if (constants[i].len == n && !memcmp(constants[i].name, s, n)) {
 			*v = constants[i].value;
 			return 0;
 		}
@@ -107,7 +109,7 @@ static int intern(char ***v, size_t *nr, size_t *cap, const char *s, size_t n)
 	char *copy;
 
 	for (size_t i = 0; i < *nr; i++)
-		if (strlen((*v)[i]) == n && !memcmp((*v)[i], s, n))
+		if (!strncmp((*v)[i], s, n) && !(*v)[i][n])
 			return (int)i;
 	if (*nr == *cap) {
 		size_t c = *cap ? *cap * 2 : 32;
@@ -125,15 +127,24 @@ static int intern(char ***v, size_t *nr, size_t *cap, const char *s, size_t n)
 	return (int)(*nr)++;
 }
 
+static int two_digits(const char *s, unsigned int *v)
+{
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
+		return -EINVAL;
+	*v = (unsigned int)(s[0] - '0') * 10 + (unsigned int)(s[1] - '0');
+	return 0;
+}
+
+/* By hand, not sscanf: it is read on every line of a million-line trace. */
 int trace_parse_time(const char *s, uint64_t *usec)
 {
 	unsigned int h, m, sec;
 	uint64_t frac = 0, scale = 1000000;
-	int n = 0;
 
-	if (sscanf(s, "%2u:%2u:%2u%n", &h, &m, &sec, &n) != 3 || h > 23 || m > 59 || sec > 60)
+	if (two_digits(s, &h) || s[2] != ':' || two_digits(s + 3, &m) || s[5] != ':' ||
+	    two_digits(s + 6, &sec) || h > 23 || m > 59 || sec > 60)
 		return -EINVAL;
-	s += n;
+	s += 8;
 	if (*s == '.') {
 		for (s++; isdigit((unsigned char)*s); s++) {
 			if (scale > 1) {
@@ -301,7 +312,7 @@ static const char *split_args(const char *p, const char **starts, size_t *nr)
 static enum trace_sys sys_lookup(const char *s, size_t n)
 {
 	for (int i = 1; i < TRACE_NR_SYS; i++)
-		if (strlen(sys_names[i]) == n && !memcmp(sys_names[i], s, n))
+		if (!strncmp(sys_names[i], s, n) && !sys_names[i][n])
 			return (enum trace_sys)i;
 	return TRACE_OTHER;
 }

@@ -45,3 +45,7 @@ add_test(NAME replay/live/memcached
                  -s ${UNEV_REPLAY_LIVE}/memcached.sock)
 set_tests_properties(replay/live/memtester replay/live/stress-ng-mlock replay/live/memcached
                      PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+
+# A 1 M-call trace (the text strace writes for a loop of mmap, mlock,
+# munlock, munmap) read and replayed in at most 5 CPU seconds.
+add_test(NAME replay/bench-1M COMMAND unevict bench replay --calls 1000000 --max-cpu-seconds 5)

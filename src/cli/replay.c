@@ -147,7 +147,7 @@ static void progress(void *ctx, size_t done, size_t total)
 }
 
 static void print_report(const char *name, const struct replay_report *rep, bool quiet,
-			 bool regions)
+			 bool regions, bool cut_last_line)
 {
 	printf("replay of %s: %u lines, %llu system calls\n", name, rep->lines,
 	       (unsigned long long)rep->calls);
@@ -189,6 +189,9 @@ static void print_report(const char *name, const struct replay_report *rep, bool
 	       "Mlocked %llu kB\n",
 	       (unsigned long long)rep->vmstat_mlocked, (unsigned long long)rep->vmstat_munlocked,
 	       (unsigned long long)rep->meminfo_mlocked_kb);
+	if (cut_last_line)
+		printf("note: the trace ends inside a line (strace stopped while writing it): "
+		       "that line is ignored\n");
 	if (rep->emit_inexact)
 		printf("note: the emitted scenario has steps the .uvs language cannot say "
 		       "(see its comments)\n");
@@ -325,7 +328,7 @@ int replay_main(int argc, char **argv)
 		trace_free(t);
 		return 2;
 	}
-	print_report(trace_path, rep, quiet, regions);
+	print_report(trace_path, rep, quiet, regions, t->cut_last_line);
 	ret = rep->diverging ? 1 : 0;
 	replay_report_free(rep);
 	trace_free(t);

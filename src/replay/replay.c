@@ -285,7 +285,7 @@ static void emit_expect(struct replay *r, int ret)
 	else if (n)
 		fprintf(r->o->emit, "expect errno %s\n", n);
 	else
-		r->rep->emit_inexact = true;
+		r->rep->emit_inexact = r->o->emit != NULL;
 }
 
 static void region_name(const struct replay *r, uint32_t region, char *buf, size_t n)
@@ -841,7 +841,7 @@ static int range_call(struct replay *r, struct process *p, const struct segment 
 	if (s->region == UINT32_MAX) {
 		emit(r, "# trace line %u: %s at an address outside the regions: cannot be said\n",
 		     c->line, r->t->names[c->name]);
-		r->rep->emit_inexact = true;
+		r->rep->emit_inexact = r->o->emit != NULL;
 	} else {
 		emit(r, "%s: %s", p->name, r->t->names[c->name]);
 		emit_range(r, s);
@@ -1141,7 +1141,7 @@ static int replay_shm(struct replay *r, struct process *p)
 			r->nr_shms++;
 			emit(r, "shm s%u %llu\n", s->name, (unsigned long long)size);
 		} else {
-			r->rep->emit_inexact = true;
+			r->rep->emit_inexact = r->o->emit != NULL;
 		}
 		return check_result(r, ret, p->model_pid);
 	}
@@ -1344,7 +1344,7 @@ static int replay_exited(struct replay *r, struct process *p, struct pid_slot *s
 	emit(r, "%s: exit\n", p->name);
 	emit_expect(r, ret);
 	if (ret)
-		r->rep->emit_inexact = true;
+		r->rep->emit_inexact = r->o->emit != NULL;
 	return drop_map(r, p);
 }
 

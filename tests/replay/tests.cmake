@@ -23,6 +23,9 @@ replay_fixture(memtester --file-sizes trace --until-line 19 --regions memtester.
 replay_fixture(memtester-to-exit -q --file-sizes trace memtester.trace)
 replay_fixture(memtester-memcg --file-sizes trace --memcg 2M memtester.trace)
 replay_fixture(memcached -q --file-sizes trace --until-line 113 memcached.trace)
+# the same traces without -y (strace's default): files told apart by fd
+replay_fixture(memtester-no-y --until-line 19 --regions memtester-no-y.trace)
+replay_fixture(memcached-no-y -q --until-line 113 memcached-no-y.trace)
 replay_fixture(stress-ng-mlock -q --file-sizes trace --until-line 282 stress-ng-mlock.trace)
 replay_fixture(stress-ng-mlock-rmap-walk -q --file-sizes trace
                --machine "design=rmap-walk mem=512M cpus=2" stress-ng-mlock.trace)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile.h"
 #include "unevict.h"
 
 #define PAGE_SHIFT UNEV_PAGE_SHIFT
@@ -279,14 +280,16 @@ struct task_struct {
 };
 
 struct unev_machine {
-	struct unev_machine_config cfg;
+	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
+	const struct kernel_profile *profile; /* chosen once, at creation */
+	char kernel_name[16];         /* the release asked for ("7.2"), or the profile's */
 	struct page *memmap;
 	uint32_t nr_pfns;
 	uint32_t zero_pfn;            /* the shared zero page, never counted */
 	struct pglist_data *nodes;
 	struct cpu_state *cpus;
 	unsigned int cur_cpu;         /* the CPU running the current call */
-	unsigned int batch_size;      /* PAGEVEC_SIZE: 31 on 6.18, 15 before */
+	unsigned int batch_size;      /* PAGEVEC_SIZE: the profile's */
 	int cur_pid;                  /* the task making the call, 0 if none */
 	bool in_reclaim;              /* PF_MEMALLOC: reclaim does not recurse */
 	uint64_t min_free_kbytes;     /* vm.min_free_kbytes set by sysctl, 0: computed */
@@ -363,6 +366,7 @@ static inline void folio_set_mlock_count(struct folio *f, unsigned int c) { f->l
 struct address_space *folio_mapping(struct unev_machine *m, const struct folio *f);
 bool folio_evictable(struct unev_machine *m, const struct folio *f);
 void folio_add_lru(struct unev_machine *m, struct folio *f);
+void lru_add_folios(struct unev_machine *m, struct folio **folios, unsigned int nr);
 void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
 void lru_add_drain(struct unev_machine *m);

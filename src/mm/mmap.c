@@ -227,12 +227,16 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 	int idx;
 
 	/*
-	 * No lru_add_drain() before the zap: 6.12's vms_clear_ptes had one, but
-	 * on 6.18 munmap leaves an earlier mlock batch alone (observed:
-	 * munmap_onfault_untouched.uvs), and the zap's munlocks wait too.
+	 * 6.12's vms_clear_ptes drained before the zap and its
+	 * free_pages_and_swap_cache after it, so the zap's munlocks were done
+	 * by the end of munmap; on 6.18 neither drain is left: an earlier mlock
+	 * batch stays (observed: munmap_onfault_untouched.uvs), and the zap's
+	 * munlocks wait too.  The profile says which (unmap_drains_batches).
 	 */
 	if (!design_mlock_count(m))
 		munlock_before_unmap(m, mm, start, end);
+	else if (m->profile->unmap_drains_batches)
+		lru_add_drain(m);
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 
@@ -243,6 +247,8 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 		vma_remove_at(mm, (unsigned int)idx);
 		vm_area_free(m, vma);
 	}
+	if (m->profile->unmap_drains_batches)	/* free_pages_and_swap_cache */
+		lru_add_drain(m);
 }
 
 int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len)
@@ -820,16 +826,21 @@ int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result
 	return 0;
 }
 
-/* exit_mmap: zap everything without draining, before or after (6.18
- * dropped 6.12's lru_add_drain here; observed: exit_does_not_drain.uvs). */
+/* exit_mmap: on 6.18 the zap drains nothing, before or after (it dropped
+ * 6.12's lru_add_drain here; observed: exit_does_not_drain.uvs); up to
+ * 6.12 exit_mmap drained first and free_pages_and_swap_cache after. */
 void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 {
 	if (!design_mlock_count(m))
 		munlock_before_unmap(m, mm, 0, TASK_SIZE);
+	else if (m->profile->unmap_drains_batches)
+		lru_add_drain(m);
 	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
 		zap_page_range(m, mm->vmas[i], mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
 		vm_area_free(m, mm->vmas[i]);
 	}
+	if (m->profile->unmap_drains_batches)
+		lru_add_drain(m);
 	free(mm->vmas);
 	free_pgtables(mm);
 	free(mm);

@@ -40,8 +40,8 @@
  * - `exec` re-executes this helper (a fresh mm, same pid, same FD), which
  *   greets the driver again; `fork` is a real fork (clone(SIGCHLD) on a new
  *   stack), the child taking the socket the driver sent with the command.
- * - `touch` that faults is caught (sigsetjmp/siglongjmp; the signal frame
- *   goes on the slot's stack) and answered EFAULT; the task lives on.
+ * - `touch` that faults is caught (a setjmp/longjmp of its own; the signal
+ *   frame goes on the slot's stack) and answered EFAULT; the task lives on.
  *
  * It is self-contained (libc only) so it can be built apart from the
  * library, without sanitizers, which cannot link statically.
@@ -93,7 +93,7 @@ struct task_state {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} control;
-	sigjmp_buf touch_env;
+	void *touch_env[24];	/* task_setjmp's */
 	volatile sig_atomic_t touching;
 	int child_fd;	/* a forked child's socket, until it takes it */
 	int used;	/* a live process runs in this slot */
@@ -201,14 +201,104 @@ static struct task_slot *slot_of(const void *sp)
 	return &slots[(p - base) / sizeof(struct task_slot)];
 }
 
+/*
+ * setjmp and longjmp of our own, for the way out of a touch that faulted.
+ * Not glibc's siglongjmp: it (_longjmp_unwind -> __pthread_cleanup_upto)
+ * writes the thread's cleanup_jmp_buf in the TLS block, a private page.
+ * These save and restore the callee-saved registers, the stack pointer and
+ * the return address, nothing else; with SA_NODEFER there is no signal
+ * mask to restore, and no sigaltstack is in use.  Elsewhere: sigsetjmp.
+ */
+#if defined(__x86_64__) || defined(__aarch64__)
+int task_setjmp(void **env) __attribute__((returns_twice));
+void task_longjmp(void **env, int val) __attribute__((noreturn));
+#if defined(__x86_64__)
+__asm__(".text\n"
+	".globl task_setjmp\n"
+	".type task_setjmp,@function\n"
+	"task_setjmp:\n"
+	"	mov %rbx, 0(%rdi)\n"
+	"	mov %rbp, 8(%rdi)\n"
+	"	mov %r12, 16(%rdi)\n"
+	"	mov %r13, 24(%rdi)\n"
+	"	mov %r14, 32(%rdi)\n"
+	"	mov %r15, 40(%rdi)\n"
+	"	lea 8(%rsp), %rdx\n"
+	"	mov %rdx, 48(%rdi)\n"
+	"	mov (%rsp), %rdx\n"
+	"	mov %rdx, 56(%rdi)\n"
+	"	xor %eax, %eax\n"
+	"	ret\n"
+	".size task_setjmp, .-task_setjmp\n"
+	".globl task_longjmp\n"
+	".type task_longjmp,@function\n"
+	"task_longjmp:\n"
+	"	mov 0(%rdi), %rbx\n"
+	"	mov 8(%rdi), %rbp\n"
+	"	mov 16(%rdi), %r12\n"
+	"	mov 24(%rdi), %r13\n"
+	"	mov 32(%rdi), %r14\n"
+	"	mov 40(%rdi), %r15\n"
+	"	mov 48(%rdi), %rsp\n"
+	"	mov %esi, %eax\n"
+	"	jmp *56(%rdi)\n"
+	".size task_longjmp, .-task_longjmp\n");
+#else
+__asm__(".text\n"
+	".globl task_setjmp\n"
+	".type task_setjmp,%function\n"
+	"task_setjmp:\n"
+	"	stp x19, x20, [x0, #0]\n"
+	"	stp x21, x22, [x0, #16]\n"
+	"	stp x23, x24, [x0, #32]\n"
+	"	stp x25, x26, [x0, #48]\n"
+	"	stp x27, x28, [x0, #64]\n"
+	"	stp x29, x30, [x0, #80]\n"
+	"	mov x2, sp\n"
+	"	str x2, [x0, #96]\n"
+	"	stp d8, d9, [x0, #104]\n"
+	"	stp d10, d11, [x0, #120]\n"
+	"	stp d12, d13, [x0, #136]\n"
+	"	stp d14, d15, [x0, #152]\n"
+	"	mov w0, #0\n"
+	"	ret\n"
+	".size task_setjmp, .-task_setjmp\n"
+	".globl task_longjmp\n"
+	".type task_longjmp,%function\n"
+	"task_longjmp:\n"
+	"	ldp x19, x20, [x0, #0]\n"
+	"	ldp x21, x22, [x0, #16]\n"
+	"	ldp x23, x24, [x0, #32]\n"
+	"	ldp x25, x26, [x0, #48]\n"
+	"	ldp x27, x28, [x0, #64]\n"
+	"	ldp x29, x30, [x0, #80]\n"
+	"	ldr x2, [x0, #96]\n"
+	"	mov sp, x2\n"
+	"	ldp d8, d9, [x0, #104]\n"
+	"	ldp d10, d11, [x0, #120]\n"
+	"	ldp d12, d13, [x0, #136]\n"
+	"	ldp d14, d15, [x0, #152]\n"
+	"	mov w0, w1\n"
+	"	ret\n"
+	".size task_longjmp, .-task_longjmp\n");
+#endif
+#define TOUCH_SETJMP(env) task_setjmp(env)
+#define TOUCH_LONGJMP(env) task_longjmp(env, 1)
+#else
+#define TOUCH_SETJMP(env) sigsetjmp(*(sigjmp_buf *)(void *)(env), 1)
+#define TOUCH_LONGJMP(env) siglongjmp(*(sigjmp_buf *)(void *)(env), 1)
+#endif
+
 /* A fault while touching ends the touch with EFAULT; any other is a bug. */
 static void on_fault(int sig)
 {
 	volatile char here = 0;
 	struct task_slot *me = slot_of((const void *)&here);
 
-	if (me && me->st.touching)
-		siglongjmp(me->st.touch_env, 1);
+	if (me && me->st.touching) {
+		me->st.touching = 0;
+		TOUCH_LONGJMP(me->st.touch_env);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -346,6 +436,7 @@ static void setup(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;
+	sa.sa_flags = SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
 		die("sigaction");
@@ -413,10 +504,8 @@ static int touch(struct task_slot *me, uint64_t addr, uint64_t len, int write)
 	if (!len)
 		return 0;
 	end = addr + len < addr ? UINT64_MAX : addr + len;
-	if (sigsetjmp(me->st.touch_env, 1)) {
-		me->st.touching = 0;
+	if (TOUCH_SETJMP(me->st.touch_env))
 		return EFAULT;
-	}
 	me->st.touching = 1;
 	for (p = addr & ~(TASK_PAGE_SIZE - 1); p < end; p += TASK_PAGE_SIZE) {
 		if (write)
@@ -642,7 +731,7 @@ static void first_start(void)
 
 	me->st.used = 1;
 	me->st.touching = 1;
-	if (!sigsetjmp(me->st.touch_env, 1))
+	if (!TOUCH_SETJMP(me->st.touch_env))
 		raise(SIGSEGV);
 	me->st.touching = 0;
 	hello(me);

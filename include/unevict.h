@@ -217,7 +217,8 @@ int unev_meminfo_read(const struct unev_machine *m, const char *name,
 /* /proc/PID/status field (VmLck, VmSize, VmRSS, RssAnon...), in kB. */
 int unev_status_read(const struct unev_machine *m, int pid, const char *name,
 		     uint64_t *kb);
-/* /proc/PID/smaps field summed over every VMA inside [start, end), in kB. */
+/* /proc/PID/smaps field summed over every VMA that overlaps [start, end),
+ * each counted whole, in kB. */
 int unev_smaps_read(const struct unev_machine *m, int pid, uint64_t start,
 		    uint64_t end, const char *name, uint64_t *kb);
 /* LRU list size in pages, summed over every lruvec: inactive_anon,

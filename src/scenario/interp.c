@@ -932,7 +932,16 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
-		return 0; /* created before the first statement */
+		/* created before the first statement; say which kernel it is */
+		if (r->opt->json || r->opt->quiet)
+			return 0;
+		if (st->machine.design == SCENARIO_DESIGN_NONE)
+			fprintf(r->opt->out, "%s:%u: %s -> the design before 2.6.28: a model no kernel can check\n",
+				r->s->file_name, st->line, st->text);
+		else
+			fprintf(r->opt->out, "%s:%u: %s -> the kernel %s profile\n", r->s->file_name,
+				st->line, st->text, unev_machine_kernel(r->m));
+		return 0;
 	case SCENARIO_TASK:
 		return create_task(r, st);
 	case SCENARIO_CALL:

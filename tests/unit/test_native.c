@@ -299,6 +299,50 @@ static void test_judge_mlockall_enomem_of_the_image(void **state)
 	scenario_free(s);
 }
 
+/*
+ * After a live mlockall(MCL_CURRENT) the image counts in locked_vm, which
+ * RLIMIT_MEMLOCK checks: measured live (memlock=2M, mmap 10p, mlockall
+ * current, mmap 300p locked): locked_vm 289 pages, 279 of them the image,
+ * 300 asked, limit 512: EAGAIN live, 0 on the model.
+ */
+static void test_judge_memlock_eagain_of_the_locked_image(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	const struct scenario_statement *mmap = &s->statements[1];
+	const struct scenario_statement *mlockall = &s->statements[2];
+	struct outcome ok = errno_outcome(0), live = errno_outcome(EAGAIN);
+
+	(void)state;
+	live.lock_measured = true;
+	live.locked_pages = 289;
+	live.image_locked_pages = 279;
+	live.request_pages = 300;
+	live.limit_pages = 512;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_IMAGE);
+	/* mlockall is the total_vm rule's, not this one */
+	assert_int_equal(conform_judge(mlockall, &ok, &live), CONFORM_DIFFER);
+	/* fits even with the image: the refusal is not the image's */
+	live.request_pages = 200;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.request_pages = 300;
+	/* the regions alone are over the limit: the model should refuse too */
+	live.locked_pages = 800; /* 521 pages of regions */
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.locked_pages = 289;
+	/* no locked image */
+	live.image_locked_pages = 0;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.image_locked_pages = 279;
+	/* another errno */
+	live.err = EINVAL;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.err = EAGAIN;
+	/* not measured */
+	live.lock_measured = false;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	scenario_free(s);
+}
+
 /* After that, the sides run different scenarios: nothing is compared. */
 static void test_judge_scenario_stops_comparing_after_the_image_enomem(void **state)
 {
@@ -649,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_outcome_format_names_errnos),
 		cmocka_unit_test(test_judge_agree_differ_model_only_image),
 		cmocka_unit_test(test_judge_mlockall_enomem_of_the_image),
+		cmocka_unit_test(test_judge_memlock_eagain_of_the_locked_image),
 		cmocka_unit_test(test_judge_scenario_stops_comparing_after_the_image_enomem),
 		cmocka_unit_test(test_judge_scenario_after_a_live_stop),
 		cmocka_unit_test(test_format_line_marks_differences),

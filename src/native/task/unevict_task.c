@@ -79,11 +79,13 @@
 
 /*
  * Processes of one task's family alive at once (a slot is freed by the
- * process's exit or exec), and each one's stack: the command loop, a
- * signal frame (the xsave area is a few KiB) and sigsetjmp need far less.
+ * process's exit or exec; the corpus has at most 3), and each one's slot:
+ * its state and its stack, of which the command loop and a signal frame
+ * (the xsave area is a few KiB) need far less.  Few and small: mlockall
+ * (MCL_CURRENT) locks them with the rest of the image.
  */
-#define TASK_SLOTS 16
-#define TASK_SLOT_STACK (16UL << 10)
+#define TASK_SLOTS 8
+#define TASK_SLOT_SIZE (16UL << 10)
 
 /* What one process of the task writes while serving. */
 struct task_state {
@@ -99,10 +101,13 @@ struct task_state {
 	int used;	/* a live process runs in this slot */
 };
 
+#define TASK_SLOT_STACK (TASK_SLOT_SIZE - ((sizeof(struct task_state) + 63) & ~63UL))
+
 struct task_slot {
-	unsigned char stack[TASK_SLOT_STACK] __attribute__((aligned(16)));
+	unsigned char stack[TASK_SLOT_STACK] __attribute__((aligned(64)));
 	struct task_state st;
-} __attribute__((aligned(4096)));
+};
+_Static_assert(sizeof(struct task_slot) == TASK_SLOT_SIZE, "a slot is TASK_SLOT_SIZE");
 
 /*
  * Written at start only, before any fork, and read-only afterwards (so

@@ -99,6 +99,7 @@ struct fuzz_totals {
 	/* runtime errors by kind ("task '?' has exited"), for the summary */
 	char stops[16][160];
 	unsigned int nr_stops, stop_count[16];
+	uint64_t stop_seed[16];	/* the first seed of each kind */
 };
 
 static void fuzz_usage(FILE *f)
@@ -419,7 +420,7 @@ static void run_model(const struct fuzz_options *o, const char *text, struct ver
 	if (scenario_parse_text("fuzz.uvs", text, &s, err, sizeof(err)) ||
 	    scenario_model_check(s, err, sizeof(err))) {
 		v->outcome = MODEL_GENERATOR;
-		snprintf(v->what, sizeof(v->what), "%s", err);
+		snprintf(v->what, sizeof(v->what), "%.500s", err);
 		scenario_free(s);
 		return;
 	}
@@ -696,7 +697,7 @@ static size_t first_difference(const struct verdict *v, const unsigned int *line
 	return nr;
 }
 
-static void tally_stop(struct fuzz_totals *t, const char *what)
+static void tally_stop(struct fuzz_totals *t, const char *what, uint64_t seed)
 {
 	char kind[160];
 	unsigned int i;
@@ -708,6 +709,7 @@ static void tally_stop(struct fuzz_totals *t, const char *what)
 	if (i == t->nr_stops) {
 		if (i == 16)
 			return;
+		t->stop_seed[i] = seed;
 		snprintf(t->stops[t->nr_stops++], sizeof(t->stops[0]), "%s", kind);
 	}
 	t->stop_count[i]++;
@@ -724,7 +726,7 @@ static void fuzz_model_one(const struct fuzz_options *o, uint64_t seed, const ch
 	run_model(o, text, &v);
 	t->outcomes[v.outcome]++;
 	if (v.outcome == MODEL_STOPPED)
-		tally_stop(t, v.what);
+		tally_stop(t, v.what, seed);
 	if (!model_finding(v.outcome))
 		return;
 	t->findings++;
@@ -858,7 +860,8 @@ int fuzz_main(int argc, char **argv)
 		       t.outcomes[MODEL_INVARIANT], t.outcomes[MODEL_TIMEOUT],
 		       t.outcomes[MODEL_GENERATOR]);
 		for (i = 0; i < t.nr_stops; i++)
-			printf("  stopped %u: %s\n", t.stop_count[i], t.stops[i]);
+			printf("  stopped %u: %s (first: seed %llu)\n", t.stop_count[i], t.stops[i],
+			       (unsigned long long)t.stop_seed[i]);
 	}
 	if (o.live)
 		printf("live: %u programs through conform: %u agree, %u differ (%u minimised), "

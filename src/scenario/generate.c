@@ -42,6 +42,7 @@ struct gen_task {
 	unsigned int cpu;
 	int memcg;		/* index into memcgs, -1 for none */
 	bool cap_ipc_lock;
+	bool uid;		/* not root: shmat of a 0600 segment fails (EACCES) */
 	uint64_t memlock_pages;	/* 0 = unlimited */
 	bool future;		/* mlockall(MCL_FUTURE) may be in force */
 	uint64_t mapped_pages;	/* every region bound, an upper bound */
@@ -407,7 +408,8 @@ static void gen_task_decl(struct gen *g)
 	}
 	if (t->cap_ipc_lock)
 		emit(g, " cap_ipc_lock");
-	if (gen_chance(g, 10))
+	t->uid = gen_chance(g, 10);
+	if (t->uid)
 		emit(g, " uid=1000");
 	emit(g, "\n");
 }
@@ -562,7 +564,7 @@ static void call_shm(struct gen *g, struct gen_task *t)
 		snprintf(name, sizeof(name), "r%u", ++g->next_region);
 		emit(g, "%s: shmat %s %s%s\n", t->name, s->name, name, rdonly ? " rdonly" : "");
 		/* a segment removed may be gone already (EINVAL) */
-		if (!s->removed)
+		if (!s->removed && !t->uid)
 			add_region(g, t, name, s->pages, REGION_SHM);
 	} else if (what < 9) {
 		emit(g, "%s: shmctl %s %s\n", t->name, s->name, what < 7 ? "lock" : "unlock");
@@ -638,6 +640,7 @@ static void call_fork(struct gen *g, struct gen_task *t)
 	c->cpu = t->cpu;
 	c->memcg = t->memcg;
 	c->cap_ipc_lock = t->cap_ipc_lock;
+	c->uid = t->uid;
 	c->memlock_pages = t->memlock_pages;
 	/* fork may fail (a memcg's limit): the child may not exist */
 	if (t->memcg >= 0 && g->memcgs[t->memcg].limited)

@@ -34,9 +34,12 @@ struct scenario_gen_options {
 	 * "The mlockall rule"): mlockall(MCL_CURRENT), and fork/exec of a
 	 * task in a memcg. */
 	bool no_image;
-	/* Leave out the known bugs of issue 13 (so that new ones stand
-	 * out): memcg limits, mremap of an unmapped region, fork (the
-	 * helper's own COW faults), mlockall with a memlock= limit. */
+	/* Leave out the known bugs (so that new ones stand out): those of
+	 * issue 13 (memcg limits, mremap of an unmapped region, fork: the
+	 * helper's own COW faults, MCL_CURRENT without CAP_IPC_LOCK, ranges
+	 * past a region's end: the helper's [vdso]) and those the fuzzer
+	 * found (tests/fuzz-found/: MADV_REMOVE, brk shrinking an unmapped
+	 * heap, exec of a memcg task). */
 	bool avoid_known;
 };
 

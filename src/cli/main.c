@@ -9,6 +9,7 @@
 #include "bench.h"
 #include "conform.h"
 #include "demo.h"
+#include "fuzz.h"
 #include "interp.h"
 #include "scenario.h"
 
@@ -52,6 +53,9 @@ static void usage(FILE *f)
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
+	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
+	      "                          checked) and through conform; findings are\n"
+	      "                          minimised and saved (unevict fuzz --help)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
 	      "                          [--size GIB] [--no-kernel]\n"
 	      "  help, -h, --help        this text\n"
@@ -295,6 +299,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fuzz"))
+		return fuzz_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

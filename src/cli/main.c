@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "fuzz.h"
 #include "interp.h"
+#include "replay_cli.h"
 #include "scenario.h"
 
 #include <unevict.h>
@@ -56,8 +57,11 @@ static void usage(FILE *f)
 	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
 	      "                          checked) and through conform; findings are\n"
 	      "                          minimised and saved (unevict fuzz --help)\n"
+	      "  replay [OPTIONS] TRACE  run a program's strace recording on the model and\n"
+	      "                          check every result (unevict replay --help)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
-	      "                          [--size GIB] [--no-kernel]\n"
+	      "                          [--size GIB] [--no-kernel]; bench replay\n"
+	      "                          [--calls N] [--trace FILE]\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -301,6 +305,10 @@ int main(int argc, char **argv)
 		return conform_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fuzz"))
 		return fuzz_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
+		return bench_replay_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

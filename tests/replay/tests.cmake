@@ -51,6 +51,8 @@ add_test(NAME replay/live/memcached
 set_tests_properties(replay/live/memtester replay/live/stress-ng-mlock replay/live/memcached
                      PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 
-# A 1 M-call trace (the text strace writes for a loop of mmap, mlock,
-# munlock, munmap) read and replayed in at most 5 CPU seconds.
-add_test(NAME replay/bench-1M COMMAND unevict bench replay --calls 1000000 --max-cpu-seconds 5)
+# The bench's synthetic trace (the text strace writes for a loop of mmap,
+# mlock, munlock, munmap) must read and replay with every result agreeing.
+# Its speed is a figure the bench prints (README), not a pass/fail here: a
+# loaded CI machine must not fail a test for being slow.
+add_test(NAME replay/bench-smoke COMMAND unevict bench replay --calls 100000)

@@ -6,6 +6,7 @@
  */
 #include "replay_cli.h"
 
+#include "interp.h"
 #include "replay.h"
 #include "scenario.h"
 #include "strace.h"
@@ -29,7 +30,7 @@ static void replay_usage(FILE *f)
 	      "  --touch none|written    page touches strace cannot see: none (default),\n"
 	      "                          or every writable mapping fully written when made\n"
 	      "  --machine \"OPTS\"        the machine, in .uvs syntax: \"mem=4G cpus=2\n"
-	      "                          design=rmap-walk\" (default: SCENARIO.md's)\n"
+	      "                          kernel=5.10 zero_page=off\" (default: SCENARIO.md's)\n"
 	      "  --task \"OPTS\"           every process's task options, in .uvs syntax\n"
 	      "                          (default: \"cap_ipc_lock memlock=8M\", a root program)\n"
 	      "  --memcg LIMIT           replay into a memcg with this limit (a .uvs size)\n"
@@ -76,6 +77,24 @@ static int parse_uvs_options(const char *what, const char *opts, struct replay_o
 	if (!strcmp(what, "machine")) {
 		const struct scenario_machine *sm = &s->statements[0].machine;
 
+		/* what `unevict run` would refuse (sizes, options the model
+		 * does not run yet) is refused here too */
+		ret = scenario_model_check(s, err, sizeof(err));
+		if (ret) {
+			scenario_free(s);
+			fprintf(stderr, "unevict replay: --machine \"%s\": %s\n", opts, err);
+			return 2;
+		}
+		/* as interp.c's create_machine: kernel= picks the profile,
+		 * design= alone its design's profile */
+		if (sm->kernel_given) {
+			snprintf(o->kernel, sizeof(o->kernel), "%s", sm->kernel);
+			o->machine.kernel = o->kernel;
+		} else if (sm->design_given) {
+			o->machine.kernel = NULL;
+		}
+		if (sm->zero_page_given)
+			o->machine.zero_page = sm->zero_page;
 		o->machine.nodes = sm->nodes;
 		o->machine.mem_bytes = sm->mem_bytes;
 		o->machine.cpus = sm->cpus;

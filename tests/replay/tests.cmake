@@ -23,6 +23,8 @@ replay_fixture(memtester --file-sizes trace --until-line 19 --regions memtester.
 replay_fixture(memtester-to-exit -q --file-sizes trace memtester.trace)
 replay_fixture(memtester-memcg --file-sizes trace --memcg 2M memtester.trace)
 replay_fixture(memcached -q --file-sizes trace --until-line 113 memcached.trace)
+replay_fixture(memcached-kernel-5.10 -q --file-sizes trace --machine "kernel=5.10 mem=2G cpus=2"
+               --until-line 113 memcached.trace)
 # the same traces without -y (strace's default): files told apart by fd
 replay_fixture(memtester-no-y --until-line 19 --regions memtester-no-y.trace)
 replay_fixture(memcached-no-y -q --until-line 113 memcached-no-y.trace)

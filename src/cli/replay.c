@@ -39,6 +39,8 @@ static void replay_usage(FILE *f)
 	      "  --file-sizes host|trace a mapped file's size: this host's file of the\n"
 	      "                          trace's -y path (default), or the largest extent\n"
 	      "                          the trace maps (a trace from another machine)\n"
+	      "  --timeline FILE         a CSV row after every call (the columns of\n"
+	      "                          unevict run --timeline; unevict plot draws it)\n"
 	      "  --until-line N          replay only calls that started before line N\n"
 	      "  --until HH:MM:SS.UUUUUU replay only calls completed before this time\n"
 	      "  --regions               list each live process's regions at the end\n"
@@ -244,6 +246,7 @@ int replay_main(int argc, char **argv)
 	struct replay_report *rep = NULL;
 	struct trace *t = NULL;
 	const char *trace_path = NULL, *emit_path = NULL, *smaps_path = NULL;
+	const char *timeline_path = NULL;
 	bool quiet = false, regions = false;
 	char err[1024] = "", *text = NULL;
 	size_t len;
@@ -288,6 +291,8 @@ int replay_main(int argc, char **argv)
 			o.memcg = true;
 		} else if (!strcmp(a, "--emit-uvs")) {
 			emit_path = argv[++i];
+		} else if (!strcmp(a, "--timeline")) {
+			timeline_path = argv[++i];
 		} else if (!strcmp(a, "--smaps-out")) {
 			smaps_path = argv[++i];
 			o.want_smaps = true;
@@ -329,6 +334,16 @@ int replay_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (timeline_path) {
+		o.timeline = fopen(timeline_path, "w");
+		if (!o.timeline) {
+			fprintf(stderr, "%s: %s\n", timeline_path, strerror(errno));
+			if (o.emit)
+				fclose(o.emit);
+			trace_free(t);
+			return 2;
+		}
+	}
 	if (isatty(STDERR_FILENO) && t->nr_calls > 200000)
 		o.progress = progress;	/* a long replay on a terminal says how far */
 	ret = replay_run(trace_path, t, &o, &rep, err, sizeof(err));
@@ -336,6 +351,10 @@ int replay_main(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (o.emit && fclose(o.emit) && !ret) {
 		fprintf(stderr, "%s: %s\n", emit_path, strerror(errno));
+		ret = -EIO;
+	}
+	if (o.timeline && fclose(o.timeline) && !ret) {
+		fprintf(stderr, "%s: %s\n", timeline_path, strerror(errno));
 		ret = -EIO;
 	}
 	if (!ret && smaps_path)

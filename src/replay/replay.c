@@ -16,6 +16,7 @@
 
 #include "regions.h"
 #include "scenario.h"
+#include "timeline.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -1601,6 +1602,7 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 	       struct replay_report **out, char *err, size_t errlen)
 {
 	struct replay r = {.name = name, .t = t, .o = o};
+	struct timeline *tl = NULL;
 	int ret = -ENOMEM;
 
 	r.rep = calloc(1, sizeof(*r.rep));
@@ -1645,6 +1647,17 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 		r.oom = true;
 		emit(&r, "memcg replay limit=%llu\n", (unsigned long long)o->memcg_limit);
 	}
+	if (o->timeline) {
+		static const char *const memcgs[] = {"replay"};
+
+		ret = timeline_create(o->timeline, o->machine.nodes, memcgs, o->memcg ? 1 : 0,
+				      &tl);
+		if (ret) {
+			snprintf(err, errlen, "%s: cannot start the timeline (%s)", name,
+				 strerror(-ret));
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < t->nr_calls; i++) {
 		const struct trace_call *c = &t->calls[i];
 
@@ -1655,6 +1668,14 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 		if (o->progress && !(i & 0xffff))
 			o->progress(o->progress_ctx, i, t->nr_calls);
 		ret = replay_call(&r, c);
+		if (!ret && tl) {
+			char text[96];
+
+			/* the trace's line and the call: the timeline's step */
+			snprintf(text, sizeof(text), "%d %s", c->pid,
+				 c->sys == TRACE_EV_EXITED ? "+++ exited +++" : t->names[c->name]);
+			ret = timeline_row(tl, r.m, c->line, text);
+		}
 		if (ret) {
 			snprintf(err, errlen, "%s:%u: %s", name, c->line,
 				 ret == -ENOMEM ? "out of memory" : strerror(-ret));
@@ -1669,6 +1690,12 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 	*out = r.rep;
 	r.rep = NULL;
 out:
+	if (tl && timeline_destroy(tl) && !ret) {
+		snprintf(err, errlen, "%s: cannot write the timeline", name);
+		ret = -EIO;
+		replay_report_free(*out);
+		*out = NULL;
+	}
 	if (ret == -ENOMEM && !err[0])
 		snprintf(err, errlen, "%s: out of memory", name);
 	for (size_t i = 0; i < r.nr_procs; i++)

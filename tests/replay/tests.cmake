@@ -58,3 +58,10 @@ set_tests_properties(replay/live/memtester replay/live/stress-ng-mlock replay/li
 # Its speed is a figure the bench prints (README), not a pass/fail here: a
 # loaded CI machine must not fail a test for being slow.
 add_test(NAME replay/bench-smoke COMMAND unevict bench replay --calls 100000)
+
+# --timeline: a row per replayed call, keyed by the trace's line; after
+# memtester's mlock of its 4 MiB buffer (trace line 18) the model holds
+# 1024 pages mlocked (4 MiB / 4 KiB: the trace's length) in the memcg too.
+add_test(NAME replay/timeline
+         COMMAND sh -c "cd '${UNEV_REPLAY_DIR}/fixtures' && \"$0\" replay -q --file-sizes trace --memcg 64M --timeline \"$1\" --until-line 19 memtester.trace > /dev/null && awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { rows++ } $1 == 18 { found = ($(col[\"nr_mlock\"]) == 1024 && $(col[\"memcg.replay.unevictable\"]) == 1024 && $(col[\"Mlocked_kB\"]) == 4096) } END { exit !(found && rows == 18) }' \"$1\""
+                 $<TARGET_FILE:unevict> ${CMAKE_BINARY_DIR}/replay-timeline.csv)

@@ -203,6 +203,8 @@ int unev_memcg_create(struct unev_machine *m, const char *name, int parent, uint
  * usage, hierarchical_memory_limit, oom_kill. */
 int unev_memcg_stat_read(const struct unev_machine *m, int id, const char *name,
 			 uint64_t *val);
+/* The id of the memcg created with @name; -ENOENT if there is none. */
+int unev_memcg_find(const struct unev_machine *m, const char *name, int *id);
 char *unev_proc_memcg_stat(const struct unev_machine *m, int id);
 /* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed. */
 int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value);
@@ -217,13 +219,18 @@ int unev_meminfo_read(const struct unev_machine *m, const char *name,
 /* /proc/PID/status field (VmLck, VmSize, VmRSS, RssAnon...), in kB. */
 int unev_status_read(const struct unev_machine *m, int pid, const char *name,
 		     uint64_t *kb);
-/* /proc/PID/smaps field summed over every VMA inside [start, end), in kB. */
+/* /proc/PID/smaps field summed over every VMA that overlaps [start, end),
+ * each counted whole, in kB. */
 int unev_smaps_read(const struct unev_machine *m, int pid, uint64_t start,
 		    uint64_t end, const char *name, uint64_t *kb);
 /* LRU list size in pages, summed over every lruvec: inactive_anon,
  * active_anon, inactive_file, active_file, unevictable. */
 int unev_lru_read(const struct unev_machine *m, const char *name,
 		  uint64_t *pages);
+/* One node's share (/sys/devices/system/node/nodeN/vmstat): an LRU list
+ * name as above or "nr_mlock", in pages; -ENOENT for no such node/name. */
+int unev_node_read(const struct unev_machine *m, int node, const char *name,
+		   uint64_t *pages);
 
 /* The same text as the kernel's files, malloc'd (caller frees); NULL if the
  * task does not exist or on allocation failure. */

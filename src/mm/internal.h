@@ -546,8 +546,22 @@ int walk_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 int walk_page_range_all(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 static inline uint32_t pte_pfn(uint64_t pte) { return (uint32_t)(pte >> PAGE_SHIFT); }
 
-/* ---- mmap.c: VMAs ---- */
+/* ---- mmap.c, vma.c, mprotect.c, mremap.c, madvise.c: VMAs ---- */
 struct mm_struct *mm_alloc(void);
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
+void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma);
+int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma);
+int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+int vma_insert_at(struct mm_struct *mm, unsigned int idx, struct vm_area_struct *vma);
+/* munlock_vma_pages_all of each VM_LOCKED VMA in [start, end) (before 5.18) */
+void munlock_before_unmap(struct unev_machine *m, struct mm_struct *mm, uint64_t start, uint64_t end);
+int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr);
+/* calc_vm_prot_bits: PROT_* to VM_* */
+static inline uint64_t calc_vm_prot_bits(int prot)
+{
+	return (prot & UNEV_PROT_READ ? VM_READ : 0) | (prot & UNEV_PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & UNEV_PROT_EXEC ? VM_EXEC : 0);
+}
 void mm_destroy(struct unev_machine *m, struct mm_struct *mm);
 int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm);
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);

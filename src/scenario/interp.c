@@ -1048,6 +1048,12 @@ static int run_all(struct run *r)
 		}
 		if (r->opt->check_invariants)
 			check_invariants(r, st);
+		if (r->opt->after_statement) {
+			ret = r->opt->after_statement(r->opt->after_statement_ctx, st, r->m);
+			if (ret)
+				return runtime_error(r, st, "after the statement: %s",
+						     strerror(-ret));
+		}
 		print_header(r, st);
 		events_flush(r);
 		if (js && r->json_events) {

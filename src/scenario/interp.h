@@ -14,6 +14,12 @@
 #include <stdio.h>
 
 struct json_t; /* jansson's json_t: only interp.c needs the library */
+struct unev_machine;
+
+/* Called after each statement that ran (a timeline's row); non-zero stops
+ * the run with that error. */
+typedef int (*scenario_step_fn)(void *ctx, const struct scenario_statement *st,
+				const struct unev_machine *m);
 
 struct scenario_run_options {
 	bool verbose;		/* -v: trace every LRU event under its statement */
@@ -29,6 +35,8 @@ struct scenario_run_options {
 	 * when the host maps no zero page and zero_page= is not written. */
 	const char *kernel;
 	bool no_zero_page;
+	scenario_step_fn after_statement;	/* NULL: none */
+	void *after_statement_ctx;
 };
 
 struct scenario_run_summary {

@@ -498,3 +498,25 @@ int unev_lru_read(const struct unev_machine *m, const char *name, uint64_t *page
 	}
 	return -ENOENT;
 }
+
+/*
+ * /sys/devices/system/node/nodeN/vmstat for the LRU lists and nr_mlock
+ * (node_read_vmstat): the five list names of unev_lru_name, or "nr_mlock",
+ * in pages.  -ENOENT for a node the machine lacks or an unknown name.
+ */
+int unev_node_read(const struct unev_machine *m, int node, const char *name, uint64_t *pages)
+{
+	if (node < 0 || (unsigned int)node >= m->cfg.nodes)
+		return -ENOENT;
+	if (!strcmp(name, "nr_mlock")) {
+		*pages = (uint64_t)m->nodes[node].nr_mlock;
+		return 0;
+	}
+	for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
+		if (!strcmp(unev_lru_name(lru), name)) {
+			*pages = m->nodes[node].nr_lru[lru];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

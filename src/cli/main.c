@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "interp.h"
 #include "scenario.h"
+#include "../vm/vm.h"
 
 #include <unevict.h>
 
@@ -50,6 +51,8 @@ static void usage(FILE *f)
 	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
 	      "  conform [-q] FILE...    run .uvs scenarios on the model and on the\n"
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
+	      "  conform --kernel K FILE...  the same in a VM booting kernel K\n"
+	      "  kernels fetch|list      the kernel images for conform --kernel\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
@@ -295,6 +298,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "kernels"))
+		return vm_kernels_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -137,6 +137,9 @@ static void mount_cgroup_v1(void)
 		return;
 	}
 	printf(VM_MARK "knob cgroup-v1-memory mounted\n");
+	/* before 5.16 the root's use_hierarchy is 0 (a flat hierarchy) unless
+	 * set, as systemd does on the machines the corpus ran on */
+	knob("memory.use_hierarchy", "/sys/fs/cgroup/memory/memory.use_hierarchy", "1");
 }
 
 static void zram_swap(void)

@@ -817,7 +817,7 @@ static int run_group(const struct vm_run_options *o, const struct vm_kernel *k,
 {
 	char initrd[PATH_MAX + 32], disk[PATH_MAX + 32], err[1024] = "";
 	struct boot_result r;
-	unsigned int tries, timeout = 120 + 30 * g->nr;
+	unsigned int tries, timeout = 120 + 10 * g->nr;
 	int ret;
 
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio", tmpdir);

@@ -10,6 +10,8 @@
 #include "conform.h"
 #include "demo.h"
 #include "interp.h"
+#include "plot.h"
+#include "progress.h"
 #include "scenario.h"
 #include "timeline.h"
 
@@ -150,55 +152,62 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-/* --timeline FILE: a row after every statement (timeline.h). */
-struct timeline_file {
+/* After every statement: the --timeline row and the progress line. */
+struct run_steps {
 	FILE *f;
-	struct timeline *tl;
+	struct timeline *tl;		/* NULL without --timeline */
+	struct progress progress;
+	unsigned long done, total;
 };
 
-static int timeline_step(void *ctx, const struct scenario_statement *st,
-			 const struct unev_machine *m)
+static int run_step(void *ctx, const struct scenario_statement *st,
+		    const struct unev_machine *m)
 {
-	struct timeline_file *tf = ctx;
+	struct run_steps *tf = ctx;
 
-	return timeline_after_statement(tf->tl, st, m);
+	progress_update(&tf->progress, ++tf->done, tf->total);
+	return tf->tl ? timeline_after_statement(tf->tl, st, m) : 0;
 }
 
-static int open_timeline(const char *name, const struct scenario *s, const char *path,
-			 struct scenario_run_options *run, char *err, size_t errlen)
+static int open_steps(const char *name, const struct scenario *s, const char *path,
+		      struct scenario_run_options *run, char *err, size_t errlen)
 {
-	struct timeline_file *tf = calloc(1, sizeof(*tf));
+	struct run_steps *tf = calloc(1, sizeof(*tf));
 	int ret;
 
 	if (!tf) {
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
+	progress_begin(&tf->progress, name);
+	tf->total = s->nr_statements;
+	run->after_statement = run_step;
+	run->after_statement_ctx = tf;
+	if (!path)
+		return 0;
 	tf->f = !strcmp(path, "-") ? stdout : fopen(path, "w");
 	if (!tf->f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot write the timeline: %s", path, strerror(-ret));
-		free(tf);
 		return ret;
 	}
 	ret = timeline_create_for_scenario(tf->f, s, &tf->tl);
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot start the timeline: %s", path, strerror(-ret));
-		if (tf->f != stdout)
-			fclose(tf->f);
-		free(tf);
 		return ret;
 	}
-	run->after_statement = timeline_step;
-	run->after_statement_ctx = tf;
 	return 0;
 }
 
-static int fclose_timeline(struct timeline_file *tf)
+/* 0, or -EIO when the timeline could not be written. */
+static int close_steps(struct run_steps *tf)
 {
-	int ret = timeline_destroy(tf->tl);
+	int ret = 0;
 
-	if (tf->f != stdout && fclose(tf->f))
+	progress_end(&tf->progress);
+	if (tf->tl)
+		ret = timeline_destroy(tf->tl);
+	if (tf->f && tf->f != stdout && fclose(tf->f))
 		ret = -EIO;
 	free(tf);
 	return ret;
@@ -228,16 +237,11 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 		run.json = jr;
 	}
 	run.out = stdout;
-	if (s && o->timeline)
-		ret = open_timeline(name, s, o->timeline, &run, err, errlen);
-	else
-		ret = 0;
-	if (s && !ret)
+	ret = s ? open_steps(name, s, o->timeline, &run, err, errlen) : -1;
+	if (!ret)
 		ret = scenario_run(s, &run, &sum, err, errlen);
-	if (!s)
-		ret = -1;
 	if (run.after_statement_ctx) {
-		if (fclose_timeline(run.after_statement_ctx) && !ret) {
+		if (close_steps(run.after_statement_ctx) && !ret) {
 			snprintf(err, errlen, "%s: cannot write the timeline", o->timeline);
 			ret = -EIO;
 		}
@@ -375,6 +379,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return plot_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -51,14 +51,19 @@ static void usage(FILE *f)
 	      "\n"
 	      "A user-space model of Linux 6.18's Unevictable LRU and mlock.\n"
 	      "\n"
-	      "commands:\n"
+	      "commands (COMMAND --help for each):\n"
 	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
 	      "  conform [-q] FILE...    run .uvs scenarios on the model and on the\n"
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
-	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
-	      "                          [--size GIB] [--no-kernel]\n"
+	      "  plot CSV -o OUT         draw a --timeline or bench CSV (.svg, .png)\n"
+	      "                          with gnuplot\n"
+	      "  bench NAME [ARGS...]    a benchmark of the model:\n"
+	      "      mlock [--size GIB] [--no-kernel]   mlock/munlock page rates\n"
+	      "      scan [--mem GIB] [--csv F] [--plot OUT]\n"
+	      "                                         reclaim past unevictable pages\n"
+	      "      exit-storm                         N tasks mlock one file and exit\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -70,10 +75,14 @@ static void usage(FILE *f)
 	      "                          result, every expectation and the summary\n"
 	      "  --check-invariants      check the model's invariants after every\n"
 	      "                          statement; abort at the first violation\n"
+	      "  --timeline FILE         write the LRU lists (per node and memcg), nr_mlock,\n"
+	      "                          Mlocked, Unevictable and the unevictable_pgs_*\n"
+	      "                          counters after every statement as CSV (one\n"
+	      "                          scenario; - for stdout); unevict plot draws it\n"
 	      "\n"
 	      "exit status: 0 every expectation held, 1 an expectation failed,\n"
 	      "2 bad input (malformed scenario, unknown option); with several files\n"
-	      "the worst status wins.  The .uvs language: SCENARIO.md.\n",
+	      "the worst status wins.  The .uvs language: unevict-scenario(5).\n",
 	      f);
 }
 

@@ -219,6 +219,8 @@ static void bench_usage(FILE *f)
 	      "  exit-storm\n"
 	      "        N = 16, 128, 1024 tasks mlock one shared 64 MiB file and exit,\n"
 	      "        in order and overlapping: rmap-walk against mlock-count (minutes)\n"
+	      "  replay [--calls N] [--trace FILE]\n"
+	      "        unevict replay's calls per second (unevict bench replay --help)\n"
 	      "\n"
 	      "Long benchmarks show progress on stderr when it is a terminal.\n",
 	      f);

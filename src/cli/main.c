@@ -9,9 +9,11 @@
 #include "bench.h"
 #include "conform.h"
 #include "demo.h"
+#include "fuzz.h"
 #include "interp.h"
 #include "plot.h"
 #include "progress.h"
+#include "replay_cli.h"
 #include "scenario.h"
 #include "timeline.h"
 
@@ -57,6 +59,11 @@ static void usage(FILE *f)
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
+	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
+	      "                          checked) and through conform; findings are\n"
+	      "                          minimised and saved (unevict fuzz --help)\n"
+	      "  replay [OPTIONS] TRACE  run a program's strace recording on the model and\n"
+	      "                          check every result (unevict replay --help)\n"
 	      "  plot CSV -o OUT         draw a --timeline or bench CSV (.svg, .png)\n"
 	      "                          with gnuplot\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model:\n"
@@ -64,6 +71,7 @@ static void usage(FILE *f)
 	      "      scan [--mem GIB] [--csv F] [--plot OUT]\n"
 	      "                                         reclaim past unevictable pages\n"
 	      "      exit-storm                         N tasks mlock one file and exit\n"
+	      "      replay [--calls N] [--trace FILE]  replay's calls per second\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -390,6 +398,12 @@ int main(int argc, char **argv)
 		return conform_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fuzz"))
+		return fuzz_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
+		return bench_replay_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -422,7 +422,9 @@ int unev_smaps_read(const struct unev_machine *cm, int pid, uint64_t start, uint
 		struct vm_area_struct *vma = t->mm->vmas[i];
 		struct smaps_value v[NR_SMAPS_VALUES];
 
-		if (vma->vm_start < start || vma->vm_end > end)
+		/* every VMA that overlaps the range counts, whole, as the
+		 * kernel's file shows it (SCENARIO.md: merged regions) */
+		if (vma->vm_end <= start || vma->vm_start >= end)
 			continue;
 		smaps_values(m, vma, v);
 		*kb += v[field].kb;

@@ -4,13 +4,13 @@
 set -eu
 UNEVICT=$1
 out=$("$UNEVICT" --help)
-for word in "run " "conform " "demo " "plot " "bench " "mlock " "scan " "exit-storm" "--timeline"; do
+for word in "run " "conform " "demo " "plot " "replay " "fuzz " "bench " "mlock " "scan " "exit-storm" "--timeline"; do
 	case $out in
 	*"$word"*) ;;
 	*) echo "unevict --help does not name '$word'"; exit 1 ;;
 	esac
 done
-for cmd in run demo conform plot bench "bench mlock" "bench scan" "bench exit-storm"; do
+for cmd in run demo conform plot replay fuzz bench "bench mlock" "bench scan" "bench exit-storm"; do
 	# shellcheck disable=SC2086
 	h=$("$UNEVICT" $cmd --help) || { echo "unevict $cmd --help failed"; exit 1; }
 	case $h in

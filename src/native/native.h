@@ -3,15 +3,19 @@
  * the model (`unevict conform`, issue #3; docs/CONFORM.md).
  *
  * Three pieces, each in its own file:
- * - live.c:    the driver.  Every task is a real process (the static helper
+ * - live*.c:   the driver.  Every task is a real process (the static helper
  *              src/native/task/unevict_task.c) pinned to its CPU; the driver
  *              sends each call to its task and reads /proc for each
- *              expectation.  Linux only, root only.
+ *              expectation.  Linux only, root only.  live.c runs the
+ *              statements; live_task.c (processes, protocol), live_call.c
+ *              (calls), live_files.c (files, shm, namespaces), live_memcg.c,
+ *              live_quiet.c (quiet windows, census, witnesses),
+ *              live_preflight.c, live_cleanup.c (the signal-safe tables).
  * - outcome.c: what each side observed at each statement, as `struct
  *              outcome`: the model's from scenario_run()'s JSON, the
  *              live side's from live.c; comparing and printing them.
  * - proc.c:    parsing /proc text (vmstat, meminfo, status, smaps).
- * Everything but live.c is pure, for the unit tests (tests/unit/test_native.c).
+ * Everything but live*.c is pure, for the unit tests (tests/unit/test_native.c).
  */
 #ifndef NATIVE_H
 #define NATIVE_H
@@ -212,7 +216,7 @@ int proc_memcg_field(const struct proc_memcg_pages *own, uint64_t subtree_user,
 uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64_t size,
 			    uint64_t *stock);
 
-/* ---- the live side (live.c) ---- */
+/* ---- the live side (live*.c) ---- */
 
 struct native_options {
 	const char *helper;		/* path of unevict-task */

@@ -23,8 +23,7 @@ struct run_task {
 	char name[SCENARIO_NAME_MAX];
 	int pid;
 	unsigned int exit_line;		/* 0 while alive */
-	struct scenario_region *regions;
-	size_t nr_regions, regions_cap;
+	struct scenario_table regions;	/* of struct scenario_region */
 	/* `brk` binds [heap_start, break): the break before the first brk */
 	bool heap_known;
 	uint64_t heap_start;
@@ -138,33 +137,23 @@ static struct run_task *add_task(struct run *r, const char *name, int pid)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->pid = pid;
+	scenario_table_init(&t->regions, sizeof(struct scenario_region));
 	return t;
 }
 
 static struct scenario_region *find_region(struct run_task *t, const char *name)
 {
-	return scenario_region_find(t->regions, t->nr_regions, name);
+	return scenario_table_find(&t->regions, name);
 }
 
 static int bind_region(struct run_task *t, const char *name, uint64_t addr,
 		       uint64_t len)
 {
-	struct scenario_region *reg = find_region(t, name);
+	bool added;
+	struct scenario_region *reg = scenario_table_get(&t->regions, name, &added);
 
-	if (!reg) {
-		if (t->nr_regions == t->regions_cap) {
-			size_t cap = t->regions_cap ? t->regions_cap * 2 : 8;
-			struct scenario_region *regions =
-				realloc(t->regions, cap * sizeof(*regions));
-
-			if (!regions)
-				return -ENOMEM;
-			t->regions = regions;
-			t->regions_cap = cap;
-		}
-		reg = &t->regions[t->nr_regions++];
-		snprintf(reg->name, sizeof(reg->name), "%s", name);
-	}
+	if (!reg)
+		return -ENOMEM;
 	reg->addr = addr;
 	reg->len = len;
 	return 0;
@@ -467,14 +456,8 @@ static int call_fork(struct run *r, const struct scenario_statement *st,
 	if (!child)
 		return runtime_error(r, st, "out of memory");
 	t = &r->tasks[parent]; /* add_task may have moved the array */
-	if (t->nr_regions) {
-		child->regions = malloc(t->nr_regions * sizeof(*child->regions));
-		if (!child->regions)
-			return runtime_error(r, st, "out of memory");
-		memcpy(child->regions, t->regions,
-		       t->nr_regions * sizeof(*child->regions));
-		child->nr_regions = child->regions_cap = t->nr_regions;
-	}
+	if (scenario_table_copy(&child->regions, &t->regions))
+		return runtime_error(r, st, "out of memory");
 	child->heap_known = t->heap_known;
 	child->heap_start = t->heap_start;
 	return 0;
@@ -590,7 +573,7 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		*result = unev_sys_exec(r->m, t->pid);
 		if (*result == 0) {
 			/* a fresh image: no region survives, the heap starts anew */
-			t->nr_regions = 0;
+			scenario_table_clear(&t->regions);
 			t->heap_known = false;
 		}
 		return 0;
@@ -1083,7 +1066,7 @@ out:
 		fclose(r.events);
 	free(r.events_text);
 	for (i = 0; i < r.nr_tasks; i++)
-		free(r.tasks[i].regions);
+		scenario_table_free(&r.tasks[i].regions);
 	free(r.tasks);
 	free(r.files);
 	free(r.shms);

@@ -85,6 +85,8 @@
 #define LIVE_CALL_KILLED 2
 /* A call's result when its task was killed (outcome KILLED). */
 #define LIVE_KILLED (-1)
+/* A call's result when its task was dead before it (outcome NOT_RUN). */
+#define LIVE_NOT_RUN (-2)
 
 /* ---- one run ---- */
 
@@ -108,6 +110,7 @@ struct live_task {
 	pid_t pid;
 	int pidfd, sock;
 	bool exited;
+	bool killed;		/* by the memcg OOM killer: calls not run */
 	unsigned int cpu;
 	/* RLIMIT_MEMLOCK and CAP_IPC_LOCK, for the mlockall image rule */
 	uint64_t limit_pages;
@@ -227,6 +230,7 @@ int live_pidfd_open(pid_t pid);
 struct live_task *live_add_task(struct live *lv, const char *name);
 uint64_t live_limit_pages(const struct scenario_task *tk);
 int live_spawn_task(struct live *lv, const struct scenario_statement *st);
+struct live_task *live_find_task(struct live *lv, const char *name);
 struct live_task *live_alive_task(struct live *lv, const struct scenario_statement *st,
 				   const char *name);
 int live_sweep_dead_tasks(struct live *lv, const struct scenario_statement *st);

@@ -300,7 +300,7 @@ int live_spawn_task(struct live *lv, const struct scenario_statement *st)
 }
 
 
-static struct live_task *find_task(struct live *lv, const char *name)
+struct live_task *live_find_task(struct live *lv, const char *name)
 {
 	size_t i;
 
@@ -313,7 +313,7 @@ static struct live_task *find_task(struct live *lv, const char *name)
 struct live_task *live_alive_task(struct live *lv, const struct scenario_statement *st,
 				   const char *name)
 {
-	struct live_task *t = find_task(lv, name);
+	struct live_task *t = live_find_task(lv, name);
 
 	if (!t)
 		live_stop_here(lv, st, "task '%s' does not exist (the call that would have created it failed)",
@@ -367,6 +367,7 @@ static int task_died(struct live *lv, const struct scenario_statement *st,
 	if (t->sock >= 0)
 		close(t->sock);
 	t->sock = -1;
+	t->killed = sig == SIGKILL;
 	if (sig != SIGKILL)
 		return live_driver_error(lv, st, "task '%s' died (%s)", t->name,
 				    sig > 0 ? strsignal(sig) : sig == 0 ? "exited" : "how is unknown");

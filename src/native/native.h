@@ -46,6 +46,12 @@ enum outcome_kind {
 	 * or `expect errno` after it carries the same outcome.
 	 */
 	OUTCOME_KILLED,
+	/*
+	 * A call of a task the OOM killer took at an earlier statement (or
+	 * of the child of a fork not run): a program's calls after its death
+	 * never happen.  `expect ok|errno` after it carries the same outcome.
+	 */
+	OUTCOME_NOT_RUN,
 };
 
 struct outcome {

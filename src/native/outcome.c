@@ -96,7 +96,7 @@ int outcome_from_model_json(const struct scenario *s, json_t *json,
 {
 	json_t *statements = json_object_get(json, "statements");
 	struct model_pids mp = {0};
-	bool last_killed = false;
+	enum outcome_kind last_kind = OUTCOME_ERRNO;
 	int last_errno = 0, ret = 0;
 	size_t i, n;
 
@@ -127,6 +127,11 @@ int outcome_from_model_json(const struct scenario *s, json_t *json,
 		}
 		if (st->kind == SCENARIO_TASK) {
 			model_pid_add(&mp, st->task.name);
+		} else if (st->kind == SCENARIO_CALL &&
+			   json_is_true(json_object_get(js, "not_run"))) {
+			/* no pid: the model made no task for a fork not run */
+			o->kind = last_kind = OUTCOME_NOT_RUN;
+			last_errno = 0;
 		} else if (st->kind == SCENARIO_CALL) {
 			json_t *e = json_object_get(js, "errno");
 
@@ -141,7 +146,7 @@ int outcome_from_model_json(const struct scenario *s, json_t *json,
 			if (st->call.kind == SCENARIO_CALL_FORK)
 				model_pid_add(&mp, st->call.target);
 			last_errno = o->err;
-			last_killed = o->kind == OUTCOME_KILLED;
+			last_kind = o->kind;
 		} else if (st->kind == SCENARIO_RECLAIM) {
 			json_t *r = json_object_get(js, "reclaimed_pages");
 
@@ -156,7 +161,7 @@ int outcome_from_model_json(const struct scenario *s, json_t *json,
 
 			if (ex->source == SCENARIO_EXPECT_OK ||
 			    ex->source == SCENARIO_EXPECT_ERRNO) {
-				o->kind = last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
+				o->kind = last_kind;
 				o->err = last_errno;
 			} else if (!parse_actual(json_string_value(json_object_get(js, "actual")),
 						 &o->value)) {
@@ -190,6 +195,7 @@ bool outcome_equal(const struct outcome *a, const struct outcome *b)
 	case OUTCOME_ERROR:
 		return !strcmp(a->note, b->note);
 	case OUTCOME_KILLED:
+	case OUTCOME_NOT_RUN:
 		return true;
 	}
 	return false;
@@ -353,6 +359,9 @@ void outcome_format(const struct outcome *o, char *buf, size_t len)
 		return;
 	case OUTCOME_KILLED:
 		snprintf(buf, len, "killed");
+		return;
+	case OUTCOME_NOT_RUN:
+		snprintf(buf, len, "not run");
 		return;
 	}
 	snprintf(buf, len, "?");

@@ -23,6 +23,11 @@ struct run_task {
 	char name[SCENARIO_NAME_MAX];
 	int pid;
 	unsigned int exit_line;		/* 0 while alive */
+	/* the memcg OOM killer took it at exit_line: its later calls are not
+	 * run (a program's calls after its death never happen) */
+	bool killed;
+	const char *victim;	/* the task the OOM killer took: this one, or
+				 * the parent of a fork not run */
 	struct scenario_table regions;	/* of struct scenario_region */
 	/* `brk` binds [heap_start, break): the break before the first brk */
 	bool heap_known;
@@ -44,6 +49,7 @@ struct run {
 	struct run_task *tasks;
 	size_t nr_tasks, tasks_cap;
 	int last_errno;			/* of the previous call: 0 or errno */
+	bool last_not_run;		/* the previous call's task was dead */
 	struct run_object *files, *shms, *memcgs;
 	size_t nr_files, nr_shms, nr_memcgs;
 	char *err;
@@ -707,10 +713,11 @@ static int run_expect(struct run *r, const struct scenario_statement *st,
 	int ret;
 
 	if (e->source == SCENARIO_EXPECT_OK || e->source == SCENARIO_EXPECT_ERRNO) {
-		passed = e->source == SCENARIO_EXPECT_OK ? r->last_errno == 0
-							 : r->last_errno == e->errno_value;
+		passed = !r->last_not_run && (e->source == SCENARIO_EXPECT_OK
+						      ? r->last_errno == 0
+						      : r->last_errno == e->errno_value);
 		snprintf(actual, sizeof(actual), "%s",
-			 errno_text(r->last_errno, buf, sizeof(buf)));
+			 r->last_not_run ? "not run" : errno_text(r->last_errno, buf, sizeof(buf)));
 		snprintf(expected, sizeof(expected), "%s",
 			 e->source == SCENARIO_EXPECT_OK
 				 ? "0"
@@ -898,6 +905,48 @@ static void check_invariants(struct run *r, const struct scenario_statement *st)
 	abort();
 }
 
+/* The task a call names was killed by the memcg OOM killer before it. */
+static struct run_task *killed_task(struct run *r, const char *name)
+{
+	struct run_task *t = find_task(r, name);
+
+	return t && t->killed ? t : NULL;
+}
+
+/*
+ * A call of a task the OOM killer took earlier: the program's later calls
+ * never happen (issue 13).  It is reported as not run, `expect ok|errno`
+ * after it fails with "not run", the run goes on.  A fork not run makes
+ * no child: the child's calls are not run either.
+ */
+static int call_not_run(struct run *r, const struct scenario_statement *st, json_t *js)
+{
+	struct run_task *t = killed_task(r, st->call.task), *child;
+	unsigned int line = t->exit_line;
+	const char *victim = t->victim ? t->victim : st->call.task;
+
+	r->last_not_run = true;
+	r->last_errno = 0;
+	if (st->call.kind == SCENARIO_CALL_FORK) {
+		child = add_task(r, st->call.target, 0);
+		if (!child)
+			return runtime_error(r, st, "out of memory");
+		child->exit_line = line;
+		child->killed = true;
+		child->victim = victim;
+	}
+	if (js) {
+		json_object_set_new(js, "task", json_string(st->call.task));
+		json_object_set_new(js, "call", json_string(scenario_call_name(st->call.kind)));
+		json_object_set_new(js, "not_run", json_true());
+		json_object_set_new(js, "result", json_string("not run"));
+	} else if (!r->opt->quiet) {
+		fprintf(r->opt->out, "%s:%u: %s -> not run (the OOM killer took task '%s' at line %u)\n",
+			r->s->file_name, st->line, st->text, victim, line);
+	}
+	return 0;
+}
+
 static int run_statement(struct run *r, const struct scenario_statement *st,
 			 json_t *js)
 {
@@ -910,14 +959,19 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 	case SCENARIO_TASK:
 		return create_task(r, st);
 	case SCENARIO_CALL:
+		if (killed_task(r, st->call.task))
+			return call_not_run(r, st, js);
 		ret = run_call(r, st, &result, js);
 		if (ret)
 			return ret;
 		r->last_errno = result < 0 ? -result : 0;
+		r->last_not_run = false;
 		/* the OOM killer may have taken the caller (or another task) */
 		for (size_t i = 0; i < r->nr_tasks; i++)
-			if (!r->tasks[i].exit_line && !unev_task_alive(r->m, r->tasks[i].pid))
+			if (!r->tasks[i].exit_line && !unev_task_alive(r->m, r->tasks[i].pid)) {
 				r->tasks[i].exit_line = st->line;
+				r->tasks[i].killed = true;
+			}
 		if (js) {
 			json_object_set_new(js, "task", json_string(st->call.task));
 			json_object_set_new(js, "call",

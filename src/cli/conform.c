@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
 
 enum conform_status {
 	CONFORM_EXIT_AGREE = 0,
@@ -75,10 +77,49 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-/* On SIGINT, SIGTERM, SIGHUP: no task outlives us. */
+/*
+ * Progress (issue 13): stdout is held to the end, so an interrupted run
+ * would show nothing.  One line per finished scenario goes into this
+ * buffer, made before the first run; on a terminal it goes to stderr at
+ * once (between live runs, never during one), and a signal writes what
+ * is in it to stderr before we die.
+ */
+static char progress[1 << 16];
+static volatile sig_atomic_t progress_len;
+
+static void progress_add(bool tty, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress_add(bool tty, const char *fmt, ...)
+{
+	char line[PATH_MAX + 128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (tty)
+		fputs(line, stderr);
+	/* full: the first lines stay, the signal handler says how many */
+	if ((size_t)progress_len + (size_t)n <= sizeof(progress)) {
+		memcpy(progress + progress_len, line, (size_t)n);
+		progress_len = progress_len + n;
+	}
+}
+
+/* On SIGINT, SIGTERM, SIGHUP: no task outlives us; what finished is told. */
 static void on_signal(int sig)
 {
+	static const char head[] = "unevict conform: interrupted; scenarios finished:\n";
+	ssize_t unused;
+
 	native_kill_all();
+	unused = write(STDERR_FILENO, head, sizeof(head) - 1);
+	unused = write(STDERR_FILENO, progress, (size_t)progress_len);
+	(void)unused;
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -411,6 +452,7 @@ int conform_main(int argc, char **argv)
 	char helper[PATH_MAX], why[1024], err[1024];
 	char **files;
 	int nr_files, i, ret;
+	bool tty;
 
 	files = calloc((size_t)argc + 1, sizeof(*files));
 	if (!files) {
@@ -436,8 +478,14 @@ int conform_main(int argc, char **argv)
 	 * middle of the next live run, and disturb it.
 	 */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 22);
+	tty = isatty(STDERR_FILENO);
 	install_signal_handlers();
 	for (i = 0; i < nr_files; i++) {
+		static const char *const verdicts[] = {
+			[CONFORM_EXIT_AGREE] = "agrees", [CONFORM_EXIT_DIFFER] = "DIFFERS",
+			[CONFORM_EXIT_BAD] = "cannot run (see the messages)",
+		};
+		unsigned int model_only = t.model_only, runs = t.live_runs;
 		struct scenario *s = NULL;
 
 		t.scenarios++;
@@ -446,9 +494,14 @@ int conform_main(int argc, char **argv)
 			fflush(stdout);
 			fprintf(stderr, "%s\n", err);
 			t.status = worse(t.status, CONFORM_EXIT_BAD);
+			progress_add(tty, "[%d/%d] %s: bad input\n", i + 1, nr_files, files[i]);
 			continue;
 		}
-		t.status = worse(t.status, conform_scenario(s, &o, &t));
+		ret = conform_scenario(s, &o, &t);
+		t.status = worse(t.status, ret);
+		progress_add(tty, "[%d/%d] %s: %s (%u live runs)\n", i + 1, nr_files, files[i],
+			     t.model_only != model_only ? "model only" : verdicts[ret],
+			     t.live_runs - runs);
 		scenario_free(s);
 	}
 	printf("live runs: %u for %u scenarios; %u scenario%s needed a rerun (%u extra run%s, %u disturbed by other processes)\n",

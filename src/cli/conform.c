@@ -3,7 +3,7 @@
  * and on the live kernel and print both results of every call and every
  * expectation side by side, marking each difference.
  *
- * The model runs once (scenario_run with JSON).  The live side runs until
+ * The model runs once (scenario_run, writing its result records).  The live side runs until
  * two of its runs saw exactly the same thing, at most --runs times: other
  * processes share the per-CPU batches and the system-wide counters, so a
  * live run is now and then disturbed, and a value seen twice is the
@@ -16,7 +16,6 @@
 #include "scenario.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,34 +136,14 @@ static void install_signal_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* The model's outcomes: 0, or CONFORM_EXIT_BAD with the message printed. */
-/* A memcg can OOM-kill a task: the model's events say whom (outcome.c). */
-static bool has_memcg(const struct scenario *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nr_statements; i++)
-		if (s->statements[i].kind == SCENARIO_MEMCG)
-			return true;
-	return false;
-}
-
+/* The model's records: 0, or CONFORM_EXIT_BAD with the message printed. */
 static int run_model(const struct scenario *s, struct outcome *model)
 {
-	struct scenario_run_options opts = {.json = json_object(), .verbose = has_memcg(s)};
+	struct scenario_run_options opts = {.quiet = true, .records = model};
 	struct scenario_run_summary sum;
 	char err[1024];
-	int ret;
 
-	if (!opts.json) {
-		fprintf(stderr, "unevict: out of memory\n");
-		return CONFORM_EXIT_BAD;
-	}
-	ret = scenario_run(s, &opts, &sum, err, sizeof(err));
-	if (!ret)
-		ret = outcome_from_model_json(s, opts.json, model, err, sizeof(err));
-	json_decref(opts.json);
-	if (ret) {
+	if (scenario_run(s, &opts, &sum, err, sizeof(err))) {
 		fflush(stdout);
 		fprintf(stderr, "%s\n", err);
 		return CONFORM_EXIT_BAD;

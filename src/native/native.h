@@ -20,50 +20,12 @@
 #ifndef NATIVE_H
 #define NATIVE_H
 
+#include "record.h"
 #include "scenario.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct json_t;
-
-/* ---- what one executor observed at one statement ---- */
-
-enum outcome_kind {
-	OUTCOME_NONE = 0,	/* nothing to compare: machine, task, drain, print */
-	OUTCOME_ERRNO,		/* a call, or `expect ok|errno`: 0 or an errno */
-	OUTCOME_VALUE,		/* an expectation's value, in its file's unit */
-	OUTCOME_MODEL_ONLY,	/* the model's value of what only it can see (lru) */
-	/* live only: the value includes the task's own program image, which
-	 * the model's tasks do not have (the mlockall rule, CONFORM.md) */
-	OUTCOME_IMAGE,
-	OUTCOME_ERROR,		/* the executor stopped at this statement */
-	/*
-	 * A call whose task was killed before it returned: the memcg OOM
-	 * killer chose the caller (live: SIGKILL, no reply; model: ENOMEM
-	 * from the charge and an oom_kill event for the call).  `expect ok`
-	 * or `expect errno` after it carries the same outcome.
-	 */
-	OUTCOME_KILLED,
-	/*
-	 * A call of a task the OOM killer took at an earlier statement (or
-	 * of the child of a fork not run): a program's calls after its death
-	 * never happen.  `expect ok|errno` after it carries the same outcome.
-	 */
-	OUTCOME_NOT_RUN,
-};
-
-struct outcome {
-	enum outcome_kind kind;
-	int err;		/* OUTCOME_ERRNO */
-	int64_t value;		/* OUTCOME_VALUE, OUTCOME_MODEL_ONLY, OUTCOME_IMAGE */
-	/* live mlockall(MCL_CURRENT) without CAP_IPC_LOCK: what the kernel's
-	 * `total_vm > RLIMIT_MEMLOCK` check saw, in pages */
-	bool vm_measured;
-	uint64_t total_pages, image_pages, limit_pages;
-	char note[256];		/* why, for IMAGE and ERROR */
-};
 
 /* How the two sides compare at one statement. */
 enum conform_verdict {
@@ -78,14 +40,6 @@ enum conform_verdict {
 struct conform_tally {
 	unsigned int compared, agree, differ, model_only, image, not_run;
 };
-
-/*
- * The model's outcomes, from the JSON object scenario_run() filled
- * ("statements", one per statement, in order).  0, or -EINVAL with a
- * message when the JSON does not match the scenario.
- */
-int outcome_from_model_json(const struct scenario *s, struct json_t *json,
-			    struct outcome *out, char *err, size_t errlen);
 
 bool outcome_equal(const struct outcome *a, const struct outcome *b);
 /* All n outcomes equal: two live runs that saw the same thing. */

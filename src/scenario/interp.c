@@ -50,6 +50,7 @@ struct run {
 	size_t nr_tasks, tasks_cap;
 	int last_errno;			/* of the previous call: 0 or errno */
 	bool last_not_run;		/* the previous call's task was dead */
+	bool last_killed;		/* the previous call's task died in it */
 	struct run_object *files, *shms, *memcgs;
 	size_t nr_files, nr_shms, nr_memcgs;
 	char *err;
@@ -79,6 +80,25 @@ static int runtime_error(struct run *r, const struct scenario_statement *st,
 	va_end(ap);
 	scenario_error(r->err, r->errlen, r->s, st, "%s", msg);
 	return -EINVAL;
+}
+
+/* Text output, if any (conform runs the model for its records only). */
+static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->opt->out)
+		return;
+	va_start(ap, fmt);
+	vfprintf(r->opt->out, fmt, ap);
+	va_end(ap);
+}
+
+/* The result record of statement st, or NULL when nobody asked for them. */
+static struct outcome *record(struct run *r, const struct scenario_statement *st)
+{
+	return r->opt->records ? &r->opt->records[st - r->s->statements] : NULL;
 }
 
 /* "ENOMEM", or "errno 531" for a number with no name. */
@@ -338,10 +358,14 @@ static int run_reclaim(struct run *r, const struct scenario_statement *st, json_
 	ret = unev_reclaim(r->m, rc->size, rc->node_given ? (int)rc->node : -1, memcg, &reclaimed);
 	if (ret)
 		return runtime_error(r, st, "reclaim failed: %s", errno_text(-ret, buf, sizeof(buf)));
+	if (record(r, st)) {
+		record(r, st)->kind = OUTCOME_VALUE;
+		record(r, st)->value = (int64_t)reclaimed;
+	}
 	if (js)
 		json_object_set_new(js, "reclaimed_pages", json_integer((json_int_t)reclaimed));
 	else if (!r->opt->quiet)
-		fprintf(r->opt->out, "%s:%u: %s -> %llu pages reclaimed\n", r->s->file_name, st->line,
+		say(r, "%s:%u: %s -> %llu pages reclaimed\n", r->s->file_name, st->line,
 			st->text, (unsigned long long)reclaimed);
 	return 0;
 }
@@ -708,6 +732,7 @@ static int run_expect(struct run *r, const struct scenario_statement *st,
 {
 	const struct scenario_expect *e = &st->expect;
 	char actual[48], expected[48], buf[32];
+	struct outcome *o;
 	uint64_t value = 0;
 	bool passed;
 	int ret;
@@ -731,6 +756,18 @@ static int run_expect(struct run *r, const struct scenario_statement *st,
 		snprintf(expected, sizeof(expected), "%s %llu",
 			 scenario_operator_name(e->op), (unsigned long long)e->value);
 	}
+	if ((o = record(r, st))) {
+		if (e->source == SCENARIO_EXPECT_OK || e->source == SCENARIO_EXPECT_ERRNO) {
+			o->kind = r->last_not_run ? OUTCOME_NOT_RUN
+				  : r->last_killed ? OUTCOME_KILLED
+						   : OUTCOME_ERRNO;
+			o->err = r->last_errno;
+		} else {
+			o->kind = e->source == SCENARIO_EXPECT_LRU ? OUTCOME_MODEL_ONLY
+								  : OUTCOME_VALUE;
+			o->value = (int64_t)value;
+		}
+	}
 	r->sum->expectations++;
 	if (passed)
 		r->sum->passed++;
@@ -749,10 +786,10 @@ static int run_expect(struct run *r, const struct scenario_statement *st,
 		return 0;
 	}
 	if (!passed)
-		fprintf(r->opt->out, "%s:%u: expectation failed: %s (model: %s)\n",
+		say(r, "%s:%u: expectation failed: %s (model: %s)\n",
 			r->s->file_name, st->line, st->text, actual);
 	else if (!r->opt->quiet)
-		fprintf(r->opt->out, "%s:%u: %s -> ok\n", r->s->file_name, st->line,
+		say(r, "%s:%u: %s -> ok\n", r->s->file_name, st->line,
 			st->text);
 	return 0;
 }
@@ -795,7 +832,7 @@ static int run_print(struct run *r, const struct scenario_statement *st,
 	} else if (!r->opt->quiet) {
 		size_t n = strlen(text);
 
-		fprintf(r->opt->out, "%s:%u: %s\n%s%s", r->s->file_name, st->line,
+		say(r, "%s:%u: %s\n%s%s", r->s->file_name, st->line,
 			st->text, text, n && text[n - 1] != '\n' ? "\n" : "");
 	}
 	free(text);
@@ -883,7 +920,7 @@ static void events_flush(struct run *r)
 		return;
 	fclose(r->events);
 	r->events = NULL;
-	if (r->events_len && !r->opt->quiet)
+	if (r->events_len && !r->opt->quiet && r->opt->out)
 		fwrite(r->events_text, 1, r->events_len, r->opt->out);
 	free(r->events_text);
 	r->events_text = NULL;
@@ -926,7 +963,10 @@ static int call_not_run(struct run *r, const struct scenario_statement *st, json
 	const char *victim = t->victim ? t->victim : st->call.task;
 
 	r->last_not_run = true;
+	r->last_killed = false;
 	r->last_errno = 0;
+	if (record(r, st))
+		record(r, st)->kind = OUTCOME_NOT_RUN;
 	if (st->call.kind == SCENARIO_CALL_FORK) {
 		child = add_task(r, st->call.target, 0);
 		if (!child)
@@ -941,7 +981,7 @@ static int call_not_run(struct run *r, const struct scenario_statement *st, json
 		json_object_set_new(js, "not_run", json_true());
 		json_object_set_new(js, "result", json_string("not run"));
 	} else if (!r->opt->quiet) {
-		fprintf(r->opt->out, "%s:%u: %s -> not run (the OOM killer took task '%s' at line %u)\n",
+		say(r, "%s:%u: %s -> not run (the OOM killer took task '%s' at line %u)\n",
 			r->s->file_name, st->line, st->text, victim, line);
 	}
 	return 0;
@@ -951,6 +991,7 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 			 json_t *js)
 {
 	char buf[32];
+	struct outcome *o;
 	int result, ret;
 
 	switch (st->kind) {
@@ -972,6 +1013,17 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 				r->tasks[i].exit_line = st->line;
 				r->tasks[i].killed = true;
 			}
+		/*
+		 * The caller killed in its own call: the model still gives the
+		 * call a result (ENOMEM from the charge...), which a program
+		 * never sees: the live task dies in the call.
+		 */
+		r->last_killed = killed_task(r, st->call.task) &&
+				 killed_task(r, st->call.task)->exit_line == st->line;
+		if ((o = record(r, st))) {
+			o->kind = r->last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
+			o->err = r->last_errno;
+		}
 		if (js) {
 			json_object_set_new(js, "task", json_string(st->call.task));
 			json_object_set_new(js, "call",
@@ -981,7 +1033,7 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 					    json_string(errno_text(r->last_errno, buf,
 								   sizeof(buf))));
 		} else if (!r->opt->quiet) {
-			fprintf(r->opt->out, "%s:%u: %s -> %s\n", r->s->file_name,
+			say(r, "%s:%u: %s -> %s\n", r->s->file_name,
 				st->line, st->text,
 				errno_text(r->last_errno, buf, sizeof(buf)));
 		}
@@ -1023,7 +1075,7 @@ static void print_header(struct run *r, const struct scenario_statement *st)
 	case SCENARIO_RECLAIM:
 		return; /* they print their own line */
 	default:
-		fprintf(r->opt->out, "%s:%u: %s\n", r->s->file_name, st->line,
+		say(r, "%s:%u: %s\n", r->s->file_name, st->line,
 			st->text);
 	}
 }
@@ -1085,6 +1137,8 @@ int scenario_run(const struct scenario *s,
 	int ret;
 
 	memset(summary, 0, sizeof(*summary));
+	if (opts->records)
+		memset(opts->records, 0, s->nr_statements * sizeof(*opts->records));
 	ret = scenario_model_check(s, err, errlen);
 	if (ret)
 		return ret;

@@ -11,9 +11,8 @@
  *              (calls), live_files.c (files, shm, namespaces), live_memcg.c,
  *              live_quiet.c (quiet windows, census, witnesses),
  *              live_preflight.c, live_cleanup.c (the signal-safe tables).
- * - outcome.c: what each side observed at each statement, as `struct
- *              outcome`: the model's from scenario_run()'s JSON, the
- *              live side's from live.c; comparing and printing them.
+ * The live side writes the same result records as the model
+ * (src/scenario/record.h); src/conform/ compares them.
  * - proc.c:    parsing /proc text (vmstat, meminfo, status, smaps).
  * Everything but live*.c is pure, for the unit tests (tests/unit/test_native.c).
  */
@@ -26,53 +25,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* How the two sides compare at one statement. */
-enum conform_verdict {
-	CONFORM_SKIP = 0,	/* nothing to compare */
-	CONFORM_AGREE,
-	CONFORM_DIFFER,
-	CONFORM_MODEL_ONLY,	/* reported, not counted as agreement */
-	CONFORM_IMAGE,		/* the mlockall rule: not comparable, reported */
-	CONFORM_NOT_RUN,	/* after the live side stopped at an error */
-};
-
-struct conform_tally {
-	unsigned int compared, agree, differ, model_only, image, not_run;
-};
-
-bool outcome_equal(const struct outcome *a, const struct outcome *b);
-/* All n outcomes equal: two live runs that saw the same thing. */
-bool outcome_runs_equal(const struct outcome *a, const struct outcome *b,
-			size_t n);
-/*
- * The rerun rule: the first run (0..nr_runs-1) equal to an earlier one,
- * whose outcomes are then the live result; -1 if no two are equal yet.
- */
-int outcome_pick_run(struct outcome *const *runs, size_t nr_runs, size_t n);
-
-enum conform_verdict conform_judge(const struct scenario_statement *st,
-				   const struct outcome *model,
-				   const struct outcome *live);
-/*
- * Every statement's verdict, verdicts[nr_statements]: conform_judge, and
- * after an mlockall that failed live only because of the image, every
- * later comparison is CONFORM_IMAGE (the sides diverged; CONFORM.md).
- */
-void conform_judge_scenario(const struct scenario *s, const struct outcome *model,
-			    const struct outcome *live, enum conform_verdict *verdicts);
-/* Judge every statement into tally; returns the number of differences. */
-unsigned int conform_tally_scenario(const struct scenario *s,
-				    const struct outcome *model,
-				    const struct outcome *live,
-				    struct conform_tally *tally);
-
-/* "0", "ENOMEM", "1200", "-3", "(model only)"... as a column shows it. */
-void outcome_format(const struct outcome *o, char *buf, size_t len);
-/* One side-by-side line: line number, statement, model, live, marker. */
-void conform_format_line(const struct scenario_statement *st,
-			 const struct outcome *model, const struct outcome *live,
-			 enum conform_verdict verdict, char *buf, size_t len);
 
 /* ---- /proc text (proc.c) ---- */
 

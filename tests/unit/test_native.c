@@ -9,7 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../src/native/native.h"
+#include "judge.h"
+#include "native.h"
 #include "interp.h"
 #include "scenario.h"
 

@@ -1,11 +1,11 @@
 /*
- * outcome.c - what the model and the live kernel observed at each
- * statement, and how `unevict conform` compares and prints them.
+ * judge.c - how `unevict conform` compares what the model and the live
+ * kernel observed at each statement (their result records), and prints it.
  *
  * Pure: no /proc, no processes; the unit tests drive it with made-up
  * outcomes.  The rules it applies are written down in docs/CONFORM.md.
  */
-#include "native.h"
+#include "judge.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -9,11 +9,15 @@
 #include "bench.h"
 #include "conform.h"
 #include "demo.h"
+#include "fuzz.h"
 #include "interp.h"
+#include "replay_cli.h"
 #include "scenario.h"
+#include "timeline.h"
 
 #include <unevict.h>
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +33,7 @@ struct cli_options {
 	struct scenario_run_options run;
 	bool json;
 	bool script;	/* demo --script: print the scenario, run nothing */
+	const char *timeline;	/* --timeline FILE: the CSV of every statement */
 };
 
 /* The totals over every file of one command. */
@@ -52,8 +57,14 @@ static void usage(FILE *f)
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
+	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
+	      "                          checked) and through conform; findings are\n"
+	      "                          minimised and saved (unevict fuzz --help)\n"
+	      "  replay [OPTIONS] TRACE  run a program's strace recording on the model and\n"
+	      "                          check every result (unevict replay --help)\n"
 	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
-	      "                          [--size GIB] [--no-kernel]\n"
+	      "                          [--size GIB] [--no-kernel]; bench replay\n"
+	      "                          [--calls N] [--trace FILE]\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -111,6 +122,13 @@ static int parse_run_options(int argc, char **argv, bool demo,
 			o->json = true;
 		} else if (!strcmp(a, "--check-invariants")) {
 			o->run.check_invariants = true;
+		} else if (!strcmp(a, "--timeline") || !strncmp(a, "--timeline=", 11)) {
+			if (a[10] == '=')
+				o->timeline = a + 11;
+			else if (i + 1 < argc)
+				o->timeline = argv[++i];
+			if (!o->timeline || !o->timeline[0])
+				return bad_usage("%s needs a file name", "--timeline");
 		} else if (!strcmp(a, "--help")) {
 			*help = true;
 		} else if (demo && !strcmp(a, "--script")) {
@@ -140,6 +158,60 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
+/* --timeline FILE: a row after every statement (timeline.h). */
+struct timeline_file {
+	FILE *f;
+	struct timeline *tl;
+};
+
+static int timeline_step(void *ctx, const struct scenario_statement *st,
+			 const struct unev_machine *m)
+{
+	struct timeline_file *tf = ctx;
+
+	return timeline_after_statement(tf->tl, st, m);
+}
+
+static int open_timeline(const char *name, const struct scenario *s, const char *path,
+			 struct scenario_run_options *run, char *err, size_t errlen)
+{
+	struct timeline_file *tf = calloc(1, sizeof(*tf));
+	int ret;
+
+	if (!tf) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	tf->f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+	if (!tf->f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot write the timeline: %s", path, strerror(-ret));
+		free(tf);
+		return ret;
+	}
+	ret = timeline_create_for_scenario(tf->f, s, &tf->tl);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot start the timeline: %s", path, strerror(-ret));
+		if (tf->f != stdout)
+			fclose(tf->f);
+		free(tf);
+		return ret;
+	}
+	run->after_statement = timeline_step;
+	run->after_statement_ctx = tf;
+	return 0;
+}
+
+static int fclose_timeline(struct timeline_file *tf)
+{
+	int ret = timeline_destroy(tf->tl);
+
+	if (tf->f != stdout && fclose(tf->f))
+		ret = -EIO;
+	free(tf);
+	return ret;
+}
+
 /*
  * Run one parsed (or unparsable: s == NULL, message in err) scenario and
  * report it as text or into json_runs.
@@ -151,7 +223,7 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 	struct scenario_run_summary sum = {0};
 	struct scenario_run_options run = o->run;
 	json_t *jr = NULL;
-	int status, ret = -1;
+	int status, ret;
 
 	if (o->json) {
 		jr = json_object();
@@ -164,8 +236,20 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 		run.json = jr;
 	}
 	run.out = stdout;
-	if (s)
+	if (s && o->timeline)
+		ret = open_timeline(name, s, o->timeline, &run, err, errlen);
+	else
+		ret = 0;
+	if (s && !ret)
 		ret = scenario_run(s, &run, &sum, err, errlen);
+	if (!s)
+		ret = -1;
+	if (run.after_statement_ctx) {
+		if (fclose_timeline(run.after_statement_ctx) && !ret) {
+			snprintf(err, errlen, "%s: cannot write the timeline", o->timeline);
+			ret = -EIO;
+		}
+	}
 	if (ret) {
 		/* stderr even with --json: scripts and tests look for FILE:LINE */
 		fflush(stdout);
@@ -251,6 +335,10 @@ static int cmd_run(int argc, char **argv, bool demo)
 		free(files);
 		return bad_usage("%s: no scenario file given", "run");
 	}
+	if (o.timeline && nr_files > 1) {
+		free(files);
+		return bad_usage("%s takes one scenario file", "--timeline");
+	}
 	totals.several = nr_files > 1;
 	if (o.json) {
 		root = json_object();
@@ -295,6 +383,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fuzz"))
+		return fuzz_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
+		return bench_replay_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

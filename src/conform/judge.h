@@ -41,6 +41,12 @@ enum conform_verdict conform_judge(const struct scenario_statement *st,
 				   const struct outcome *model,
 				   const struct outcome *live);
 /*
+ * A live EAGAIN/ENOMEM from RLIMIT_MEMLOCK that only the task's locked
+ * image explains (image_limit.c; CONFORM.md, the mlockall rule).
+ */
+bool image_explains_memlock(const struct scenario_statement *st, const struct outcome *model,
+			    const struct outcome *live);
+/*
  * Every statement's verdict, verdicts[nr_statements]: conform_judge, and
  * after an mlockall that failed live only because of the image, every
  * later comparison is CONFORM_IMAGE (the sides diverged; CONFORM.md).

@@ -14,6 +14,13 @@ void unev_machine_config_default(struct unev_machine_config *cfg)
 	cfg->cpus = 1;
 	cfg->swap_bytes = 0;
 	cfg->design = UNEV_DESIGN_MLOCK_COUNT;
+	cfg->kernel = NULL;
+	cfg->zero_page = true;
+}
+
+const char *unev_machine_kernel(const struct unev_machine *m)
+{
+	return m->kernel_name;
 }
 
 static const char *const design_names[] = { "mlock-count", "rmap-walk", "none" };
@@ -48,6 +55,7 @@ const char *unev_lru_name(int lru)
 
 int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machine **out)
 {
+	const struct kernel_profile *profile;
 	struct unev_machine *m;
 	int err;
 
@@ -57,21 +65,28 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 		return -EINVAL;
 	if ((unsigned int)cfg->design > UNEV_DESIGN_NONE)
 		return -EINVAL;
+	profile = cfg->kernel ? kernel_profile_lookup(cfg->kernel)
+			      : kernel_profile_of_design(cfg->design);
+	if (!profile || (cfg->kernel && strlen(cfg->kernel) >= sizeof(m->kernel_name)))
+		return -EINVAL;
 	if (cfg->swap_bytes % PAGE_SIZE || (cfg->swap_bytes >> PAGE_SHIFT) >= MAX_PFNS)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->cfg = *cfg;
+	/* the profile decides the design; cfg.kernel may not outlive the call */
+	m->profile = profile;
+	m->cfg.design = profile->design;
+	m->cfg.kernel = NULL;
+	snprintf(m->kernel_name, sizeof(m->kernel_name), "%s", cfg->kernel ? cfg->kernel : profile->name);
 	m->cpus = calloc(cfg->cpus, sizeof(*m->cpus));
 	if (!m->cpus) {
 		free(m);
 		return -ENOMEM;
 	}
 	m->swappiness = 60;
-	/* PAGEVEC_SIZE: 31 on 6.18, 15 in 5.x, 14 before 2.6.28 */
-	m->batch_size = cfg->design == UNEV_DESIGN_MLOCK_COUNT ? 31
-			: cfg->design == UNEV_DESIGN_RMAP_WALK  ? 15 : 14;
+	m->batch_size = profile->batch_size;
 	m->compact_unevictable_allowed = true;
 	err = page_alloc_init(m);
 	if (!err)

@@ -266,3 +266,17 @@ unsigned int mem_cgroup_walk_order(const struct unev_machine *m, int root, int *
 	subtree_preorder(m, root, order, &n);
 	return n;
 }
+
+/* The id of the memcg unev_memcg_create named @name (the first if several
+ * share it); -ENOENT when there is none.  Lets an observer that only knows
+ * a scenario's names (a timeline) find memory.stat. */
+int unev_memcg_find(const struct unev_machine *m, const char *name, int *id)
+{
+	for (unsigned int i = 1; i < m->nr_memcgs; i++) {
+		if (!strcmp(m->memcgs[i]->name, name)) {
+			*id = (int)i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

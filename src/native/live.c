@@ -456,6 +456,9 @@ out:
 	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
 		if (lv.tasks[i].sock >= 0)
 			close(lv.tasks[i].sock);
+	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
+		if (lv.tasks[i].memfd >= 0)
+			close(lv.tasks[i].memfd);
 	live_unpin_driver(&lv);
 	free(lv.tasks);
 	free(lv.buf);

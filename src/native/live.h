@@ -109,6 +109,9 @@ struct live_task {
 	char name[SCENARIO_NAME_MAX];
 	pid_t pid;
 	int pidfd, sock;
+	/* the helper's shared memory (unevict_task.c), closed after the run:
+	 * no exit or exec of a task releases it */
+	int memfd;
 	bool exited;
 	bool killed;		/* by the memcg OOM killer: calls not run */
 	unsigned int cpu;

@@ -118,6 +118,40 @@ static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
 	return 0;
 }
 
+/*
+ * What the kernel's RLIMIT_MEMLOCK check of a call will add up, once a
+ * task's image may be locked (image_limit.c): locked_vm (VmLck), the
+ * image's VM_LOCKED part, and the call's request.  Read before the call.
+ */
+static int measure_locked(struct live *lv, struct live_task *t, struct outcome *o,
+			  uint64_t request)
+{
+	struct proc_image image;
+	char path[64];
+	int64_t vmlck;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
+	if (!ret)
+		ret = proc_field(lv->buf, "VmLck", &vmlck);
+	if (!ret)
+		ret = live_read_smaps(lv, t, &image);
+	if (ret)
+		return ret;
+	o->lock_measured = true;
+	o->locked_pages = (uint64_t)vmlck / 4;
+	o->image_locked_pages = (uint64_t)image.locked_size_kb / 4;
+	o->request_pages = (request + LIVE_PAGE_SIZE - 1) / LIVE_PAGE_SIZE;
+	o->limit_pages = t->limit_pages;
+	snprintf(o->note, sizeof(o->note),
+		 "locked_vm %llu pages, %llu of them task %s's locked image, + %llu asked > RLIMIT_MEMLOCK %llu pages",
+		 (unsigned long long)o->locked_pages, (unsigned long long)o->image_locked_pages,
+		 t->name, (unsigned long long)o->request_pages,
+		 (unsigned long long)o->limit_pages);
+	return 0;
+}
+
 static int call_fork(struct live *lv, const struct scenario_statement *st,
 		     struct live_task *t, int *result)
 {
@@ -398,6 +432,16 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		/* native_scenario_check() refused it */
 		return live_stop_here(lv, st, "'%s' is not supported by the live side yet",
 				 scenario_call_name(c->kind));
+	}
+	/* after an mlockall(MCL_CURRENT), the image counts in locked_vm */
+	if (lv->image_dirty && !t->capable &&
+	    (cmd.op == NATIVE_OP_MMAP || cmd.op == NATIVE_OP_MREMAP ||
+	     cmd.op == NATIVE_OP_MLOCK || cmd.op == NATIVE_OP_MLOCK2)) {
+		ret = measure_locked(lv, t, o, cmd.op != NATIVE_OP_MREMAP ? cmd.len
+					       : cmd.arg1 > cmd.len ? cmd.arg1 - cmd.len : 0);
+		if (ret)
+			return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+						 strerror(-ret));
 	}
 	ret = live_call_task(lv, st, t, &cmd, &r);
 	if (ret == LIVE_CALL_KILLED) {

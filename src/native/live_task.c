@@ -150,13 +150,13 @@ static const char *const child_steps[] = {
 };
 
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
-			int sock, pid_t driver) __attribute__((noreturn));
+			int sock, int memfd, pid_t driver) __attribute__((noreturn));
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
-			int sock, pid_t driver)
+			int sock, int memfd, pid_t driver)
 {
 	static char fd_texts[LIVE_MAX_OBJECTS][16];
-	static char *argv[3 + LIVE_MAX_OBJECTS + 1];
-	char fd_text[16], size_text[32];
+	static char *argv[4 + LIVE_MAX_OBJECTS + 1];
+	char fd_text[16], size_text[32], memfd_text[16];
 	char *envp[] = {NULL};
 	struct rlimit rl;
 	sigset_t all;
@@ -167,6 +167,8 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 	argv[0] = NATIVE_TASK_HELPER;
 	argv[1] = fd_text;
 	argv[2] = size_text;
+	argv[3] = memfd_text;
+	snprintf(memfd_text, sizeof(memfd_text), "%d", memfd);
 	snprintf(size_text, sizeof(size_text), "%llu", (unsigned long long)lv->buffer_size);
 
 	signal(SIGINT, SIG_DFL);
@@ -208,15 +210,15 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 		if (lv->files[i]->fs == SCENARIO_FS_DISK)
 			posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 		snprintf(fd_texts[i], sizeof(fd_texts[i]), "%d", fd);
-		argv[3 + i] = fd_texts[i];
+		argv[4 + i] = fd_texts[i];
 	}
-	argv[3 + lv->nr_files] = NULL;
+	argv[4 + lv->nr_files] = NULL;
 	if (tk->uid_given && tk->uid != 0) {
 		ret = become_uid(tk->uid, tk->cap_ipc_lock);
 		if (ret)
 			child_fail(sock, 4, -ret);
 	}
-	if (fcntl(sock, F_SETFD, 0))
+	if (fcntl(sock, F_SETFD, 0) || fcntl(memfd, F_SETFD, 0))
 		child_fail(sock, 6, errno);
 	snprintf(fd_text, sizeof(fd_text), "%d", sock);
 	execve(lv->o->helper, argv, envp);
@@ -237,7 +239,7 @@ struct live_task *live_add_task(struct live *lv, const char *name)
 	t = &lv->tasks[lv->nr_tasks++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->pidfd = t->sock = -1;
+	t->pidfd = t->sock = t->memfd = -1;
 	t->memcg = -1;
 	return t;
 }
@@ -265,6 +267,14 @@ int live_spawn_task(struct live *lv, const struct scenario_statement *st)
 	t->capable = tk->cap_ipc_lock;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return live_driver_error(lv, st, "socketpair: %s", strerror(errno));
+	/* the helper's shared memory, held by us to the end of the run */
+	t->memfd = (int)syscall(SYS_memfd_create, "unevict-task", MFD_CLOEXEC);
+	if (t->memfd < 0) {
+		ret = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return live_driver_error(lv, st, "memfd_create: %s", strerror(ret));
+	}
 	pid = fork();
 	if (pid < 0) {
 		ret = errno;
@@ -274,7 +284,7 @@ int live_spawn_task(struct live *lv, const struct scenario_statement *st)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_setup(lv, tk, sv[1], driver);
+		child_setup(lv, tk, sv[1], t->memfd, driver);
 	}
 	close(sv[1]);
 	t->sock = sv[0];

@@ -47,12 +47,13 @@ struct proc_span {
 	uint64_t start, end;
 };
 
-/* FIELD of /proc/PID/smaps summed over the VMAs inside [start, end), kB.
+/* FIELD of /proc/PID/smaps summed over the VMAs that overlap [start, end),
+ * each whole, kB.
  * 0, or -ENOENT when no VMA has the field (and none is inside: 0 kB). */
 int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 		   const char *field, int64_t *sum);
 
-/* The task's image: its VMAs outside every region (and below the gate
+/* The task's image: its VMAs that overlap no region (and below the gate
  * area, which /proc shows but total_vm does not count), in kB. */
 struct proc_image {
 	int64_t size_kb, rss_kb, anon_kb;

@@ -169,11 +169,14 @@ static int bound_region(struct run *r, const struct scenario_statement *st,
 static int create_machine(struct run *r, const struct scenario_statement *st,
 			  const struct scenario_machine *sm)
 {
+	const struct scenario_run_options *o = r->opt;
 	struct unev_machine_config cfg;
 	char buf[32];
 	int ret;
 
 	unev_machine_config_default(&cfg);
+	cfg.kernel = o->kernel;
+	cfg.zero_page = !o->no_zero_page;
 	if (sm) {
 		cfg.nodes = sm->nodes;
 		cfg.mem_bytes = sm->mem_bytes;
@@ -182,6 +185,12 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 		cfg.design = sm->design == SCENARIO_DESIGN_RMAP_WALK ? UNEV_DESIGN_RMAP_WALK
 			     : sm->design == SCENARIO_DESIGN_NONE    ? UNEV_DESIGN_NONE
 								     : UNEV_DESIGN_MLOCK_COUNT;
+		if (sm->kernel_given)
+			cfg.kernel = sm->kernel;
+		else if (sm->design_given)
+			cfg.kernel = NULL;	/* the design's own profile */
+		if (sm->zero_page_given)
+			cfg.zero_page = sm->zero_page;
 	}
 	ret = unev_machine_create(&cfg, &r->m);
 	if (ret)
@@ -832,7 +841,9 @@ static int run_statement(struct run *r, const struct scenario_statement *st)
 
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
-		return 0; /* created before the first statement */
+		/* created before the first statement; say which kernel it is */
+		render_machine(r->rd, st, unev_machine_kernel(r->m));
+		return 0;
 	case SCENARIO_TASK:
 		return create_task(r, st);
 	case SCENARIO_CALL:
@@ -915,6 +926,12 @@ static int run_all(struct run *r)
 		}
 		if (r->opt->check_invariants)
 			check_invariants(r, st);
+		if (r->opt->after_statement) {
+			ret = r->opt->after_statement(r->opt->after_statement_ctx, st, r->m);
+			if (ret)
+				return runtime_error(r, st, "after the statement: %s",
+						     strerror(-ret));
+		}
 		render_end(r->rd, st);
 	}
 	return 0;

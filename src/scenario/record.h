@@ -43,6 +43,12 @@ struct outcome {
 	 * `total_vm > RLIMIT_MEMLOCK` check saw, in pages */
 	bool vm_measured;
 	uint64_t total_pages, image_pages, limit_pages;
+	/* a live call RLIMIT_MEMLOCK may refuse (mmap, mremap, mlock, mlock2)
+	 * once an mlockall(MCL_CURRENT) has locked a task's image: locked_vm
+	 * (VmLck), the image's VM_LOCKED part and what the call asks, in pages
+	 * (image_limit.c) */
+	bool lock_measured;
+	uint64_t locked_pages, image_locked_pages, request_pages;
 	char note[256];		/* why, for IMAGE and ERROR */
 };
 

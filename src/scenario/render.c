@@ -153,6 +153,19 @@ void render_end(struct render *rd, const struct scenario_statement *st)
 	}
 }
 
+/* Which kernel profile the machine follows. */
+void render_machine(struct render *rd, const struct scenario_statement *st, const char *kernel)
+{
+	if (rd->opt->json || rd->opt->quiet)
+		return;
+	if (st->machine.design == SCENARIO_DESIGN_NONE)
+		say(rd, "%s:%u: %s -> the design before 2.6.28: a model no kernel can check\n",
+		    rd->s->file_name, st->line, st->text);
+	else
+		say(rd, "%s:%u: %s -> the kernel %s profile\n", rd->s->file_name, st->line,
+		    st->text, kernel);
+}
+
 void render_address(struct render *rd, uint64_t addr)
 {
 	if (rd->js)

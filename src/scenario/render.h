@@ -29,6 +29,7 @@ void render_end(struct render *rd, const struct scenario_statement *st);
 void render_event(void *ctx, const struct unev_event *ev);
 
 /* What a statement gave: */
+void render_machine(struct render *rd, const struct scenario_statement *st, const char *kernel);
 void render_address(struct render *rd, uint64_t addr);	/* mmap, shmat, brk, mremap */
 void render_call(struct render *rd, const struct scenario_statement *st, int err);
 void render_not_run(struct render *rd, const struct scenario_statement *st,

@@ -212,12 +212,12 @@ static const struct scenario_statement *model_only_machine(const struct scenario
 			continue;
 		if (m->design == SCENARIO_DESIGN_NONE)
 			snprintf(why, len, "design=none is the pre-2.6.28 kernel: no kernel can check it");
-		else if (m->design != SCENARIO_DESIGN_MLOCK_COUNT)
-			snprintf(why, len, "the live kernel has the mlock-count design, not design=%s",
-				 scenario_design_name(m->design));
 		else if (m->kernel_given && strcmp(m->kernel, live_profile))
 			snprintf(why, len, "kernel=%s, but the live kernel is %s", m->kernel,
 				 h->release);
+		else if (m->design != SCENARIO_DESIGN_MLOCK_COUNT)
+			snprintf(why, len, "the live kernel has the mlock-count design, not design=%s",
+				 scenario_design_name(m->design));
 		else if (m->zero_page_given && m->zero_page != live_zero_page)
 			snprintf(why, len, "zero_page=%s, but the live kernel's zero page is %s",
 				 m->zero_page ? "on" : "off", live_zero_page ? "on" : "off");

@@ -2001,8 +2001,8 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 	child->heap_known = t->heap_known;
 	child->heap_start = t->heap_start;
 	child->memcg = t->memcg;
-	if (t->memcg >= 0)
-		memcg_image(lv, t, st, "fork");
+	/* no image page is charged: the helper writes nothing fork shares
+	 * copy-on-write (unevict_task.c), so a fork copies none of it */
 	child->pidfd = pidfd_open(r.pid);
 	if (child->pidfd < 0 || register_pid(r.pid, child->pidfd)) {
 		kill(r.pid, SIGKILL);

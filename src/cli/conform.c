@@ -13,6 +13,7 @@
 
 #include "../native/host_probe.h"
 #include "../native/native.h"
+#include "../vm/vm.h"
 #include "interp.h"
 #include "scenario.h"
 
@@ -61,7 +62,7 @@ struct conform_totals {
 
 static void conform_usage(FILE *f)
 {
-	fputs("usage: unevict conform [-q] [--runs N] [--window-ms N] FILE...\n"
+	fputs("usage: unevict conform [-q] [--runs N] [--window-ms N] [--kernel K] FILE...\n"
 	      "\n"
 	      "Run each scenario on the model and on the live kernel (real processes,\n"
 	      "real system calls; root, Linux) and print, for every call and every\n"
@@ -74,6 +75,10 @@ static void conform_usage(FILE *f)
 	      "  --window-ms N the quiet windows before and after each live run, in\n"
 	      "                which nobody else may move the mlock counters (default\n"
 	      "                10; 0: none)\n"
+	      "  --kernel K    host (default): this machine's kernel; VERSION (6.12, 7)\n"
+	      "                or PATH: that kernel in a VM under qemu, one boot per\n"
+	      "                machine shape (`unevict kernels fetch` caches them;\n"
+	      "                --cache DIR: another cache; docs/VM.md)\n"
 	      "\n"
 	      "exit status: 0 every scenario agrees, 1 a difference, 2 bad input or\n"
 	      "the live side cannot run.  Last line: conformance: N of M scenarios\n"
@@ -242,12 +247,12 @@ static const struct scenario_statement *model_only_machine(const struct scenario
 			continue;
 		if (m->design == SCENARIO_DESIGN_NONE)
 			snprintf(why, len, "design=none is the pre-2.6.28 kernel: no kernel can check it");
-		else if (m->design != SCENARIO_DESIGN_MLOCK_COUNT)
-			snprintf(why, len, "the live kernel has the mlock-count design, not design=%s",
-				 scenario_design_name(m->design));
 		else if (m->kernel_given && strcmp(m->kernel, live_profile))
 			snprintf(why, len, "kernel=%s, but the live kernel is %s", m->kernel,
 				 h->release);
+		else if (m->design != SCENARIO_DESIGN_MLOCK_COUNT)
+			snprintf(why, len, "the live kernel has the mlock-count design, not design=%s",
+				 scenario_design_name(m->design));
 		else if (m->zero_page_given && m->zero_page != live_zero_page)
 			snprintf(why, len, "zero_page=%s, but the live kernel's zero page is %s",
 				 m->zero_page ? "on" : "off", live_zero_page ? "on" : "off");
@@ -433,6 +438,8 @@ static int parse_options(int argc, char **argv, struct conform_options *o,
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			conform_usage(stdout);
 			return -1;
+		} else if (!strcmp(a, "--kernel") && i + 1 < argc && !strcmp(argv[i + 1], "host")) {
+			i++;	/* the default: this machine's kernel */
 		} else if (!strcmp(a, "--window-ms") && i + 1 < argc) {
 			unsigned long n = strtoul(argv[++i], &end, 10);
 
@@ -475,6 +482,10 @@ int conform_main(int argc, char **argv)
 	char **files;
 	int nr_files, i, ret;
 
+	/* --kernel VERSION|PATH: the scenarios run in a VM (src/vm/runner.c) */
+	for (i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--kernel") && strcmp(argv[i + 1], "host"))
+			return vm_conform_main(argc, argv);
 	files = calloc((size_t)argc + 1, sizeof(*files));
 	if (!files) {
 		fprintf(stderr, "unevict: out of memory\n");

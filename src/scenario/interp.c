@@ -310,6 +310,9 @@ static int create_memcg(struct run *r, const struct scenario_statement *st)
 		parent = find_object(r->memcgs, r->nr_memcgs, sm->parent)->id;
 	ret = unev_memcg_create(r->m, sm->name, parent,
 				sm->limit_given ? sm->limit : UNEV_RLIM_INFINITY, &id);
+	if (ret == -ENOMEM && sm->parent_given)	/* the kernel's mkdir fails the same way */
+		return runtime_error(r, st, "memcg '%s' cannot be created: ENOMEM (the kernel's mkdir fails so: the limit of its parent '%s' cannot take the new memcg's own charge)",
+				     sm->name, sm->parent);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create memcg '%s': %s", sm->name,
 				     errno_text(-ret, buf, sizeof(buf)));

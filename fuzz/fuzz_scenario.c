@@ -4,10 +4,15 @@
  * Any bytes are a possible scenario file: parsing must either succeed or
  * fail with "FILE:LINE: message", never crash, hang or leak; a parsed
  * scenario then goes through the whole validation pass the interpreter
- * runs first (scenario_model_check).  Nothing is executed: no machine is
- * ever created, so `machine mem=1T` costs nothing here.  On top of the
- * sanitizers, the harness checks two properties and aborts when one
- * breaks:
+ * runs first (scenario_model_check).  A scenario that passes and stays
+ * within a small budget (run_budget_ok: at most FUZZ_MAX_STATEMENTS
+ * statements, machines of at most 64 MiB a node, every size at most
+ * FUZZ_MAX_BYTES) is then executed on the model with the invariant checker
+ * on: a crash, a sanitizer report or a broken invariant (abort) is a
+ * finding.  Without a `machine` line it runs on a 16 MiB machine (the
+ * line is put in front), so that each run costs a millisecond, not the
+ * default gigabyte's memory map.  On top of the sanitizers, the harness
+ * checks two properties and aborts when one breaks:
  *   - every error message starts with "fuzz.uvs:" and a line number
  *     (or is about the whole input only for out-of-memory);
  *   - the statement texts the parser keeps (what messages quote) parse
@@ -21,6 +26,12 @@
 
 #include "interp.h"
 #include "scenario.h"
+
+/* The step budget of an executed scenario (see the top). */
+#define FUZZ_MAX_STATEMENTS 64
+#define FUZZ_MAX_BYTES (16ULL << 20)
+#define FUZZ_MAX_NODE_MEM (64ULL << 20)
+#define FUZZ_SMALL_MACHINE "machine mem=16M\n"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -90,6 +101,92 @@ static void require_text_round_trip(const struct scenario *s)
 	free(text);
 }
 
+static bool size_ok(uint64_t bytes)
+{
+	return bytes <= FUZZ_MAX_BYTES;
+}
+
+/* Small enough to execute: few statements, small machine, small sizes. */
+static bool run_budget_ok(const struct scenario *s, bool *has_machine)
+{
+	size_t i;
+
+	*has_machine = false;
+	if (s->nr_statements > FUZZ_MAX_STATEMENTS)
+		return false;
+	for (i = 0; i < s->nr_statements; i++) {
+		const struct scenario_statement *st = &s->statements[i];
+
+		switch (st->kind) {
+		case SCENARIO_MACHINE:
+			*has_machine = true;
+			if (st->machine.mem_bytes > FUZZ_MAX_NODE_MEM || st->machine.nodes > 4 ||
+			    st->machine.cpus > 8 || st->machine.swap_bytes > FUZZ_MAX_NODE_MEM)
+				return false;
+			break;
+		case SCENARIO_FILE:
+			if (!size_ok(st->file.size))
+				return false;
+			break;
+		case SCENARIO_SHM:
+			if (!size_ok(st->shm.size))
+				return false;
+			break;
+		case SCENARIO_CALL:
+			if (!size_ok(st->call.size) || !size_ok(st->call.off) ||
+			    !size_ok(st->call.len) || !size_ok(st->call.file_off))
+				return false;
+			break;
+		case SCENARIO_RECLAIM:
+			if (!size_ok(st->reclaim.size))
+				return false;
+			break;
+		case SCENARIO_MEMCG:
+			if (!size_ok(st->memcg.limit) && st->memcg.limit_given)
+				return false;
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * Execute a scenario that passed the checks, when it fits the budget.
+ * The interpreter's own errors (a region whose mmap failed, an exited
+ * task) are answers, not findings; only a crash, a sanitizer report or
+ * the invariant checker's abort is.
+ */
+static void execute(const struct scenario *s, const char *text)
+{
+	struct scenario_run_options run = {.quiet = true, .check_invariants = true};
+	struct scenario_run_summary sum = {0};
+	struct scenario *small = NULL;
+	static FILE *devnull;
+	bool has_machine;
+	char err[1024];
+	char *with_machine;
+
+	if (!run_budget_ok(s, &has_machine))
+		return;
+	if (!devnull)
+		devnull = fopen("/dev/null", "w");
+	run.out = devnull;
+	if (has_machine) {
+		scenario_run(s, &run, &sum, err, sizeof(err));
+		return;
+	}
+	with_machine = malloc(strlen(FUZZ_SMALL_MACHINE) + strlen(text) + 1);
+	if (!with_machine)
+		return;
+	strcpy(stpcpy(with_machine, FUZZ_SMALL_MACHINE), text);
+	if (!scenario_parse_text("fuzz.uvs", with_machine, &small, err, sizeof(err)))
+		scenario_run(small, &run, &sum, err, sizeof(err));
+	scenario_free(small);
+	free(with_machine);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scenario *s = NULL;
@@ -123,6 +220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ret = scenario_model_check(s, err, sizeof(err));
 		if (ret)
 			require_line_prefix(err, ret);
+		else
+			execute(s, text);
 		scenario_free(s);
 	}
 	free(text);

@@ -44,9 +44,19 @@ struct unev_machine_config {
 	unsigned int cpus;    /* simulated CPUs, 1..1024 */
 	uint64_t swap_bytes;  /* swap space, 0 = none */
 	enum unev_design design;
+	/* The kernel release whose behaviours the model follows (profile.c):
+	 * "5.10", "6.1", "6.12", "6.18" or "7.N".  NULL: the profile of
+	 * @design (mlock-count 6.18, rmap-walk 5.10, none the pre-2.6.28
+	 * kernel).  A release sets @design to its own. */
+	const char *kernel;
+	/* Whether a read fault on private anonymous memory maps the shared
+	 * zero page (do_anonymous_page); false as on a host booted with
+	 * pvm_no_zero_page=1, where it allocates a folio as a write would. */
+	bool zero_page;
 };
 
-/* 1 node, 1 GiB, 1 CPU, no swap, mlock-count (SCENARIO.md defaults). */
+/* 1 node, 1 GiB, 1 CPU, no swap, mlock-count, 6.18, the zero page
+ * (SCENARIO.md defaults). */
 void unev_machine_config_default(struct unev_machine_config *cfg);
 int unev_machine_create(const struct unev_machine_config *cfg,
 			struct unev_machine **out);
@@ -54,6 +64,19 @@ void unev_machine_destroy(struct unev_machine *m);
 const char *unev_design_name(enum unev_design design);
 /* Parse "mlock-count" / "rmap-walk" / "none"; -EINVAL if unknown. */
 int unev_design_parse(const char *name, enum unev_design *out);
+
+/* ---- kernel profiles (profile.c): the behaviours of one release ---- */
+/* The profile of @release ("5.10", "6.1", "6.12", "6.18", "7.N"): 0 with
+ * its design in *design (may be NULL), or -ENOENT. */
+int unev_kernel_lookup(const char *release, enum unev_design *design);
+/* The profile for a live kernel's `uname -r` (e.g. "6.18.44-fc-v595"): the
+ * one of its series, or the nearest older one.  Writes the profile's name
+ * to @name; returns 0 for the kernel's own series, 1 for a nearest older
+ * one, -ENOENT when every profile is newer or @uname_release is no
+ * release. */
+int unev_kernel_for_release(const char *uname_release, char *name, size_t len);
+/* The profile a machine runs (its name, e.g. "6.18", or "none"). */
+const char *unev_machine_kernel(const struct unev_machine *m);
 
 /* ---- tasks (kernel/fork.c, kernel/exit.c) ---- */
 struct unev_task_config {
@@ -180,6 +203,8 @@ int unev_memcg_create(struct unev_machine *m, const char *name, int parent, uint
  * usage, hierarchical_memory_limit, oom_kill. */
 int unev_memcg_stat_read(const struct unev_machine *m, int id, const char *name,
 			 uint64_t *val);
+/* The id of the memcg created with @name; -ENOENT if there is none. */
+int unev_memcg_find(const struct unev_machine *m, const char *name, int *id);
 char *unev_proc_memcg_stat(const struct unev_machine *m, int id);
 /* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed. */
 int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value);
@@ -194,13 +219,18 @@ int unev_meminfo_read(const struct unev_machine *m, const char *name,
 /* /proc/PID/status field (VmLck, VmSize, VmRSS, RssAnon...), in kB. */
 int unev_status_read(const struct unev_machine *m, int pid, const char *name,
 		     uint64_t *kb);
-/* /proc/PID/smaps field summed over every VMA inside [start, end), in kB. */
+/* /proc/PID/smaps field summed over every VMA that overlaps [start, end),
+ * each counted whole, in kB. */
 int unev_smaps_read(const struct unev_machine *m, int pid, uint64_t start,
 		    uint64_t end, const char *name, uint64_t *kb);
 /* LRU list size in pages, summed over every lruvec: inactive_anon,
  * active_anon, inactive_file, active_file, unevictable. */
 int unev_lru_read(const struct unev_machine *m, const char *name,
 		  uint64_t *pages);
+/* One node's share (/sys/devices/system/node/nodeN/vmstat): an LRU list
+ * name as above or "nr_mlock", in pages; -ENOENT for no such node/name. */
+int unev_node_read(const struct unev_machine *m, int node, const char *name,
+		   uint64_t *pages);
 
 /* The same text as the kernel's files, malloc'd (caller frees); NULL if the
  * task does not exist or on allocation failure. */
@@ -244,9 +274,11 @@ typedef void (*unev_trace_fn)(void *ctx, const struct unev_event *ev);
 void unev_set_trace(struct unev_machine *m, unev_trace_fn fn, void *ctx);
 
 /* Verify the model's invariants (list sizes equal gauges, no folio on two
- * lists, PG_unevictable never with PG_active, mlock_count only on
- * unevictable folios, locked_vm equals the locked VMAs).  0 when all hold,
- * else -EUCLEAN with a description in buf. */
+ * lists, PG_unevictable never with PG_active, nr_mlock counts PG_mlocked,
+ * mlock_count only on PG_mlocked unevictable folios and never above their
+ * mappings, each memcg's usage recounted from its folios, locked_vm equals
+ * the locked VMAs).  0 when all hold, else -EUCLEAN with a description in
+ * buf. */
 int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len);
 
 /* Resident memory of the model's own data (memmap and tables), bytes. */

@@ -11,6 +11,7 @@
  */
 #include "conform.h"
 
+#include "../native/host_probe.h"
 #include "../native/native.h"
 #include "../vm/vm.h"
 #include "interp.h"
@@ -36,16 +37,26 @@ enum conform_status {
 /* the quiet windows around each live run (docs/CONFORM.md "Noise") */
 #define CONFORM_DEFAULT_WINDOW_MS 10
 
+/* The live kernel, as conform_probe_host found it (printed in the header). */
+struct conform_host {
+	char release[65];	/* uname -r */
+	char profile[16];	/* the model's profile for it ("" if none) */
+	int profile_match;	/* 0 its series, 1 nearest older, <0 none */
+	enum host_zero_page zero_page;
+	char zero_page_how[64];
+};
+
 struct conform_options {
 	bool quiet;
 	unsigned int max_runs;
 	struct native_options native;
+	struct conform_host host;
 };
 
 struct conform_totals {
 	unsigned int scenarios, agree;
 	unsigned int live_runs, rerun_scenarios, extra_runs, disturbed_runs;
-	unsigned int model_only;	/* scenarios of another design */
+	unsigned int model_only;	/* scenarios of a machine the live kernel is not */
 	int status;
 };
 
@@ -113,9 +124,36 @@ static bool has_memcg(const struct scenario *s)
 	return false;
 }
 
-static int run_model(const struct scenario *s, struct outcome *model)
+/*
+ * What the release does not tell is probed (issue 10): the model runs each
+ * scenario as this host's kernel would, unless the scenario says otherwise.
+ */
+static void conform_probe_host(struct conform_host *h)
 {
-	struct scenario_run_options opts = {.json = json_object(), .verbose = has_memcg(s)};
+	h->profile_match = host_probe_kernel(h->release, sizeof(h->release), h->profile,
+					     sizeof(h->profile));
+	if (h->profile_match < 0)
+		h->profile[0] = 0;
+	h->zero_page = host_probe_zero_page(h->zero_page_how, sizeof(h->zero_page_how));
+}
+
+static void print_host(const struct conform_host *h)
+{
+	printf("live kernel %s: model profile %s%s; zero page %s (%s)\n", h->release,
+	       h->profile_match < 0 ? "6.18" : h->profile,
+	       h->profile_match == 1 ? " (the nearest older one)"
+	       : h->profile_match < 0 ? " (no profile this old: the default)" : "",
+	       h->zero_page == HOST_ZERO_PAGE_OFF ? "off"
+	       : h->zero_page == HOST_ZERO_PAGE_ON ? "on" : "unknown, the model assumes on",
+	       h->zero_page_how);
+}
+
+static int run_model(const struct scenario *s, const struct conform_host *h,
+		     struct outcome *model)
+{
+	struct scenario_run_options opts = {.json = json_object(), .verbose = has_memcg(s),
+					    .kernel = h->profile_match < 0 ? NULL : h->profile,
+					    .no_zero_page = h->zero_page == HOST_ZERO_PAGE_OFF};
 	struct scenario_run_summary sum;
 	char err[1024];
 	int ret;
@@ -188,24 +226,49 @@ static void print_side_by_side(const struct scenario *s, const struct outcome *m
 	free(v);
 }
 
-/* machine design=rmap-walk|none: the live kernel has only mlock-count. */
-static const struct scenario_statement *model_only_design(const struct scenario *s)
+/*
+ * A machine the live kernel is not: design=rmap-walk|none (the live kernel
+ * has only mlock-count; none has no kernel left at all), a kernel= of
+ * another profile, or a zero_page= the host does not have.  The statement,
+ * with the reason in @why; NULL when the live kernel can run it.
+ */
+static const struct scenario_statement *model_only_machine(const struct scenario *s,
+							   const struct conform_host *h,
+							   char *why, size_t len)
 {
+	const char *live_profile = h->profile_match < 0 ? "" : h->profile;
+	bool live_zero_page = h->zero_page != HOST_ZERO_PAGE_OFF;
 	size_t i;
 
-	for (i = 0; i < s->nr_statements; i++)
-		if (s->statements[i].kind == SCENARIO_MACHINE &&
-		    s->statements[i].machine.design != SCENARIO_DESIGN_MLOCK_COUNT)
-			return &s->statements[i];
+	for (i = 0; i < s->nr_statements; i++) {
+		const struct scenario_machine *m = &s->statements[i].machine;
+
+		if (s->statements[i].kind != SCENARIO_MACHINE)
+			continue;
+		if (m->design == SCENARIO_DESIGN_NONE)
+			snprintf(why, len, "design=none is the pre-2.6.28 kernel: no kernel can check it");
+		else if (m->kernel_given && strcmp(m->kernel, live_profile))
+			snprintf(why, len, "kernel=%s, but the live kernel is %s", m->kernel,
+				 h->release);
+		else if (m->design != SCENARIO_DESIGN_MLOCK_COUNT)
+			snprintf(why, len, "the live kernel has the mlock-count design, not design=%s",
+				 scenario_design_name(m->design));
+		else if (m->zero_page_given && m->zero_page != live_zero_page)
+			snprintf(why, len, "zero_page=%s, but the live kernel's zero page is %s",
+				 m->zero_page ? "on" : "off", live_zero_page ? "on" : "off");
+		else
+			return NULL;
+		return &s->statements[i];
+	}
 	return NULL;
 }
 
 /* A scenario only the model can run: its results, none of them agreement. */
-static void print_model_only(const struct scenario *s, const struct outcome *model,
-			     bool quiet)
+static void print_model_only(const struct scenario *s, const struct conform_host *h,
+			     const struct outcome *model, bool quiet)
 {
-	const struct scenario_statement *st = model_only_design(s);
-	char value[48];
+	char value[48], why[160];
+	const struct scenario_statement *st = model_only_machine(s, h, why, sizeof(why));
 	size_t i;
 
 	if (!quiet) {
@@ -219,8 +282,7 @@ static void print_model_only(const struct scenario *s, const struct outcome *mod
 			       s->statements[i].text, value, "-");
 		}
 	}
-	printf("%s: model only: the live kernel has the mlock-count design, not design=%s (line %u)\n",
-	       s->file_name, scenario_design_name(st->machine.design), st->line);
+	printf("%s: model only: %s (line %u)\n", s->file_name, why, st->line);
 }
 
 /*
@@ -273,6 +335,7 @@ static int conform_scenario(const struct scenario *s, const struct conform_optio
 	struct conform_tally tally;
 	unsigned int nr_runs = 0, nr_quiet = 0, k;
 	char why[1024], disturbed_by[128] = "";
+	const struct conform_host *h = &o->host;
 	int status, picked, ret;
 
 	model = calloc(s->nr_statements + 1, sizeof(*model));
@@ -286,11 +349,11 @@ static int conform_scenario(const struct scenario *s, const struct conform_optio
 		fprintf(stderr, "unevict: out of memory\n");
 		goto out;
 	}
-	status = run_model(s, model);
+	status = run_model(s, h, model);
 	if (status)
 		goto out;
-	if (model_only_design(s)) {
-		print_model_only(s, model, o->quiet);
+	if (model_only_machine(s, h, why, sizeof(why))) {
+		print_model_only(s, h, model, o->quiet);
 		t->model_only++;
 		goto out;
 	}
@@ -448,6 +511,8 @@ int conform_main(int argc, char **argv)
 	 */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 22);
 	install_signal_handlers();
+	conform_probe_host(&o.host);
+	print_host(&o.host);
 	for (i = 0; i < nr_files; i++) {
 		struct scenario *s = NULL;
 
@@ -466,7 +531,7 @@ int conform_main(int argc, char **argv)
 	       t.live_runs, t.scenarios, t.rerun_scenarios, t.rerun_scenarios == 1 ? "" : "s",
 	       t.extra_runs, t.extra_runs == 1 ? "" : "s", t.disturbed_runs);
 	if (t.model_only)
-		printf("model only: %u scenario%s of another design, not compared\n", t.model_only,
+		printf("model only: %u scenario%s of another machine, not compared\n", t.model_only,
 		       t.model_only == 1 ? "" : "s");
 	printf("conformance: %u of %u scenarios agree exactly\n", t.agree, t.scenarios);
 	free(files);

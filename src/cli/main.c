@@ -9,12 +9,18 @@
 #include "bench.h"
 #include "conform.h"
 #include "demo.h"
+#include "fuzz.h"
 #include "interp.h"
+#include "plot.h"
+#include "progress.h"
+#include "replay_cli.h"
 #include "scenario.h"
-#include "../vm/vm.h"
+#include "timeline.h"
+#include "vm.h"
 
 #include <unevict.h>
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +36,7 @@ struct cli_options {
 	struct scenario_run_options run;
 	bool json;
 	bool script;	/* demo --script: print the scenario, run nothing */
+	const char *timeline;	/* --timeline FILE: the CSV of every statement */
 };
 
 /* The totals over every file of one command. */
@@ -47,7 +54,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "A user-space model of Linux 6.18's Unevictable LRU and mlock.\n"
 	      "\n"
-	      "commands:\n"
+	      "commands (COMMAND --help for each):\n"
 	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
 	      "  conform [-q] FILE...    run .uvs scenarios on the model and on the\n"
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
@@ -55,8 +62,19 @@ static void usage(FILE *f)
 	      "  kernels fetch|list      the kernel images for conform --kernel\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
-	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
-	      "                          [--size GIB] [--no-kernel]\n"
+	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
+	      "                          checked) and through conform; findings are\n"
+	      "                          minimised and saved (unevict fuzz --help)\n"
+	      "  replay [OPTIONS] TRACE  run a program's strace recording on the model and\n"
+	      "                          check every result (unevict replay --help)\n"
+	      "  plot CSV -o OUT         draw a --timeline or bench CSV (.svg, .png)\n"
+	      "                          with gnuplot\n"
+	      "  bench NAME [ARGS...]    a benchmark of the model:\n"
+	      "      mlock [--size GIB] [--no-kernel]   mlock/munlock page rates\n"
+	      "      scan [--mem GIB] [--csv F] [--plot OUT]\n"
+	      "                                         reclaim past unevictable pages\n"
+	      "      exit-storm                         N tasks mlock one file and exit\n"
+	      "      replay [--calls N] [--trace FILE]  replay's calls per second\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -68,10 +86,14 @@ static void usage(FILE *f)
 	      "                          result, every expectation and the summary\n"
 	      "  --check-invariants      check the model's invariants after every\n"
 	      "                          statement; abort at the first violation\n"
+	      "  --timeline FILE         write the LRU lists (per node and memcg), nr_mlock,\n"
+	      "                          Mlocked, Unevictable and the unevictable_pgs_*\n"
+	      "                          counters after every statement as CSV (one\n"
+	      "                          scenario; - for stdout); unevict plot draws it\n"
 	      "\n"
 	      "exit status: 0 every expectation held, 1 an expectation failed,\n"
 	      "2 bad input (malformed scenario, unknown option); with several files\n"
-	      "the worst status wins.  The .uvs language: SCENARIO.md.\n",
+	      "the worst status wins.  The .uvs language: unevict-scenario(5).\n",
 	      f);
 }
 
@@ -114,6 +136,13 @@ static int parse_run_options(int argc, char **argv, bool demo,
 			o->json = true;
 		} else if (!strcmp(a, "--check-invariants")) {
 			o->run.check_invariants = true;
+		} else if (!strcmp(a, "--timeline") || !strncmp(a, "--timeline=", 11)) {
+			if (a[10] == '=')
+				o->timeline = a + 11;
+			else if (i + 1 < argc)
+				o->timeline = argv[++i];
+			if (!o->timeline || !o->timeline[0])
+				return bad_usage("%s needs a file name", "--timeline");
 		} else if (!strcmp(a, "--help")) {
 			*help = true;
 		} else if (demo && !strcmp(a, "--script")) {
@@ -143,6 +172,67 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
+/* After every statement: the --timeline row and the progress line. */
+struct run_steps {
+	FILE *f;
+	struct timeline *tl;		/* NULL without --timeline */
+	struct progress progress;
+	unsigned long done, total;
+};
+
+static int run_step(void *ctx, const struct scenario_statement *st,
+		    const struct unev_machine *m)
+{
+	struct run_steps *tf = ctx;
+
+	progress_update(&tf->progress, ++tf->done, tf->total);
+	return tf->tl ? timeline_after_statement(tf->tl, st, m) : 0;
+}
+
+static int open_steps(const char *name, const struct scenario *s, const char *path,
+		      struct scenario_run_options *run, char *err, size_t errlen)
+{
+	struct run_steps *tf = calloc(1, sizeof(*tf));
+	int ret;
+
+	if (!tf) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	progress_begin(&tf->progress, name);
+	tf->total = s->nr_statements;
+	run->after_statement = run_step;
+	run->after_statement_ctx = tf;
+	if (!path)
+		return 0;
+	tf->f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+	if (!tf->f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot write the timeline: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = timeline_create_for_scenario(tf->f, s, &tf->tl);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot start the timeline: %s", path, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* 0, or -EIO when the timeline could not be written. */
+static int close_steps(struct run_steps *tf)
+{
+	int ret = 0;
+
+	progress_end(&tf->progress);
+	if (tf->tl)
+		ret = timeline_destroy(tf->tl);
+	if (tf->f && tf->f != stdout && fclose(tf->f))
+		ret = -EIO;
+	free(tf);
+	return ret;
+}
+
 /*
  * Run one parsed (or unparsable: s == NULL, message in err) scenario and
  * report it as text or into json_runs.
@@ -154,7 +244,7 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 	struct scenario_run_summary sum = {0};
 	struct scenario_run_options run = o->run;
 	json_t *jr = NULL;
-	int status, ret = -1;
+	int status, ret;
 
 	if (o->json) {
 		jr = json_object();
@@ -167,8 +257,15 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 		run.json = jr;
 	}
 	run.out = stdout;
-	if (s)
+	ret = s ? open_steps(name, s, o->timeline, &run, err, errlen) : -1;
+	if (!ret)
 		ret = scenario_run(s, &run, &sum, err, errlen);
+	if (run.after_statement_ctx) {
+		if (close_steps(run.after_statement_ctx) && !ret) {
+			snprintf(err, errlen, "%s: cannot write the timeline", o->timeline);
+			ret = -EIO;
+		}
+	}
 	if (ret) {
 		/* stderr even with --json: scripts and tests look for FILE:LINE */
 		fflush(stdout);
@@ -254,6 +351,10 @@ static int cmd_run(int argc, char **argv, bool demo)
 		free(files);
 		return bad_usage("%s: no scenario file given", "run");
 	}
+	if (o.timeline && nr_files > 1) {
+		free(files);
+		return bad_usage("%s takes one scenario file", "--timeline");
+	}
 	totals.several = nr_files > 1;
 	if (o.json) {
 		root = json_object();
@@ -298,6 +399,14 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fuzz"))
+		return fuzz_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
+		return bench_replay_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "kernels"))
 		return vm_kernels_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))

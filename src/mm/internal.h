@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile.h"
 #include "unevict.h"
 
 #define PAGE_SHIFT UNEV_PAGE_SHIFT
@@ -279,14 +280,16 @@ struct task_struct {
 };
 
 struct unev_machine {
-	struct unev_machine_config cfg;
+	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
+	const struct kernel_profile *profile; /* chosen once, at creation */
+	char kernel_name[16];         /* the release asked for ("7.2"), or the profile's */
 	struct page *memmap;
 	uint32_t nr_pfns;
 	uint32_t zero_pfn;            /* the shared zero page, never counted */
 	struct pglist_data *nodes;
 	struct cpu_state *cpus;
 	unsigned int cur_cpu;         /* the CPU running the current call */
-	unsigned int batch_size;      /* PAGEVEC_SIZE: 31 on 6.18, 15 before */
+	unsigned int batch_size;      /* PAGEVEC_SIZE: the profile's */
 	int cur_pid;                  /* the task making the call, 0 if none */
 	bool in_reclaim;              /* PF_MEMALLOC: reclaim does not recurse */
 	uint64_t min_free_kbytes;     /* vm.min_free_kbytes set by sysctl, 0: computed */
@@ -363,6 +366,7 @@ static inline void folio_set_mlock_count(struct folio *f, unsigned int c) { f->l
 struct address_space *folio_mapping(struct unev_machine *m, const struct folio *f);
 bool folio_evictable(struct unev_machine *m, const struct folio *f);
 void folio_add_lru(struct unev_machine *m, struct folio *f);
+void lru_add_folios(struct unev_machine *m, struct folio **folios, unsigned int nr);
 void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
 void lru_add_drain(struct unev_machine *m);
@@ -542,8 +546,22 @@ int walk_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 int walk_page_range_all(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 static inline uint32_t pte_pfn(uint64_t pte) { return (uint32_t)(pte >> PAGE_SHIFT); }
 
-/* ---- mmap.c: VMAs ---- */
+/* ---- mmap.c, vma.c, mprotect.c, mremap.c, madvise.c: VMAs ---- */
 struct mm_struct *mm_alloc(void);
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
+void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma);
+int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma);
+int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+int vma_insert_at(struct mm_struct *mm, unsigned int idx, struct vm_area_struct *vma);
+/* munlock_vma_pages_all of each VM_LOCKED VMA in [start, end) (before 5.18) */
+void munlock_before_unmap(struct unev_machine *m, struct mm_struct *mm, uint64_t start, uint64_t end);
+int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr);
+/* calc_vm_prot_bits: PROT_* to VM_* */
+static inline uint64_t calc_vm_prot_bits(int prot)
+{
+	return (prot & UNEV_PROT_READ ? VM_READ : 0) | (prot & UNEV_PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & UNEV_PROT_EXEC ? VM_EXEC : 0);
+}
 void mm_destroy(struct unev_machine *m, struct mm_struct *mm);
 int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm);
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
@@ -623,6 +641,9 @@ void mem_cgroup_exit(struct unev_machine *m);
 /* Charge a new folio to the current memcg: reclaim there when over its
  * limit, then its OOM killer; -ENOMEM if nothing helps. */
 int mem_cgroup_charge(struct unev_machine *m, struct folio *f);
+/* The charge of a kernel allocation (a page table): reclaim and OOM as for
+ * a folio, but not counted in usage (user pages only). */
+int mem_cgroup_charge_kmem(struct unev_machine *m, uint64_t nr);
 void mem_cgroup_uncharge(struct unev_machine *m, struct folio *f);
 /* The memcgs of @root's subtree in mem_cgroup_iter's (pre-)order; returns
  * how many (order has room for nr_memcgs). */

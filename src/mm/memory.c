@@ -142,11 +142,18 @@ static int map_new_anon_folio(struct unev_machine *m, struct vm_area_struct *vma
 	return 0;
 }
 
-/* do_anonymous_page: a read maps the zero page, a write a new folio. */
+/*
+ * do_anonymous_page: a read maps the zero page, a write a new folio.  Where
+ * the zero page is not used (mm_forbids_zeropage; a host booted with
+ * pvm_no_zero_page=1: machine zero_page=off) a read fault takes the write
+ * path: alloc_anon_folio, the memcg charge, folio_add_new_anon_rmap and
+ * folio_add_lru_vma (mlock_new_folio in a VM_LOCKED VMA), and the PTE is
+ * writable when the VMA is, so a later write needs no COW.
+ */
 static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
 			     uint64_t addr, uint64_t *pte, bool write)
 {
-	if (!write) {
+	if (!write && m->cfg.zero_page) {
 		*pte = mk_pte(m->zero_pfn, false);
 		return 0;
 	}
@@ -170,11 +177,10 @@ static void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, s
 	*pte = mk_pte(page_to_pfn(m, f), writable);
 }
 
-#define FAULT_AROUND_PAGES 16	/* fault_around_bytes: 64 KiB */
-
 /*
  * do_fault_around -> filemap_map_pages: a read fault also maps the
- * page-cache folios already there in the aligned 16-page window around it
+ * page-cache folios already there in the aligned window around it (the
+ * profile's fault_around_pages: 16, fault_around_bytes 64K)
  * (within the VMA, the PTE table and i_size), each through
  * folio_add_file_rmap_ptes, so in a VM_LOCKED VMA each is mlocked.
  */
@@ -183,13 +189,17 @@ static void do_fault_around(struct unev_machine *m, struct vm_area_struct *vma, 
 	struct address_space *as = vma->mapping;
 	uint64_t pte_off = (addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1);
 	uint64_t vma_off = (addr - vma->vm_start) >> PAGE_SHIFT;
-	uint64_t from = pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1), to;
+	uint64_t nr_around = m->profile->fault_around_pages;
+	uint64_t from, to;
 	uint64_t eof = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
 	uint64_t *table = pte_lookup(vma->mm, addr, true) - pte_off;
 
+	if (nr_around <= 1)
+		return;
+	from = pte_off & ~(nr_around - 1);
 	if (from < pte_off - (pte_off < vma_off ? pte_off : vma_off))
 		from = pte_off - (pte_off < vma_off ? pte_off : vma_off);
-	to = from + FAULT_AROUND_PAGES;
+	to = from + nr_around;
 	if (to > PTRS_PER_TABLE)
 		to = PTRS_PER_TABLE;
 	if (to > pte_off + vma_pages(vma) - vma_off)
@@ -305,9 +315,17 @@ static int __handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma,
 int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 		    bool write)
 {
-	uint64_t *pte = pte_lookup(vma->mm, addr, true);
+	uint64_t *pte = pte_lookup(vma->mm, addr, false);
 	int err;
 
+	/* __pte_alloc and the levels above: a missing table is charged to the
+	 * memcg before it exists (GFP_PGTABLE_USER has __GFP_ACCOUNT) */
+	if (!pte) {
+		err = mem_cgroup_charge_kmem(m, 1);
+		if (err)
+			return err;
+		pte = pte_lookup(vma->mm, addr, true);
+	}
 	if (!pte)
 		return -ENOMEM;
 	count_vm_events(m, PGFAULT, 1);

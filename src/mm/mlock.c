@@ -378,8 +378,8 @@ static int do_mlock(struct unev_machine *m, struct task_struct *t, uint64_t star
 
 	if (!can_do_mlock(t))
 		return -EPERM;
-	/* before 5.18 do_mlock began with lru_add_drain_all() ("flush pagevec") */
-	if (!design_mlock_count(m))
+	/* before 4.16 do_mlock began with lru_add_drain_all() ("flush pagevec") */
+	if (m->profile->mlock_drains_all)
 		lru_add_drain_all(m);
 	len = PAGE_ALIGN(len + offset_in_page(start));
 	start &= PAGE_MASK;
@@ -472,8 +472,8 @@ int unev_sys_mlockall(struct unev_machine *m, int pid, int flags)
 		return -EINVAL;
 	if (!can_do_mlock(t))
 		return -EPERM;
-	if (!design_mlock_count(m) && (flags & UNEV_MCL_CURRENT))
-		lru_add_drain_all(m);	/* 5.x sys_mlockall: flush pagevec */
+	if (m->profile->mlock_drains_all && (flags & UNEV_MCL_CURRENT))
+		lru_add_drain_all(m);	/* before 4.16 sys_mlockall: flush pagevec */
 	if ((flags & UNEV_MCL_CURRENT) && t->mm->total_vm > rlimit_memlock_pages(t) &&
 	    !t->cap_ipc_lock)
 		return -ENOMEM;
@@ -614,8 +614,13 @@ static void munlock_pagevec(struct unev_machine *m, struct folio **pvec, unsigne
 	}
 	if (nr_putback) {	/* __putback_lru_fast */
 		count_vm_events(m, UNEVICTABLE_PGMUNLOCKED, nr_putback);
-		for (unsigned int i = 0; i < nr_putback; i++)
-			putback_lru_page(m, putback[i]);
+		if (m->profile->munlock_putback_direct)
+			/* 3.11-5.17: __pagevec_lru_add of this local pagevec,
+			 * bypassing the per-CPU one; it drops the follow_page pins */
+			lru_add_folios(m, putback, nr_putback);
+		else
+			for (unsigned int i = 0; i < nr_putback; i++)
+				putback_lru_page(m, putback[i]);
 		count_vm_events(m, UNEVICTABLE_PGRESCUED, rescued);
 	}
 }

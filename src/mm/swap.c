@@ -130,6 +130,20 @@ static void folio_batch_move_lru_add(struct unev_machine *m, struct folio_batch 
 		folio_put(m, pfn_to_page(m, b->pfn[i]));
 }
 
+/* __pagevec_lru_add of a caller's own pagevec (not the per-CPU batch):
+ * each folio goes on its list now, then the pagevec's references go. */
+void lru_add_folios(struct unev_machine *m, struct folio **folios, unsigned int nr)
+{
+	struct folio_batch b = { .nr = 0 };
+
+	for (unsigned int i = 0; i < nr; i++) {
+		assert(!folio_test(folios[i], PG_lru));
+		b.pfn[b.nr] = page_to_pfn(m, folios[i]);
+		b.tag[b.nr++] = 0;
+	}
+	folio_batch_move_lru_add(m, &b);
+}
+
 void folio_add_lru(struct unev_machine *m, struct folio *f)
 {
 	struct folio_batch *b = &m->cpus[m->cur_cpu].lru_add;

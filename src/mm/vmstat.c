@@ -422,7 +422,9 @@ int unev_smaps_read(const struct unev_machine *cm, int pid, uint64_t start, uint
 		struct vm_area_struct *vma = t->mm->vmas[i];
 		struct smaps_value v[NR_SMAPS_VALUES];
 
-		if (vma->vm_start < start || vma->vm_end > end)
+		/* every VMA that overlaps the range counts, whole, as the
+		 * kernel's file shows it (SCENARIO.md: merged regions) */
+		if (vma->vm_end <= start || vma->vm_start >= end)
 			continue;
 		smaps_values(m, vma, v);
 		*kb += v[field].kb;
@@ -491,6 +493,28 @@ int unev_lru_read(const struct unev_machine *m, const char *name, uint64_t *page
 	for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
 		if (!strcmp(unev_lru_name(lru), name)) {
 			*pages = lru_pages(m, lru);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * /sys/devices/system/node/nodeN/vmstat for the LRU lists and nr_mlock
+ * (node_read_vmstat): the five list names of unev_lru_name, or "nr_mlock",
+ * in pages.  -ENOENT for a node the machine lacks or an unknown name.
+ */
+int unev_node_read(const struct unev_machine *m, int node, const char *name, uint64_t *pages)
+{
+	if (node < 0 || (unsigned int)node >= m->cfg.nodes)
+		return -ENOENT;
+	if (!strcmp(name, "nr_mlock")) {
+		*pages = (uint64_t)m->nodes[node].nr_mlock;
+		return 0;
+	}
+	for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
+		if (!strcmp(unev_lru_name(lru), name)) {
+			*pages = m->nodes[node].nr_lru[lru];
 			return 0;
 		}
 	}

@@ -246,6 +246,9 @@ struct live_task {
 	char name[SCENARIO_NAME_MAX];
 	pid_t pid;
 	int pidfd, sock;
+	/* the helper's shared memory (unevict_task.c), closed after the run:
+	 * no exit or exec of a task releases it */
+	int memfd;
 	bool exited;
 	unsigned int cpu;
 	/* RLIMIT_MEMLOCK and CAP_IPC_LOCK, for the mlockall image rule */
@@ -750,13 +753,13 @@ static const char *const child_steps[] = {
 };
 
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
-			int sock, pid_t driver) __attribute__((noreturn));
+			int sock, int memfd, pid_t driver) __attribute__((noreturn));
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
-			int sock, pid_t driver)
+			int sock, int memfd, pid_t driver)
 {
 	static char fd_texts[LIVE_MAX_OBJECTS][16];
-	static char *argv[3 + LIVE_MAX_OBJECTS + 1];
-	char fd_text[16], size_text[32];
+	static char *argv[4 + LIVE_MAX_OBJECTS + 1];
+	char fd_text[16], size_text[32], memfd_text[16];
 	char *envp[] = {NULL};
 	struct rlimit rl;
 	sigset_t all;
@@ -767,6 +770,8 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 	argv[0] = NATIVE_TASK_HELPER;
 	argv[1] = fd_text;
 	argv[2] = size_text;
+	argv[3] = memfd_text;
+	snprintf(memfd_text, sizeof(memfd_text), "%d", memfd);
 	snprintf(size_text, sizeof(size_text), "%llu", (unsigned long long)lv->buffer_size);
 
 	signal(SIGINT, SIG_DFL);
@@ -808,15 +813,15 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 		if (lv->files[i]->fs == SCENARIO_FS_DISK)
 			posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 		snprintf(fd_texts[i], sizeof(fd_texts[i]), "%d", fd);
-		argv[3 + i] = fd_texts[i];
+		argv[4 + i] = fd_texts[i];
 	}
-	argv[3 + lv->nr_files] = NULL;
+	argv[4 + lv->nr_files] = NULL;
 	if (tk->uid_given && tk->uid != 0) {
 		ret = become_uid(tk->uid, tk->cap_ipc_lock);
 		if (ret)
 			child_fail(sock, 4, -ret);
 	}
-	if (fcntl(sock, F_SETFD, 0))
+	if (fcntl(sock, F_SETFD, 0) || fcntl(memfd, F_SETFD, 0))
 		child_fail(sock, 6, errno);
 	snprintf(fd_text, sizeof(fd_text), "%d", sock);
 	execve(lv->o->helper, argv, envp);
@@ -837,7 +842,7 @@ static struct live_task *add_task(struct live *lv, const char *name)
 	t = &lv->tasks[lv->nr_tasks++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->pidfd = t->sock = -1;
+	t->pidfd = t->sock = t->memfd = -1;
 	t->memcg = -1;
 	return t;
 }
@@ -865,6 +870,14 @@ static int spawn_task(struct live *lv, const struct scenario_statement *st)
 	t->capable = tk->cap_ipc_lock;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return driver_error(lv, st, "socketpair: %s", strerror(errno));
+	/* the helper's shared memory, held by us to the end of the run */
+	t->memfd = (int)syscall(SYS_memfd_create, "unevict-task", MFD_CLOEXEC);
+	if (t->memfd < 0) {
+		ret = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return driver_error(lv, st, "memfd_create: %s", strerror(ret));
+	}
 	pid = fork();
 	if (pid < 0) {
 		ret = errno;
@@ -874,7 +887,7 @@ static int spawn_task(struct live *lv, const struct scenario_statement *st)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_setup(lv, tk, sv[1], driver);
+		child_setup(lv, tk, sv[1], t->memfd, driver);
 	}
 	close(sv[1]);
 	t->sock = sv[0];
@@ -1821,6 +1834,40 @@ static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
 }
 
 /*
+ * What the kernel's RLIMIT_MEMLOCK check of a call will add up, once a
+ * task's image may be locked (image_limit.c): locked_vm (VmLck), the
+ * image's VM_LOCKED part, and the call's request.  Read before the call.
+ */
+static int measure_locked(struct live *lv, struct live_task *t, struct outcome *o,
+			  uint64_t request)
+{
+	struct proc_image image;
+	char path[64];
+	int64_t vmlck;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	ret = read_file(path, lv->buf, LIVE_BUF_SIZE);
+	if (!ret)
+		ret = proc_field(lv->buf, "VmLck", &vmlck);
+	if (!ret)
+		ret = read_smaps(lv, t, &image);
+	if (ret)
+		return ret;
+	o->lock_measured = true;
+	o->locked_pages = (uint64_t)vmlck / 4;
+	o->image_locked_pages = (uint64_t)image.locked_size_kb / 4;
+	o->request_pages = (request + LIVE_PAGE_SIZE - 1) / LIVE_PAGE_SIZE;
+	o->limit_pages = t->limit_pages;
+	snprintf(o->note, sizeof(o->note),
+		 "locked_vm %llu pages, %llu of them task %s's locked image, + %llu asked > RLIMIT_MEMLOCK %llu pages",
+		 (unsigned long long)o->locked_pages, (unsigned long long)o->image_locked_pages,
+		 t->name, (unsigned long long)o->request_pages,
+		 (unsigned long long)o->limit_pages);
+	return 0;
+}
+
+/*
  * The signal that killed a dead task, 0 if it exited, -1 if unknown: its
  * wait status when it is our child (waitid on its pidfd reaps it), else
  * the exit_code of its /proc/PID/stat (field 52) while it is a zombie.
@@ -1954,8 +2001,8 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 	child->heap_known = t->heap_known;
 	child->heap_start = t->heap_start;
 	child->memcg = t->memcg;
-	if (t->memcg >= 0)
-		memcg_image(lv, t, st, "fork");
+	/* no image page is charged: the helper writes nothing fork shares
+	 * copy-on-write (unevict_task.c), so a fork copies none of it */
 	child->pidfd = pidfd_open(r.pid);
 	if (child->pidfd < 0 || register_pid(r.pid, child->pidfd)) {
 		kill(r.pid, SIGKILL);
@@ -2193,6 +2240,16 @@ static int run_call(struct live *lv, const struct scenario_statement *st, int *r
 		/* native_scenario_check() refused it */
 		return stop_here(lv, st, "'%s' is not supported by the live side yet",
 				 scenario_call_name(c->kind));
+	}
+	/* after an mlockall(MCL_CURRENT), the image counts in locked_vm */
+	if (lv->image_dirty && !t->capable &&
+	    (cmd.op == NATIVE_OP_MMAP || cmd.op == NATIVE_OP_MREMAP ||
+	     cmd.op == NATIVE_OP_MLOCK || cmd.op == NATIVE_OP_MLOCK2)) {
+		ret = measure_locked(lv, t, o, cmd.op != NATIVE_OP_MREMAP ? cmd.len
+					       : cmd.arg1 > cmd.len ? cmd.arg1 - cmd.len : 0);
+		if (ret)
+			return driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+					    strerror(-ret));
 	}
 	ret = call_task(lv, st, t, &cmd, &r);
 	if (ret == LIVE_CALL_KILLED) {
@@ -2596,6 +2653,9 @@ out:
 	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
 		if (lv.tasks[i].sock >= 0)
 			close(lv.tasks[i].sock);
+	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
+		if (lv.tasks[i].memfd >= 0)
+			close(lv.tasks[i].memfd);
 	unpin_driver(&lv);
 	free(lv.tasks);
 	free(lv.buf);

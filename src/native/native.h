@@ -52,6 +52,12 @@ struct outcome {
 	 * `total_vm > RLIMIT_MEMLOCK` check saw, in pages */
 	bool vm_measured;
 	uint64_t total_pages, image_pages, limit_pages;
+	/* a live call RLIMIT_MEMLOCK may refuse (mmap, mremap, mlock, mlock2)
+	 * once an mlockall(MCL_CURRENT) has locked a task's image: locked_vm
+	 * (VmLck), the image's VM_LOCKED part and what the call asks, in pages
+	 * (image_limit.c) */
+	bool lock_measured;
+	uint64_t locked_pages, image_locked_pages, request_pages;
 	char note[256];		/* why, for IMAGE and ERROR */
 };
 
@@ -90,6 +96,12 @@ int outcome_pick_run(struct outcome *const *runs, size_t nr_runs, size_t n);
 enum conform_verdict conform_judge(const struct scenario_statement *st,
 				   const struct outcome *model,
 				   const struct outcome *live);
+/*
+ * A live EAGAIN/ENOMEM from RLIMIT_MEMLOCK that only the task's locked
+ * image explains (image_limit.c; CONFORM.md, the mlockall rule).
+ */
+bool image_explains_memlock(const struct scenario_statement *st, const struct outcome *model,
+			    const struct outcome *live);
 /*
  * Every statement's verdict, verdicts[nr_statements]: conform_judge, and
  * after an mlockall that failed live only because of the image, every
@@ -131,12 +143,13 @@ struct proc_span {
 	uint64_t start, end;
 };
 
-/* FIELD of /proc/PID/smaps summed over the VMAs inside [start, end), kB.
+/* FIELD of /proc/PID/smaps summed over the VMAs that overlap [start, end),
+ * each whole, kB.
  * 0, or -ENOENT when no VMA has the field (and none is inside: 0 kB). */
 int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 		   const char *field, int64_t *sum);
 
-/* The task's image: its VMAs outside every region (and below the gate
+/* The task's image: its VMAs that overlap no region (and below the gate
  * area, which /proc shows but total_vm does not count), in kB. */
 struct proc_image {
 	int64_t size_kb, rss_kb, anon_kb;

@@ -253,7 +253,8 @@ enum conform_verdict conform_judge(const struct scenario_statement *st,
 	if (outcome_equal(model, live) && model->kind != OUTCOME_ERROR)
 		return CONFORM_AGREE;
 	if (model->kind == OUTCOME_ERRNO && live->kind == OUTCOME_ERRNO &&
-	    image_explains_mlockall(st, model, live))
+	    (image_explains_mlockall(st, model, live) ||
+	     image_explains_memlock(st, model, live)))
 		return CONFORM_IMAGE;
 	return CONFORM_DIFFER;
 }
@@ -383,7 +384,7 @@ void conform_format_line(const struct scenario_statement *st,
 	case CONFORM_IMAGE:
 		mark = "  image:";
 		note = *live->note ? live->note
-				   : "after the image-dependent mlockall above, the sides differ";
+				   : "after the image-dependent call above, the sides differ";
 		break;
 	case CONFORM_NOT_RUN:
 		mark = "  not run live (stopped above)";

@@ -96,7 +96,9 @@ int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 	*sum = 0;
 	for (p = smaps; *p; p = next_line(p)) {
 		if (vma_header(p, &vs, &ve))
-			inside = vs >= start && ve <= end;
+			/* every VMA that overlaps the span, whole, as the
+			 * file shows it (SCENARIO.md: merged regions) */
+			inside = vs < end && ve > start;
 		else if (field_line(p, field, n, &v)) {
 			seen = true;
 			if (inside)
@@ -107,13 +109,19 @@ int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 	return seen || !*smaps ? 0 : -ENOENT;
 }
 
-static bool inside_a_region(uint64_t vs, uint64_t ve, const struct proc_span *regions,
-			    size_t nr)
+/*
+ * A VMA that overlaps a region is the region's, even one that spans two
+ * regions (two adjacent locked mappings merge into one VMA): the image's
+ * VMAs are apart from every region (the helper maps its own far from the
+ * mmap area, with flags no scenario mapping has).
+ */
+static bool overlaps_a_region(uint64_t vs, uint64_t ve, const struct proc_span *regions,
+			      size_t nr)
 {
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		if (vs >= regions[i].start && ve <= regions[i].end)
+		if (vs < regions[i].end && ve > regions[i].start)
 			return true;
 	return false;
 }
@@ -144,7 +152,7 @@ void proc_smaps_image(const char *smaps, const struct proc_span *regions,
 	for (p = smaps; *p; p = next_line(p)) {
 		if (vma_header(p, &vs, &ve)) {
 			image_vma = ve <= PROC_USER_TOP &&
-				    !inside_a_region(vs, ve, regions, nr_regions);
+				    !overlaps_a_region(vs, ve, regions, nr_regions);
 			size = (int64_t)((ve - vs) >> 10);
 			rss = 0;
 			if (image_vma) {

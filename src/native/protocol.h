@@ -3,12 +3,15 @@
  *
  * Each live task is a process running the static helper
  *
- *	unevict-task FD BUFSIZE [FILEFD...]
+ *	unevict-task FD BUFSIZE MEMFD [FILEFD...]
  *
  * (src/native/task/unevict_task.c).  FD is its end of a SOCK_SEQPACKET
  * socketpair with the driver: one command in, one reply out, so every
  * scenario call is made by the right process, on its CPU, in order.
- * BUFSIZE is the size of the buffer read and write use (0: none); each
+ * BUFSIZE is the size of the buffer read and write use (0: none); MEMFD
+ * is a memfd the driver made for the task and holds to the end of the run,
+ * where the helper keeps everything it writes while serving (its state,
+ * its stack, the buffer: shared, so a fork copies none of it); each
  * FILEFD is the scenario's file number i (from 0), opened O_RDWR before
  * the helper started, kept across fork and exec.
  *

@@ -186,11 +186,14 @@ static int bound_region(struct run *r, const struct scenario_statement *st,
 static int create_machine(struct run *r, const struct scenario_statement *st,
 			  const struct scenario_machine *sm)
 {
+	const struct scenario_run_options *o = r->opt;
 	struct unev_machine_config cfg;
 	char buf[32];
 	int ret;
 
 	unev_machine_config_default(&cfg);
+	cfg.kernel = o->kernel;
+	cfg.zero_page = !o->no_zero_page;
 	if (sm) {
 		cfg.nodes = sm->nodes;
 		cfg.mem_bytes = sm->mem_bytes;
@@ -199,6 +202,12 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 		cfg.design = sm->design == SCENARIO_DESIGN_RMAP_WALK ? UNEV_DESIGN_RMAP_WALK
 			     : sm->design == SCENARIO_DESIGN_NONE    ? UNEV_DESIGN_NONE
 								     : UNEV_DESIGN_MLOCK_COUNT;
+		if (sm->kernel_given)
+			cfg.kernel = sm->kernel;
+		else if (sm->design_given)
+			cfg.kernel = NULL;	/* the design's own profile */
+		if (sm->zero_page_given)
+			cfg.zero_page = sm->zero_page;
 	}
 	ret = unev_machine_create(&cfg, &r->m);
 	if (ret)
@@ -301,6 +310,9 @@ static int create_memcg(struct run *r, const struct scenario_statement *st)
 		parent = find_object(r->memcgs, r->nr_memcgs, sm->parent)->id;
 	ret = unev_memcg_create(r->m, sm->name, parent,
 				sm->limit_given ? sm->limit : UNEV_RLIM_INFINITY, &id);
+	if (ret == -ENOMEM && sm->parent_given)	/* the kernel's mkdir fails the same way */
+		return runtime_error(r, st, "memcg '%s' cannot be created: ENOMEM (the kernel's mkdir fails so: the limit of its parent '%s' cannot take the new memcg's own charge)",
+				     sm->name, sm->parent);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create memcg '%s': %s", sm->name,
 				     errno_text(-ret, buf, sizeof(buf)));
@@ -923,7 +935,16 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
-		return 0; /* created before the first statement */
+		/* created before the first statement; say which kernel it is */
+		if (r->opt->json || r->opt->quiet)
+			return 0;
+		if (st->machine.design == SCENARIO_DESIGN_NONE)
+			fprintf(r->opt->out, "%s:%u: %s -> the design before 2.6.28: a model no kernel can check\n",
+				r->s->file_name, st->line, st->text);
+		else
+			fprintf(r->opt->out, "%s:%u: %s -> the kernel %s profile\n", r->s->file_name,
+				st->line, st->text, unev_machine_kernel(r->m));
+		return 0;
 	case SCENARIO_TASK:
 		return create_task(r, st);
 	case SCENARIO_CALL:
@@ -1027,6 +1048,12 @@ static int run_all(struct run *r)
 		}
 		if (r->opt->check_invariants)
 			check_invariants(r, st);
+		if (r->opt->after_statement) {
+			ret = r->opt->after_statement(r->opt->after_statement_ctx, st, r->m);
+			if (ret)
+				return runtime_error(r, st, "after the statement: %s",
+						     strerror(-ret));
+		}
 		print_header(r, st);
 		events_flush(r);
 		if (js && r->json_events) {

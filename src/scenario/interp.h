@@ -14,6 +14,12 @@
 #include <stdio.h>
 
 struct json_t; /* jansson's json_t: only interp.c needs the library */
+struct unev_machine;
+
+/* Called after each statement that ran (a timeline's row); non-zero stops
+ * the run with that error. */
+typedef int (*scenario_step_fn)(void *ctx, const struct scenario_statement *st,
+				const struct unev_machine *m);
 
 struct scenario_run_options {
 	bool verbose;		/* -v: trace every LRU event under its statement */
@@ -23,6 +29,14 @@ struct scenario_run_options {
 	/* When not NULL, a JSON object that receives "statements",
 	 * "expectations" and "summary" instead of any text. */
 	struct json_t *json;
+	/* What conform found out about the live kernel, for the scenarios that
+	 * do not say: the kernel profile (machine kernel=; NULL: 6.18) when
+	 * neither kernel= nor design= is written, and machine zero_page=off
+	 * when the host maps no zero page and zero_page= is not written. */
+	const char *kernel;
+	bool no_zero_page;
+	scenario_step_fn after_statement;	/* NULL: none */
+	void *after_statement_ctx;
 };
 
 struct scenario_run_summary {

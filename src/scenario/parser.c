@@ -14,6 +14,7 @@
 #include "scenario.h"
 
 #include "lexer.h"
+#include "unevict.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -133,6 +134,12 @@ static const char *const design_names[] = {
 	[SCENARIO_DESIGN_NONE] = "none",
 };
 
+static const char *const thp_names[] = {
+	[SCENARIO_THP_MADVISE] = "madvise",
+	[SCENARIO_THP_NEVER] = "never",
+	[SCENARIO_THP_ALWAYS] = "always",
+};
+
 static const char *const advice_names[] = {
 	[SCENARIO_ADVICE_DONTNEED] = "dontneed",
 	[SCENARIO_ADVICE_FREE] = "free",
@@ -170,6 +177,11 @@ const char *scenario_statement_name(enum scenario_statement_kind kind)
 	return (size_t)kind < sizeof(statement_names) / sizeof(statement_names[0])
 		       ? statement_names[kind]
 		       : "?";
+}
+
+const char *scenario_thp_name(enum scenario_thp thp)
+{
+	return (size_t)thp < sizeof(thp_names) / sizeof(thp_names[0]) ? thp_names[thp] : "?";
 }
 
 const char *scenario_design_name(enum scenario_design design)
@@ -481,12 +493,56 @@ static int expect_words(struct parser *p, size_t nr, const char *usage)
 /* ---- set-up statements ---- */
 
 static const char usage_machine[] =
-	"machine [nodes=N] [mem=SIZE] [cpus=N] [swap=SIZE] [design=mlock-count|rmap-walk|none]";
+	"machine [nodes=N] [mem=SIZE] [cpus=N] [swap=SIZE] [design=mlock-count|rmap-walk|none] "
+	"[kernel=5.10|6.1|6.12|6.18|7.N] [zero_page=on|off] [thp=never|madvise|always]";
+
+/* One of @names (NULL entries skipped) or an error naming them all. */
+static int choice_value(struct parser *p, const char *v, const char *key,
+			const char *const *names, size_t nr, const char *expected,
+			unsigned int *out)
+{
+	for (size_t i = 0; i < nr; i++) {
+		if (names[i] && !strcmp(names[i], v)) {
+			*out = (unsigned int)i;
+			return 0;
+		}
+	}
+	return parse_error(p, "expected %s after '%s', found '%s'", expected, key,
+			   quote(p, 0, v));
+}
+
+/*
+ * kernel= picks a profile (src/mm/profile.c) and with it the design; a
+ * design= written beside it must be that kernel's.  design= alone keeps
+ * its meaning: rmap-walk is 5.10's, mlock-count 6.18's.
+ */
+static int parse_machine_kernel(struct parser *p, const char *v, struct scenario_machine *m)
+{
+	static const enum scenario_design designs[] = {
+		[UNEV_DESIGN_MLOCK_COUNT] = SCENARIO_DESIGN_MLOCK_COUNT,
+		[UNEV_DESIGN_RMAP_WALK] = SCENARIO_DESIGN_RMAP_WALK,
+		[UNEV_DESIGN_NONE] = SCENARIO_DESIGN_NONE,
+	};
+	enum unev_design d;
+
+	if (strlen(v) >= sizeof(m->kernel) || unev_kernel_lookup(v, &d))
+		return parse_error(p, "expected a kernel release the model has a profile of (5.10, 6.1, 6.12, 6.18 or 7.N) after 'kernel=', found '%s'",
+				   quote(p, 0, v));
+	if (m->design_given && m->design != designs[d])
+		return parse_error(p, "kernel=%s runs the %s design, not design=%s", v,
+				   design_names[designs[d]], design_names[m->design]);
+	snprintf(m->kernel, sizeof(m->kernel), "%s", v);
+	m->design = designs[d];
+	m->kernel_given = true;
+	return 0;
+}
 
 static int parse_machine(struct parser *p, struct scenario_statement *st)
 {
 	static const char *const keys[] = {"nodes", "mem", "cpus", "swap",
-					   "design", NULL};
+					   "design", "kernel", "zero_page", "thp", NULL};
+	static const char *const on_off[] = {"off", "on"};
+	unsigned int choice;
 	struct scenario_machine *m = &st->machine;
 	struct args a;
 	const char *v;
@@ -500,6 +556,9 @@ static int parse_machine(struct parser *p, struct scenario_statement *st)
 	m->cpus = 1;
 	m->swap_bytes = 0;
 	m->design = SCENARIO_DESIGN_MLOCK_COUNT;
+	snprintf(m->kernel, sizeof(m->kernel), "6.18");
+	m->zero_page = true;
+	m->thp = SCENARIO_THP_MADVISE;
 	if ((v = option(&a, "nodes"))) {
 		ret = uint_value(p, v, "nodes=", 1, UINT_MAX, &m->nodes);
 		if (ret)
@@ -537,6 +596,30 @@ static int parse_machine(struct parser *p, struct scenario_statement *st)
 					   quote(p, 0, v));
 		m->design = (enum scenario_design)d;
 		m->design_given = true;
+		if (m->design == SCENARIO_DESIGN_RMAP_WALK)
+			snprintf(m->kernel, sizeof(m->kernel), "5.10");
+		else if (m->design == SCENARIO_DESIGN_NONE)
+			snprintf(m->kernel, sizeof(m->kernel), "none");
+	}
+	if ((v = option(&a, "kernel"))) {
+		ret = parse_machine_kernel(p, v, m);
+		if (ret)
+			return ret;
+	}
+	if ((v = option(&a, "zero_page"))) {
+		ret = choice_value(p, v, "zero_page=", on_off, 2, "on or off", &choice);
+		if (ret)
+			return ret;
+		m->zero_page = choice;
+		m->zero_page_given = true;
+	}
+	if ((v = option(&a, "thp"))) {
+		ret = choice_value(p, v, "thp=", thp_names, sizeof(thp_names) / sizeof(thp_names[0]),
+				   "never, madvise or always", &choice);
+		if (ret)
+			return ret;
+		m->thp = (enum scenario_thp)choice;
+		m->thp_given = true;
 	}
 	return 0;
 }

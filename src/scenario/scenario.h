@@ -44,14 +44,27 @@ enum scenario_design {
 	SCENARIO_DESIGN_NONE,
 };
 
+/* machine thp= (transparent huge pages for anonymous memory) */
+enum scenario_thp {
+	SCENARIO_THP_MADVISE,	/* the default */
+	SCENARIO_THP_NEVER,
+	SCENARIO_THP_ALWAYS,
+};
+
+#define SCENARIO_KERNEL_MAX 16
+
 struct scenario_machine {
 	unsigned int nodes;	/* default 1 */
 	uint64_t mem_bytes;	/* per node, default 1G */
 	unsigned int cpus;	/* default 1 */
 	uint64_t swap_bytes;	/* default 0 */
-	enum scenario_design design;
+	enum scenario_design design;	/* follows from kernel= unless written */
+	char kernel[SCENARIO_KERNEL_MAX];	/* kernel=: "6.18" by default */
+	bool zero_page;		/* zero_page=on|off, default on */
+	enum scenario_thp thp;	/* default madvise */
 	/* Which options were written: the live kernel checks only those. */
 	bool nodes_given, mem_given, cpus_given, swap_given, design_given;
+	bool kernel_given, zero_page_given, thp_given;
 };
 
 struct scenario_task {
@@ -344,6 +357,7 @@ void scenario_error(char *err, size_t errlen, const struct scenario *s,
 const char *scenario_call_name(enum scenario_call_kind kind);
 const char *scenario_statement_name(enum scenario_statement_kind kind);
 const char *scenario_design_name(enum scenario_design design);
+const char *scenario_thp_name(enum scenario_thp thp);
 const char *scenario_advice_name(enum scenario_advice advice);
 const char *scenario_operator_name(enum scenario_operator op);
 bool scenario_compare(uint64_t actual, enum scenario_operator op,

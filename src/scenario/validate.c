@@ -40,6 +40,13 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 				       st->machine.cpus, MODEL_CPUS_MAX);
 			return -EINVAL;
 		}
+		/* no THP in the model: never and madvise run alike while no
+		 * madvise hugepage is modelled; always would fault huge pages */
+		if (st->machine.thp == SCENARIO_THP_ALWAYS) {
+			scenario_error(err, errlen, s, st,
+				       "thp=always: transparent huge pages are not modelled yet (thp=never and thp=madvise run)");
+			return -EINVAL;
+		}
 		return 0;
 	case SCENARIO_TASK:
 		return 0;

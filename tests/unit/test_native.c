@@ -103,15 +103,19 @@ static const char smaps_text[] =
 	"Locked:                0 kB\n"
 	"VmFlags: ex \n";
 
-static void test_smaps_sum_counts_vmas_inside_the_region_only(void **state)
+static void test_smaps_sum_counts_every_overlapping_vma_whole(void **state)
 {
 	int64_t sum;
 
 	(void)state;
+	/* SCENARIO.md: the VMA straddling the end counts, whole */
 	assert_int_equal(proc_smaps_sum(smaps_text, 0x1000000, 0x1100000, "Locked", &sum), 0);
-	assert_int_equal(sum, 256); /* not the VMA straddling the end */
+	assert_int_equal(sum, 256 + 4);
 	assert_int_equal(proc_smaps_sum(smaps_text, 0x1000000, 0x1100000, "Rss", &sum), 0);
-	assert_int_equal(sum, 268);
+	assert_int_equal(sum, 256 + 12 + 4);
+	/* a region of the straddling VMA's second half: that VMA, whole */
+	assert_int_equal(proc_smaps_sum(smaps_text, 0x1100000, 0x1110000, "Size", &sum), 0);
+	assert_int_equal(sum, 128);
 	assert_int_equal(proc_smaps_sum(smaps_text, 0x2000000, 0x2100000, "Rss", &sum), 0);
 	assert_int_equal(sum, 0); /* a region whose VMAs are all gone */
 	assert_int_equal(proc_smaps_sum(smaps_text, 0, UINT64_MAX, "Nonsense", &sum), -ENOENT);
@@ -119,28 +123,39 @@ static void test_smaps_sum_counts_vmas_inside_the_region_only(void **state)
 	assert_int_equal(sum, 0);
 }
 
-static void test_smaps_image_is_everything_outside_the_regions(void **state)
+static void test_smaps_image_is_every_vma_apart_from_the_regions(void **state)
 {
 	struct proc_span regions[] = {{0x1000000, 0x1100000}};
+	/* two adjacent regions whose locked VMAs merged into 010f0000-01110000 */
+	struct proc_span merged[] = {{0x1000000, 0x1100000}, {0x1100000, 0x1110000}};
 	struct proc_image image;
 	int64_t part;
 
 	(void)state;
 	proc_smaps_image(smaps_text, regions, 1, &image);
-	/* the straddling VMA and the program: not the gate area */
-	assert_int_equal(image.vmas, 2);
-	assert_int_equal(image.size_kb, 128 + 696);
-	assert_int_equal(image.rss_kb, 4 + 300);
-	assert_int_equal(image.anon_kb, 4);
-	assert_int_equal(image.locked_size_kb, 128 + 696);
+	/* the program only: the straddling VMA is the region's, and the gate
+	 * area is not counted */
+	assert_int_equal(image.vmas, 1);
+	assert_int_equal(image.size_kb, 696);
+	assert_int_equal(image.rss_kb, 300);
+	assert_int_equal(image.anon_kb, 0);
+	assert_int_equal(image.locked_size_kb, 696);
 	assert_true(proc_status_image_part("VmLck", &image, &part));
-	assert_int_equal(part, 824);
+	assert_int_equal(part, 696);
 	assert_true(proc_status_image_part("VmSize", &image, &part));
-	assert_int_equal(part, 824);
+	assert_int_equal(part, 696);
 	assert_true(proc_status_image_part("VmRSS", &image, &part));
-	assert_int_equal(part, 304);
+	assert_int_equal(part, 300);
 	assert_true(proc_status_image_part("RssAnon", &image, &part));
-	assert_int_equal(part, 4);
+	assert_int_equal(part, 0);
+	/* issue 10: a VMA spanning two regions is neither's image */
+	proc_smaps_image(smaps_text, merged, 2, &image);
+	assert_int_equal(image.vmas, 1);
+	assert_int_equal(image.locked_size_kb, 696);
+	/* no region at all: everything below the gate area */
+	proc_smaps_image(smaps_text, NULL, 0, &image);
+	assert_int_equal(image.vmas, 4);
+	assert_int_equal(image.locked_size_kb, 256 + 128 + 696);
 	/* page tables are shared between image and regions: cannot be split */
 	assert_false(proc_status_image_part("VmPTE", &image, &part));
 }
@@ -281,6 +296,50 @@ static void test_judge_mlockall_enomem_of_the_image(void **state)
 	live.vm_measured = false;
 	live.image_pages = 250;
 	assert_int_equal(conform_judge(mlockall, &ok, &live), CONFORM_DIFFER);
+	scenario_free(s);
+}
+
+/*
+ * After a live mlockall(MCL_CURRENT) the image counts in locked_vm, which
+ * RLIMIT_MEMLOCK checks: measured live (memlock=2M, mmap 10p, mlockall
+ * current, mmap 300p locked): locked_vm 289 pages, 279 of them the image,
+ * 300 asked, limit 512: EAGAIN live, 0 on the model.
+ */
+static void test_judge_memlock_eagain_of_the_locked_image(void **state)
+{
+	struct scenario *s = parse(judge_text);
+	const struct scenario_statement *mmap = &s->statements[1];
+	const struct scenario_statement *mlockall = &s->statements[2];
+	struct outcome ok = errno_outcome(0), live = errno_outcome(EAGAIN);
+
+	(void)state;
+	live.lock_measured = true;
+	live.locked_pages = 289;
+	live.image_locked_pages = 279;
+	live.request_pages = 300;
+	live.limit_pages = 512;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_IMAGE);
+	/* mlockall is the total_vm rule's, not this one */
+	assert_int_equal(conform_judge(mlockall, &ok, &live), CONFORM_DIFFER);
+	/* fits even with the image: the refusal is not the image's */
+	live.request_pages = 200;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.request_pages = 300;
+	/* the regions alone are over the limit: the model should refuse too */
+	live.locked_pages = 800; /* 521 pages of regions */
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.locked_pages = 289;
+	/* no locked image */
+	live.image_locked_pages = 0;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.image_locked_pages = 279;
+	/* another errno */
+	live.err = EINVAL;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
+	live.err = EAGAIN;
+	/* not measured */
+	live.lock_measured = false;
+	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
 	scenario_free(s);
 }
 
@@ -627,13 +686,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_field_reads_each_format),
 		cmocka_unit_test(test_proc_field_needs_the_whole_name),
-		cmocka_unit_test(test_smaps_sum_counts_vmas_inside_the_region_only),
-		cmocka_unit_test(test_smaps_image_is_everything_outside_the_regions),
+		cmocka_unit_test(test_smaps_sum_counts_every_overlapping_vma_whole),
+		cmocka_unit_test(test_smaps_image_is_every_vma_apart_from_the_regions),
 		cmocka_unit_test(test_pick_run_wants_two_identical_runs),
 		cmocka_unit_test(test_outcomes_equal_by_kind),
 		cmocka_unit_test(test_outcome_format_names_errnos),
 		cmocka_unit_test(test_judge_agree_differ_model_only_image),
 		cmocka_unit_test(test_judge_mlockall_enomem_of_the_image),
+		cmocka_unit_test(test_judge_memlock_eagain_of_the_locked_image),
 		cmocka_unit_test(test_judge_scenario_stops_comparing_after_the_image_enomem),
 		cmocka_unit_test(test_judge_scenario_after_a_live_stop),
 		cmocka_unit_test(test_format_line_marks_differences),

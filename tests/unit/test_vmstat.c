@@ -18,13 +18,12 @@
 
 static struct unev_machine *m;
 static int pid;
+static uint64_t base; /* the 100-page locked mapping */
 
 static int setup(void **state)
 {
 	struct unev_machine_config cfg;
 	struct unev_task_config tc;
-	uint64_t a;
-
 	(void)state;
 	unev_machine_config_default(&cfg);
 	cfg.mem_bytes = 64ULL << 20;
@@ -34,7 +33,7 @@ static int setup(void **state)
 	if (unev_task_create(m, &tc, &pid))
 		return -1;
 	return unev_sys_mmap(m, pid, 0, P(100), 3,
-			     UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a);
+			     UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &base);
 }
 
 static int teardown(void **state)
@@ -98,6 +97,11 @@ static void test_smaps_text_and_fields(void **state)
 	assert_int_equal(unev_smaps_read(m, pid, 0, UINT64_MAX, "Pss", &kb), 0);
 	assert_int_equal(kb, 400);
 	assert_int_equal(unev_smaps_read(m, pid, 0, UINT64_MAX, "NoSuchField", &kb), -ENOENT);
+	/* SCENARIO.md: a VMA that overlaps the range counts, whole (spec) */
+	assert_int_equal(unev_smaps_read(m, pid, base + P(1), base + P(2), "Locked", &kb), 0);
+	assert_int_equal(kb, 400);
+	assert_int_equal(unev_smaps_read(m, pid, base + P(100), base + P(101), "Locked", &kb), 0);
+	assert_int_equal(kb, 0);
 	assert_int_equal(unev_vmstat_read(m, "nr_no_such", &kb), -ENOENT);
 	assert_int_equal(unev_meminfo_read(m, "Mlocked", &kb), 0);
 	assert_int_equal(kb, 400);

@@ -1,5 +1,6 @@
 /*
- * unevict_task.c - one live task of `unevict conform`: `unevict-task FD`.
+ * unevict_task.c - one live task of `unevict conform`:
+ * `unevict-task FD BUFSIZE MEMFD [FILEFD...]` (protocol.h).
  *
  * The driver (src/native/live.c) forks, pins the child to the task's CPU,
  * sets its RLIMIT_MEMLOCK and capabilities, and execs this helper.  The
@@ -7,19 +8,40 @@
  * command on FD (protocol.h), and nothing else:
  *
  * - It is linked statically and not as PIE, like the probe that observed
- *   tests/scenarios: no ld.so, no shared library, so its mmap area holds
- *   only [vvar] and [vdso] and a scenario's first mapping lands right
- *   below them, next to nothing it could merge with; and its image is
- *   small (about 1 MiB), which matters to mlockall(MCL_CURRENT).
- * - It never allocates: commands and replies live in static buffers, the
- *   stack it needs and the SIGSEGV stack are faulted in at start, before
- *   the driver takes its baseline.  A page fault of ours in the middle of a
- *   step would go through the same per-CPU batches the step measures.
+ *   tests/scenarios: no ld.so, no shared library; and its image is small
+ *   (about 1 MiB), which matters to mlockall(MCL_CURRENT).
+ * - It never allocates while serving: commands and replies live in memory
+ *   faulted in at start, before the driver takes its baseline.  A page
+ *   fault of ours in the middle of a step would go through the same
+ *   per-CPU batches the step measures.
+ * - After a `fork` it writes nothing that fork shares copy-on-write (issue
+ *   13): a write to such a page would copy it (wp_page_copy: a new folio
+ *   in this CPU's lru_add batch) or, once the other process is gone, reuse
+ *   it after an lru_add_drain() (wp_can_reuse_anon_folio, when the folio
+ *   sits in a batch), which empties the mlock batch the scenario measures.
+ *   So every byte it writes while serving - its state, the stack it runs
+ *   on, the read/write buffer - is in a MAP_SHARED mapping of MEMFD (fork
+ *   shares it, no copy), one slot per process; a forked child is started
+ *   with clone() on its own slot's stack; system calls are made raw, so no
+ *   errno is written (glibc keeps errno in the TLS block, a private page);
+ *   and glibc's rseq area, which the kernel rewrites on every return to
+ *   user space after a context switch (rseq_handle_notify_resume), is
+ *   unregistered.  MEMFD is the driver's: it holds it to the end of the
+ *   run, so no exit or exec of ours releases the shmem object (its
+ *   truncation, shmem_undo_range -> folio_batch_release, would call
+ *   lru_add_drain() and empty the batches the scenario measures, and take
+ *   its pages off nr_shmem); an exec'd image maps the same pages again.
+ * - Its special mappings [vvar] and [vdso] are unmapped at start: the
+ *   kernel puts them at the top of the mmap area, right above a scenario's
+ *   first mapping, where a range running past a region's end would find
+ *   them (mlock of it succeeds; on the model nothing is there: ENOMEM).  The
+ *   helper never calls into the vDSO (no clock, no getcpu) and never
+ *   returns from a signal handler (the only one siglongjmps or kills).
  * - `exec` re-executes this helper (a fresh mm, same pid, same FD), which
- *   greets the driver again; `fork` is a real fork, the child taking the
- *   socket the driver sent with the command.
- * - `touch` that faults is caught (sigsetjmp/siglongjmp on an alternate
- *   signal stack) and answered EFAULT; the task lives on.
+ *   greets the driver again; `fork` is a real fork (clone(SIGCHLD) on a new
+ *   stack), the child taking the socket the driver sent with the command.
+ * - `touch` that faults is caught (a setjmp/longjmp of its own; the signal
+ *   frame goes on the slot's stack) and answered EFAULT; the task lives on.
  *
  * It is self-contained (libc only) so it can be built apart from the
  * library, without sanitizers, which cannot link statically.
@@ -28,8 +50,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,35 +62,66 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#define TASK_HAVE_RSEQ 1
+#endif
 
 #define TASK_PAGE_SIZE 4096UL
-/* How much of our own stack we fault in at start: far more than the
- * command loop and a signal frame need (the handler runs on altstack). */
-#define TASK_STACK_PREFAULT (64UL << 10)
 
-/* The buffer of read and write: far below the mmap area, and with its own
- * flags (VM_NOHUGEPAGE), so no scenario mapping can merge with it. */
+/* The buffer of read and write and the slots: far below the mmap area,
+ * where no scenario mapping goes, so nothing can merge with them. */
 #define TASK_BUFFER_HINT 0x100000000UL
+#define TASK_SLOTS_HINT 0xc0000000UL
 #define TASK_MAX_FILES 64
 
+/*
+ * Processes of one task's family alive at once (a slot is freed by the
+ * process's exit or exec; the corpus has at most 3), and each one's slot:
+ * its state and its stack, of which the command loop and a signal frame
+ * (the xsave area is a few KiB) need far less.  Few and small: mlockall
+ * (MCL_CURRENT) locks them with the rest of the image.
+ */
+#define TASK_SLOTS 8
+#define TASK_SLOT_SIZE (16UL << 10)
+
+/* What one process of the task writes while serving. */
+struct task_state {
+	struct native_cmd cmd;
+	struct native_reply reply;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	void *touch_env[24];	/* task_setjmp's */
+	volatile sig_atomic_t touching;
+	int child_fd;	/* a forked child's socket, until it takes it */
+	int used;	/* a live process runs in this slot */
+};
+
+#define TASK_SLOT_STACK (TASK_SLOT_SIZE - ((sizeof(struct task_state) + 63) & ~63UL))
+
+struct task_slot {
+	unsigned char stack[TASK_SLOT_STACK] __attribute__((aligned(64)));
+	struct task_state st;
+};
+_Static_assert(sizeof(struct task_slot) == TASK_SLOT_SIZE, "a slot is TASK_SLOT_SIZE");
+
+/*
+ * Written at start only, before any fork, and read-only afterwards (so
+ * these private pages are never copied).
+ */
 static int channel = -1;
 static char **self_argv; /* kept for exec */
 static int files[TASK_MAX_FILES];
 static int nr_files;
 static char *buffer;
 static uint64_t buffer_size;
-
-static struct native_cmd cmd;
-static struct native_reply reply;
-static union {
-	char buf[CMSG_SPACE(sizeof(int))];
-	struct cmsghdr align;
-} control;
-
-static char alt_stack[64 << 10] __attribute__((aligned(4096)));
-static sigjmp_buf touch_env;
-static volatile sig_atomic_t touching;
+static int memfd = -1;
+static struct task_slot *slots;	/* TASK_SLOTS of them, MAP_SHARED */
+static ucontext_t start_context;
 
 static void die(const char *msg) __attribute__((noreturn));
 static void die(const char *msg)
@@ -80,23 +135,177 @@ static void die(const char *msg)
 	_exit(127);
 }
 
+/*
+ * A raw system call: -errno on failure, and errno (in the TLS block, a
+ * private page fork shares copy-on-write) is never written.
+ */
+static long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+#else
+	/* elsewhere a failed call writes errno: a copy-on-write fault after
+	 * a fork (docs/CONFORM.md) */
+	long r = syscall(n, a, b, c, d, e, f);
+
+	return r == -1 ? -errno : r;
+#endif
+}
+
+#define sys0(n) sys6((n), 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) sys6((n), (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(n, a, b, c, d, e) \
+	sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+/* The errno of a raw call's result, 0 on success. */
+static int err_of(long r)
+{
+	return r < 0 && r >= -4095 ? (int)-r : 0;
+}
+
+static void sys_exit(int code) __attribute__((noreturn));
+static void sys_exit(int code)
+{
+	for (;;)
+		sys1(SYS_exit_group, code);
+}
+
+/* The slot whose stack holds sp: the process running there. */
+static struct task_slot *slot_of(const void *sp)
+{
+	uintptr_t base = (uintptr_t)slots, p = (uintptr_t)sp;
+
+	if (!slots || p < base || p >= base + TASK_SLOTS * sizeof(struct task_slot))
+		return NULL;
+	return &slots[(p - base) / sizeof(struct task_slot)];
+}
+
+/*
+ * setjmp and longjmp of our own, for the way out of a touch that faulted.
+ * Not glibc's siglongjmp: it (_longjmp_unwind -> __pthread_cleanup_upto)
+ * writes the thread's cleanup_jmp_buf in the TLS block, a private page.
+ * These save and restore the callee-saved registers, the stack pointer and
+ * the return address, nothing else; with SA_NODEFER there is no signal
+ * mask to restore, and no sigaltstack is in use.  Elsewhere: sigsetjmp.
+ */
+#if defined(__x86_64__) || defined(__aarch64__)
+int task_setjmp(void **env) __attribute__((returns_twice));
+void task_longjmp(void **env, int val) __attribute__((noreturn));
+#if defined(__x86_64__)
+__asm__(".text\n"
+	".globl task_setjmp\n"
+	".type task_setjmp,@function\n"
+	"task_setjmp:\n"
+	"	mov %rbx, 0(%rdi)\n"
+	"	mov %rbp, 8(%rdi)\n"
+	"	mov %r12, 16(%rdi)\n"
+	"	mov %r13, 24(%rdi)\n"
+	"	mov %r14, 32(%rdi)\n"
+	"	mov %r15, 40(%rdi)\n"
+	"	lea 8(%rsp), %rdx\n"
+	"	mov %rdx, 48(%rdi)\n"
+	"	mov (%rsp), %rdx\n"
+	"	mov %rdx, 56(%rdi)\n"
+	"	xor %eax, %eax\n"
+	"	ret\n"
+	".size task_setjmp, .-task_setjmp\n"
+	".globl task_longjmp\n"
+	".type task_longjmp,@function\n"
+	"task_longjmp:\n"
+	"	mov 0(%rdi), %rbx\n"
+	"	mov 8(%rdi), %rbp\n"
+	"	mov 16(%rdi), %r12\n"
+	"	mov 24(%rdi), %r13\n"
+	"	mov 32(%rdi), %r14\n"
+	"	mov 40(%rdi), %r15\n"
+	"	mov 48(%rdi), %rsp\n"
+	"	mov %esi, %eax\n"
+	"	jmp *56(%rdi)\n"
+	".size task_longjmp, .-task_longjmp\n");
+#else
+__asm__(".text\n"
+	".globl task_setjmp\n"
+	".type task_setjmp,%function\n"
+	"task_setjmp:\n"
+	"	stp x19, x20, [x0, #0]\n"
+	"	stp x21, x22, [x0, #16]\n"
+	"	stp x23, x24, [x0, #32]\n"
+	"	stp x25, x26, [x0, #48]\n"
+	"	stp x27, x28, [x0, #64]\n"
+	"	stp x29, x30, [x0, #80]\n"
+	"	mov x2, sp\n"
+	"	str x2, [x0, #96]\n"
+	"	stp d8, d9, [x0, #104]\n"
+	"	stp d10, d11, [x0, #120]\n"
+	"	stp d12, d13, [x0, #136]\n"
+	"	stp d14, d15, [x0, #152]\n"
+	"	mov w0, #0\n"
+	"	ret\n"
+	".size task_setjmp, .-task_setjmp\n"
+	".globl task_longjmp\n"
+	".type task_longjmp,%function\n"
+	"task_longjmp:\n"
+	"	ldp x19, x20, [x0, #0]\n"
+	"	ldp x21, x22, [x0, #16]\n"
+	"	ldp x23, x24, [x0, #32]\n"
+	"	ldp x25, x26, [x0, #48]\n"
+	"	ldp x27, x28, [x0, #64]\n"
+	"	ldp x29, x30, [x0, #80]\n"
+	"	ldr x2, [x0, #96]\n"
+	"	mov sp, x2\n"
+	"	ldp d8, d9, [x0, #104]\n"
+	"	ldp d10, d11, [x0, #120]\n"
+	"	ldp d12, d13, [x0, #136]\n"
+	"	ldp d14, d15, [x0, #152]\n"
+	"	mov w0, w1\n"
+	"	ret\n"
+	".size task_longjmp, .-task_longjmp\n");
+#endif
+#define TOUCH_SETJMP(env) task_setjmp(env)
+#define TOUCH_LONGJMP(env) task_longjmp(env, 1)
+#else
+#define TOUCH_SETJMP(env) sigsetjmp(*(sigjmp_buf *)(void *)(env), 1)
+#define TOUCH_LONGJMP(env) siglongjmp(*(sigjmp_buf *)(void *)(env), 1)
+#endif
+
 /* A fault while touching ends the touch with EFAULT; any other is a bug. */
 static void on_fault(int sig)
 {
-	if (touching)
-		siglongjmp(touch_env, 1);
+	volatile char here = 0;
+	struct task_slot *me = slot_of((const void *)&here);
+
+	if (me && me->st.touching) {
+		me->st.touching = 0;
+		TOUCH_LONGJMP(me->st.touch_env);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static __attribute__((noinline)) void prefault_stack(void)
-{
-	volatile char buf[TASK_STACK_PREFAULT];
-	size_t i;
-
-	for (i = 0; i < sizeof(buf); i += TASK_PAGE_SIZE)
-		buf[i] = 0;
-	buf[sizeof(buf) - 1] = 0;
 }
 
 /* Parse the hex "start-end" at the head of a /proc/self/maps line. */
@@ -116,18 +325,33 @@ static uint64_t hex_field(const char **p)
 	}
 }
 
+/* Does the maps line at p (up to its newline) end with name? */
+static int line_names(const char *p, const char *name)
+{
+	const char *nl = strchr(p, '\n');
+	size_t len = nl ? (size_t)(nl - p) : strlen(p), n = strlen(name);
+
+	return len >= n && !memcmp(p + len - n, name, n);
+}
+
 /*
- * Static glibc puts its TLS block in a [heap] made with sbrk.  A scenario's
- * `brk` would then grow that VMA, and the region `brk` would not be a VMA
- * of its own (smaps sums VMAs inside a region).  MADV_NOHUGEPAGE on it
- * changes its flags, so brk growth makes a new VMA, as on the model, whose
- * heap starts empty.  The break is also page-aligned, as the model's is.
+ * Two fixes to the address space glibc and the kernel gave us, from one
+ * read of /proc/self/maps:
+ *
+ * - Static glibc puts its TLS block in a [heap] made with sbrk.  A
+ *   scenario's `brk` would then grow that VMA, and the region `brk` would
+ *   not be a VMA of its own.  MADV_NOHUGEPAGE on it changes its flags, so
+ *   brk growth makes a new VMA, as on the model, whose heap starts empty.
+ *   The break is also page-aligned, as the model's is.
+ * - [vvar], [vvar_vclock] and [vdso] go: see the head of this file.
  */
-static void isolate_heap(void)
+static void fix_address_space(void)
 {
 	static char maps[16384];
+	static uint64_t special[8][2];
 	uint64_t cur = (uint64_t)syscall(SYS_brk, 0);
 	uint64_t aligned = (cur + TASK_PAGE_SIZE - 1) & ~(TASK_PAGE_SIZE - 1);
+	unsigned int nr_special = 0, i;
 	const char *p;
 	ssize_t n = 0, r;
 	int fd;
@@ -152,28 +376,72 @@ static void isolate_heap(void)
 		if (end == aligned && start < end &&
 		    madvise((void *)start, end - start, MADV_NOHUGEPAGE))
 			die("cannot mark the heap");
+		if ((line_names(p, "[vdso]") || line_names(p, "[vvar]") ||
+		     line_names(p, "[vvar_vclock]")) && nr_special < 8) {
+			special[nr_special][0] = start;
+			special[nr_special++][1] = end;
+		}
 	}
+	for (i = 0; i < nr_special; i++)
+		if (munmap((void *)special[i][0], special[i][1] - special[i][0]))
+			die("cannot unmap the vDSO");
+}
+
+/*
+ * glibc registers an rseq area in the TLS block of every thread; the
+ * kernel writes its cpu_id fields on the way back to user space after
+ * every context switch: after a fork, a copy-on-write fault in the kernel.
+ * Unregistering needs the length glibc registered: __rseq_size, or the
+ * 32-byte area of glibc 2.35 to 2.39.
+ */
+static void unregister_rseq(void)
+{
+#ifdef TASK_HAVE_RSEQ
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+
+	if (!__rseq_size)
+		return; /* not registered (no rseq, or glibc.pthread.rseq=0) */
+	if (!err_of(sys4(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG)) ||
+	    !err_of(sys4(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG)))
+		return;
+	die("cannot unregister glibc's rseq area");
+#endif
+}
+
+/*
+ * The slots and the buffer of read and write (pread writes into it): one
+ * MAP_SHARED mapping of the driver's memfd, so fork shares it and never
+ * copies.  Faulted in now, before the baseline, by writing back what each
+ * page holds: after an exec the pages are the old image's, and slots of
+ * other processes of the family may be in use.
+ */
+static void map_shared_memory(void)
+{
+	size_t slots_size = TASK_SLOTS * sizeof(struct task_slot), size, i;
+	volatile char *v;
+	void *p;
+
+	if (buffer_size > SIZE_MAX - slots_size - TASK_PAGE_SIZE)
+		die("read/write buffer too large");
+	size = (slots_size + buffer_size + TASK_PAGE_SIZE - 1) & ~(TASK_PAGE_SIZE - 1);
+	if (ftruncate(memfd, (off_t)size))
+		die("cannot size the shared memory");
+	p = mmap((void *)TASK_SLOTS_HINT, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (p == MAP_FAILED || madvise(p, size, MADV_NOHUGEPAGE))
+		die("cannot map the shared memory");
+	for (v = p, i = 0; i < size; i += TASK_PAGE_SIZE)
+		v[i] = v[i];
+	slots = p;
+	buffer = (char *)p + slots_size;
 }
 
 static void setup(void)
 {
 	struct sigaction sa;
-	stack_t ss;
-	size_t i;
 
-	for (i = 0; i < sizeof(alt_stack); i += TASK_PAGE_SIZE)
-		alt_stack[i] = 1;
-	memset(&cmd, 0, sizeof(cmd));
-	memset(&reply, 0, sizeof(reply));
-	memset(&control, 0, sizeof(control));
-	ss.ss_sp = alt_stack;
-	ss.ss_size = sizeof(alt_stack);
-	ss.ss_flags = 0;
-	if (sigaltstack(&ss, NULL))
-		die("sigaltstack");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;
-	sa.sa_flags = SA_ONSTACK;
+	sa.sa_flags = SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
 		die("sigaction");
@@ -181,50 +449,50 @@ static void setup(void)
 	 * for them on pidfds */
 	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	isolate_heap();
-	prefault_stack();
-	/* run the fault path once, so its first use costs no page either */
-	touching = 1;
-	if (!sigsetjmp(touch_env, 1))
-		raise(SIGSEGV);
-	touching = 0;
+	fix_address_space();
+	unregister_rseq();
+	map_shared_memory();
 }
 
-static void send_reply(void)
+static void send_reply(struct task_slot *me)
 {
-	reply.magic = NATIVE_PROTOCOL_MAGIC;
-	while (send(channel, &reply, sizeof(reply), MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			_exit(0); /* the driver is gone */
-	}
+	long r;
+
+	me->st.reply.magic = NATIVE_PROTOCOL_MAGIC;
+	do
+		r = sys6(SYS_sendto, channel, (long)&me->st.reply, sizeof(me->st.reply),
+			 MSG_NOSIGNAL, 0, 0);
+	while (r == -EINTR);
+	if (r < 0)
+		sys_exit(0); /* the driver is gone */
 }
 
-static void hello(void)
+static void hello(struct task_slot *me)
 {
-	memset(&reply, 0, sizeof(reply));
-	reply.op = NATIVE_OP_HELLO;
-	reply.pid = (int32_t)syscall(SYS_getpid);
-	send_reply();
+	memset(&me->st.reply, 0, sizeof(me->st.reply));
+	me->st.reply.op = NATIVE_OP_HELLO;
+	me->st.reply.pid = (int32_t)sys0(SYS_getpid);
+	send_reply(me);
 }
 
 /* The next command, and the descriptor sent with it (-1 if none). */
-static int receive(int *fd)
+static int receive(struct task_slot *me, int *fd)
 {
-	struct iovec iov = {.iov_base = &cmd, .iov_len = sizeof(cmd)};
+	struct iovec iov = {.iov_base = &me->st.cmd, .iov_len = sizeof(me->st.cmd)};
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
+		.msg_control = me->st.control.buf,
+		.msg_controllen = sizeof(me->st.control.buf),
 	};
 	struct cmsghdr *c;
-	ssize_t n;
+	long n;
 
 	*fd = -1;
 	do
-		n = recvmsg(channel, &msg, 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(cmd) || cmd.magic != NATIVE_PROTOCOL_MAGIC)
+		n = sys3(SYS_recvmsg, channel, &msg, 0);
+	while (n == -EINTR);
+	if (n != (long)sizeof(me->st.cmd) || me->st.cmd.magic != NATIVE_PROTOCOL_MAGIC)
 		return -1; /* EOF: the driver is gone, or garbage */
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
@@ -233,7 +501,7 @@ static int receive(int *fd)
 }
 
 /* Access every page of [addr, addr + len), as a program would. */
-static int touch(uint64_t addr, uint64_t len, int write)
+static int touch(struct task_slot *me, uint64_t addr, uint64_t len, int write)
 {
 	volatile uint64_t p;
 	uint64_t end;
@@ -241,11 +509,9 @@ static int touch(uint64_t addr, uint64_t len, int write)
 	if (!len)
 		return 0;
 	end = addr + len < addr ? UINT64_MAX : addr + len;
-	if (sigsetjmp(touch_env, 1)) {
-		touching = 0;
+	if (TOUCH_SETJMP(me->st.touch_env))
 		return EFAULT;
-	}
-	touching = 1;
+	me->st.touching = 1;
 	for (p = addr & ~(TASK_PAGE_SIZE - 1); p < end; p += TASK_PAGE_SIZE) {
 		if (write)
 			*(volatile char *)(uintptr_t)p = 1;
@@ -254,28 +520,23 @@ static int touch(uint64_t addr, uint64_t len, int write)
 		if (p > UINT64_MAX - TASK_PAGE_SIZE)
 			break;
 	}
-	touching = 0;
+	me->st.touching = 0;
 	return 0;
 }
 
 /* sbrk as glibc does it: the call fails unless the break moved there. */
-static int do_brk(uint64_t size, int negative)
+static int do_brk(struct task_slot *me, uint64_t size, int negative)
 {
-	uint64_t cur = (uint64_t)syscall(SYS_brk, 0), want;
+	uint64_t cur = (uint64_t)sys1(SYS_brk, 0), want;
 
-	reply.value2 = cur;
+	me->st.reply.value2 = cur;
 	if (negative ? size > cur : size > UINT64_MAX - cur)
 		return ENOMEM;
 	want = negative ? cur - size : cur + size;
-	if (want != cur && (uint64_t)syscall(SYS_brk, want) != want)
+	if (want != cur && (uint64_t)sys1(SYS_brk, want) != want)
 		return ENOMEM;
-	reply.value = want;
+	me->st.reply.value = want;
 	return 0;
-}
-
-static long result_errno(long r)
-{
-	return r < 0 ? errno : 0;
 }
 
 static int file_fd(uint64_t i)
@@ -293,11 +554,10 @@ static int file_io(int write, uint64_t i, uint64_t off, uint64_t len)
 	if (len > buffer_size)
 		die("read or write longer than the buffer");
 	while (len) {
-		ssize_t n = write ? pwrite(fd, buffer, len, (off_t)off)
-				  : pread(fd, buffer, len, (off_t)off);
+		long n = sys4(write ? SYS_pwrite64 : SYS_pread64, fd, buffer, len, off);
 
 		if (n < 0)
-			return errno;
+			return err_of(n);
 		if (n == 0)
 			return 0; /* end of file: a program would stop here too */
 		off += (uint64_t)n;
@@ -306,124 +566,181 @@ static int file_io(int write, uint64_t i, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static void serve(void)
+/* A mapping's address, or its errno. */
+static int address_or_errno(struct task_slot *me, long r)
 {
+	if (err_of(r))
+		return err_of(r);
+	me->st.reply.value = (uint64_t)r;
+	return 0;
+}
+
+static void serve(struct task_slot *me) __attribute__((noreturn));
+
+/* A forked child, on its own slot's stack: takes its socket, says hello. */
+static int child_start(void *arg)
+{
+	struct task_slot *me = arg;
+
+	/* the child's socket takes the parent's number, the one argv gives
+	 * to an exec of ours */
+	if (err_of(sys3(SYS_dup3, me->st.child_fd, channel, 0)))
+		die("dup3");
+	sys1(SYS_close, me->st.child_fd);
+	hello(me);
+	serve(me);
+}
+
+static struct task_slot *free_slot(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < TASK_SLOTS; i++)
+		if (!slots[i].st.used)
+			return &slots[i];
+	return NULL;
+}
+
+/* fork: a process like us, running in a free slot.  Its pid, or -errno. */
+static long do_fork(int fd)
+{
+	struct task_slot *child = free_slot();
+	long pid;
+
+	if (!child)
+		die("more live processes in one task's family than its slots");
+	child->st.used = 1;
+	child->st.child_fd = fd;
+	/* glibc's clone() puts child_start's address and argument on the
+	 * child's stack and writes errno only if the call fails */
+	pid = clone(child_start, child->stack + TASK_SLOT_STACK, SIGCHLD, child);
+	if (pid < 0) {
+		child->st.used = 0;
+		return -errno;
+	}
+	return pid;
+}
+
+static void serve(struct task_slot *me)
+{
+	struct native_cmd *cmd = &me->st.cmd;
+	struct native_reply *reply = &me->st.reply;
+
 	for (;;) {
 		int fd, err = 0;
-		void *p;
 		long pid;
 
-		if (receive(&fd))
-			_exit(0);
-		memset(&reply, 0, sizeof(reply));
-		reply.op = cmd.op;
-		errno = 0;
-		switch (cmd.op) {
+		if (receive(me, &fd))
+			sys_exit(0);
+		memset(reply, 0, sizeof(*reply));
+		reply->op = cmd->op;
+		switch (cmd->op) {
 		case NATIVE_OP_MMAP:
-			p = mmap(NULL, cmd.len, (int)cmd.arg1, (int)cmd.arg2,
-				 cmd.arg3 ? file_fd(cmd.arg3 - 1) : -1, (off_t)cmd.addr);
-			if (p == MAP_FAILED)
-				err = errno;
-			else
-				reply.value = (uint64_t)(uintptr_t)p;
+			err = address_or_errno(
+				me, sys6(SYS_mmap, 0, (long)cmd->len, (long)cmd->arg1,
+					 (long)cmd->arg2,
+					 cmd->arg3 ? file_fd(cmd->arg3 - 1) : -1, (long)cmd->addr));
 			break;
 		case NATIVE_OP_MUNMAP:
-			err = (int)result_errno(syscall(SYS_munmap, cmd.addr, cmd.len));
+			err = err_of(sys2(SYS_munmap, cmd->addr, cmd->len));
 			break;
 		case NATIVE_OP_MLOCK:
-			err = (int)result_errno(syscall(SYS_mlock, cmd.addr, cmd.len));
+			err = err_of(sys2(SYS_mlock, cmd->addr, cmd->len));
 			break;
 		case NATIVE_OP_MLOCK2:
-			err = (int)result_errno(syscall(SYS_mlock2, cmd.addr, cmd.len, cmd.arg1));
+			err = err_of(sys3(SYS_mlock2, cmd->addr, cmd->len, cmd->arg1));
 			break;
 		case NATIVE_OP_MUNLOCK:
-			err = (int)result_errno(syscall(SYS_munlock, cmd.addr, cmd.len));
+			err = err_of(sys2(SYS_munlock, cmd->addr, cmd->len));
 			break;
 		case NATIVE_OP_MLOCKALL:
-			err = (int)result_errno(syscall(SYS_mlockall, cmd.arg1));
+			err = err_of(sys1(SYS_mlockall, cmd->arg1));
 			break;
 		case NATIVE_OP_MUNLOCKALL:
-			err = (int)result_errno(syscall(SYS_munlockall));
+			err = err_of(sys0(SYS_munlockall));
 			break;
 		case NATIVE_OP_MPROTECT:
-			err = (int)result_errno(syscall(SYS_mprotect, cmd.addr, cmd.len, cmd.arg1));
+			err = err_of(sys3(SYS_mprotect, cmd->addr, cmd->len, cmd->arg1));
 			break;
 		case NATIVE_OP_MREMAP:
-			p = (void *)syscall(SYS_mremap, cmd.addr, cmd.len, cmd.arg1, cmd.arg2, 0);
-			if (p == MAP_FAILED)
-				err = errno;
-			else
-				reply.value = (uint64_t)(uintptr_t)p;
+			err = address_or_errno(me, sys5(SYS_mremap, cmd->addr, cmd->len,
+							cmd->arg1, cmd->arg2, 0));
 			break;
 		case NATIVE_OP_MADVISE:
-			err = (int)result_errno(syscall(SYS_madvise, cmd.addr, cmd.len, cmd.arg1));
+			err = err_of(sys3(SYS_madvise, cmd->addr, cmd->len, cmd->arg1));
 			break;
 		case NATIVE_OP_TOUCH:
-			err = touch(cmd.addr, cmd.len, (int)cmd.arg1);
+			err = touch(me, cmd->addr, cmd->len, (int)cmd->arg1);
 			break;
 		case NATIVE_OP_BRK:
-			err = do_brk(cmd.arg1, (int)cmd.arg2);
+			err = do_brk(me, cmd->arg1, (int)cmd->arg2);
 			break;
 		case NATIVE_OP_PREAD:
 		case NATIVE_OP_PWRITE:
-			err = file_io(cmd.op == NATIVE_OP_PWRITE, cmd.arg1, cmd.addr, cmd.len);
+			err = file_io(cmd->op == NATIVE_OP_PWRITE, cmd->arg1, cmd->addr, cmd->len);
 			break;
 		case NATIVE_OP_FTRUNCATE:
-			err = (int)result_errno(ftruncate(file_fd(cmd.arg1), (off_t)cmd.len));
+			err = err_of(sys2(SYS_ftruncate, file_fd(cmd->arg1), cmd->len));
 			break;
 		case NATIVE_OP_PUNCH:
-			err = (int)result_errno(fallocate(file_fd(cmd.arg1),
-							  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-							  (off_t)cmd.addr, (off_t)cmd.len));
+			err = err_of(sys4(SYS_fallocate, file_fd(cmd->arg1),
+					  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, cmd->addr,
+					  cmd->len));
 			break;
 		case NATIVE_OP_SHMAT:
-			p = shmat((int)cmd.arg1, NULL, (int)cmd.arg2);
-			if (p == (void *)-1)
-				err = errno;
-			else
-				reply.value = (uint64_t)(uintptr_t)p;
+			err = address_or_errno(me, sys3(SYS_shmat, cmd->arg1, 0, cmd->arg2));
 			break;
 		case NATIVE_OP_SHMDT:
-			err = (int)result_errno(shmdt((void *)(uintptr_t)cmd.addr));
+			err = err_of(sys1(SYS_shmdt, cmd->addr));
 			break;
 		case NATIVE_OP_SHMCTL:
-			err = (int)result_errno(shmctl((int)cmd.arg1, (int)cmd.arg2, NULL));
+			err = err_of(sys3(SYS_shmctl, cmd->arg1, cmd->arg2, 0));
 			break;
 		case NATIVE_OP_FORK:
 			if (fd < 0)
 				die("fork without a socket for the child");
-			pid = syscall(SYS_fork);
-			if (pid == 0) {
-				/* the child's socket takes the parent's number, the
-				 * one argv gives to an exec of ours */
-				if (dup2(fd, channel) < 0)
-					die("dup2");
-				close(fd);
-				hello();
-				continue;
-			}
-			close(fd);
-			if (pid < 0)
-				err = errno;
-			reply.pid = (int32_t)pid;
+			pid = do_fork(fd);
+			sys1(SYS_close, fd);
+			err = err_of(pid);
+			reply->pid = err ? -1 : (int32_t)pid;
 			break;
 		case NATIVE_OP_EXIT:
-			_exit(0);
+			me->st.used = 0;
+			sys_exit(0);
 		case NATIVE_OP_EXEC: {
 			char *envp[] = {NULL};
 
-			execve("/proc/self/exe", self_argv, envp);
-			err = errno;
+			me->st.used = 0;
+			err = err_of(sys3(SYS_execve, "/proc/self/exe", self_argv, envp));
+			me->st.used = 1;
 			break;
 		}
 		default:
 			die("unknown command");
 		}
-		if (fd >= 0 && cmd.op != NATIVE_OP_FORK)
-			close(fd);
-		reply.err = err;
-		send_reply();
+		if (fd >= 0 && cmd->op != NATIVE_OP_FORK)
+			sys1(SYS_close, fd);
+		reply->err = err;
+		send_reply(me);
 	}
+}
+
+/*
+ * A fresh image, on the stack of the first free slot (slot 0 at the
+ * start; any after an exec): runs the fault path once (so its first use
+ * costs no page either), says hello, serves.
+ */
+static void first_start(void)
+{
+	struct task_slot *me = free_slot();
+
+	me->st.used = 1;
+	me->st.touching = 1;
+	if (!TOUCH_SETJMP(me->st.touch_env))
+		raise(SIGSEGV);
+	me->st.touching = 0;
+	hello(me);
+	serve(me);
 }
 
 static long number(const char *text)
@@ -432,41 +749,33 @@ static long number(const char *text)
 	long v = strtol(text, &end, 10);
 
 	if (*end || v < 0)
-		die("bad argument (usage: unevict-task FD BUFSIZE [FILEFD...])");
+		die("bad argument (usage: unevict-task FD BUFSIZE MEMFD [FILEFD...])");
 	return v;
-}
-
-/* The buffer of read and write, faulted in now: before the baseline. */
-static void make_buffer(void)
-{
-	uint64_t i;
-	void *p;
-
-	if (!buffer_size)
-		return;
-	p = mmap((void *)TASK_BUFFER_HINT, buffer_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED || madvise(p, buffer_size, MADV_NOHUGEPAGE))
-		die("cannot make the read/write buffer");
-	buffer = p;
-	for (i = 0; i < buffer_size; i += TASK_PAGE_SIZE)
-		buffer[i] = (char)i;
 }
 
 int main(int argc, char **argv)
 {
 	int i;
 
-	if (argc < 3 || argc - 3 > TASK_MAX_FILES)
-		die("usage: unevict-task FD BUFSIZE [FILEFD...] (started by `unevict conform`)");
+	if (argc < 4 || argc - 4 > TASK_MAX_FILES)
+		die("usage: unevict-task FD BUFSIZE MEMFD [FILEFD...] (started by `unevict conform`)");
 	channel = (int)number(argv[1]);
 	buffer_size = (uint64_t)number(argv[2]);
-	for (i = 3; i < argc; i++)
+	memfd = (int)number(argv[3]);
+	for (i = 4; i < argc; i++)
 		files[nr_files++] = (int)number(argv[i]);
 	self_argv = argv;
 	setup();
-	make_buffer();
-	hello();
-	serve();
-	return 0;
+	/* leave the private stack for slot 0's: see the head of this file */
+	if (getcontext(&start_context))
+		die("getcontext");
+	if (!free_slot())
+		die("no free slot (after an exec in a large family)");
+	/* first_start takes the same slot: nothing runs in between */
+	start_context.uc_stack.ss_sp = free_slot()->stack;
+	start_context.uc_stack.ss_size = TASK_SLOT_STACK;
+	start_context.uc_link = NULL;
+	makecontext(&start_context, first_start, 0);
+	setcontext(&start_context);
+	die("setcontext");
 }

@@ -1,0 +1,148 @@
+/*
+ * madvise.c - madvise (mm/madvise.c)
+ */
+#include "internal.h"
+
+static bool madvise_behavior_valid(int advice)
+{
+	switch (advice) {
+	case UNEV_MADV_NORMAL:
+	case UNEV_MADV_WILLNEED:
+	case UNEV_MADV_DONTNEED:
+	case UNEV_MADV_FREE:
+	case UNEV_MADV_REMOVE:
+	case UNEV_MADV_COLD:
+	case UNEV_MADV_PAGEOUT:
+	case UNEV_MADV_POPULATE_READ:
+	case UNEV_MADV_POPULATE_WRITE:
+	case UNEV_MADV_DONTNEED_LOCKED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One VMA's share of madvise: the VM_LOCKED refusals of
+ * madvise_dontneed_free_valid_vma, can_madv_lru_vma and madvise_remove. */
+static int madvise_vma(struct unev_machine *m,
+		       struct vm_area_struct *vma, uint64_t start, uint64_t end, int advice)
+{
+	switch (advice) {
+	case UNEV_MADV_DONTNEED:
+	case UNEV_MADV_DONTNEED_LOCKED:
+	case UNEV_MADV_FREE:
+		if (vma->vm_flags & (VM_PFNMAP | (advice == UNEV_MADV_DONTNEED_LOCKED ? 0 : VM_LOCKED)))
+			return -EINVAL;
+		if (advice == UNEV_MADV_FREE) {
+			if (vma->mapping)
+				return -EINVAL;	/* MADV_FREE is for private anon only */
+			/* lazyfree LRU moves are not modelled yet: the pages stay */
+			return 0;
+		}
+		/* zap_page_range_single: no drain on 6.18, as for munmap */
+		zap_page_range(m, vma, start, end);
+		return 0;
+	case UNEV_MADV_COLD:
+	case UNEV_MADV_PAGEOUT:
+		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
+			return -EINVAL;
+		return 0;	/* deactivation and pageout are reclaim's, not modelled yet */
+	case UNEV_MADV_REMOVE:
+		/* madvise_remove: a hole punched in the file (vfs_fallocate) */
+		if (vma->vm_flags & VM_LOCKED)
+			return -EINVAL;
+		if (!vma->mapping || !(vma->vm_flags & VM_SHARED) ||
+		    vma->mapping->kind == MAPPING_RAMFS)
+			return -EINVAL;
+		punch_hole_range(m, vma->mapping,
+				 (start - vma->vm_start) + (vma->vm_pgoff << PAGE_SHIFT), end - start);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * madvise_populate -> faultin_page_range: fault in (FOLL_MADV_POPULATE, no
+ * FOLL_FORCE) up to the first VMA that does not allow the access (EINVAL)
+ * or the first hole (ENOMEM); the batches are drained when it stops.
+ */
+static int madvise_populate(struct unev_machine *m, struct task_struct *t, uint64_t start,
+			    uint64_t end, bool write)
+{
+	int err = 0;
+
+	while (start < end && !err) {
+		struct vm_area_struct *vma = find_vma(t->mm, start);
+		uint64_t stop;
+
+		if (!vma || vma->vm_start > start) {
+			err = -ENOMEM;
+			break;
+		}
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & (write ? VM_WRITE : VM_READ))) {
+			err = -EINVAL;
+			break;
+		}
+		stop = vma->vm_end < end ? vma->vm_end : end;
+		for (; start < stop && !err; start += PAGE_SIZE) {
+			uint64_t *pte = pte_lookup(t->mm, start, false);
+
+			if (pte && (*pte & PTE_PRESENT) && (!write || (*pte & PTE_WRITE)))
+				continue;
+			err = handle_mm_fault(m, vma, start, write);
+		}
+	}
+	lru_add_drain(m);
+	return err;
+}
+
+/* madvise_walk_vmas: earlier VMAs are already done when a later one fails;
+ * a hole gives ENOMEM only at the end. */
+int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t start, uint64_t len_in,
+		     int advice)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	uint64_t len, end;
+	int unmapped_error = 0;
+
+	if (!t)
+		return -ESRCH;
+	if (!madvise_behavior_valid(advice))
+		return -EINVAL;
+	if (offset_in_page(start))
+		return -EINVAL;
+	len = PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	if (advice == UNEV_MADV_POPULATE_READ || advice == UNEV_MADV_POPULATE_WRITE)
+		return madvise_populate(m, t, start, end, advice == UNEV_MADV_POPULATE_WRITE);
+	for (;;) {
+		struct vm_area_struct *vma = find_vma(t->mm, start);
+		uint64_t tmp;
+		int err;
+
+		if (!vma)
+			return -ENOMEM;
+		if (start < vma->vm_start) {
+			unmapped_error = -ENOMEM;
+			start = vma->vm_start;
+			if (start >= end)
+				break;
+		}
+		tmp = vma->vm_end < end ? vma->vm_end : end;
+		err = madvise_vma(m, vma, start, tmp, advice);
+		if (err)
+			return err;
+		start = tmp;
+		if (start >= end)
+			break;
+	}
+	return unmapped_error;
+}

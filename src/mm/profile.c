@@ -1,0 +1,196 @@
+/*
+ * profile.c - kernel profiles: the behaviours that differ between the
+ * kernel releases the model follows (machine kernel=), as data.
+ *
+ * A profile is chosen once, at machine creation; mm/ asks it a named
+ * question (m->profile->unmap_drains_batches), never a version.  Each field
+ * says which kernel code gives the difference; the values were read in that
+ * release's source and checked in a VM booting Debian's build of it
+ * (tests/model/profiles/, each file names the `uname -r` it was seen on).
+ *
+ * Kept free of the machine so that the scenario parser (and its fuzzer) can
+ * look a release up without the model.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+/*
+ * Newest last: unev_kernel_for_release picks the last one not newer than a
+ * live kernel.  "7" stands for every 7.N: the 7.x kernel seen so far
+ * (7.2.13+deb14-cloud-amd64) behaves as 6.18 in everything profiled here.
+ * Seen in a VM (tests/model/profiles/run-probe.sh): 5.10.0-32-cloud-amd64,
+ * 6.1.0-50-cloud-amd64, 6.12.117+deb13-cloud-amd64, 7.2.13+deb14-cloud-amd64
+ * (Debian's builds); 6.18 is the host the corpus was observed on (6.18.44).
+ */
+static const struct kernel_profile profiles[] = {
+	{
+		/* before 2.6.28: no unevictable list; a model no kernel can check */
+		.name = "none", .major = 0, .minor = 0,
+		.design = UNEV_DESIGN_NONE,
+		.batch_size = 14,		/* PAGEVEC_SIZE in 2.6.27 */
+		.mlock_drains_all = true,	/* sys_mlock: lru_add_drain_all() */
+		.unmap_drains_batches = true,
+		.munlock_putback_direct = false,
+		.fault_around_pages = 0,	/* do_fault_around came in 3.15 */
+	},
+	{
+		.name = "5.10", .major = 5, .minor = 10,
+		.design = UNEV_DESIGN_RMAP_WALK,
+		.batch_size = 15,		/* include/linux/pagevec.h */
+		/* do_mlock and mlockall lost their lru_add_drain_all() in 4.16;
+		 * follow_page_pte's lru_add_drain() before each mlock_vma_page
+		 * is what pushes pages to the LRU (mm/gup.c) */
+		.mlock_drains_all = false,
+		/* unmap_region: lru_add_drain() before the zap, and
+		 * free_pages_and_swap_cache() begins with one */
+		.unmap_drains_batches = true,
+		/* __munlock_pagevec -> __putback_lru_fast: __pagevec_lru_add of
+		 * a local pagevec, not the per-CPU one (3.11-5.17) */
+		.munlock_putback_direct = true,
+		.fault_around_pages = 16,	/* fault_around_bytes 64K */
+	},
+	{
+		.name = "6.1", .major = 6, .minor = 1,
+		.design = UNEV_DESIGN_MLOCK_COUNT,
+		.batch_size = 15,		/* seen: 300 new mlocked folios all culled */
+		.mlock_drains_all = false,
+		.unmap_drains_batches = true,
+		.munlock_putback_direct = false,
+		.fault_around_pages = 16,
+	},
+	{
+		.name = "6.12", .major = 6, .minor = 12,
+		.design = UNEV_DESIGN_MLOCK_COUNT,
+		.batch_size = 31,		/* PAGEVEC_SIZE 31 (pagevec.h): 279 culled */
+		.mlock_drains_all = false,
+		/* tlb_finish_mmu -> free_pages_and_swap_cache -> lru_add_drain():
+		 * the munlocks the zap queued are processed before the pages go
+		 * (mm/swap_state.c); exit_mmap drains the same way */
+		.unmap_drains_batches = true,
+		.munlock_putback_direct = false,
+		.fault_around_pages = 16,
+	},
+	{
+		.name = "6.18", .major = 6, .minor = 18,
+		.design = UNEV_DESIGN_MLOCK_COUNT,
+		.batch_size = 31,
+		.mlock_drains_all = false,
+		/* no drain left in munmap or exit: a partial mlock batch stays
+		 * (observed: exit_leaves_partial_batch.uvs) */
+		.unmap_drains_batches = false,
+		.munlock_putback_direct = false,
+		.fault_around_pages = 16,
+	},
+	{
+		.name = "7", .major = 7, .minor = 0,
+		.design = UNEV_DESIGN_MLOCK_COUNT,
+		.batch_size = 31,
+		.mlock_drains_all = false,
+		.unmap_drains_batches = false,
+		.munlock_putback_direct = false,
+		.fault_around_pages = 16,
+	},
+};
+
+#define NR_PROFILES (sizeof(profiles) / sizeof(profiles[0]))
+
+/* "MAJOR.MINOR" with nothing after it but, in @rest, what follows. */
+static int parse_release(const char *s, unsigned int *major, unsigned int *minor,
+			 const char **rest)
+{
+	char *end;
+	unsigned long a, b;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	a = strtoul(s, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9' || a > 1000)
+		return -EINVAL;
+	b = strtoul(end + 1, &end, 10);
+	if (b > 1000)
+		return -EINVAL;
+	*major = (unsigned int)a;
+	*minor = (unsigned int)b;
+	*rest = end;
+	return 0;
+}
+
+/* The profile of exactly MAJOR.MINOR; 7.N: every 7.x shares one. */
+static const struct kernel_profile *profile_of(unsigned int major, unsigned int minor)
+{
+	for (size_t i = 0; i < NR_PROFILES; i++) {
+		const struct kernel_profile *p = &profiles[i];
+
+		if (p->design == UNEV_DESIGN_NONE)
+			continue;
+		if (p->major == major && (p->minor == minor || p->major == 7))
+			return p;
+	}
+	return NULL;
+}
+
+const struct kernel_profile *kernel_profile_lookup(const char *release)
+{
+	unsigned int major, minor;
+	const char *rest;
+
+	if (!strcmp(release, "none"))
+		return &profiles[0];
+	if (parse_release(release, &major, &minor, &rest) || *rest)
+		return NULL;
+	return profile_of(major, minor);
+}
+
+const struct kernel_profile *kernel_profile_of_design(enum unev_design design)
+{
+	switch (design) {
+	case UNEV_DESIGN_NONE:
+		return &profiles[0];
+	case UNEV_DESIGN_RMAP_WALK:
+		return kernel_profile_lookup("5.10");
+	case UNEV_DESIGN_MLOCK_COUNT:
+		break;
+	}
+	return kernel_profile_lookup("6.18");
+}
+
+int unev_kernel_lookup(const char *release, enum unev_design *design)
+{
+	const struct kernel_profile *p = release ? kernel_profile_lookup(release) : NULL;
+
+	if (!p || p->design == UNEV_DESIGN_NONE)
+		return -ENOENT;
+	if (design)
+		*design = p->design;
+	return 0;
+}
+
+int unev_kernel_for_release(const char *uname_release, char *name, size_t len)
+{
+	const struct kernel_profile *best = NULL;
+	unsigned int major, minor;
+	const char *rest;
+
+	if (!uname_release || parse_release(uname_release, &major, &minor, &rest))
+		return -ENOENT;
+	for (size_t i = 0; i < NR_PROFILES; i++) {
+		const struct kernel_profile *p = &profiles[i];
+
+		if (p->design == UNEV_DESIGN_NONE)
+			continue;
+		if (p->major < major || (p->major == major && p->minor <= minor) ||
+		    (p->major == 7 && major == 7))
+			best = p;
+	}
+	if (!best)
+		return -ENOENT;
+	if (best->major == 7)
+		snprintf(name, len, "7.%u", major == 7 ? minor : 0);
+	else
+		snprintf(name, len, "%s", best->name);
+	return best->major == major && (best->minor == minor || major == 7) ? 0 : 1;
+}

@@ -1,0 +1,39 @@
+/*
+ * profile.h - a kernel profile: the named behaviours in which the kernel
+ * releases the model follows differ (profile.c).  mm/ reads these fields,
+ * never a version number.
+ */
+#ifndef UNEV_MM_PROFILE_H
+#define UNEV_MM_PROFILE_H
+
+#include <stdbool.h>
+
+#include "unevict.h"
+
+struct kernel_profile {
+	const char *name;		/* "6.18"; "7" for every 7.N; "none" */
+	unsigned int major, minor;
+	enum unev_design design;
+	/* PAGEVEC_SIZE: the lru_add, mlock and munlock batches */
+	unsigned int batch_size;
+	/* do_mlock and mlockall(MCL_CURRENT) begin with lru_add_drain_all() */
+	bool mlock_drains_all;
+	/* munmap and exit drain this CPU's batches after the zap
+	 * (free_pages_and_swap_cache's lru_add_drain) */
+	bool unmap_drains_batches;
+	/* munlocked pages go straight back to the LRU (__putback_lru_fast),
+	 * not through the per-CPU lru_add batch */
+	bool munlock_putback_direct;
+	/* pages do_fault_around maps around a file read fault */
+	unsigned int fault_around_pages;
+	/* (the zero page is a boot-time choice of the host, not of a release:
+	 * machine zero_page=, struct unev_machine_config) */
+};
+
+/* The profile of @release ("5.10", "6.1", "6.12", "6.18", "7.N", "none");
+ * NULL if there is none. */
+const struct kernel_profile *kernel_profile_lookup(const char *release);
+/* The profile a design stands for without kernel=: 6.18, 5.10, none. */
+const struct kernel_profile *kernel_profile_of_design(enum unev_design design);
+
+#endif /* UNEV_MM_PROFILE_H */

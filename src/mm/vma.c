@@ -1,0 +1,278 @@
+/*
+ * vma.c - the VMA tree, split, merge and munmap (mm/vma.c; vm_area_alloc and
+ * vm_area_free of kernel/fork.c).
+ *
+ * The VMA tree is a sorted array (the maple tree's order without its
+ * nodes): lookup is a binary search, split and merge follow vma.c's rules.
+ */
+#include "internal.h"
+
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+
+	if (vma)
+		vma->mm = mm;
+	return vma;
+}
+
+/* A VMA of a file holds the file, sits in its i_mmap, and counts as an
+ * attach of a SysV segment (shm_open). */
+int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma)
+{
+	if (!vma->mapping)
+		return 0;
+	if (i_mmap_insert(vma->mapping, vma))
+		return -ENOMEM;
+	mapping_get(vma->mapping);
+	shm_vma_open(m, vma);
+	return 0;
+}
+
+void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma)
+{
+	unlink_anon_vmas(m, vma);
+	if (vma->mapping) {
+		i_mmap_remove(vma->mapping, vma);
+		shm_vma_close(m, vma);
+		mapping_put(m, vma->mapping);
+	}
+	free(vma);
+}
+
+/* First VMA with vm_end > addr, or -1. */
+int find_vma_index(struct mm_struct *mm, uint64_t addr)
+{
+	unsigned int lo = 0, hi = mm->nr_vmas;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (mm->vmas[mid]->vm_end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < mm->nr_vmas ? (int)lo : -1;
+}
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+{
+	int i = find_vma_index(mm, addr);
+
+	return i < 0 ? NULL : mm->vmas[i];
+}
+
+int vma_insert_at(struct mm_struct *mm, unsigned int idx, struct vm_area_struct *vma)
+{
+	if (mm->nr_vmas == mm->cap_vmas) {
+		unsigned int cap = mm->cap_vmas ? mm->cap_vmas * 2 : 16;
+		struct vm_area_struct **n = realloc(mm->vmas, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		mm->vmas = n;
+		mm->cap_vmas = cap;
+	}
+	memmove(&mm->vmas[idx + 1], &mm->vmas[idx], (mm->nr_vmas - idx) * sizeof(*mm->vmas));
+	mm->vmas[idx] = vma;
+	mm->nr_vmas++;
+	return 0;
+}
+
+int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	int idx = find_vma_index(mm, vma->vm_start);
+
+	return vma_insert_at(mm, idx < 0 ? mm->nr_vmas : (unsigned int)idx, vma);
+}
+
+static void vma_remove_at(struct mm_struct *mm, unsigned int idx)
+{
+	memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nr_vmas - idx - 1) * sizeof(*mm->vmas));
+	mm->nr_vmas--;
+}
+
+/* __split_vma: the new VMA takes [addr, vm_end); both share the anon_vma
+ * and the file, and the page tables do not move. */
+int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr)
+{
+	struct vm_area_struct *vma = mm->vmas[idx];
+	struct vm_area_struct *n = vm_area_alloc(mm);
+
+	if (!n)
+		return -ENOMEM;
+	*n = *vma;
+	n->vm_start = addr;
+	n->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	n->mapping = NULL;
+	if (anon_vma_clone(m, n, vma) || vma_insert_at(mm, idx + 1, n)) {
+		unlink_anon_vmas(m, n);
+		free(n);
+		return -ENOMEM;
+	}
+	n->mapping = vma->mapping;
+	if (vma_link_file(m, n)) {
+		n->mapping = NULL;
+		vma_remove_at(mm, idx + 1);
+		vm_area_free(m, n);
+		return -ENOMEM;
+	}
+	vma->vm_end = addr;
+	return 0;
+}
+
+/* Split so that one VMA covers exactly [start, end) and give it @flags. */
+struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm,
+					struct vm_area_struct *vma, uint64_t start,
+					uint64_t end, uint64_t flags)
+{
+	int idx = find_vma_index(mm, vma->vm_start);
+
+	if (start > vma->vm_start) {
+		if (vma_split(m, mm, (unsigned int)idx, start))
+			return NULL;
+		idx++;
+	}
+	vma = mm->vmas[idx];
+	if (end < vma->vm_end && vma_split(m, mm, (unsigned int)idx, end))
+		return NULL;
+	vma = mm->vmas[idx];
+	vma->vm_flags = flags;
+	return vma;
+}
+
+/* is_mergeable_vma + is_mergeable_anon_vma, simplified: same flags and
+ * file, contiguous offsets, and anon_vmas equal or one of them unset. */
+static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
+	       a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
+	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff &&
+	       (a->anon_vma == b->anon_vma || !a->anon_vma || !b->anon_vma);
+}
+
+static void vma_merge_with_next(struct unev_machine *m, struct mm_struct *mm, unsigned int idx)
+{
+	struct vm_area_struct *a = mm->vmas[idx], *b = mm->vmas[idx + 1];
+
+	a->vm_end = b->vm_end;
+	if (!a->anon_vma && b->anon_vma) {
+		/* the merged VMA takes over b's anon_vma (and its chain) */
+		struct vm_area_struct tmp = { 0 };
+
+		if (anon_vma_clone(m, &tmp, b) == 0) {
+			unlink_anon_vmas(m, a);
+			for (unsigned int i = 0; i < tmp.nr_avc; i++)
+				anon_vma_add_vma(m, tmp.avc[i], a);
+			a->anon_vma = b->anon_vma;
+		}
+		unlink_anon_vmas(m, &tmp);
+	}
+	vma_remove_at(mm, idx + 1);
+	vm_area_free(m, b);
+}
+
+void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx)
+{
+	if (idx + 1 < mm->nr_vmas && vma_can_merge(mm->vmas[idx], mm->vmas[idx + 1]))
+		vma_merge_with_next(m, mm, idx);
+	if (idx > 0 && vma_can_merge(mm->vmas[idx - 1], mm->vmas[idx]))
+		vma_merge_with_next(m, mm, idx - 1);
+}
+
+bool vma_supports_mlock(const struct vm_area_struct *vma)
+{
+	return !(vma->vm_flags & (VM_SPECIAL | VM_HUGETLB));
+}
+
+/* Detach and free every VMA inside [start, end), which must be split at
+ * both ends already; locked_vm and total_vm go down as in
+ * vms_complete_munmap_vmas. */
+/* Before 5.18, __do_munmap and exit_mmap munlocked every VM_LOCKED VMA
+ * first (munlock_vma_pages_all), then unmap_region drained the pagevecs. */
+void munlock_before_unmap(struct unev_machine *m, struct mm_struct *mm,
+			  uint64_t start, uint64_t end)
+{
+	for (int idx = find_vma_index(mm, start);
+	     idx >= 0 && (unsigned int)idx < mm->nr_vmas && mm->vmas[idx]->vm_start < end; idx++) {
+		struct vm_area_struct *vma = mm->vmas[idx];
+
+		if (!(vma->vm_flags & VM_LOCKED))
+			continue;
+		mm->locked_vm -= vma_pages(vma);
+		if (design_rmap_walk(m))
+			munlock_vma_pages_range(m, vma, vma->vm_start, vma->vm_end);
+		else
+			vma->vm_flags &= ~VM_LOCKED_MASK;
+	}
+	lru_add_drain(m);
+}
+
+static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
+			     uint64_t start, uint64_t end)
+{
+	struct mm_struct *mm = t->mm;
+	int idx;
+
+	/*
+	 * 6.12's vms_clear_ptes drained before the zap and its
+	 * free_pages_and_swap_cache after it, so the zap's munlocks were done
+	 * by the end of munmap; on 6.18 neither drain is left: an earlier mlock
+	 * batch stays (observed: munmap_onfault_untouched.uvs), and the zap's
+	 * munlocks wait too.  The profile says which (unmap_drains_batches).
+	 */
+	if (!design_mlock_count(m))
+		munlock_before_unmap(m, mm, start, end);
+	else if (m->profile->unmap_drains_batches)
+		lru_add_drain(m);
+	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
+		struct vm_area_struct *vma = mm->vmas[idx];
+
+		zap_page_range(m, vma, vma->vm_start, vma->vm_end);
+		if (vma->vm_flags & VM_LOCKED)
+			mm->locked_vm -= vma_pages(vma);
+		mm->total_vm -= vma_pages(vma);
+		vma_remove_at(mm, (unsigned int)idx);
+		vm_area_free(m, vma);
+	}
+	if (m->profile->unmap_drains_batches)	/* free_pages_and_swap_cache */
+		lru_add_drain(m);
+}
+
+int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len)
+{
+	struct mm_struct *mm = t->mm;
+	uint64_t end;
+	int idx;
+
+	if (offset_in_page(start) || start > TASK_SIZE || len > TASK_SIZE - start)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (len == 0)
+		return -EINVAL;
+	end = start + len;
+	idx = find_vma_index(mm, start);
+	if (idx < 0 || mm->vmas[idx]->vm_start >= end)
+		return 0;
+	if (mm->vmas[idx]->vm_start < start) {
+		if (vma_split(m, mm, (unsigned int)idx, start))
+			return -ENOMEM;
+		idx++;
+	}
+	idx = find_vma_index(mm, end - 1);
+	if (idx >= 0 && mm->vmas[idx]->vm_start < end && mm->vmas[idx]->vm_end > end &&
+	    vma_split(m, mm, (unsigned int)idx, end))
+		return -ENOMEM;
+	unmap_vmas_range(m, t, start, end);
+	return 0;
+}
+
+int unev_sys_munmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	return do_munmap(m, t, addr, len);
+}

@@ -6,6 +6,8 @@
 #include "internal.h"
 #include <stdio.h>
 
+#include <stdio.h>
+
 void unev_machine_config_default(struct unev_machine_config *cfg)
 {
 	cfg->nodes = 1;

@@ -145,9 +145,9 @@ static int measure_locked(struct live *lv, struct live_task *t, struct outcome *
 	o->request_pages = (request + LIVE_PAGE_SIZE - 1) / LIVE_PAGE_SIZE;
 	o->limit_pages = t->limit_pages;
 	snprintf(o->note, sizeof(o->note),
-		 "locked_vm %llu pages, %llu of them task %s's locked image, + %llu asked > RLIMIT_MEMLOCK %llu pages",
+		 "locked_vm %llu pages, %llu of them the task's locked image, + %llu asked > RLIMIT_MEMLOCK %llu pages",
 		 (unsigned long long)o->locked_pages, (unsigned long long)o->image_locked_pages,
-		 t->name, (unsigned long long)o->request_pages,
+		 (unsigned long long)o->request_pages,
 		 (unsigned long long)o->limit_pages);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * An image is a Debian package, unpacked as dpkg-deb -x leaves it in a
  * directory of the package's name under the cache: up to 6.x the image is
  * boot/vmlinuz-RELEASE of linux-image-RELEASE-unsigned, from 7.x
- * usr/lib/modules/RELEASE/vmlinuz of linux-binary-RELEASE; the modules
+ * usr/lib/modules/RELEASE/vmlinuz of linux-binary-RELEASE (its modules in
+ * linux-modules-RELEASE, unpacked into the same directory); the modules
  * are lib/modules/RELEASE or usr/lib/modules/RELEASE of the same package.
  *
  * Fetching uses apt-get under a private configuration in the cache
@@ -141,8 +142,11 @@ static int kernel_in_dir(const char *dir, struct vm_kernel *k)
 	if (!k->image[0])
 		return -ENOENT;
 	for (i = 0; i < 2; i++) {
+		char tree[sizeof(path) + 8];
+
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, module_dirs[i], k->release);
-		if (is_dir(path)) {
+		snprintf(tree, sizeof(tree), "%s/kernel", path);
+		if (is_dir(tree)) {
 			snprintf(k->modules, sizeof(k->modules), "%s", path);
 			break;
 		}
@@ -411,13 +415,40 @@ static int newest_package(const struct apt_env *a, const char *version, char *pk
 	return 0;
 }
 
+/* apt-get download one package into the current directory, and unpack it into dir. */
+static int download_unpack(const struct apt_env *a, const char *cache, const char *pkg,
+			   const char *dir)
+{
+	char deb[PATH_MAX + 300], *rest[] = {"download", (char *)pkg, NULL}, *argv[32];
+	struct dirent *e;
+	int ret = -ENOENT;
+	DIR *d;
+
+	apt_argv(a, "apt-get", rest, argv);
+	if (run(argv, true)) {
+		fprintf(stderr, "unevict kernels: apt-get download %s failed\n", pkg);
+		return -EIO;
+	}
+	d = opendir(".");
+	while (d && (e = readdir(d))) {
+		char *xargv[] = {"dpkg-deb", "-x", deb, (char *)dir, NULL};
+
+		if (strncmp(e->d_name, pkg, strlen(pkg)) || e->d_name[strlen(pkg)] != '_')
+			continue;
+		snprintf(deb, sizeof(deb), "%s/.download/%s", cache, e->d_name);
+		ret = run(xargv, false) ? -EIO : 0;
+		unlink(deb);
+		break;
+	}
+	if (d)
+		closedir(d);
+	return ret;
+}
+
 static int fetch_one(const char *cache, const struct apt_env *a, const char *version)
 {
-	char pkg[128], dir[PATH_MAX + 300], tmp[PATH_MAX + 300], deb[PATH_MAX + 300];
-	char *rest[] = {"download", pkg, NULL}, *argv[32];
+	char pkg[128], modules[160], dir[PATH_MAX + 300], tmp[PATH_MAX + 300];
 	struct vm_kernel k;
-	struct dirent *e;
-	DIR *d;
 	int ret;
 
 	if (newest_package(a, version, pkg, sizeof(pkg))) {
@@ -425,7 +456,7 @@ static int fetch_one(const char *cache, const struct apt_env *a, const char *ver
 		return -ENOENT;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", cache, pkg);
-	if (!kernel_in_dir(dir, &k)) {
+	if (!kernel_in_dir(dir, &k) && k.modules[0]) {
 		printf("%-8s %s: cached\n", version, k.release);
 		return 0;
 	}
@@ -434,29 +465,21 @@ static int fetch_one(const char *cache, const struct apt_env *a, const char *ver
 		return -errno;
 	if (chdir(tmp))
 		return -errno;
-	apt_argv(a, "apt-get", rest, argv);
-	ret = run(argv, true);
-	if (ret) {
-		fprintf(stderr, "unevict kernels: apt-get download %s failed\n", pkg);
-		return -EIO;
+	snprintf(tmp, sizeof(tmp), "%s/.%s.partial", cache, pkg);
+	ret = download_unpack(a, cache, pkg, tmp);
+	/* from 7.x the modules are a package of their own */
+	if (!ret && !strncmp(pkg, "linux-binary-", 13)) {
+		snprintf(modules, sizeof(modules), "linux-modules-%s", pkg + 13);
+		ret = download_unpack(a, cache, modules, tmp);
 	}
-	ret = -ENOENT;
-	d = opendir(".");
-	while (d && (e = readdir(d))) {
-		char *xargv[] = {"dpkg-deb", "-x", deb, tmp, NULL};
+	if (!ret && !access(dir, F_OK)) {
+		/* an earlier fetch without the modules: replace it */
+		char *rm[] = {"rm", "-rf", dir, NULL};
 
-		if (strncmp(e->d_name, pkg, strlen(pkg)) || e->d_name[strlen(pkg)] != '_')
-			continue;
-		snprintf(deb, sizeof(deb), "%s/.download/%s", cache, e->d_name);
-		snprintf(tmp, sizeof(tmp), "%s/.%s.partial", cache, pkg);
-		ret = run(xargv, false) ? -EIO : 0;
-		if (!ret && rename(tmp, dir))
-			ret = -errno;
-		unlink(deb);
-		break;
+		run(rm, false);
 	}
-	if (d)
-		closedir(d);
+	if (!ret && rename(tmp, dir))
+		ret = -errno;
 	if (ret || kernel_in_dir(dir, &k)) {
 		fprintf(stderr, "unevict kernels: %s: no kernel image unpacked\n", pkg);
 		return ret ? ret : -ENOENT;

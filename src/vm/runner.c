@@ -288,7 +288,7 @@ static int index_modules(struct module_index *ix, const char *dir, int depth)
 	int ret = 0;
 
 	if (!d)
-		return depth ? 0 : -errno;
+		return 0;	/* no modules there: a kernel that needs none */
 	while (!ret && (e = readdir(d))) {
 		char path[PATH_MAX];
 
@@ -493,7 +493,7 @@ static int build_initramfs(const char *path, const char *bindir, const struct vm
 	if (fclose(f) && !ret)
 		ret = -EIO;
 	if (ret && !*err)
-		snprintf(err, errlen, "cannot write the initramfs %s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "cannot build the initramfs %s: %s", path, strerror(-ret));
 	return ret;
 }
 

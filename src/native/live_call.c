@@ -294,24 +294,13 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	t = live_alive_task(lv, st, c->task);
 	if (!t)
 		return 1;
-	switch (c->kind) {
-	case SCENARIO_CALL_MUNMAP:
-	case SCENARIO_CALL_MLOCK:
-	case SCENARIO_CALL_MLOCK2:
-	case SCENARIO_CALL_MUNLOCK:
-	case SCENARIO_CALL_MPROTECT:
-	case SCENARIO_CALL_MREMAP:
-	case SCENARIO_CALL_MADVISE:
-	case SCENARIO_CALL_TOUCH:
+	if (scenario_call_on_range(c->kind)) {
 		reg = live_find_region(t, c->target);
 		if (!reg)
 			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
 					 t->name, c->target);
 		cmd.addr = c->range_given ? reg->addr + c->off : reg->addr;
 		cmd.len = c->range_given ? c->len : reg->len;
-		break;
-	default:
-		break;
 	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:

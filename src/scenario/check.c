@@ -217,6 +217,8 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 	if (ret)
 		return ret;
 	cs->last_call_line = st->line;
+	if (scenario_call_on_range(c->kind))
+		return bound_region(cs, st, t, c->target);
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		if (c->file[0]) {
@@ -226,14 +228,6 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 		}
 		return set_add(&t->regions, c->target, st->line) ? out_of_memory(cs, st)
 								  : 0;
-	case SCENARIO_CALL_MUNMAP:
-	case SCENARIO_CALL_MLOCK:
-	case SCENARIO_CALL_MLOCK2:
-	case SCENARIO_CALL_MUNLOCK:
-	case SCENARIO_CALL_MPROTECT:
-	case SCENARIO_CALL_MREMAP:
-	case SCENARIO_CALL_MADVISE:
-	case SCENARIO_CALL_TOUCH:
 	case SCENARIO_CALL_SHMDT:
 		return bound_region(cs, st, t, c->target);
 	case SCENARIO_CALL_READ:
@@ -267,6 +261,8 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 	case SCENARIO_CALL_MLOCKALL:
 	case SCENARIO_CALL_MUNLOCKALL:
 		return 0;
+	default:
+		break;	/* the calls on a range, checked above */
 	}
 	return 0;
 }
@@ -396,6 +392,23 @@ int scenario_check(const struct scenario *s,
 	scenario_table_free(&cs.files);
 	scenario_table_free(&cs.shms);
 	return ret;
+}
+
+bool scenario_call_on_range(enum scenario_call_kind kind)
+{
+	switch (kind) {
+	case SCENARIO_CALL_MUNMAP:
+	case SCENARIO_CALL_MLOCK:
+	case SCENARIO_CALL_MLOCK2:
+	case SCENARIO_CALL_MUNLOCK:
+	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MREMAP:
+	case SCENARIO_CALL_MADVISE:
+	case SCENARIO_CALL_TOUCH:
+		return true;
+	default:
+		return false;
+	}
 }
 
 struct scenario_region *scenario_region_find(struct scenario_region *v, size_t n,

@@ -482,22 +482,11 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 	ret = live_task(r, st, c->task, &t);
 	if (ret)
 		return ret;
-	switch (c->kind) {
-	case SCENARIO_CALL_MUNMAP:
-	case SCENARIO_CALL_MLOCK:
-	case SCENARIO_CALL_MLOCK2:
-	case SCENARIO_CALL_MUNLOCK:
-	case SCENARIO_CALL_MPROTECT:
-	case SCENARIO_CALL_MREMAP:
-	case SCENARIO_CALL_MADVISE:
-	case SCENARIO_CALL_TOUCH:
+	if (scenario_call_on_range(c->kind)) {
 		ret = bound_region(r, st, t, c->target, &reg);
 		if (ret)
 			return ret;
 		call_range(c, reg, &addr, &len);
-		break;
-	default:
-		break;
 	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:

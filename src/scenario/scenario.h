@@ -368,6 +368,9 @@ struct scenario_region {
 };
 struct scenario_region *scenario_region_find(struct scenario_region *v, size_t n,
 					     const char *name);
+/* munmap, mlock, mlock2, munlock, mprotect, mremap, madvise, touch: the
+ * calls on a region's range (all of it, or OFF LEN inside it). */
+bool scenario_call_on_range(enum scenario_call_kind kind);
 /* What `smaps REGION` sums: the VMAs inside [addr, addr + len rounded up
  * to a page), clamped at the top of the address space. */
 void scenario_region_span(const struct scenario_region *reg, uint64_t *start, uint64_t *end);

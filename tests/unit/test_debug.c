@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
+#include "fixture.h"
 
 struct fx {
 	struct unev_machine *m;

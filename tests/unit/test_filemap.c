@@ -13,41 +13,26 @@
 
 #include "unevict.h"
 
-#define P(n) ((uint64_t)(n) * UNEV_PAGE_SIZE)
+#include "fixture.h"
 
 static struct unev_machine *m;
 static int pid;
 
 static int setup(void **state)
 {
-	struct unev_machine_config cfg;
-	struct unev_task_config tc;
-
 	(void)state;
-	unev_machine_config_default(&cfg);
-	cfg.mem_bytes = 64ULL << 20;
-	if (unev_machine_create(&cfg, &m))
-		return -1;
-	unev_task_config_default(&tc);
-	return unev_task_create(m, &tc, &pid);
+	return fixture_setup(&m, &pid, 0, 64ULL << 20);
 }
 
 static int teardown(void **state)
 {
-	char msg[256];
-
 	(void)state;
-	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
-	unev_machine_destroy(m);
-	return 0;
+	return fixture_teardown(m);
 }
 
 static uint64_t vm(const char *name)
 {
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_vmstat_read(m, name, &v), 0);
-	return v;
+	return fixture_vmstat(m, name);
 }
 
 /* ramfs: culled when added (a full lru_add batch at once), mlock counts

@@ -12,7 +12,7 @@
 
 #include "unevict.h"
 
-#define P(n) ((uint64_t)(n) * UNEV_PAGE_SIZE)
+#include "fixture.h"
 
 struct fixture {
 	struct unev_machine *m;
@@ -22,15 +22,8 @@ struct fixture {
 static int setup(void **state)
 {
 	static struct fixture fx;
-	struct unev_machine_config cfg;
-	struct unev_task_config tc;
 
-	unev_machine_config_default(&cfg);
-	cfg.cpus = 2;
-	if (unev_machine_create(&cfg, &fx.m))
-		return -1;
-	unev_task_config_default(&tc);
-	if (unev_task_create(fx.m, &tc, &fx.pid))
+	if (fixture_setup(&fx.m, &fx.pid, 2, 0))
 		return -1;
 	*state = &fx;
 	return 0;
@@ -40,16 +33,12 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	unev_machine_destroy(fx->m);
-	return 0;
+	return fixture_teardown(fx->m);
 }
 
 static uint64_t vmstat(struct unev_machine *m, const char *name)
 {
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_vmstat_read(m, name, &v), 0);
-	return v;
+	return fixture_vmstat(m, name);
 }
 
 static uint64_t status(struct unev_machine *m, int pid, const char *name)

@@ -11,30 +11,21 @@
 
 #include "internal.h"
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
+#include "fixture.h"
 
 static struct unev_machine *m;
 static int pid;
 
 static int setup(void **state)
 {
-	struct unev_machine_config cfg;
-	struct unev_task_config tc;
-
 	(void)state;
-	unev_machine_config_default(&cfg);
-	cfg.mem_bytes = 64ULL << 20;
-	if (unev_machine_create(&cfg, &m))
-		return -1;
-	unev_task_config_default(&tc);
-	return unev_task_create(m, &tc, &pid);
+	return fixture_setup(&m, &pid, 0, 64ULL << 20);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	unev_machine_destroy(m);
-	return 0;
+	return fixture_teardown(m);
 }
 
 static struct mm_struct *mm(void)

@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
+#include "fixture.h"
 
 static struct unev_machine *machine(uint64_t swap, enum unev_design design)
 {
@@ -30,10 +30,7 @@ static struct unev_machine *machine(uint64_t swap, enum unev_design design)
 
 static uint64_t vm(struct unev_machine *m, const char *name)
 {
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_vmstat_read(m, name, &v), 0);
-	return v;
+	return fixture_vmstat(m, name);
 }
 
 static void check(struct unev_machine *m)

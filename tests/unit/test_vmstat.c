@@ -14,7 +14,7 @@
 
 #include "unevict.h"
 
-#define P(n) ((uint64_t)(n) * UNEV_PAGE_SIZE)
+#include "fixture.h"
 
 static struct unev_machine *m;
 static int pid;
@@ -22,15 +22,8 @@ static uint64_t base; /* the 100-page locked mapping */
 
 static int setup(void **state)
 {
-	struct unev_machine_config cfg;
-	struct unev_task_config tc;
 	(void)state;
-	unev_machine_config_default(&cfg);
-	cfg.mem_bytes = 64ULL << 20;
-	if (unev_machine_create(&cfg, &m))
-		return -1;
-	unev_task_config_default(&tc);
-	if (unev_task_create(m, &tc, &pid))
+	if (fixture_setup(&m, &pid, 0, 64ULL << 20))
 		return -1;
 	return unev_sys_mmap(m, pid, 0, P(100), 3,
 			     UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &base);
@@ -39,8 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	unev_machine_destroy(m);
-	return 0;
+	return fixture_teardown(m);
 }
 
 static void test_vmstat_text(void **state)

@@ -1,0 +1,58 @@
+/*
+ * fixture.h - the unit tests' one fixture: a machine with one task, a
+ * teardown that always runs the model's invariant check before it frees
+ * the machine, and one counter reader.  Include after <cmocka.h>.
+ */
+#ifndef UNEV_TEST_FIXTURE_H
+#define UNEV_TEST_FIXTURE_H
+
+#include "unevict.h"
+
+#include <stdint.h>
+
+/* n pages, in bytes */
+#define P(n) ((uint64_t)(n) * UNEV_PAGE_SIZE)
+
+/*
+ * A machine of cpus CPUs (0: the default) and mem_bytes of memory (0: the
+ * default), and one task with the default limits.  0, or -1 for cmocka.
+ */
+static inline int fixture_setup(struct unev_machine **m, int *pid, unsigned int cpus,
+				uint64_t mem_bytes)
+{
+	struct unev_machine_config cfg;
+	struct unev_task_config tc;
+
+	unev_machine_config_default(&cfg);
+	if (cpus)
+		cfg.cpus = cpus;
+	if (mem_bytes)
+		cfg.mem_bytes = mem_bytes;
+	if (unev_machine_create(&cfg, m))
+		return -1;
+	unev_task_config_default(&tc);
+	return unev_task_create(*m, &tc, pid) ? -1 : 0;
+}
+
+/* Every test ends with the invariants holding, whatever it asserted. */
+static inline int fixture_teardown(struct unev_machine *m)
+{
+	char msg[512];
+
+	if (!m)
+		return 0;
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+	unev_machine_destroy(m);
+	return 0;
+}
+
+/* A /proc/vmstat counter of the model; the test fails if there is none. */
+static inline uint64_t fixture_vmstat(struct unev_machine *m, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(unev_vmstat_read(m, name, &v), 0);
+	return v;
+}
+
+#endif /* UNEV_TEST_FIXTURE_H */

@@ -107,7 +107,8 @@ static void fuzz_usage(FILE *f)
 	fputs("usage: unevict fuzz [--seed N] [--count N] [--seeds N,N,...] [--live N]\n"
 	      "                    [--out DIR] [--profile model|live] [--statements N]\n"
 	      "                    [--max-pages N] [--no-memcg] [--no-files] [--no-shm]\n"
-	      "                    [--no-fork] [--no-image] [--avoid-known] [--timeout S]\n"
+	      "                    [--no-fork] [--no-image] [--no-unobservable]\n"
+	      "                    [--avoid-known] [--timeout S]\n"
 	      "                    [--budget N] [--fail-on-diff] [--no-model] [--print]\n"
 	      "\n"
 	      "Generate random but valid scenarios (seed N, N+1, ... or the --seeds list;\n"
@@ -125,12 +126,15 @@ static void fuzz_usage(FILE *f)
 	      "  --max-pages N      largest mmap, file or shm segment in pages (2048)\n"
 	      "  --no-image         no mlockall(MCL_CURRENT), no fork/exec in a memcg:\n"
 	      "                     what conform marks image-dependent\n"
+	      "  --no-unobservable  --no-image, and nothing the live host cannot show:\n"
+	      "                     no design=, kernel= or expect lru, no read fault\n"
+	      "                     with zero_page=off\n"
 	      "  --avoid-known      leave out the known bugs (issue 13 and\n"
 	      "                     tests/fuzz-found/): memcg limits, mremap of an\n"
 	      "                     unmapped region, fork, MCL_CURRENT without\n"
 	      "                     CAP_IPC_LOCK, ranges past a region's end,\n"
-	      "                     MADV_REMOVE, SHM_RDONLY, brk over an unmapped\n"
-	      "                     heap, exec in a memcg\n"
+	      "                     mremap growing, MADV_REMOVE, SHM_RDONLY, brk\n"
+	      "                     over an unmapped heap, exec in a memcg\n"
 	      "  --timeout S        seconds per model run (20)\n"
 	      "  --budget N         runs per minimisation (200)\n"
 	      "  --fail-on-diff     exit 1 on a live difference too\n"
@@ -214,6 +218,8 @@ static int parse_options(int argc, char **argv, struct fuzz_options *o)
 			o->gen.no_fork = true;
 		} else if (!strcmp(a, "--no-image")) {
 			o->gen.no_image = true;
+		} else if (!strcmp(a, "--no-unobservable")) {
+			o->gen.no_unobservable = true;
 		} else if (!strcmp(a, "--avoid-known")) {
 			o->gen.avoid_known = true;
 		} else if (!strcmp(a, "--fail-on-diff")) {
@@ -291,8 +297,9 @@ static int parse_options(int argc, char **argv, struct fuzz_options *o)
 /* The generator's options as `unevict fuzz` takes them, for headers. */
 static void gen_flags(const struct fuzz_options *o, char *buf, size_t len)
 {
-	snprintf(buf, len, "--profile %s%s%s%s%s%s%s",
+	snprintf(buf, len, "--profile %s%s%s%s%s%s%s%s",
 		 o->gen.profile == SCENARIO_GEN_LIVE ? "live" : "model",
+		 o->gen.no_unobservable ? " --no-unobservable" : "",
 		 o->gen.avoid_known ? " --avoid-known" : "", o->gen.no_image ? " --no-image" : "",
 		 o->gen.no_memcg ? " --no-memcg" : "", o->gen.no_files ? " --no-files" : "",
 		 o->gen.no_shm ? " --no-shm" : "", o->gen.no_fork ? " --no-fork" : "");

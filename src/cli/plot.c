@@ -218,6 +218,31 @@ static bool drawn(const struct table *t, size_t c)
 	return c > 0 && strcmp(t->header[c], "text");
 }
 
+/* Every value of @col's panel positive, the largest 100 times the smallest. */
+static bool wide_range(const struct table *t, const char *col)
+{
+	double lo = 0, hi = 0;
+
+	for (size_t k = 1; k < t->nr_cols; k++) {
+		if (!drawn(t, k) || !same_panel(t->header[k], col))
+			continue;
+		for (size_t r = 0; r < t->nr_rows; r++) {
+			char *end;
+			double v = strtod(t->rows[r][k], &end);
+
+			if (!t->rows[r][k][0] || *end)
+				continue;
+			if (v <= 0)
+				return false;
+			if (lo == 0 || v < lo)
+				lo = v;
+			if (v > hi)
+				hi = v;
+		}
+	}
+	return lo > 0 && hi >= 100 * lo;
+}
+
 /* gnuplot's string quoting: single quotes, doubled. */
 static void gp_string(FILE *f, const char *s, size_t len)
 {
@@ -281,7 +306,7 @@ static int write_script(const struct table *t, const char *path, const char *dat
 	fputs("set output ", f);
 	gp_string(f, out, strlen(out));
 	fputs("\nset datafile missing 'NaN'\nset termoption noenhanced\nset grid\nset key outside right top\n"
-	      "set lmargin 12\nset rmargin 36\nset yrange [0:*]\nset offsets 0,0,graph 0.05,0\n"
+	      "set lmargin 12\nset rmargin 36\nset offsets 0,0,graph 0.05,0\n"
 	      "set xlabel ", f);
 	gp_string(f, steps ? "scenario line (state after the statement)" : t->header[0],
 		  SIZE_MAX);
@@ -302,6 +327,10 @@ static int write_script(const struct table *t, const char *path, const char *dat
 		unsigned int series = 0;
 
 		panel_of(t->header[c], panel, sizeof(panel));
+		/* a sweep whose figures span decades (scanned per reclaimed: 1 to
+		 * 340) is unreadable on a linear axis */
+		fputs(wide_range(t, t->header[c]) ? "set logscale y\nset yrange [*:*]\n"
+						  : "unset logscale y\nset yrange [0:*]\n", f);
 		fputs("set title ", f);
 		gp_string(f, panel, SIZE_MAX);
 		fputs("\nplot ", f);

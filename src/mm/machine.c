@@ -4,6 +4,7 @@
  * machines can live in one process.
  */
 #include "internal.h"
+#include <stdio.h>
 
 #include <stdio.h>
 

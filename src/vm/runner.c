@@ -607,10 +607,15 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 	argv[n++] = "-initrd";
 	argv[n++] = (char *)initrd;
 	argv[n++] = "-append";
-	/* UNEVICT_VM_APPEND: more of the kernel's command line (loglevel=7
-	 * to see its whole log) */
+	/*
+	 * The console carries conform's output too: only the kernel's
+	 * emergencies and alerts go there (a memcg OOM kill's report, an
+	 * error, once cut a result line in two), and an oops panics, so that
+	 * "Kernel panic" shows every one.  UNEVICT_VM_APPEND: more of the
+	 * command line (loglevel=7 to see the whole log).
+	 */
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 loglevel=4 printk.time=1 panic=-1 rdinit=/init mitigations=off "
+		 "console=ttyS0 loglevel=2 oops=panic printk.time=1 panic=-1 rdinit=/init mitigations=off "
 		 "tsc=reliable %s",
 		 getenv("UNEVICT_VM_APPEND") ? getenv("UNEVICT_VM_APPEND") : "");
 	argv[n++] = append;

@@ -204,13 +204,40 @@ static int bench_mlock(int argc, char **argv)
 	return 0;
 }
 
+static void bench_usage(FILE *f)
+{
+	fputs("usage: unevict bench NAME [OPTIONS]\n"
+	      "\n"
+	      "Benchmarks of the model (figures, not pass/fail):\n"
+	      "  mlock [--size GIB] [--no-kernel]\n"
+	      "        bring-up of a 128 GiB node, then mlock and munlock page rates of a\n"
+	      "        populated region (default 4 GiB), beside the live kernel's\n"
+	      "  scan [--mem GIB] [--csv FILE] [--plot OUT.svg|OUT.png]\n"
+	      "        reclaim 1 GiB from a node (default 128 GiB) 90% unevictable on\n"
+	      "        each design, then a sweep of the locked share; --csv writes the\n"
+	      "        sweep, --plot draws it with gnuplot\n"
+	      "  exit-storm\n"
+	      "        N = 16, 128, 1024 tasks mlock one shared 64 MiB file and exit,\n"
+	      "        in order and overlapping: rmap-walk against mlock-count (minutes)\n"
+	      "  replay [--calls N] [--trace FILE]\n"
+	      "        unevict replay's calls per second (unevict bench replay --help)\n"
+	      "\n"
+	      "Long benchmarks show progress on stderr when it is a terminal.\n",
+	      f);
+}
+
 int unev_bench_main(int argc, char **argv)
 {
 	int ret;
 
 	if (argc < 1) {
-		fprintf(stderr, "usage: unevict bench mlock|scan|exit-storm [options]\n");
+		bench_usage(stderr);
 		return 2;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help") ||
+	    (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))) {
+		bench_usage(stdout);
+		return 0;
 	}
 	if (!strcmp(argv[0], "mlock"))
 		return bench_mlock(argc - 1, argv + 1);

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "bench.h"
+#include "plot.h"
+#include "progress.h"
 #include "unevict.h"
 
 #define GIB (1ULL << 30)
@@ -136,6 +138,9 @@ static int bench_scan(int argc, char **argv)
 	uint64_t mem = 128 * GIB;
 	struct scan_result res[3];
 	double ratio[3];
+	const char *csv_path = NULL, *plot_path = NULL;
+	struct progress pr;
+	FILE *csv = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
@@ -147,16 +152,43 @@ static int bench_scan(int argc, char **argv)
 				return 2;
 			}
 			mem = g * GIB;
+		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
+			csv_path = argv[++i];
+		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
+			plot_path = argv[++i];
 		} else {
-			fprintf(stderr, "usage: unevict bench scan [--mem GIB]\n");
+			fprintf(stderr, "usage: unevict bench scan [--mem GIB] [--csv FILE] [--plot OUT.svg|OUT.png]\n");
 			return 2;
 		}
 	}
+	if (plot_path && !csv_path) {
+		fprintf(stderr, "bench scan: --plot draws the --csv file: give both\n");
+		return 2;
+	}
+	if (csv_path) {
+		csv = fopen(csv_path, "w");
+		if (!csv) {
+			fprintf(stderr, "bench scan: %s: %s\n", csv_path, strerror(errno));
+			return 2;
+		}
+		/* one row per locked share; panels per figure, a series per design
+		 * (the column names unevict plot groups by, plot.h) */
+		fputs("locked_pct", csv);
+		for (int d = 0; d < 3; d++)
+			fprintf(csv, ",cpu_seconds.%s,reclaimed_mib.%s,scanned_per_reclaimed.%s",
+				unev_design_name(designs[d]), unev_design_name(designs[d]),
+				unev_design_name(designs[d]));
+		fputc('\n', csv);
+	}
+	progress_begin(&pr, "bench scan");
 	printf("bench scan: %llu GiB node, 8 GiB swap, 90%% unevictable (mlocked anon, SHM_LOCK, ramfs: a third each), page cache, reclaim 1 GiB\n\n",
 	       (unsigned long long)(mem / GIB));
 	printf("%-12s %14s %14s %12s %10s\n", "design", "scanned", "reclaimed", "scan/recl", "cpu s");
 	for (int d = 0; d < 3; d++) {
-		int err = scan_one(designs[d], mem, 90, &res[d]);
+		int err;
+
+		progress_update(&pr, d, 3);
+		err = scan_one(designs[d], mem, 90, &res[d]);
 
 		if (err) {
 			fprintf(stderr, "bench scan: %s: %s\n", unev_design_name(designs[d]), strerror(-err));
@@ -174,19 +206,47 @@ static int bench_scan(int argc, char **argv)
 	printf("\n");
 	for (size_t s = 0; s < sizeof(sweep) / sizeof(sweep[0]); s++) {
 		printf("%6u%% ", sweep[s]);
+		if (csv)
+			fprintf(csv, "%u", sweep[s]);
 		for (int d = 0; d < 3; d++) {
 			struct scan_result r;
-			int err = scan_one(designs[d], mem, sweep[s], &r);
+			int err;
 
+			progress_update(&pr, d + 3 * s, 3 * (sizeof(sweep) / sizeof(sweep[0])));
+			err = scan_one(designs[d], mem, sweep[s], &r);
 			if (err) {
 				printf(" %28s", strerror(-err));
+				if (csv)
+					fputs(",,,", csv);
 				continue;
 			}
+			if (csv)
+				fprintf(csv, ",%.3f,%llu,%.2f", r.cpu_s,
+					(unsigned long long)(r.reclaimed >> 8),
+					r.reclaimed ? (double)r.scanned / (double)r.reclaimed : 0.0);
 			printf("   %7.3f s %6llu MiB %8.2f", r.cpu_s,
 			       (unsigned long long)(r.reclaimed >> 8),
 			       r.reclaimed ? (double)r.scanned / (double)r.reclaimed : 0.0);
 		}
 		printf("\n");
+		if (csv)
+			fputc('\n', csv);
+	}
+	progress_end(&pr);
+	if (csv && fclose(csv)) {
+		fprintf(stderr, "bench scan: %s: %s\n", csv_path, strerror(errno));
+		return 1;
+	}
+	if (plot_path) {
+		char err[1024];
+		int ret = timeline_plot(csv_path, plot_path,
+					"bench scan: reclaim 1 GiB, by share of the node locked",
+					err, sizeof(err));
+
+		if (ret) {
+			fprintf(stderr, "bench scan: %s\n", err);
+			return 1;
+		}
 	}
 	printf("scanned-per-reclaimed mlock-count=%.2f rmap-walk=%.2f none=%.2f\n", ratio[0], ratio[1],
 	       ratio[2]);
@@ -255,6 +315,7 @@ static int bench_exit_storm(int argc, char **argv)
 {
 	static const unsigned int ns[] = { 16, 128, 1024 };
 	uint64_t size = 64ULL << 20;
+	struct progress pr;
 	double ratio = 0;
 
 	(void)argv;
@@ -262,6 +323,7 @@ static int bench_exit_storm(int argc, char **argv)
 		fprintf(stderr, "usage: unevict bench exit-storm\n");
 		return 2;
 	}
+	progress_begin(&pr, "bench exit-storm");
 	printf("bench exit-storm: N tasks map one 64 MiB file MAP_LOCKED (16384 pages), then all exit\n");
 	printf("in order: each exit ends before the next; overlapping: every task has unlocked\n");
 	printf("(the munlock half of its exit) before any has unmapped, as when they die together\n\n");
@@ -270,7 +332,10 @@ static int bench_exit_storm(int argc, char **argv)
 	for (int overlap = 0; overlap < 2; overlap++) {
 		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 			struct storm_result rw, mc;
-			int err = storm_one(UNEV_DESIGN_RMAP_WALK, ns[i], size, overlap, &rw);
+			int err;
+
+			progress_update(&pr, overlap * 3 + i, 6);
+			err = storm_one(UNEV_DESIGN_RMAP_WALK, ns[i], size, overlap, &rw);
 
 			if (!err)
 				err = storm_one(UNEV_DESIGN_MLOCK_COUNT, ns[i], size, overlap, &mc);
@@ -286,6 +351,7 @@ static int bench_exit_storm(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	progress_end(&pr);
 	printf("exit-storm N=1024 rmap-walk/mlock-count time ratio=%.1f\n", ratio);
 	return 0;
 }

@@ -11,9 +11,12 @@
 #include "demo.h"
 #include "fuzz.h"
 #include "interp.h"
+#include "plot.h"
+#include "progress.h"
 #include "replay_cli.h"
 #include "scenario.h"
 #include "timeline.h"
+#include "vm.h"
 
 #include <unevict.h>
 
@@ -51,10 +54,12 @@ static void usage(FILE *f)
 	      "\n"
 	      "A user-space model of Linux 6.18's Unevictable LRU and mlock.\n"
 	      "\n"
-	      "commands:\n"
+	      "commands (COMMAND --help for each):\n"
 	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
 	      "  conform [-q] FILE...    run .uvs scenarios on the model and on the\n"
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
+	      "  conform --kernel K FILE...  the same in a VM booting kernel K\n"
+	      "  kernels fetch|list      the kernel images for conform --kernel\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
 	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
@@ -62,9 +67,14 @@ static void usage(FILE *f)
 	      "                          minimised and saved (unevict fuzz --help)\n"
 	      "  replay [OPTIONS] TRACE  run a program's strace recording on the model and\n"
 	      "                          check every result (unevict replay --help)\n"
-	      "  bench NAME [ARGS...]    a benchmark of the model: unevict bench mlock\n"
-	      "                          [--size GIB] [--no-kernel]; bench replay\n"
-	      "                          [--calls N] [--trace FILE]\n"
+	      "  plot CSV -o OUT         draw a --timeline or bench CSV (.svg, .png)\n"
+	      "                          with gnuplot\n"
+	      "  bench NAME [ARGS...]    a benchmark of the model:\n"
+	      "      mlock [--size GIB] [--no-kernel]   mlock/munlock page rates\n"
+	      "      scan [--mem GIB] [--csv F] [--plot OUT]\n"
+	      "                                         reclaim past unevictable pages\n"
+	      "      exit-storm                         N tasks mlock one file and exit\n"
+	      "      replay [--calls N] [--trace FILE]  replay's calls per second\n"
 	      "  help, -h, --help        this text\n"
 	      "  --version               print the version\n"
 	      "\n"
@@ -76,10 +86,14 @@ static void usage(FILE *f)
 	      "                          result, every expectation and the summary\n"
 	      "  --check-invariants      check the model's invariants after every\n"
 	      "                          statement; abort at the first violation\n"
+	      "  --timeline FILE         write the LRU lists (per node and memcg), nr_mlock,\n"
+	      "                          Mlocked, Unevictable and the unevictable_pgs_*\n"
+	      "                          counters after every statement as CSV (one\n"
+	      "                          scenario; - for stdout); unevict plot draws it\n"
 	      "\n"
 	      "exit status: 0 every expectation held, 1 an expectation failed,\n"
 	      "2 bad input (malformed scenario, unknown option); with several files\n"
-	      "the worst status wins.  The .uvs language: SCENARIO.md.\n",
+	      "the worst status wins.  The .uvs language: unevict-scenario(5).\n",
 	      f);
 }
 
@@ -158,55 +172,62 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-/* --timeline FILE: a row after every statement (timeline.h). */
-struct timeline_file {
+/* After every statement: the --timeline row and the progress line. */
+struct run_steps {
 	FILE *f;
-	struct timeline *tl;
+	struct timeline *tl;		/* NULL without --timeline */
+	struct progress progress;
+	unsigned long done, total;
 };
 
-static int timeline_step(void *ctx, const struct scenario_statement *st,
-			 const struct unev_machine *m)
+static int run_step(void *ctx, const struct scenario_statement *st,
+		    const struct unev_machine *m)
 {
-	struct timeline_file *tf = ctx;
+	struct run_steps *tf = ctx;
 
-	return timeline_after_statement(tf->tl, st, m);
+	progress_update(&tf->progress, ++tf->done, tf->total);
+	return tf->tl ? timeline_after_statement(tf->tl, st, m) : 0;
 }
 
-static int open_timeline(const char *name, const struct scenario *s, const char *path,
-			 struct scenario_run_options *run, char *err, size_t errlen)
+static int open_steps(const char *name, const struct scenario *s, const char *path,
+		      struct scenario_run_options *run, char *err, size_t errlen)
 {
-	struct timeline_file *tf = calloc(1, sizeof(*tf));
+	struct run_steps *tf = calloc(1, sizeof(*tf));
 	int ret;
 
 	if (!tf) {
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
+	progress_begin(&tf->progress, name);
+	tf->total = s->nr_statements;
+	run->after_statement = run_step;
+	run->after_statement_ctx = tf;
+	if (!path)
+		return 0;
 	tf->f = !strcmp(path, "-") ? stdout : fopen(path, "w");
 	if (!tf->f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot write the timeline: %s", path, strerror(-ret));
-		free(tf);
 		return ret;
 	}
 	ret = timeline_create_for_scenario(tf->f, s, &tf->tl);
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot start the timeline: %s", path, strerror(-ret));
-		if (tf->f != stdout)
-			fclose(tf->f);
-		free(tf);
 		return ret;
 	}
-	run->after_statement = timeline_step;
-	run->after_statement_ctx = tf;
 	return 0;
 }
 
-static int fclose_timeline(struct timeline_file *tf)
+/* 0, or -EIO when the timeline could not be written. */
+static int close_steps(struct run_steps *tf)
 {
-	int ret = timeline_destroy(tf->tl);
+	int ret = 0;
 
-	if (tf->f != stdout && fclose(tf->f))
+	progress_end(&tf->progress);
+	if (tf->tl)
+		ret = timeline_destroy(tf->tl);
+	if (tf->f && tf->f != stdout && fclose(tf->f))
 		ret = -EIO;
 	free(tf);
 	return ret;
@@ -236,16 +257,11 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 		run.json = jr;
 	}
 	run.out = stdout;
-	if (s && o->timeline)
-		ret = open_timeline(name, s, o->timeline, &run, err, errlen);
-	else
-		ret = 0;
-	if (s && !ret)
+	ret = s ? open_steps(name, s, o->timeline, &run, err, errlen) : -1;
+	if (!ret)
 		ret = scenario_run(s, &run, &sum, err, errlen);
-	if (!s)
-		ret = -1;
 	if (run.after_statement_ctx) {
-		if (fclose_timeline(run.after_statement_ctx) && !ret) {
+		if (close_steps(run.after_statement_ctx) && !ret) {
 			snprintf(err, errlen, "%s: cannot write the timeline", o->timeline);
 			ret = -EIO;
 		}
@@ -383,12 +399,16 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "conform"))
 		return conform_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return plot_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fuzz"))
 		return fuzz_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return replay_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
 		return bench_replay_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "kernels"))
+		return vm_kernels_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -928,7 +928,7 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 			 json_t *js)
 {
 	char buf[32];
-	int result, ret;
+	int result = 0, ret;	/* run_call sets it on success; 0 quiets gcc without LTO */
 
 	switch (st->kind) {
 	case SCENARIO_MACHINE:

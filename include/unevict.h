@@ -274,9 +274,11 @@ typedef void (*unev_trace_fn)(void *ctx, const struct unev_event *ev);
 void unev_set_trace(struct unev_machine *m, unev_trace_fn fn, void *ctx);
 
 /* Verify the model's invariants (list sizes equal gauges, no folio on two
- * lists, PG_unevictable never with PG_active, mlock_count only on
- * unevictable folios, locked_vm equals the locked VMAs).  0 when all hold,
- * else -EUCLEAN with a description in buf. */
+ * lists, PG_unevictable never with PG_active, nr_mlock counts PG_mlocked,
+ * mlock_count only on PG_mlocked unevictable folios and never above their
+ * mappings, each memcg's usage recounted from its folios, locked_vm equals
+ * the locked VMAs).  0 when all hold, else -EUCLEAN with a description in
+ * buf. */
 int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len);
 
 /* Resident memory of the model's own data (memmap and tables), bytes. */

@@ -107,7 +107,8 @@ static void fuzz_usage(FILE *f)
 	fputs("usage: unevict fuzz [--seed N] [--count N] [--seeds N,N,...] [--live N]\n"
 	      "                    [--out DIR] [--profile model|live] [--statements N]\n"
 	      "                    [--max-pages N] [--no-memcg] [--no-files] [--no-shm]\n"
-	      "                    [--no-fork] [--no-image] [--avoid-known] [--timeout S]\n"
+	      "                    [--no-fork] [--no-image] [--no-unobservable]\n"
+	      "                    [--avoid-known] [--timeout S]\n"
 	      "                    [--budget N] [--fail-on-diff] [--no-model] [--print]\n"
 	      "\n"
 	      "Generate random but valid scenarios (seed N, N+1, ... or the --seeds list;\n"
@@ -125,12 +126,15 @@ static void fuzz_usage(FILE *f)
 	      "  --max-pages N      largest mmap, file or shm segment in pages (2048)\n"
 	      "  --no-image         no mlockall(MCL_CURRENT), no fork/exec in a memcg:\n"
 	      "                     what conform marks image-dependent\n"
+	      "  --no-unobservable  --no-image, and nothing the live host cannot show:\n"
+	      "                     no design=, kernel= or expect lru, no read fault\n"
+	      "                     with zero_page=off\n"
 	      "  --avoid-known      leave out the known bugs (issue 13 and\n"
 	      "                     tests/fuzz-found/): memcg limits, mremap of an\n"
 	      "                     unmapped region, fork, MCL_CURRENT without\n"
 	      "                     CAP_IPC_LOCK, ranges past a region's end,\n"
-	      "                     MADV_REMOVE, brk over an unmapped heap, exec in\n"
-	      "                     a memcg\n"
+	      "                     mremap growing, MADV_REMOVE, SHM_RDONLY, brk\n"
+	      "                     over an unmapped heap, exec in a memcg\n"
 	      "  --timeout S        seconds per model run (20)\n"
 	      "  --budget N         runs per minimisation (200)\n"
 	      "  --fail-on-diff     exit 1 on a live difference too\n"
@@ -214,6 +218,8 @@ static int parse_options(int argc, char **argv, struct fuzz_options *o)
 			o->gen.no_fork = true;
 		} else if (!strcmp(a, "--no-image")) {
 			o->gen.no_image = true;
+		} else if (!strcmp(a, "--no-unobservable")) {
+			o->gen.no_unobservable = true;
 		} else if (!strcmp(a, "--avoid-known")) {
 			o->gen.avoid_known = true;
 		} else if (!strcmp(a, "--fail-on-diff")) {
@@ -286,6 +292,17 @@ static int parse_options(int argc, char **argv, struct fuzz_options *o)
 	if (o->nr_seeds)
 		o->count = o->nr_seeds;
 	return 0;
+}
+
+/* The generator's options as `unevict fuzz` takes them, for headers. */
+static void gen_flags(const struct fuzz_options *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "--profile %s%s%s%s%s%s%s%s",
+		 o->gen.profile == SCENARIO_GEN_LIVE ? "live" : "model",
+		 o->gen.no_unobservable ? " --no-unobservable" : "",
+		 o->gen.avoid_known ? " --avoid-known" : "", o->gen.no_image ? " --no-image" : "",
+		 o->gen.no_memcg ? " --no-memcg" : "", o->gen.no_files ? " --no-files" : "",
+		 o->gen.no_shm ? " --no-shm" : "", o->gen.no_fork ? " --no-fork" : "");
 }
 
 /* ---- programs as lines ---- */
@@ -724,7 +741,7 @@ static void fuzz_model_one(const struct fuzz_options *o, uint64_t seed, const ch
 	struct verdict v, w = {0};
 	struct minimise m = {.o = o, .want = &v};
 	struct program p;
-	char header[1024], name[128], path[4096];
+	char header[1024], name[128], path[4096], flags[160];
 
 	run_model(o, text, &v);
 	t->outcomes[v.outcome]++;
@@ -738,11 +755,11 @@ static void fuzz_model_one(const struct fuzz_options *o, uint64_t seed, const ch
 	if (v.outcome != MODEL_GENERATOR)
 		minimise(&m, &p, &w);
 	free(w.differs);
+	gen_flags(o, flags, sizeof(flags));
 	snprintf(header, sizeof(header),
-		 "# found by: unevict fuzz --profile %s --seed %llu --count 1 (model, --check-invariants)\n"
+		 "# found by: unevict fuzz %s --seed %llu --count 1 (model, --check-invariants)\n"
 		 "# %s: %s\n# minimised in %u runs\n",
-		 o->gen.profile == SCENARIO_GEN_LIVE ? "live" : "model",
-		 (unsigned long long)seed, outcome_names[v.outcome], v.what, m.runs);
+		 flags, (unsigned long long)seed, outcome_names[v.outcome], v.what, m.runs);
 	snprintf(name, sizeof(name), "model-%llu-%s.uvs", (unsigned long long)seed,
 		 outcome_names[v.outcome]);
 	if (!save(o, name, header, &p, path, sizeof(path)))
@@ -758,7 +775,7 @@ static void fuzz_live_one(const struct fuzz_options *o, uint64_t seed, const cha
 	struct minimise m = {.o = o, .live = true};
 	unsigned int *line_of = NULL;
 	struct program p;
-	char header[8192], name[128], path[4096];
+	char header[8192], name[128], path[4096], flags[160];
 	size_t n = 0, i;
 	FILE *f;
 
@@ -798,10 +815,11 @@ static void fuzz_live_one(const struct fuzz_options *o, uint64_t seed, const cha
 	} else {
 		t->live_minimised++;
 	}
+	gen_flags(o, flags, sizeof(flags));
 	n = (size_t)snprintf(header, sizeof(header),
-			     "# found by: unevict fuzz --profile live --seed %llu --count 1 --live 1\n"
+			     "# found by: unevict fuzz %s --seed %llu --count 1 --live 1\n"
 			     "# differs (minimised in %u conform runs; line  statement  model  live):\n",
-			     (unsigned long long)seed, m.runs);
+			     flags, (unsigned long long)seed, m.runs);
 	for (i = 0; i < w.nr_diff_text && n < sizeof(header) - 300; i++)
 		n += (size_t)snprintf(header + n, sizeof(header) - n, "#   %s\n", w.diff_text[i]);
 	snprintf(header + n, sizeof(header) - n, "# cause: not classified yet\n");

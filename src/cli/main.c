@@ -16,6 +16,7 @@
 #include "replay_cli.h"
 #include "scenario.h"
 #include "timeline.h"
+#include "vm.h"
 
 #include <unevict.h>
 
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 	      "  run [OPTIONS] FILE...   run .uvs scenarios on the model\n"
 	      "  conform [-q] FILE...    run .uvs scenarios on the model and on the\n"
 	      "                          live kernel, side by side (docs/CONFORM.md)\n"
+	      "  conform --kernel K FILE...  the same in a VM booting kernel K\n"
+	      "  kernels fetch|list      the kernel images for conform --kernel\n"
 	      "  demo [OPTIONS]          run the built-in scenario: 300 pages mlocked,\n"
 	      "                          then munlocked (--script prints it instead)\n"
 	      "  fuzz [OPTIONS]          generated scenarios on the model (invariants\n"
@@ -404,6 +407,8 @@ int main(int argc, char **argv)
 		return replay_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench") && argc > 2 && !strcmp(argv[2], "replay"))
 		return bench_replay_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "kernels"))
+		return vm_kernels_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return unev_bench_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

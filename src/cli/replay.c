@@ -6,6 +6,7 @@
  */
 #include "replay_cli.h"
 
+#include "interp.h"
 #include "replay.h"
 #include "scenario.h"
 #include "strace.h"
@@ -29,7 +30,7 @@ static void replay_usage(FILE *f)
 	      "  --touch none|written    page touches strace cannot see: none (default),\n"
 	      "                          or every writable mapping fully written when made\n"
 	      "  --machine \"OPTS\"        the machine, in .uvs syntax: \"mem=4G cpus=2\n"
-	      "                          design=rmap-walk\" (default: SCENARIO.md's)\n"
+	      "                          kernel=5.10 zero_page=off\" (default: SCENARIO.md's)\n"
 	      "  --task \"OPTS\"           every process's task options, in .uvs syntax\n"
 	      "                          (default: \"cap_ipc_lock memlock=8M\", a root program)\n"
 	      "  --memcg LIMIT           replay into a memcg with this limit (a .uvs size)\n"
@@ -38,6 +39,8 @@ static void replay_usage(FILE *f)
 	      "  --file-sizes host|trace a mapped file's size: this host's file of the\n"
 	      "                          trace's -y path (default), or the largest extent\n"
 	      "                          the trace maps (a trace from another machine)\n"
+	      "  --timeline FILE         a CSV row after every call (the columns of\n"
+	      "                          unevict run --timeline; unevict plot draws it)\n"
 	      "  --until-line N          replay only calls that started before line N\n"
 	      "  --until HH:MM:SS.UUUUUU replay only calls completed before this time\n"
 	      "  --regions               list each live process's regions at the end\n"
@@ -76,6 +79,24 @@ static int parse_uvs_options(const char *what, const char *opts, struct replay_o
 	if (!strcmp(what, "machine")) {
 		const struct scenario_machine *sm = &s->statements[0].machine;
 
+		/* what `unevict run` would refuse (sizes, options the model
+		 * does not run yet) is refused here too */
+		ret = scenario_model_check(s, err, sizeof(err));
+		if (ret) {
+			scenario_free(s);
+			fprintf(stderr, "unevict replay: --machine \"%s\": %s\n", opts, err);
+			return 2;
+		}
+		/* as interp.c's create_machine: kernel= picks the profile,
+		 * design= alone its design's profile */
+		if (sm->kernel_given) {
+			snprintf(o->kernel, sizeof(o->kernel), "%s", sm->kernel);
+			o->machine.kernel = o->kernel;
+		} else if (sm->design_given) {
+			o->machine.kernel = NULL;
+		}
+		if (sm->zero_page_given)
+			o->machine.zero_page = sm->zero_page;
 		o->machine.nodes = sm->nodes;
 		o->machine.mem_bytes = sm->mem_bytes;
 		o->machine.cpus = sm->cpus;
@@ -147,7 +168,7 @@ static void progress(void *ctx, size_t done, size_t total)
 }
 
 static void print_report(const char *name, const struct replay_report *rep, bool quiet,
-			 bool regions)
+			 bool regions, bool cut_last_line)
 {
 	printf("replay of %s: %u lines, %llu system calls\n", name, rep->lines,
 	       (unsigned long long)rep->calls);
@@ -189,6 +210,9 @@ static void print_report(const char *name, const struct replay_report *rep, bool
 	       "Mlocked %llu kB\n",
 	       (unsigned long long)rep->vmstat_mlocked, (unsigned long long)rep->vmstat_munlocked,
 	       (unsigned long long)rep->meminfo_mlocked_kb);
+	if (cut_last_line)
+		printf("note: the trace ends inside a line (strace stopped while writing it): "
+		       "that line is ignored\n");
 	if (rep->emit_inexact)
 		printf("note: the emitted scenario has steps the .uvs language cannot say "
 		       "(see its comments)\n");
@@ -222,6 +246,7 @@ int replay_main(int argc, char **argv)
 	struct replay_report *rep = NULL;
 	struct trace *t = NULL;
 	const char *trace_path = NULL, *emit_path = NULL, *smaps_path = NULL;
+	const char *timeline_path = NULL;
 	bool quiet = false, regions = false;
 	char err[1024] = "", *text = NULL;
 	size_t len;
@@ -266,6 +291,8 @@ int replay_main(int argc, char **argv)
 			o.memcg = true;
 		} else if (!strcmp(a, "--emit-uvs")) {
 			emit_path = argv[++i];
+		} else if (!strcmp(a, "--timeline")) {
+			timeline_path = argv[++i];
 		} else if (!strcmp(a, "--smaps-out")) {
 			smaps_path = argv[++i];
 			o.want_smaps = true;
@@ -307,6 +334,16 @@ int replay_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (timeline_path) {
+		o.timeline = fopen(timeline_path, "w");
+		if (!o.timeline) {
+			fprintf(stderr, "%s: %s\n", timeline_path, strerror(errno));
+			if (o.emit)
+				fclose(o.emit);
+			trace_free(t);
+			return 2;
+		}
+	}
 	if (isatty(STDERR_FILENO) && t->nr_calls > 200000)
 		o.progress = progress;	/* a long replay on a terminal says how far */
 	ret = replay_run(trace_path, t, &o, &rep, err, sizeof(err));
@@ -314,6 +351,10 @@ int replay_main(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (o.emit && fclose(o.emit) && !ret) {
 		fprintf(stderr, "%s: %s\n", emit_path, strerror(errno));
+		ret = -EIO;
+	}
+	if (o.timeline && fclose(o.timeline) && !ret) {
+		fprintf(stderr, "%s: %s\n", timeline_path, strerror(errno));
 		ret = -EIO;
 	}
 	if (!ret && smaps_path)
@@ -325,7 +366,7 @@ int replay_main(int argc, char **argv)
 		trace_free(t);
 		return 2;
 	}
-	print_report(trace_path, rep, quiet, regions);
+	print_report(trace_path, rep, quiet, regions, t->cut_last_line);
 	ret = rep->diverging ? 1 : 0;
 	replay_report_free(rep);
 	trace_free(t);

@@ -641,6 +641,9 @@ void mem_cgroup_exit(struct unev_machine *m);
 /* Charge a new folio to the current memcg: reclaim there when over its
  * limit, then its OOM killer; -ENOMEM if nothing helps. */
 int mem_cgroup_charge(struct unev_machine *m, struct folio *f);
+/* The charge of a kernel allocation (a page table): reclaim and OOM as for
+ * a folio, but not counted in usage (user pages only). */
+int mem_cgroup_charge_kmem(struct unev_machine *m, uint64_t nr);
 void mem_cgroup_uncharge(struct unev_machine *m, struct folio *f);
 /* The memcgs of @root's subtree in mem_cgroup_iter's (pre-)order; returns
  * how many (order has room for nr_memcgs). */

@@ -1,11 +1,12 @@
 /*
- * machine.c - the machine that owns everything, its invariants and its one
- * tracing hook.  Nothing in the model is global: two machines can live in
- * one process.
+ * machine.c - the machine that owns everything and its one tracing hook
+ * (the invariants are debug.c's).  Nothing in the model is global: two
+ * machines can live in one process.
  */
+#include "internal.h"
 #include <stdio.h>
 
-#include "internal.h"
+#include <stdio.h>
 
 void unev_machine_config_default(struct unev_machine_config *cfg)
 {
@@ -150,143 +151,4 @@ int unev_machine_stat(const struct unev_machine *m, const char *name, uint64_t *
 		return 0;
 	}
 	return -ENOENT;
-}
-
-#define FAIL(...)                                      \
-	do {                                           \
-		snprintf(buf, len, __VA_ARGS__);       \
-		return -EUCLEAN;                       \
-	} while (0)
-
-/* Walk one evictable list: every member is PG_lru and belongs on it. */
-static int check_list(const struct unev_machine *m, const struct lruvec *lv, int lru,
-		      char *buf, size_t len)
-{
-	const struct lru_list_head *l = &lv->lists[lru];
-	uint64_t n = 0;
-	uint32_t prev = PFN_NIL;
-
-	for (uint32_t pfn = l->head; pfn != PFN_NIL; pfn = m->memmap[pfn].lru_next) {
-		const struct page *p = &m->memmap[pfn];
-
-		if (pfn >= m->nr_pfns)
-			FAIL("node %d %s: link to pfn %u out of range", lv->node, unev_lru_name(lru), pfn);
-		if (!(p->flags & PG_lru) || folio_lru_list(p) != lru)
-			FAIL("node %d: pfn %u linked on %s but flags say %s%s", lv->node, pfn,
-			     unev_lru_name(lru), unev_lru_name(folio_lru_list(p)),
-			     p->flags & PG_lru ? "" : " (no PG_lru)");
-		if (p->lru_prev != prev)
-			FAIL("node %d %s: pfn %u has a broken back link", lv->node, unev_lru_name(lru), pfn);
-		prev = pfn;
-		n += folio_nr_pages(p);
-		if (n > l->nr)
-			break;
-	}
-	if (n != l->nr)
-		FAIL("node %d: %s holds %llu pages but its gauge says %llu", lv->node,
-		     unev_lru_name(lru), (unsigned long long)n, (unsigned long long)l->nr);
-	return 0;
-}
-
-int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
-{
-	size_t nr_lv = (size_t)m->cfg.nodes * m->nr_memcgs;
-	uint64_t *flagged = calloc(nr_lv * UNEV_NR_LRU_LISTS, sizeof(uint64_t));
-	int64_t mlocked = 0, nr_mlock = 0;
-	int err = 0;
-
-	if (!flagged)
-		return -ENOMEM;
-	for (unsigned int n = 0; n < m->cfg.nodes && !err; n++) {
-		for (unsigned int mc = 0; mc < m->nr_memcgs && !err; mc++) {
-			const struct lruvec *lv = mem_cgroup_lruvec((struct unev_machine *)m, (int)mc, (int)n);
-
-			for (int lru = 0; lru < UNEV_LRU_UNEVICTABLE && !err; lru++)
-				err = check_list(m, lv, lru, buf, len);
-		}
-	}
-	for (uint32_t pfn = 1; pfn < m->nr_pfns && !err; pfn++) {
-		const struct page *p = &m->memmap[pfn];
-
-		if (!(p->flags & PG_head))
-			continue;
-		if ((p->flags & (PG_unevictable | PG_active)) == (PG_unevictable | PG_active)) {
-			snprintf(buf, len, "pfn %u is PG_unevictable and PG_active", pfn);
-			err = -EUCLEAN;
-		} else if (p->refcount < p->mapcount || p->mapcount < 0) {
-			snprintf(buf, len, "pfn %u: refcount %d below mapcount %d", pfn,
-				 p->refcount, p->mapcount);
-			err = -EUCLEAN;
-		} else if (p->memcg >= m->nr_memcgs) {
-			snprintf(buf, len, "pfn %u charged to memcg %u that does not exist", pfn, p->memcg);
-			err = -EUCLEAN;
-		}
-		if (p->flags & PG_lru)
-			flagged[((size_t)p->node * m->nr_memcgs + p->memcg) * UNEV_NR_LRU_LISTS +
-				folio_lru_list(p)] += folio_nr_pages(p);
-		if (p->flags & PG_mlocked)
-			mlocked += (int64_t)folio_nr_pages(p);
-	}
-	for (unsigned int n = 0; n < m->cfg.nodes && !err; n++) {
-		uint64_t node_total[UNEV_NR_LRU_LISTS] = { 0 };
-
-		nr_mlock += m->nodes[n].nr_mlock;
-		for (unsigned int mc = 0; mc < m->nr_memcgs && !err; mc++) {
-			const struct lruvec *lv = mem_cgroup_lruvec((struct unev_machine *)m, (int)mc, (int)n);
-
-			for (int lru = 0; lru < UNEV_NR_LRU_LISTS; lru++) {
-				uint64_t got = flagged[((size_t)n * m->nr_memcgs + mc) * UNEV_NR_LRU_LISTS + lru];
-
-				node_total[lru] += lv->lists[lru].nr;
-				if (got != lv->lists[lru].nr) {
-					snprintf(buf, len, "node %u memcg %u: %llu pages flagged for %s, gauge says %llu",
-						 n, mc, (unsigned long long)got, unev_lru_name(lru),
-						 (unsigned long long)lv->lists[lru].nr);
-					err = -EUCLEAN;
-					break;
-				}
-			}
-		}
-		for (int lru = 0; lru < UNEV_NR_LRU_LISTS && !err; lru++) {
-			if (node_total[lru] != m->nodes[n].nr_lru[lru]) {
-				snprintf(buf, len, "node %u: the %s lruvecs hold %llu pages, the node gauge %llu",
-					 n, unev_lru_name(lru), (unsigned long long)node_total[lru],
-					 (unsigned long long)m->nodes[n].nr_lru[lru]);
-				err = -EUCLEAN;
-			}
-		}
-	}
-	free(flagged);
-	if (err)
-		return err;
-	if (mlocked != nr_mlock)
-		FAIL("%lld pages are PG_mlocked but nr_mlock is %lld", (long long)mlocked,
-		     (long long)nr_mlock);
-	for (unsigned int i = 0; i < m->nr_memcgs; i++) {
-		const struct mem_cgroup *mc = m->memcgs[i];
-
-		if (i && mc->usage > mc->limit)
-			FAIL("memcg %s: usage %llu pages over its limit %llu", mc->name,
-			     (unsigned long long)mc->usage, (unsigned long long)mc->limit);
-	}
-	for (unsigned int i = 0; i < m->nr_tasks; i++) {
-		const struct task_struct *t = m->tasks[i];
-		uint64_t locked = 0;
-
-		if (!t->alive)
-			continue;
-		for (unsigned int v = 0; v < t->mm->nr_vmas; v++) {
-			const struct vm_area_struct *vma = t->mm->vmas[v];
-
-			if (v > 0 && t->mm->vmas[v - 1]->vm_end > vma->vm_start)
-				FAIL("pid %d: VMAs overlap at %#llx", t->pid,
-				     (unsigned long long)vma->vm_start);
-			if (vma->vm_flags & VM_LOCKED)
-				locked += vma_pages(vma);
-		}
-		if (locked != t->mm->locked_vm)
-			FAIL("pid %d: locked_vm is %llu pages but its VM_LOCKED VMAs hold %llu", t->pid,
-			     (unsigned long long)t->mm->locked_vm, (unsigned long long)locked);
-	}
-	return 0;
 }

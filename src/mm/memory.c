@@ -315,9 +315,17 @@ static int __handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma,
 int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 		    bool write)
 {
-	uint64_t *pte = pte_lookup(vma->mm, addr, true);
+	uint64_t *pte = pte_lookup(vma->mm, addr, false);
 	int err;
 
+	/* __pte_alloc and the levels above: a missing table is charged to the
+	 * memcg before it exists (GFP_PGTABLE_USER has __GFP_ACCOUNT) */
+	if (!pte) {
+		err = mem_cgroup_charge_kmem(m, 1);
+		if (err)
+			return err;
+		pte = pte_lookup(vma->mm, addr, true);
+	}
 	if (!pte)
 		return -ENOMEM;
 	count_vm_events(m, PGFAULT, 1);

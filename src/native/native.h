@@ -3,124 +3,28 @@
  * the model (`unevict conform`, issue #3; docs/CONFORM.md).
  *
  * Three pieces, each in its own file:
- * - live.c:    the driver.  Every task is a real process (the static helper
+ * - live*.c:   the driver.  Every task is a real process (the static helper
  *              src/native/task/unevict_task.c) pinned to its CPU; the driver
  *              sends each call to its task and reads /proc for each
- *              expectation.  Linux only, root only.
- * - outcome.c: what each side observed at each statement, as `struct
- *              outcome`: the model's from scenario_run()'s JSON, the
- *              live side's from live.c; comparing and printing them.
+ *              expectation.  Linux only, root only.  live.c runs the
+ *              statements; live_task.c (processes, protocol), live_call.c
+ *              (calls), live_files.c (files, shm, namespaces), live_memcg.c,
+ *              live_quiet.c (quiet windows, census, witnesses),
+ *              live_preflight.c, live_cleanup.c (the signal-safe tables).
+ * The live side writes the same result records as the model
+ * (src/scenario/record.h); src/conform/ compares them.
  * - proc.c:    parsing /proc text (vmstat, meminfo, status, smaps).
- * Everything but live.c is pure, for the unit tests (tests/unit/test_native.c).
+ * Everything but live*.c is pure, for the unit tests (tests/unit/test_native.c).
  */
 #ifndef NATIVE_H
 #define NATIVE_H
 
+#include "record.h"
 #include "scenario.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct json_t;
-
-/* ---- what one executor observed at one statement ---- */
-
-enum outcome_kind {
-	OUTCOME_NONE = 0,	/* nothing to compare: machine, task, drain, print */
-	OUTCOME_ERRNO,		/* a call, or `expect ok|errno`: 0 or an errno */
-	OUTCOME_VALUE,		/* an expectation's value, in its file's unit */
-	OUTCOME_MODEL_ONLY,	/* the model's value of what only it can see (lru) */
-	/* live only: the value includes the task's own program image, which
-	 * the model's tasks do not have (the mlockall rule, CONFORM.md) */
-	OUTCOME_IMAGE,
-	OUTCOME_ERROR,		/* the executor stopped at this statement */
-	/*
-	 * A call whose task was killed before it returned: the memcg OOM
-	 * killer chose the caller (live: SIGKILL, no reply; model: ENOMEM
-	 * from the charge and an oom_kill event for the call).  `expect ok`
-	 * or `expect errno` after it carries the same outcome.
-	 */
-	OUTCOME_KILLED,
-};
-
-struct outcome {
-	enum outcome_kind kind;
-	int err;		/* OUTCOME_ERRNO */
-	int64_t value;		/* OUTCOME_VALUE, OUTCOME_MODEL_ONLY, OUTCOME_IMAGE */
-	/* live mlockall(MCL_CURRENT) without CAP_IPC_LOCK: what the kernel's
-	 * `total_vm > RLIMIT_MEMLOCK` check saw, in pages */
-	bool vm_measured;
-	uint64_t total_pages, image_pages, limit_pages;
-	/* a live call RLIMIT_MEMLOCK may refuse (mmap, mremap, mlock, mlock2)
-	 * once an mlockall(MCL_CURRENT) has locked a task's image: locked_vm
-	 * (VmLck), the image's VM_LOCKED part and what the call asks, in pages
-	 * (image_limit.c) */
-	bool lock_measured;
-	uint64_t locked_pages, image_locked_pages, request_pages;
-	char note[256];		/* why, for IMAGE and ERROR */
-};
-
-/* How the two sides compare at one statement. */
-enum conform_verdict {
-	CONFORM_SKIP = 0,	/* nothing to compare */
-	CONFORM_AGREE,
-	CONFORM_DIFFER,
-	CONFORM_MODEL_ONLY,	/* reported, not counted as agreement */
-	CONFORM_IMAGE,		/* the mlockall rule: not comparable, reported */
-	CONFORM_NOT_RUN,	/* after the live side stopped at an error */
-};
-
-struct conform_tally {
-	unsigned int compared, agree, differ, model_only, image, not_run;
-};
-
-/*
- * The model's outcomes, from the JSON object scenario_run() filled
- * ("statements", one per statement, in order).  0, or -EINVAL with a
- * message when the JSON does not match the scenario.
- */
-int outcome_from_model_json(const struct scenario *s, struct json_t *json,
-			    struct outcome *out, char *err, size_t errlen);
-
-bool outcome_equal(const struct outcome *a, const struct outcome *b);
-/* All n outcomes equal: two live runs that saw the same thing. */
-bool outcome_runs_equal(const struct outcome *a, const struct outcome *b,
-			size_t n);
-/*
- * The rerun rule: the first run (0..nr_runs-1) equal to an earlier one,
- * whose outcomes are then the live result; -1 if no two are equal yet.
- */
-int outcome_pick_run(struct outcome *const *runs, size_t nr_runs, size_t n);
-
-enum conform_verdict conform_judge(const struct scenario_statement *st,
-				   const struct outcome *model,
-				   const struct outcome *live);
-/*
- * A live EAGAIN/ENOMEM from RLIMIT_MEMLOCK that only the task's locked
- * image explains (image_limit.c; CONFORM.md, the mlockall rule).
- */
-bool image_explains_memlock(const struct scenario_statement *st, const struct outcome *model,
-			    const struct outcome *live);
-/*
- * Every statement's verdict, verdicts[nr_statements]: conform_judge, and
- * after an mlockall that failed live only because of the image, every
- * later comparison is CONFORM_IMAGE (the sides diverged; CONFORM.md).
- */
-void conform_judge_scenario(const struct scenario *s, const struct outcome *model,
-			    const struct outcome *live, enum conform_verdict *verdicts);
-/* Judge every statement into tally; returns the number of differences. */
-unsigned int conform_tally_scenario(const struct scenario *s,
-				    const struct outcome *model,
-				    const struct outcome *live,
-				    struct conform_tally *tally);
-
-/* "0", "ENOMEM", "1200", "-3", "(model only)"... as a column shows it. */
-void outcome_format(const struct outcome *o, char *buf, size_t len);
-/* One side-by-side line: line number, statement, model, live, marker. */
-void conform_format_line(const struct scenario_statement *st,
-			 const struct outcome *model, const struct outcome *live,
-			 enum conform_verdict verdict, char *buf, size_t len);
 
 /* ---- /proc text (proc.c) ---- */
 
@@ -225,7 +129,7 @@ int proc_memcg_field(const struct proc_memcg_pages *own, uint64_t subtree_user,
 uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64_t size,
 			    uint64_t *stock);
 
-/* ---- the live side (live.c) ---- */
+/* ---- the live side (live*.c) ---- */
 
 struct native_options {
 	const char *helper;		/* path of unevict-task */

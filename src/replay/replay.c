@@ -16,6 +16,7 @@
 
 #include "regions.h"
 #include "scenario.h"
+#include "timeline.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -103,10 +104,15 @@ struct replay {
 	uint32_t *free_names;
 	size_t nr_free_names, cap_free_names;
 	uint32_t next_name;
-	int *file_of_path;	/* per trace path: index in files, -1 */
+	/* The files mapped: the trace's -y paths, then names made for the
+	 * files of a trace without -y ("fd 3 of pid 7, file 2"). */
+	char **names;
+	size_t nr_names, nr_made;
+	int *call_file;		/* per record: index in names, -1 */
+	int *file_of_path;	/* per name: index in files, -1 */
 	struct file *files;
 	size_t nr_files;
-	uint64_t *path_extent;	/* per trace path: the largest off + len mapped */
+	uint64_t *path_extent;	/* per name: the largest off + len mapped */
 	struct shm *shms;
 	size_t nr_shms, cap_shms;
 	unsigned int next_task, next_file, next_shm;
@@ -285,7 +291,7 @@ static void emit_expect(struct replay *r, int ret)
 	else if (n)
 		fprintf(r->o->emit, "expect errno %s\n", n);
 	else
-		r->rep->emit_inexact = true;
+		r->rep->emit_inexact = r->o->emit != NULL;
 }
 
 static void region_name(const struct replay *r, uint32_t region, char *buf, size_t n)
@@ -630,7 +636,7 @@ static void path_fs(const char *path, enum unev_fs *fs, const char **fs_name)
  * name when there is one, else the largest extent the trace maps. */
 static int file_for_path(struct replay *r, int path, int *out)
 {
-	const char *name = r->t->paths[path], *fs_name;
+	const char *name = r->names[path], *fs_name;
 	struct replay_file_view *fv;
 	struct file *f;
 	struct stat st;
@@ -707,7 +713,7 @@ static int replay_mmap(struct replay *r, struct process *p)
 	uint32_t region = 0;
 
 	if (!anon && c->path >= 0) {
-		const char *path = r->t->paths[c->path];
+		const char *path = r->t->paths[c->path];	/* -y */
 
 		if (!strcmp(path, "/dev/zero")) {
 			anon = true;	/* mmap of /dev/zero is anonymous memory */
@@ -717,8 +723,6 @@ static int replay_mmap(struct replay *r, struct process *p)
 						path[0] == '/' ? "a device" : "a special file");
 		}
 	}
-	if (!anon && c->path < 0 && fd >= 0)
-		return count_unmodelled(r, "mmap (of a file, without -y: which file is unknown)");
 	if (!anon && fd < 0)
 		return count_unmodelled(r, "mmap (of fd %d)", fd);
 	if (flags & T_MAP_HUGETLB)
@@ -740,7 +744,7 @@ static int replay_mmap(struct replay *r, struct process *p)
 		ret = unev_sys_mmap(r->m, p->model_pid, 0, len, prot, mflags | UNEV_MAP_ANONYMOUS,
 				    &model_addr);
 	} else {
-		ret = file_for_path(r, c->path, &file);
+		ret = file_for_path(r, r->call_file[c - r->t->calls], &file);
 		if (ret)
 			return ret;
 		kind = REGION_FILE;
@@ -841,7 +845,7 @@ static int range_call(struct replay *r, struct process *p, const struct segment 
 	if (s->region == UINT32_MAX) {
 		emit(r, "# trace line %u: %s at an address outside the regions: cannot be said\n",
 		     c->line, r->t->names[c->name]);
-		r->rep->emit_inexact = true;
+		r->rep->emit_inexact = r->o->emit != NULL;
 	} else {
 		emit(r, "%s: %s", p->name, r->t->names[c->name]);
 		emit_range(r, s);
@@ -1141,7 +1145,7 @@ static int replay_shm(struct replay *r, struct process *p)
 			r->nr_shms++;
 			emit(r, "shm s%u %llu\n", s->name, (unsigned long long)size);
 		} else {
-			r->rep->emit_inexact = true;
+			r->rep->emit_inexact = r->o->emit != NULL;
 		}
 		return check_result(r, ret, p->model_pid);
 	}
@@ -1344,7 +1348,7 @@ static int replay_exited(struct replay *r, struct process *p, struct pid_slot *s
 	emit(r, "%s: exit\n", p->name);
 	emit_expect(r, ret);
 	if (ret)
-		r->rep->emit_inexact = true;
+		r->rep->emit_inexact = r->o->emit != NULL;
 	return drop_map(r, p);
 }
 
@@ -1499,7 +1503,7 @@ static int final_state(struct replay *r)
 			region_name(r, pc->region, v->name, sizeof(v->name));
 			v->what = reg->kind == REGION_HEAP   ? "heap"
 				  : reg->kind == REGION_SHM  ? "shm"
-				  : reg->kind == REGION_FILE ? r->t->paths[r->files[reg->file].path]
+				  : reg->kind == REGION_FILE ? r->rep->files[reg->file].path
 							     : "anon";
 		}
 	}
@@ -1514,30 +1518,115 @@ static int final_state(struct replay *r)
 	return 0;
 }
 
+static int add_name(struct replay *r, char *name, bool made)
+{
+	char **v = realloc(r->names, (r->nr_names + 1) * sizeof(*v));
+
+	if (!v) {
+		if (made)
+			free(name);
+		return nomem();
+	}
+	r->names = v;
+	r->names[r->nr_names++] = name;
+	r->nr_made += made;
+	return 0;
+}
+
+/*
+ * Which file each mmap of a file maps: its -y path; without -y, the
+ * descriptor alone, which ld.so reuses for every library it loads.  So a
+ * mapping of fd N at offset 0 without MAP_FIXED (ld.so's first mapping of
+ * a library, or a program's own mmap of a file) begins a new file, and
+ * the MAP_FIXED or offset mappings of fd N after it map that same file.
+ */
+static int name_files(struct replay *r)
+{
+	const struct trace *t = r->t;
+	struct fd_file {
+		int pid, fd, name;
+	} *open_files = NULL;
+	size_t nr_open = 0;
+	unsigned int made = 0;
+	int ret = 0;
+
+	r->call_file = malloc((t->nr_calls + 1) * sizeof(*r->call_file));
+	if (!r->call_file)
+		return nomem();
+	for (size_t i = 0; i < t->nr_paths; i++) {
+		ret = add_name(r, t->paths[i], false);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < t->nr_calls && !ret; i++) {
+		const struct trace_call *c = &t->calls[i];
+		int fd = (int)(int64_t)c->arg[4], flags = (int)c->arg[3];
+		size_t j;
+
+		r->call_file[i] = -1;
+		if (c->sys != TRACE_MMAP || c->bad_args || c->pending || (flags & T_MAP_ANONYMOUS))
+			continue;
+		if (c->path >= 0) {
+			r->call_file[i] = c->path;
+			continue;
+		}
+		if (fd < 0)
+			continue;
+		for (j = nr_open; j-- > 0;)
+			if (open_files[j].pid == c->pid && open_files[j].fd == fd)
+				break;
+		if (j == (size_t)-1 || (!c->arg[5] && !(flags & T_MAP_FIXED))) {
+			struct fd_file *v = realloc(open_files, (nr_open + 1) * sizeof(*v));
+			char *name;
+
+			if (!v || asprintf(&name, "fd %d of pid %d, file %u", fd, c->pid, ++made) < 0) {
+				if (v)
+					open_files = v;
+				ret = nomem();
+				break;
+			}
+			open_files = v;
+			ret = add_name(r, name, true);
+			if (ret)
+				break;
+			open_files[nr_open++] = (struct fd_file){c->pid, fd, (int)r->nr_names - 1};
+			j = nr_open - 1;
+		}
+		r->call_file[i] = open_files[j].name;
+	}
+	free(open_files);
+	return ret;
+}
+
 int replay_run(const char *name, const struct trace *t, const struct replay_options *o,
 	       struct replay_report **out, char *err, size_t errlen)
 {
 	struct replay r = {.name = name, .t = t, .o = o};
+	struct timeline *tl = NULL;
 	int ret = -ENOMEM;
 
 	r.rep = calloc(1, sizeof(*r.rep));
-	r.file_of_path = malloc((t->nr_paths + 1) * sizeof(*r.file_of_path));
-	r.path_extent = calloc(t->nr_paths + 1, sizeof(*r.path_extent));
-	r.files = calloc(t->nr_paths + 1, sizeof(*r.files));
-	if (!r.rep || !r.file_of_path || !r.path_extent || !r.files)
+	if (!r.rep)
 		goto out;
-	r.rep->files = calloc(t->nr_paths + 1, sizeof(*r.rep->files));
-	if (!r.rep->files)
+	ret = name_files(&r);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
+	r.file_of_path = malloc((r.nr_names + 1) * sizeof(*r.file_of_path));
+	r.path_extent = calloc(r.nr_names + 1, sizeof(*r.path_extent));
+	r.files = calloc(r.nr_names + 1, sizeof(*r.files));
+	r.rep->files = calloc(r.nr_names + 1, sizeof(*r.rep->files));
+	if (!r.file_of_path || !r.path_extent || !r.files || !r.rep->files)
 		goto out;
 	r.rep->lines = t->nr_lines;
-	for (size_t i = 0; i < t->nr_paths; i++)
+	for (size_t i = 0; i < r.nr_names; i++)
 		r.file_of_path[i] = -1;
 	for (size_t i = 0; i < t->nr_calls; i++) {
 		const struct trace_call *c = &t->calls[i];
+		int f = r.call_file[i];
 
-		if (c->sys == TRACE_MMAP && c->path >= 0 && !c->bad_args &&
-		    c->arg[5] + c->arg[1] > r.path_extent[c->path])
-			r.path_extent[c->path] = c->arg[5] + c->arg[1];
+		if (f >= 0 && c->arg[5] + c->arg[1] > r.path_extent[f])
+			r.path_extent[f] = c->arg[5] + c->arg[1];
 	}
 	ret = unev_machine_create(&o->machine, &r.m);
 	if (ret) {
@@ -1558,6 +1647,17 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 		r.oom = true;
 		emit(&r, "memcg replay limit=%llu\n", (unsigned long long)o->memcg_limit);
 	}
+	if (o->timeline) {
+		static const char *const memcgs[] = {"replay"};
+
+		ret = timeline_create(o->timeline, o->machine.nodes, memcgs, o->memcg ? 1 : 0,
+				      &tl);
+		if (ret) {
+			snprintf(err, errlen, "%s: cannot start the timeline (%s)", name,
+				 strerror(-ret));
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < t->nr_calls; i++) {
 		const struct trace_call *c = &t->calls[i];
 
@@ -1568,6 +1668,14 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 		if (o->progress && !(i & 0xffff))
 			o->progress(o->progress_ctx, i, t->nr_calls);
 		ret = replay_call(&r, c);
+		if (!ret && tl) {
+			char text[96];
+
+			/* the trace's line and the call: the timeline's step */
+			snprintf(text, sizeof(text), "%d %s", c->pid,
+				 c->sys == TRACE_EV_EXITED ? "+++ exited +++" : t->names[c->name]);
+			ret = timeline_row(tl, r.m, c->line, text);
+		}
 		if (ret) {
 			snprintf(err, errlen, "%s:%u: %s", name, c->line,
 				 ret == -ENOMEM ? "out of memory" : strerror(-ret));
@@ -1582,6 +1690,12 @@ int replay_run(const char *name, const struct trace *t, const struct replay_opti
 	*out = r.rep;
 	r.rep = NULL;
 out:
+	if (tl && timeline_destroy(tl) && !ret) {
+		snprintf(err, errlen, "%s: cannot write the timeline", name);
+		ret = -EIO;
+		replay_report_free(*out);
+		*out = NULL;
+	}
 	if (ret == -ENOMEM && !err[0])
 		snprintf(err, errlen, "%s: out of memory", name);
 	for (size_t i = 0; i < r.nr_procs; i++)
@@ -1591,6 +1705,10 @@ out:
 	free(r.regions);
 	free(r.free_names);
 	free(r.file_of_path);
+	for (size_t i = r.nr_names - r.nr_made; i < r.nr_names; i++)
+		free(r.names[i]);
+	free(r.names);
+	free(r.call_file);
 	free(r.files);
 	free(r.path_extent);
 	free(r.shms);

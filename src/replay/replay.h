@@ -35,7 +35,9 @@ struct replay_options {
 	uint64_t until_usec;		/* replay calls completed before; UINT64_MAX */
 	uint32_t until_line;		/* replay calls started before; 0 = all */
 	FILE *emit;			/* --emit-uvs: the equivalent scenario */
+	FILE *timeline;			/* --timeline: a CSV row after every call */
 	const char *machine_text;	/* the `machine` options as given, for emit */
+	char kernel[32];		/* machine.kernel points here when given */
 	bool trace_file_sizes;		/* size files from the trace only, never stat() */
 	bool want_smaps;		/* keep each live process's smaps text */
 	/* Called every 65536 calls with (done, total), when not NULL. */

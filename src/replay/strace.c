@@ -170,6 +170,7 @@ struct parse_state {
 	struct pending_call {
 		int pid;	/* 0 = free slot */
 		uint32_t line;
+		uint64_t usec;	/* when it started */
 		long reserved;	/* index of the record kept for it, or -1 */
 		char *text;
 	} *pending;
@@ -541,7 +542,7 @@ static bool starts_process(enum trace_sys sys)
 }
 
 static int body_unfinished(struct parse_state *ps, char *body, size_t n, int pid,
-			   uint32_t line)
+			   uint32_t line, uint64_t usec)
 {
 	struct pending_call *pc;
 	const char *p = body;
@@ -558,6 +559,7 @@ static int body_unfinished(struct parse_state *ps, char *body, size_t n, int pid
 	if (!pc->text)
 		return -ENOMEM;
 	pc->line = line;
+	pc->usec = usec;
 	pc->reserved = -1;
 	while (isalnum((unsigned char)*p) || *p == '_')
 		p++;
@@ -568,6 +570,7 @@ static int body_unfinished(struct parse_state *ps, char *body, size_t n, int pid
 			return -ENOMEM;
 		c->line = line;
 		c->pid = pid;
+		c->usec = usec;	/* until it resumes */
 		c->pending = true;
 		c->sys = (uint16_t)sys_lookup(body, (size_t)(p - body));
 		c->name = c->sys;
@@ -697,7 +700,7 @@ static int parse_line(struct parse_state *ps, char *s, size_t n, uint32_t line)
 	if (!strncmp(body, "<... ", 5))
 		return body_resumed(ps, body, pid, line, usec);
 	if (n >= 16 && !strcmp(body + n - 16, "<unfinished ...>"))
-		return body_unfinished(ps, body, n - 16, pid, line);
+		return body_unfinished(ps, body, n - 16, pid, line, usec);
 	c = new_record(ps->t);
 	if (!c)
 		return -ENOMEM;
@@ -727,6 +730,7 @@ int strace_parse(const char *name, const char *text, size_t len, struct trace **
 	struct parse_state ps = {.name = name, .err = err, .errlen = errlen};
 	char *buf = NULL, *p, *end, *next;
 	uint32_t line = 0;
+	size_t nr_before;
 	int ret = -ENOMEM;
 
 	ps.t = calloc(1, sizeof(*ps.t));
@@ -754,7 +758,13 @@ int strace_parse(const char *name, const char *text, size_t len, struct trace **
 		if (nl)
 			*nl = 0;
 		line++;
+		nr_before = ps.t->nr_calls;
 		ret = parse_line(&ps, p, n, line);
+		if (ret == -EINVAL && !nl && n) {
+			ps.t->cut_last_line = true;
+			ps.t->nr_calls = nr_before;
+			ret = 0;
+		}
 		if (ret) {
 			if (ret == -ENOMEM)
 				snprintf(err, errlen, "%s: out of memory", name);
@@ -777,6 +787,7 @@ int strace_parse(const char *name, const char *text, size_t len, struct trace **
 		while (isalnum((unsigned char)*q) || *q == '_')
 			q++;
 		c->line = pc->line;
+		c->usec = pc->usec;
 		c->pid = pc->pid < 0 ? 0 : pc->pid;
 		c->pending = true;
 		c->sys = (uint16_t)sys_lookup(pc->text, (size_t)(q - pc->text));

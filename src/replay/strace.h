@@ -75,6 +75,8 @@ struct trace {
 	struct trace_call *calls;
 	size_t nr_calls, cap_calls;
 	uint32_t nr_lines;
+	bool cut_last_line;	/* the text ends inside a line that does not read:
+				 * strace was stopped while writing it; ignored */
 	char **names;		/* call names, TRACE_* first */
 	size_t nr_names, cap_names;
 	char **paths;		/* -y paths */

@@ -21,10 +21,8 @@ struct named {
 	unsigned int line;	/* where it was declared or bound */
 };
 
-struct name_set {
-	struct named *items;
-	size_t nr, cap;
-};
+/* names declared or bound: a scenario_table of struct named */
+#define name_set scenario_table
 
 struct check_task {
 	struct named id;
@@ -79,46 +77,17 @@ bool scenario_compare(uint64_t actual, enum scenario_operator op,
 
 static struct named *set_find(const struct name_set *set, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < set->nr; i++)
-		if (!strcmp(set->items[i].name, name))
-			return &set->items[i];
-	return NULL;
+	return scenario_table_find(set, name);
 }
 
 static int set_add(struct name_set *set, const char *name, unsigned int line)
 {
-	struct named *n = set_find(set, name);
+	bool added;
+	struct named *n = scenario_table_get(set, name, &added);
 
-	if (!n) {
-		if (set->nr == set->cap) {
-			size_t cap = set->cap ? set->cap * 2 : 8;
-			struct named *items = realloc(set->items, cap * sizeof(*items));
-
-			if (!items)
-				return -ENOMEM;
-			set->items = items;
-			set->cap = cap;
-		}
-		n = &set->items[set->nr++];
-		snprintf(n->name, sizeof(n->name), "%s", name);
-	}
-	n->line = line;
-	return 0;
-}
-
-static int set_copy(struct name_set *dst, const struct name_set *src)
-{
-	dst->items = NULL;
-	dst->nr = dst->cap = 0;
-	if (!src->nr)
-		return 0;
-	dst->items = malloc(src->nr * sizeof(*dst->items));
-	if (!dst->items)
+	if (!n)
 		return -ENOMEM;
-	memcpy(dst->items, src->items, src->nr * sizeof(*dst->items));
-	dst->nr = dst->cap = src->nr;
+	n->line = line;
 	return 0;
 }
 
@@ -192,7 +161,8 @@ static int add_task(struct check_state *cs, const struct scenario_statement *st,
 	memset(t, 0, sizeof(*t));
 	snprintf(t->id.name, sizeof(t->id.name), "%s", name);
 	t->id.line = st->line;
-	if (regions && set_copy(&t->regions, regions))
+	if (regions ? scenario_table_copy(&t->regions, regions) :
+		      (scenario_table_init(&t->regions, sizeof(struct named)), 0))
 		return out_of_memory(cs, st);
 	cs->nr_tasks++;
 	return 0;
@@ -290,7 +260,7 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 		t->exit_line = st->line;
 		return 0;
 	case SCENARIO_CALL_EXEC:
-		t->regions.nr = 0;
+		scenario_table_clear(&t->regions);
 		return 0;
 	case SCENARIO_CALL_BRK:
 		return set_add(&t->regions, "brk", st->line) ? out_of_memory(cs, st) : 0;
@@ -411,17 +381,20 @@ int scenario_check(const struct scenario *s,
 	size_t i;
 	int ret = 0;
 
+	scenario_table_init(&cs.memcgs, sizeof(struct named));
+	scenario_table_init(&cs.files, sizeof(struct named));
+	scenario_table_init(&cs.shms, sizeof(struct named));
 	for (i = 0; i < s->nr_statements && !ret; i++) {
 		ret = check_statement(&cs, &s->statements[i]);
 		if (!ret && statement_hook)
 			ret = statement_hook(ctx, s, &s->statements[i], err, errlen);
 	}
 	for (i = 0; i < cs.nr_tasks; i++)
-		free(cs.tasks[i].regions.items);
+		scenario_table_free(&cs.tasks[i].regions);
 	free(cs.tasks);
-	free(cs.memcgs.items);
-	free(cs.files.items);
-	free(cs.shms.items);
+	scenario_table_free(&cs.memcgs);
+	scenario_table_free(&cs.files);
+	scenario_table_free(&cs.shms);
 	return ret;
 }
 

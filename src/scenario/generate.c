@@ -85,6 +85,7 @@ struct gen {
 	unsigned int nr_memcgs;
 	unsigned int next_region, next_child;
 	bool last_was_call;
+	bool zero_page_off;	/* machine zero_page=off */
 };
 
 static uint64_t gen_next(struct gen *g)
@@ -286,11 +287,23 @@ static void gen_machine(struct gen *g)
 	}
 	if (gen_chance(g, 25))
 		emit(g, " swap=%lluM", (unsigned long long)gen_range(g, 1, 256));
-	if (gen_chance(g, 15)) {
+	if (gen_chance(g, 15) && !g->o->no_unobservable) {
 		static const char *const designs[] = {"mlock-count", "rmap-walk", "none"};
 
 		emit(g, " design=%s", designs[gen_range(g, 0, 2)]);
+	} else if (gen_chance(g, 20) && !g->o->no_unobservable) {
+		/* kernel profiles (src/mm/profile.c); the design follows */
+		static const char *const kernels[] = {"5.10", "6.1", "6.12", "6.18"};
+
+		emit(g, " kernel=%s", kernels[gen_range(g, 0, 3)]);
 	}
+	if (gen_chance(g, 15)) {
+		/* a host without the zero page: a read fault allocates */
+		g->zero_page_off = true;
+		emit(g, " zero_page=off");
+	}
+	if (gen_chance(g, 10))
+		emit(g, " thp=%s", gen_chance(g, 50) ? "never" : "madvise");
 	emit(g, "\n");
 }
 
@@ -507,6 +520,11 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 	} else if (what < 67 && (!g->o->avoid_known || !r->unmapped)) {
 		uint64_t newpages = gen_range(g, 1, r->pages * 2 + 1);
 
+		/* growing the topmost region in place: the model stops at
+		 * MMAP_BASE, the kernel does not (tests/fuzz-found/live-266-*) */
+		if (g->o->avoid_known && newpages > r->pages)
+			newpages = r->pages;
+
 		emit(g, " mremap %s ", r->name);
 		emit_size(g, newpages);
 		if (gen_chance(g, 50)) {
@@ -522,6 +540,8 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 
 		if (g->o->avoid_known && a == 5)
 			a = 4;
+		if (a == 7 && g->zero_page_off && g->o->no_unobservable)
+			a = 8;	/* populate_read: read faults */
 		emit(g, " madvise");
 		emit_region_range(g, r);
 		emit(g, " %s", advice[a]);
@@ -529,10 +549,14 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 		emit(g, " shmdt %s", r->name);
 		r->unmapped = true;
 	} else {
+		/* a read fault without the zero page: what the live host
+		 * (which has one) cannot show */
+		bool no_reads = g->zero_page_off && g->o->no_unobservable;
+
 		emit(g, " touch");
 		emit_region_range(g, r);
 		if (gen_chance(g, 30))
-			emit(g, gen_chance(g, 50) ? " read" : " write");
+			emit(g, gen_chance(g, 50) && !no_reads ? " read" : " write");
 	}
 	emit(g, "\n");
 }
@@ -570,7 +594,9 @@ static void call_shm(struct gen *g, struct gen_task *t)
 
 	if (what < 5) {
 		char name[GEN_NAME];
-		bool rdonly = gen_chance(g, 15);
+		/* SHM_RDONLY then mprotect(PROT_WRITE): EACCES live, 0 on the
+		 * model (tests/fuzz-found/live-43-*) */
+		bool rdonly = gen_chance(g, 15) && !g->o->avoid_known;
 
 		snprintf(name, sizeof(name), "r%u", ++g->next_region);
 		emit(g, "%s: shmat %s %s%s\n", t->name, s->name, name, rdonly ? " rdonly" : "");
@@ -597,7 +623,7 @@ static void call_mlockall(struct gen *g, struct gen_task *t)
 	flags = (int)gen_range(g, 0, 7);
 	/* MCL_CURRENT: the helper's image (image-dependent live), and the
 	 * known RLIMIT_MEMLOCK-with-image difference without CAP_IPC_LOCK */
-	if (g->o->no_image || (g->o->avoid_known && !t->cap_ipc_lock))
+	if (g->o->no_image || g->o->no_unobservable || (g->o->avoid_known && !t->cap_ipc_lock))
 		flags &= ~SCENARIO_GEN_MCL_CURRENT;
 	emit(g, "%s: mlockall%s%s%s\n", t->name, flags & 1 ? " current" : "",
 	     flags & 2 ? " future" : "", flags & 4 ? " onfault" : "");
@@ -664,7 +690,7 @@ static bool image_task(const struct gen *g, const struct gen_task *t)
 {
 	/* a memcg task's exec charges its image: `reclaim memcg=` then
 	 * reclaims it live (tests/fuzz-found/live-69-*) */
-	return (g->o->no_image || g->o->avoid_known) && t->memcg >= 0;
+	return (g->o->no_image || g->o->no_unobservable || g->o->avoid_known) && t->memcg >= 0;
 }
 
 static void gen_call(struct gen *g, struct gen_task *t)
@@ -726,7 +752,7 @@ static void gen_expect(struct gen *g)
 	} else if (what < 94 && g->nr_memcgs) {
 		emit(g, "expect memcg %s %s >= 0\n", g->memcgs[gen_range(g, 0, g->nr_memcgs - 1)].name,
 		     memcg[gen_range(g, 0, 4)]);
-	} else if (!live(g)) {
+	} else if (!live(g) && !g->o->no_unobservable) {
 		emit(g, "expect lru unevictable >= 0\n");
 	} else {
 		emit(g, "expect vmstat nr_mlock >= 0\n");

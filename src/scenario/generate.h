@@ -34,12 +34,17 @@ struct scenario_gen_options {
 	 * "The mlockall rule"): mlockall(MCL_CURRENT), and fork/exec of a
 	 * task in a memcg. */
 	bool no_image;
+	/* Everything a live host cannot show: --no-image, and no design=,
+	 * kernel= or `expect lru` (model only in conform), no read fault on a
+	 * machine with zero_page=off. */
+	bool no_unobservable;
 	/* Leave out the known bugs (so that new ones stand out): those of
 	 * issue 13 (memcg limits, mremap of an unmapped region, fork: the
 	 * helper's own COW faults, MCL_CURRENT without CAP_IPC_LOCK, ranges
 	 * past a region's end: the helper's [vdso]) and those the fuzzer
-	 * found (tests/fuzz-found/: MADV_REMOVE, brk shrinking an unmapped
-	 * heap, exec of a memcg task). */
+	 * found (tests/fuzz-found/: mremap growing in place, MADV_REMOVE,
+	 * SHM_RDONLY, brk shrinking an unmapped heap, exec of a memcg
+	 * task). */
 	bool avoid_known;
 };
 

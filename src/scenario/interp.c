@@ -6,14 +6,15 @@
  * statement becomes the system call it stands for, with the arguments a
  * program would pass (SCENARIO.md: OFF/LEN are not aligned), and each
  * expectation reads the /proc value the kernel would print.  The model
- * never prints: events reach us through the trace hook and we render them.
+ * never prints: events reach us through the trace hook, and render.c
+ * renders them and every result (text, -v, --json).
  */
 #include "interp.h"
+#include "render.h"
 
 #include <unevict.h>
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,12 @@ struct run_task {
 	char name[SCENARIO_NAME_MAX];
 	int pid;
 	unsigned int exit_line;		/* 0 while alive */
-	struct scenario_region *regions;
-	size_t nr_regions, regions_cap;
+	/* the memcg OOM killer took it at exit_line: its later calls are not
+	 * run (a program's calls after its death never happen) */
+	bool killed;
+	const char *victim;	/* the task the OOM killer took: this one, or
+				 * the parent of a fork not run */
+	struct scenario_table regions;	/* of struct scenario_region */
 	/* `brk` binds [heap_start, break): the break before the first brk */
 	bool heap_known;
 	uint64_t heap_start;
@@ -45,18 +50,13 @@ struct run {
 	struct run_task *tasks;
 	size_t nr_tasks, tasks_cap;
 	int last_errno;			/* of the previous call: 0 or errno */
+	bool last_not_run;		/* the previous call's task was dead */
+	bool last_killed;		/* the previous call's task died in it */
 	struct run_object *files, *shms, *memcgs;
 	size_t nr_files, nr_shms, nr_memcgs;
 	char *err;
 	size_t errlen;
-	/* -v: the current statement's events, shown under it */
-	FILE *events;
-	char *events_text;
-	size_t events_len;
-	json_t *json_events;
-	/* --json */
-	json_t *json_statements;
-	json_t *json_expectations;
+	struct render *rd;		/* what the run says (render.c) */
 };
 
 static int runtime_error(struct run *r, const struct scenario_statement *st,
@@ -76,19 +76,12 @@ static int runtime_error(struct run *r, const struct scenario_statement *st,
 	return -EINVAL;
 }
 
-/* "ENOMEM", or "errno 531" for a number with no name. */
-static const char *errno_text(int e, char *buf, size_t len)
+/* The result record of statement st, or NULL when nobody asked for them. */
+static struct outcome *record(struct run *r, const struct scenario_statement *st)
 {
-	const char *name;
-
-	if (e == 0)
-		return "0";
-	name = scenario_errno_name(e);
-	if (name)
-		return name;
-	snprintf(buf, len, "errno %d", e);
-	return buf;
+	return r->opt->records ? &r->opt->records[st - r->s->statements] : NULL;
 }
+
 
 /* ---- tasks and regions ---- */
 
@@ -138,33 +131,23 @@ static struct run_task *add_task(struct run *r, const char *name, int pid)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->pid = pid;
+	scenario_table_init(&t->regions, sizeof(struct scenario_region));
 	return t;
 }
 
 static struct scenario_region *find_region(struct run_task *t, const char *name)
 {
-	return scenario_region_find(t->regions, t->nr_regions, name);
+	return scenario_table_find(&t->regions, name);
 }
 
 static int bind_region(struct run_task *t, const char *name, uint64_t addr,
 		       uint64_t len)
 {
-	struct scenario_region *reg = find_region(t, name);
+	bool added;
+	struct scenario_region *reg = scenario_table_get(&t->regions, name, &added);
 
-	if (!reg) {
-		if (t->nr_regions == t->regions_cap) {
-			size_t cap = t->regions_cap ? t->regions_cap * 2 : 8;
-			struct scenario_region *regions =
-				realloc(t->regions, cap * sizeof(*regions));
-
-			if (!regions)
-				return -ENOMEM;
-			t->regions = regions;
-			t->regions_cap = cap;
-		}
-		reg = &t->regions[t->nr_regions++];
-		snprintf(reg->name, sizeof(reg->name), "%s", name);
-	}
+	if (!reg)
+		return -ENOMEM;
 	reg->addr = addr;
 	reg->len = len;
 	return 0;
@@ -212,7 +195,7 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 	ret = unev_machine_create(&cfg, &r->m);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create this machine: %s",
-				     errno_text(-ret, buf, sizeof(buf)));
+				     render_errno_text(-ret, buf, sizeof(buf)));
 	return 0;
 }
 
@@ -233,7 +216,7 @@ static int create_task(struct run *r, const struct scenario_statement *st)
 	ret = unev_task_create(r->m, &cfg, &pid);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create task '%s': %s",
-				     tk->name, errno_text(-ret, buf, sizeof(buf)));
+				     tk->name, render_errno_text(-ret, buf, sizeof(buf)));
 	if (!add_task(r, tk->name, pid))
 		return runtime_error(r, st, "out of memory");
 	return 0;
@@ -278,7 +261,7 @@ static int create_file(struct run *r, const struct scenario_statement *st)
 	ret = unev_file_create(r->m, sf->name, scenario_fs[sf->fs], sf->size, &ino);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create file '%s': %s", sf->name,
-				     errno_text(-ret, buf, sizeof(buf)));
+				     render_errno_text(-ret, buf, sizeof(buf)));
 	if (add_object(&r->files, &r->nr_files, sf->name, ino, sf->size))
 		return runtime_error(r, st, "out of memory");
 	return 0;
@@ -293,7 +276,7 @@ static int create_shm(struct run *r, const struct scenario_statement *st)
 	ret = unev_shm_create(r->m, st->shm.size, 0, &id);
 	if (ret)
 		return runtime_error(r, st, "shmget of '%s' fails: %s", st->shm.name,
-				     errno_text(-ret, buf, sizeof(buf)));
+				     render_errno_text(-ret, buf, sizeof(buf)));
 	if (add_object(&r->shms, &r->nr_shms, st->shm.name, id, st->shm.size))
 		return runtime_error(r, st, "out of memory");
 	return 0;
@@ -310,9 +293,12 @@ static int create_memcg(struct run *r, const struct scenario_statement *st)
 		parent = find_object(r->memcgs, r->nr_memcgs, sm->parent)->id;
 	ret = unev_memcg_create(r->m, sm->name, parent,
 				sm->limit_given ? sm->limit : UNEV_RLIM_INFINITY, &id);
+	if (ret == -ENOMEM && sm->parent_given)	/* the kernel's mkdir fails the same way */
+		return runtime_error(r, st, "memcg '%s' cannot be created: ENOMEM (the kernel's mkdir fails so: the limit of its parent '%s' cannot take the new memcg's own charge)",
+				     sm->name, sm->parent);
 	if (ret)
 		return runtime_error(r, st, "the model cannot create memcg '%s': %s", sm->name,
-				     errno_text(-ret, buf, sizeof(buf)));
+				     render_errno_text(-ret, buf, sizeof(buf)));
 	if (add_object(&r->memcgs, &r->nr_memcgs, sm->name, id, sm->limit))
 		return runtime_error(r, st, "out of memory");
 	return 0;
@@ -340,7 +326,7 @@ static int run_sysctl(struct run *r, const struct scenario_statement *st)
 }
 
 /* `reclaim SIZE [node=N] [memcg=NAME]`: direct reclaim, as memory.reclaim. */
-static int run_reclaim(struct run *r, const struct scenario_statement *st, json_t *js)
+static int run_reclaim(struct run *r, const struct scenario_statement *st)
 {
 	const struct scenario_reclaim *rc = &st->reclaim;
 	uint64_t reclaimed = 0;
@@ -351,12 +337,12 @@ static int run_reclaim(struct run *r, const struct scenario_statement *st, json_
 		memcg = find_object(r->memcgs, r->nr_memcgs, rc->memcg)->id;
 	ret = unev_reclaim(r->m, rc->size, rc->node_given ? (int)rc->node : -1, memcg, &reclaimed);
 	if (ret)
-		return runtime_error(r, st, "reclaim failed: %s", errno_text(-ret, buf, sizeof(buf)));
-	if (js)
-		json_object_set_new(js, "reclaimed_pages", json_integer((json_int_t)reclaimed));
-	else if (!r->opt->quiet)
-		fprintf(r->opt->out, "%s:%u: %s -> %llu pages reclaimed\n", r->s->file_name, st->line,
-			st->text, (unsigned long long)reclaimed);
+		return runtime_error(r, st, "reclaim failed: %s", render_errno_text(-ret, buf, sizeof(buf)));
+	if (record(r, st)) {
+		record(r, st)->kind = OUTCOME_VALUE;
+		record(r, st)->value = (int64_t)reclaimed;
+	}
+	render_reclaim(r->rd, st, reclaimed);
 	return 0;
 }
 
@@ -476,14 +462,8 @@ static int call_fork(struct run *r, const struct scenario_statement *st,
 	if (!child)
 		return runtime_error(r, st, "out of memory");
 	t = &r->tasks[parent]; /* add_task may have moved the array */
-	if (t->nr_regions) {
-		child->regions = malloc(t->nr_regions * sizeof(*child->regions));
-		if (!child->regions)
-			return runtime_error(r, st, "out of memory");
-		memcpy(child->regions, t->regions,
-		       t->nr_regions * sizeof(*child->regions));
-		child->nr_regions = child->regions_cap = t->nr_regions;
-	}
+	if (scenario_table_copy(&child->regions, &t->regions))
+		return runtime_error(r, st, "out of memory");
 	child->heap_known = t->heap_known;
 	child->heap_start = t->heap_start;
 	return 0;
@@ -491,7 +471,7 @@ static int call_fork(struct run *r, const struct scenario_statement *st,
 
 /* Run one call; *result is 0 or the model's -errno. */
 static int run_call(struct run *r, const struct scenario_statement *st,
-		    int *result, json_t *js)
+		    int *result)
 {
 	const struct scenario_call *c = &st->call;
 	struct scenario_region *reg = NULL;
@@ -537,8 +517,7 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		if (*result == 0) {
 			if (bind_region(t, c->target, newaddr, c->size))
 				return runtime_error(r, st, "out of memory");
-			if (js)
-				json_object_set_new(js, "address", json_integer((json_int_t)newaddr));
+			render_address(r->rd, newaddr);
 		}
 		return 0;
 	case SCENARIO_CALL_MUNMAP:
@@ -577,8 +556,7 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		if (*result == 0) {
 			reg->addr = newaddr;
 			reg->len = c->size;
-			if (js)
-				json_object_set_new(js, "address", json_integer((json_int_t)newaddr));
+			render_address(r->rd, newaddr);
 		}
 		return 0;
 	case SCENARIO_CALL_MADVISE:
@@ -599,17 +577,16 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		*result = unev_sys_exec(r->m, t->pid);
 		if (*result == 0) {
 			/* a fresh image: no region survives, the heap starts anew */
-			t->nr_regions = 0;
+			scenario_table_clear(&t->regions);
 			t->heap_known = false;
 		}
 		return 0;
 	case SCENARIO_CALL_BRK:
 		ret = call_brk(r, st, t, result);
-		if (!ret && *result == 0 && js) {
+		if (!ret && *result == 0) {
 			reg = find_region(t, "brk");
 			if (reg)
-				json_object_set_new(js, "address",
-						    json_integer((json_int_t)(reg->addr + reg->len)));
+				render_address(r->rd, reg->addr + reg->len);
 		}
 		return ret;
 	case SCENARIO_CALL_READ:
@@ -640,8 +617,7 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		if (*result == 0) {
 			if (bind_region(t, c->target, newaddr, sh->size))
 				return runtime_error(r, st, "out of memory");
-			if (js)
-				json_object_set_new(js, "address", json_integer((json_int_t)newaddr));
+			render_address(r->rd, newaddr);
 		}
 		return 0;
 	}
@@ -719,28 +695,29 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 	if (ret)
 		return runtime_error(r, st, "cannot read %s field '%s': %s",
 				     source_names[e->source], e->field,
-				     errno_text(-ret, buf, sizeof(buf)));
+				     render_errno_text(-ret, buf, sizeof(buf)));
 	return 0;
 }
 
-static int run_expect(struct run *r, const struct scenario_statement *st,
-		      json_t *js)
+static int run_expect(struct run *r, const struct scenario_statement *st)
 {
 	const struct scenario_expect *e = &st->expect;
 	char actual[48], expected[48], buf[32];
+	struct outcome *o;
 	uint64_t value = 0;
 	bool passed;
 	int ret;
 
 	if (e->source == SCENARIO_EXPECT_OK || e->source == SCENARIO_EXPECT_ERRNO) {
-		passed = e->source == SCENARIO_EXPECT_OK ? r->last_errno == 0
-							 : r->last_errno == e->errno_value;
+		passed = !r->last_not_run && (e->source == SCENARIO_EXPECT_OK
+						      ? r->last_errno == 0
+						      : r->last_errno == e->errno_value);
 		snprintf(actual, sizeof(actual), "%s",
-			 errno_text(r->last_errno, buf, sizeof(buf)));
+			 r->last_not_run ? "not run" : render_errno_text(r->last_errno, buf, sizeof(buf)));
 		snprintf(expected, sizeof(expected), "%s",
 			 e->source == SCENARIO_EXPECT_OK
 				 ? "0"
-				 : errno_text(e->errno_value, buf, sizeof(buf)));
+				 : render_errno_text(e->errno_value, buf, sizeof(buf)));
 	} else {
 		ret = read_expected_source(r, st, &value);
 		if (ret)
@@ -750,34 +727,28 @@ static int run_expect(struct run *r, const struct scenario_statement *st,
 		snprintf(expected, sizeof(expected), "%s %llu",
 			 scenario_operator_name(e->op), (unsigned long long)e->value);
 	}
+	if ((o = record(r, st))) {
+		if (e->source == SCENARIO_EXPECT_OK || e->source == SCENARIO_EXPECT_ERRNO) {
+			o->kind = r->last_not_run ? OUTCOME_NOT_RUN
+				  : r->last_killed ? OUTCOME_KILLED
+						   : OUTCOME_ERRNO;
+			o->err = r->last_errno;
+		} else {
+			o->kind = e->source == SCENARIO_EXPECT_LRU ? OUTCOME_MODEL_ONLY
+								  : OUTCOME_VALUE;
+			o->value = (int64_t)value;
+		}
+	}
 	r->sum->expectations++;
 	if (passed)
 		r->sum->passed++;
 	else
 		r->sum->failed++;
-	if (r->opt->json) {
-		json_t *je = json_pack("{s:I, s:s, s:s, s:s, s:b}", "line",
-				       (json_int_t)st->line, "text", st->text,
-				       "expected", expected, "actual", actual,
-				       "passed", passed);
-
-		if (je)
-			json_array_append_new(r->json_expectations, je);
-		json_object_set_new(js, "passed", json_boolean(passed));
-		json_object_set_new(js, "actual", json_string(actual));
-		return 0;
-	}
-	if (!passed)
-		fprintf(r->opt->out, "%s:%u: expectation failed: %s (model: %s)\n",
-			r->s->file_name, st->line, st->text, actual);
-	else if (!r->opt->quiet)
-		fprintf(r->opt->out, "%s:%u: %s -> ok\n", r->s->file_name, st->line,
-			st->text);
+	render_expect(r->rd, st, expected, actual, passed);
 	return 0;
 }
 
-static int run_print(struct run *r, const struct scenario_statement *st,
-		     json_t *js)
+static int run_print(struct run *r, const struct scenario_statement *st)
 {
 	const struct scenario_print *pr = &st->print;
 	struct run_task *t = NULL;
@@ -809,104 +780,9 @@ static int run_print(struct run *r, const struct scenario_statement *st,
 	}
 	if (!text)
 		return runtime_error(r, st, "the model could not render '%s'", st->text);
-	if (r->opt->json) {
-		json_object_set_new(js, "output", json_string(text));
-	} else if (!r->opt->quiet) {
-		size_t n = strlen(text);
-
-		fprintf(r->opt->out, "%s:%u: %s\n%s%s", r->s->file_name, st->line,
-			st->text, text, n && text[n - 1] != '\n' ? "\n" : "");
-	}
+	render_print(r->rd, st, text);
 	free(text);
 	return 0;
-}
-
-/* ---- -v: the trace hook ---- */
-
-static const char *lru_text(int lru)
-{
-	const char *name;
-
-	if (lru == UNEV_LRU_NONE)
-		return "none";
-	name = unev_lru_name(lru);
-	return name ? name : "?";
-}
-
-static void trace_event(void *ctx, const struct unev_event *ev)
-{
-	struct run *r = ctx;
-	const char *why = ev->why ? ev->why : "?";
-
-	if (r->opt->json) {
-		json_t *je;
-
-		if (!r->json_events)
-			r->json_events = json_array();
-		if (ev->type == UNEV_EV_LRU_MOVE)
-			je = json_pack("{s:s, s:I, s:s, s:s, s:i, s:I, s:s}", "event",
-				       "lru_move", "pfn", (json_int_t)ev->pfn, "from",
-				       lru_text(ev->from), "to", lru_text(ev->to),
-				       "cpu", ev->cpu, "nr_pages", (json_int_t)ev->nr,
-				       "why", why);
-		else if (ev->type == UNEV_EV_VMSCAN)
-			je = json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:s}", "event", "vmscan",
-				       "lru", lru_text(ev->from), "cpu", ev->cpu, "nr_scanned",
-				       (json_int_t)ev->nr, "nr_reclaimed",
-				       (json_int_t)ev->nr_reclaimed, "nr_culled",
-				       (json_int_t)ev->nr_culled, "why", why);
-		else if (ev->type == UNEV_EV_OOM_KILL)
-			je = json_pack("{s:s, s:I, s:s}", "event", "oom_kill", "pid",
-				       (json_int_t)ev->nr, "why", why);
-		else
-			je = json_pack("{s:s, s:i, s:I, s:s}", "event", "batch_drain",
-				       "cpu", ev->cpu, "nr_folios", (json_int_t)ev->nr,
-				       "why", why);
-		if (r->json_events && je)
-			json_array_append_new(r->json_events, je);
-		else
-			json_decref(je);
-		return;
-	}
-	if (!r->events)
-		return;
-	if (ev->type == UNEV_EV_LRU_MOVE && ev->nr > 1)
-		fprintf(r->events, "    pfn %u (%u pages): %s -> %s  cpu %d  %s\n",
-			ev->pfn, ev->nr, lru_text(ev->from), lru_text(ev->to),
-			ev->cpu, why);
-	else if (ev->type == UNEV_EV_LRU_MOVE)
-		fprintf(r->events, "    pfn %u: %s -> %s  cpu %d  %s\n", ev->pfn,
-			lru_text(ev->from), lru_text(ev->to), ev->cpu, why);
-	else if (ev->type == UNEV_EV_VMSCAN)
-		fprintf(r->events, "    vmscan %s: %u scanned, %u reclaimed, %u put back to be culled  cpu %d  %s\n",
-			lru_text(ev->from), ev->nr, ev->nr_reclaimed, ev->nr_culled, ev->cpu, why);
-	else if (ev->type == UNEV_EV_OOM_KILL)
-		fprintf(r->events, "    OOM kill of pid %u  %s\n", ev->nr, why);
-	else
-		fprintf(r->events, "    batch of %u folio%s drained  cpu %d  %s\n",
-			ev->nr, ev->nr == 1 ? "" : "s", ev->cpu, why);
-}
-
-/* Start collecting the next statement's events. */
-static int events_open(struct run *r)
-{
-	if (!r->opt->verbose || r->opt->json)
-		return 0;
-	r->events = open_memstream(&r->events_text, &r->events_len);
-	return r->events ? 0 : -ENOMEM;
-}
-
-static void events_flush(struct run *r)
-{
-	if (!r->events)
-		return;
-	fclose(r->events);
-	r->events = NULL;
-	if (r->events_len && !r->opt->quiet)
-		fwrite(r->events_text, 1, r->events_len, r->opt->out);
-	free(r->events_text);
-	r->events_text = NULL;
-	r->events_len = 0;
 }
 
 /* ---- the run ---- */
@@ -924,56 +800,89 @@ static void check_invariants(struct run *r, const struct scenario_statement *st)
 	abort();
 }
 
-static int run_statement(struct run *r, const struct scenario_statement *st,
-			 json_t *js)
+/* The task a call names was killed by the memcg OOM killer before it. */
+static struct run_task *killed_task(struct run *r, const char *name)
 {
-	char buf[32];
+	struct run_task *t = find_task(r, name);
+
+	return t && t->killed ? t : NULL;
+}
+
+/*
+ * A call of a task the OOM killer took earlier: the program's later calls
+ * never happen (issue 13).  It is reported as not run, `expect ok|errno`
+ * after it fails with "not run", the run goes on.  A fork not run makes
+ * no child: the child's calls are not run either.
+ */
+static int call_not_run(struct run *r, const struct scenario_statement *st)
+{
+	struct run_task *t = killed_task(r, st->call.task), *child;
+	unsigned int line = t->exit_line;
+	const char *victim = t->victim ? t->victim : st->call.task;
+
+	r->last_not_run = true;
+	r->last_killed = false;
+	r->last_errno = 0;
+	if (record(r, st))
+		record(r, st)->kind = OUTCOME_NOT_RUN;
+	if (st->call.kind == SCENARIO_CALL_FORK) {
+		child = add_task(r, st->call.target, 0);
+		if (!child)
+			return runtime_error(r, st, "out of memory");
+		child->exit_line = line;
+		child->killed = true;
+		child->victim = victim;
+	}
+	render_not_run(r->rd, st, victim, line);
+	return 0;
+}
+
+static int run_statement(struct run *r, const struct scenario_statement *st)
+{
+	struct outcome *o;
 	int result = 0, ret;	/* run_call sets it on success; 0 quiets gcc without LTO */
 
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
 		/* created before the first statement; say which kernel it is */
-		if (r->opt->json || r->opt->quiet)
-			return 0;
-		if (st->machine.design == SCENARIO_DESIGN_NONE)
-			fprintf(r->opt->out, "%s:%u: %s -> the design before 2.6.28: a model no kernel can check\n",
-				r->s->file_name, st->line, st->text);
-		else
-			fprintf(r->opt->out, "%s:%u: %s -> the kernel %s profile\n", r->s->file_name,
-				st->line, st->text, unev_machine_kernel(r->m));
+		render_machine(r->rd, st, unev_machine_kernel(r->m));
 		return 0;
 	case SCENARIO_TASK:
 		return create_task(r, st);
 	case SCENARIO_CALL:
-		ret = run_call(r, st, &result, js);
+		if (killed_task(r, st->call.task))
+			return call_not_run(r, st);
+		ret = run_call(r, st, &result);
 		if (ret)
 			return ret;
 		r->last_errno = result < 0 ? -result : 0;
+		r->last_not_run = false;
 		/* the OOM killer may have taken the caller (or another task) */
 		for (size_t i = 0; i < r->nr_tasks; i++)
-			if (!r->tasks[i].exit_line && !unev_task_alive(r->m, r->tasks[i].pid))
+			if (!r->tasks[i].exit_line && !unev_task_alive(r->m, r->tasks[i].pid)) {
 				r->tasks[i].exit_line = st->line;
-		if (js) {
-			json_object_set_new(js, "task", json_string(st->call.task));
-			json_object_set_new(js, "call",
-					    json_string(scenario_call_name(st->call.kind)));
-			json_object_set_new(js, "errno", json_integer(r->last_errno));
-			json_object_set_new(js, "result",
-					    json_string(errno_text(r->last_errno, buf,
-								   sizeof(buf))));
-		} else if (!r->opt->quiet) {
-			fprintf(r->opt->out, "%s:%u: %s -> %s\n", r->s->file_name,
-				st->line, st->text,
-				errno_text(r->last_errno, buf, sizeof(buf)));
+				r->tasks[i].killed = true;
+			}
+		/*
+		 * The caller killed in its own call: the model still gives the
+		 * call a result (ENOMEM from the charge...), which a program
+		 * never sees: the live task dies in the call.
+		 */
+		r->last_killed = killed_task(r, st->call.task) &&
+				 killed_task(r, st->call.task)->exit_line == st->line;
+		if ((o = record(r, st))) {
+			o->kind = r->last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
+			o->err = r->last_errno;
 		}
+		render_call(r->rd, st, r->last_errno);
 		return 0;
 	case SCENARIO_DRAIN:
 		unev_drain_all(r->m);
 		return 0;
 	case SCENARIO_EXPECT:
-		return run_expect(r, st, js);
+		return run_expect(r, st);
 	case SCENARIO_PRINT:
-		return run_print(r, st, js);
+		return run_print(r, st);
 	case SCENARIO_FILE:
 		return create_file(r, st);
 	case SCENARIO_SHM:
@@ -983,30 +892,13 @@ static int run_statement(struct run *r, const struct scenario_statement *st,
 	case SCENARIO_SYSCTL:
 		return run_sysctl(r, st);
 	case SCENARIO_RECLAIM:
-		return run_reclaim(r, st, js);
+		return run_reclaim(r, st);
 	case SCENARIO_MIGRATE:
 	case SCENARIO_COMPACT:
 		break; /* refused by scenario_model_check() */
 	}
 	return runtime_error(r, st, "'%s' is not supported by the model yet",
 			     scenario_statement_name(st->kind));
-}
-
-/* What the text output shows before a statement's events (-v only). */
-static void print_header(struct run *r, const struct scenario_statement *st)
-{
-	if (!r->opt->verbose || r->opt->quiet || r->opt->json)
-		return;
-	switch (st->kind) {
-	case SCENARIO_CALL:
-	case SCENARIO_EXPECT:
-	case SCENARIO_PRINT:
-	case SCENARIO_RECLAIM:
-		return; /* they print their own line */
-	default:
-		fprintf(r->opt->out, "%s:%u: %s\n", r->s->file_name, st->line,
-			st->text);
-	}
 }
 
 static int run_all(struct run *r)
@@ -1016,7 +908,6 @@ static int run_all(struct run *r)
 
 	for (i = 0; i < r->s->nr_statements; i++) {
 		const struct scenario_statement *st = &r->s->statements[i];
-		json_t *js = NULL;
 
 		if (!r->m) {
 			ret = create_machine(r, st,
@@ -1025,22 +916,15 @@ static int run_all(struct run *r)
 			if (ret)
 				return ret;
 			if (r->opt->verbose)
-				unev_set_trace(r->m, trace_event, r);
+				unev_set_trace(r->m, render_event, r->rd);
 			if (r->opt->check_invariants)
 				check_invariants(r, st);
 		}
-		if (r->opt->json) {
-			js = json_pack("{s:I, s:s, s:s}", "line", (json_int_t)st->line,
-				       "text", st->text, "kind",
-				       scenario_statement_name(st->kind));
-			if (!js || json_array_append_new(r->json_statements, js))
-				return runtime_error(r, st, "out of memory");
-		}
-		if (events_open(r))
+		if (render_begin(r->rd, st))
 			return runtime_error(r, st, "out of memory");
-		ret = run_statement(r, st, js);
+		ret = run_statement(r, st);
 		if (ret) {
-			events_flush(r);
+			render_end(r->rd, NULL);
 			return ret;
 		}
 		if (r->opt->check_invariants)
@@ -1051,12 +935,7 @@ static int run_all(struct run *r)
 				return runtime_error(r, st, "after the statement: %s",
 						     strerror(-ret));
 		}
-		print_header(r, st);
-		events_flush(r);
-		if (js && r->json_events) {
-			json_object_set_new(js, "events", r->json_events);
-			r->json_events = NULL;
-		}
+		render_end(r->rd, st);
 	}
 	return 0;
 }
@@ -1072,42 +951,29 @@ int scenario_run(const struct scenario *s,
 	int ret;
 
 	memset(summary, 0, sizeof(*summary));
+	if (opts->records)
+		memset(opts->records, 0, s->nr_statements * sizeof(*opts->records));
 	ret = scenario_model_check(s, err, errlen);
 	if (ret)
 		return ret;
 	summary->ran = true;
-	if (opts->json) {
-		r.json_statements = json_array();
-		r.json_expectations = json_array();
-		if (!r.json_statements || !r.json_expectations ||
-		    json_object_set(opts->json, "statements", r.json_statements) ||
-		    json_object_set(opts->json, "expectations", r.json_expectations)) {
-			snprintf(err, errlen, "%s: out of memory", s->file_name);
-			ret = -ENOMEM;
-			goto out;
-		}
+	r.rd = render_new(s, opts);
+	if (!r.rd) {
+		snprintf(err, errlen, "%s: out of memory", s->file_name);
+		ret = -ENOMEM;
+		goto out;
 	}
 	ret = run_all(&r);
-	if (opts->json)
-		json_object_set_new(opts->json, "summary",
-				    json_pack("{s:i, s:i, s:i}", "expectations",
-					      (int)summary->expectations, "passed",
-					      (int)summary->passed, "failed",
-					      (int)summary->failed));
+	render_finish(r.rd, summary);
 out:
 	if (r.m) {
 		/* teardown frees folios: no one is listening any more */
 		unev_set_trace(r.m, NULL, NULL);
 		unev_machine_destroy(r.m);
 	}
-	json_decref(r.json_statements);
-	json_decref(r.json_expectations);
-	json_decref(r.json_events);
-	if (r.events)
-		fclose(r.events);
-	free(r.events_text);
+	render_free(r.rd);
 	for (i = 0; i < r.nr_tasks; i++)
-		free(r.tasks[i].regions);
+		scenario_table_free(&r.tasks[i].regions);
 	free(r.tasks);
 	free(r.files);
 	free(r.shms);

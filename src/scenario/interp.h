@@ -8,6 +8,7 @@
 #ifndef SCENARIO_INTERP_H
 #define SCENARIO_INTERP_H
 
+#include "record.h"
 #include "scenario.h"
 
 #include <stdbool.h>
@@ -25,10 +26,13 @@ struct scenario_run_options {
 	bool verbose;		/* -v: trace every LRU event under its statement */
 	bool quiet;		/* -q: only failed expectations */
 	bool check_invariants;	/* abort() at the first broken model invariant */
-	FILE *out;		/* text results; unused with json */
+	FILE *out;		/* text results; unused with json; NULL: none */
 	/* When not NULL, a JSON object that receives "statements",
 	 * "expectations" and "summary" instead of any text. */
 	struct json_t *json;
+	/* When not NULL, one result record per statement (record.h), what
+	 * `unevict conform` compares with the live kernel's */
+	struct outcome *records;
 	/* What conform found out about the live kernel, for the scenarios that
 	 * do not say: the kernel profile (machine kernel=; NULL: 6.18) when
 	 * neither kernel= nor design= is written, and machine zero_page=off

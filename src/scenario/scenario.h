@@ -335,6 +335,30 @@ int scenario_check(const struct scenario *s,
 		   void *ctx, char *err, size_t errlen);
 
 /*
+ * A table of named records (table.c): a growable array whose records each
+ * begin with their NUL-terminated name (char name[SCENARIO_NAME_MAX] as
+ * the first member), and a hash index on the name.  Pointers into it last
+ * until the next scenario_table_get that adds a record.
+ */
+struct scenario_table {
+	void *items;
+	size_t item_size, nr, cap;
+	size_t *slots;		/* index + 1 of a record, 0: empty */
+	size_t nr_slots;	/* a power of two, at least twice nr */
+};
+void scenario_table_init(struct scenario_table *t, size_t item_size);
+/* The record named name, or NULL. */
+void *scenario_table_find(const struct scenario_table *t, const char *name);
+/* Record i, in the order of addition. */
+void *scenario_table_at(const struct scenario_table *t, size_t i);
+/* The record named name: found, or added zeroed but for its name
+ * (*added); NULL when out of memory or the name is too long. */
+void *scenario_table_get(struct scenario_table *t, const char *name, bool *added);
+int scenario_table_copy(struct scenario_table *dst, const struct scenario_table *src);
+void scenario_table_clear(struct scenario_table *t);
+void scenario_table_free(struct scenario_table *t);
+
+/*
  * A region a task bound (mmap, shmat, brk, fork), as every executor keeps
  * it: the address and length the binding call gave.
  */

@@ -13,7 +13,9 @@ function(replay_fixture name)
 endfunction()
 replay_fixture(pairs -q --file-sizes trace --regions pairs.trace)
 replay_fixture(pairs-assumptions --file-sizes trace --touch written pairs.trace)
+replay_fixture(pairs-until -q --file-sizes trace --until 10:00:00.000200 pairs.trace)
 replay_fixture(nopid nopid.trace)
+replay_fixture(cut cut.trace)
 replay_fixture(rlimit-diverges rlimit.trace)
 replay_fixture(rlimit-memlock -q --task "memlock=64K" rlimit.trace)
 replay_fixture(bad bad.trace)
@@ -21,6 +23,11 @@ replay_fixture(memtester --file-sizes trace --until-line 19 --regions memtester.
 replay_fixture(memtester-to-exit -q --file-sizes trace memtester.trace)
 replay_fixture(memtester-memcg --file-sizes trace --memcg 2M memtester.trace)
 replay_fixture(memcached -q --file-sizes trace --until-line 113 memcached.trace)
+replay_fixture(memcached-kernel-5.10 -q --file-sizes trace --machine "kernel=5.10 mem=2G cpus=2"
+               --until-line 113 memcached.trace)
+# the same traces without -y (strace's default): files told apart by fd
+replay_fixture(memtester-no-y --until-line 19 --regions memtester-no-y.trace)
+replay_fixture(memcached-no-y -q --until-line 113 memcached-no-y.trace)
 replay_fixture(stress-ng-mlock -q --file-sizes trace --until-line 282 stress-ng-mlock.trace)
 replay_fixture(stress-ng-mlock-rmap-walk -q --file-sizes trace
                --machine "design=rmap-walk mem=512M cpus=2" stress-ng-mlock.trace)
@@ -51,3 +58,10 @@ set_tests_properties(replay/live/memtester replay/live/stress-ng-mlock replay/li
 # Its speed is a figure the bench prints (README), not a pass/fail here: a
 # loaded CI machine must not fail a test for being slow.
 add_test(NAME replay/bench-smoke COMMAND unevict bench replay --calls 100000)
+
+# --timeline: a row per replayed call, keyed by the trace's line; after
+# memtester's mlock of its 4 MiB buffer (trace line 18) the model holds
+# 1024 pages mlocked (4 MiB / 4 KiB: the trace's length) in the memcg too.
+add_test(NAME replay/timeline
+         COMMAND sh -c "cd '${UNEV_REPLAY_DIR}/fixtures' && \"$0\" replay -q --file-sizes trace --memcg 64M --timeline \"$1\" --until-line 19 memtester.trace > /dev/null && awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { rows++ } $1 == 18 { found = ($(col[\"nr_mlock\"]) == 1024 && $(col[\"memcg.replay.unevictable\"]) == 1024 && $(col[\"Mlocked_kB\"]) == 4096) } END { exit !(found && rows == 18) }' \"$1\""
+                 $<TARGET_FILE:unevict> ${CMAKE_BINARY_DIR}/replay-timeline.csv)

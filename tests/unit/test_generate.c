@@ -135,6 +135,34 @@ static void test_options_leave_out_what_they_say(void **state)
 	assert_true(mlockalls > 0);
 }
 
+/* --no-unobservable: nothing conform prints as model only, no read
+ * fault on a machine without the zero page; the model profile still
+ * writes zero_page=off. */
+static void test_no_unobservable(void **state)
+{
+	struct scenario_gen_options o = {.no_unobservable = true};
+	unsigned int zero_page_off = 0;
+	uint64_t seed;
+
+	(void)state;
+	check_valid(&o);
+	for (seed = 1; seed <= SEEDS; seed++) {
+		char *text = generate(&o, seed);
+
+		assert_null(strstr(text, "design="));
+		assert_null(strstr(text, "kernel="));
+		assert_null(strstr(text, "expect lru"));
+		assert_null(strstr(text, "mlockall current"));
+		if (strstr(text, "zero_page=off")) {
+			zero_page_off++;
+			assert_null(strstr(text, " read\n"));
+			assert_null(strstr(text, "populate_read"));
+		}
+		free(text);
+	}
+	assert_true(zero_page_off > 0);
+}
+
 /* --no-memcg --no-files --no-shm --no-fork */
 static void test_no_options(void **state)
 {
@@ -162,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_live_profile_programs_are_valid),
 		cmocka_unit_test(test_live_profile_keeps_to_conform),
 		cmocka_unit_test(test_options_leave_out_what_they_say),
+		cmocka_unit_test(test_no_unobservable),
 		cmocka_unit_test(test_no_options),
 	};
 

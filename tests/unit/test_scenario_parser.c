@@ -174,6 +174,46 @@ static void test_machine_defaults_and_options(void **state)
 	assert_parse_error("machine 4G\n", "t.uvs:1: unexpected '4G'");
 }
 
+/* kernel=, zero_page=, thp= (SCENARIO.md, added 2026-11-28): kernel= sets the
+ * design (5.10 is rmap-walk), a contradicting design= is an error. */
+static void test_machine_kernel_zero_page_thp(void **state)
+{
+	struct scenario *s;
+	struct scenario_machine *m;
+
+	(void)state;
+	s = parse_ok("machine\n");
+	m = &s->statements[0].machine;
+	assert_string_equal(m->kernel, "6.18");
+	assert_true(m->zero_page);
+	assert_int_equal(m->thp, SCENARIO_THP_MADVISE);
+	assert_false(m->kernel_given || m->zero_page_given || m->thp_given);
+	scenario_free(s);
+
+	s = parse_ok("machine kernel=5.10 zero_page=off thp=never\n");
+	m = &s->statements[0].machine;
+	assert_string_equal(m->kernel, "5.10");
+	assert_int_equal(m->design, SCENARIO_DESIGN_RMAP_WALK);
+	assert_false(m->design_given);
+	assert_false(m->zero_page);
+	assert_int_equal(m->thp, SCENARIO_THP_NEVER);
+	assert_true(m->kernel_given && m->zero_page_given && m->thp_given);
+	scenario_free(s);
+
+	s = parse_ok("machine design=rmap-walk\n");
+	assert_string_equal(s->statements[0].machine.kernel, "5.10");
+	scenario_free(s);
+	s = parse_ok("machine kernel=7.3 design=mlock-count\n");
+	assert_int_equal(s->statements[0].machine.design, SCENARIO_DESIGN_MLOCK_COUNT);
+	scenario_free(s);
+	assert_parse_error("machine kernel=5.10 design=mlock-count\n",
+			   "t.uvs:1: kernel=5.10 runs the rmap-walk design, not design=mlock-count");
+	assert_parse_error("machine kernel=4.19\n",
+			   "t.uvs:1: expected a kernel release the model has a profile of");
+	assert_parse_error("machine thp=sometimes\n",
+			   "t.uvs:1: expected never, madvise or always after 'thp=', found 'sometimes'");
+}
+
 static void test_machine_twice_is_an_error(void **state)
 {
 	(void)state;
@@ -727,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_bad_suffixes_are_rejected),
 		cmocka_unit_test(test_comments_blank_lines_and_tabs),
 		cmocka_unit_test(test_machine_defaults_and_options),
+		cmocka_unit_test(test_machine_kernel_zero_page_thp),
 		cmocka_unit_test(test_machine_twice_is_an_error),
 		cmocka_unit_test(test_task_options_in_any_order),
 		cmocka_unit_test(test_setup_statements),

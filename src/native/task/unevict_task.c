@@ -46,7 +46,7 @@
  * It is self-contained (libc only) so it can be built apart from the
  * library, without sanitizers, which cannot link statically.
  */
-#include "../protocol.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,178 +1,17 @@
 /*
- * outcome.c - what the model and the live kernel observed at each
- * statement, and how `unevict conform` compares and prints them.
+ * judge.c - how `unevict conform` compares what the model and the live
+ * kernel observed at each statement (their result records), and prints it.
  *
  * Pure: no /proc, no processes; the unit tests drive it with made-up
  * outcomes.  The rules it applies are written down in docs/CONFORM.md.
  */
-#include "native.h"
+#include "judge.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int json_error(char *err, size_t errlen, const struct scenario *s,
-		      const struct scenario_statement *st, const char *what)
-{
-	scenario_error(err, errlen, s, st, "the model's JSON has no %s here", what);
-	return -EINVAL;
-}
-
-/* "1200" -> 1200: the model prints expectation values with %llu. */
-static bool parse_actual(const char *text, int64_t *value)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!text || !*text)
-		return false;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno || *end || v > INT64_MAX)
-		return false;
-	*value = (int64_t)v;
-	return true;
-}
-
-/*
- * The model's tasks get pids 1, 2, ... in the order they are made (task.c's
- * task_alloc): each `task` statement, and each fork (a fork that fails
- * after allocating its child takes a pid too).  The JSON names a victim
- * of the memcg OOM killer by that pid.
- */
-struct model_pids {
-	const char **names;
-	int *pids;
-	size_t n;
-	int next;
-};
-
-static void model_pid_add(struct model_pids *mp, const char *name)
-{
-	mp->names[mp->n] = name;
-	mp->pids[mp->n++] = ++mp->next;
-}
-
-static int model_pid(const struct model_pids *mp, const char *name)
-{
-	size_t i;
-
-	for (i = mp->n; i-- > 0;)
-		if (!strcmp(mp->names[i], name))
-			return mp->pids[i];
-	return 0;
-}
-
-/*
- * The model's call killed its own task: an oom_kill event of the call
- * names the caller.  The model still gives the call a result (ENOMEM from
- * the charge, EAGAIN from mlock's populate, 0 from mmap's), which a program
- * never sees: the live task dies in the call.  The events are in the JSON
- * of a verbose run (conform asks for one when the scenario has a memcg).
- */
-static bool model_call_killed(json_t *js, int caller)
-{
-	json_t *events = json_object_get(js, "events"), *ev;
-	size_t i;
-
-	if (!caller || !json_is_array(events))
-		return false;
-	json_array_foreach(events, i, ev) {
-		const char *kind = json_string_value(json_object_get(ev, "event"));
-		json_t *pid = json_object_get(ev, "pid");
-
-		if (kind && !strcmp(kind, "oom_kill") && json_is_integer(pid) &&
-		    json_integer_value(pid) == caller)
-			return true;
-	}
-	return false;
-}
-
-int outcome_from_model_json(const struct scenario *s, json_t *json,
-			    struct outcome *out, char *err, size_t errlen)
-{
-	json_t *statements = json_object_get(json, "statements");
-	struct model_pids mp = {0};
-	bool last_killed = false;
-	int last_errno = 0, ret = 0;
-	size_t i, n;
-
-	memset(out, 0, s->nr_statements * sizeof(*out));
-	if (!json_is_array(statements)) {
-		snprintf(err, errlen, "%s: the model's JSON has no statements", s->file_name);
-		return -EINVAL;
-	}
-	mp.names = calloc(s->nr_statements + 1, sizeof(*mp.names));
-	mp.pids = calloc(s->nr_statements + 1, sizeof(*mp.pids));
-	if (!mp.names || !mp.pids) {
-		snprintf(err, errlen, "%s: out of memory", s->file_name);
-		ret = -ENOMEM;
-		goto out;
-	}
-	n = json_array_size(statements);
-	if (n > s->nr_statements)
-		n = s->nr_statements;
-	for (i = 0; i < n; i++) {
-		const struct scenario_statement *st = &s->statements[i];
-		json_t *js = json_array_get(statements, i);
-		json_t *line = json_object_get(js, "line");
-		struct outcome *o = &out[i];
-
-		if (!json_is_integer(line) || json_integer_value(line) != (json_int_t)st->line) {
-			ret = json_error(err, errlen, s, st, "statement");
-			goto out;
-		}
-		if (st->kind == SCENARIO_TASK) {
-			model_pid_add(&mp, st->task.name);
-		} else if (st->kind == SCENARIO_CALL) {
-			json_t *e = json_object_get(js, "errno");
-
-			if (!json_is_integer(e)) {
-				ret = json_error(err, errlen, s, st, "errno");
-				goto out;
-			}
-			o->kind = OUTCOME_ERRNO;
-			o->err = (int)json_integer_value(e);
-			if (model_call_killed(js, model_pid(&mp, st->call.task)))
-				o->kind = OUTCOME_KILLED;
-			if (st->call.kind == SCENARIO_CALL_FORK)
-				model_pid_add(&mp, st->call.target);
-			last_errno = o->err;
-			last_killed = o->kind == OUTCOME_KILLED;
-		} else if (st->kind == SCENARIO_RECLAIM) {
-			json_t *r = json_object_get(js, "reclaimed_pages");
-
-			if (!json_is_integer(r)) {
-				ret = json_error(err, errlen, s, st, "reclaimed_pages");
-				goto out;
-			}
-			o->kind = OUTCOME_VALUE;
-			o->value = (int64_t)json_integer_value(r);
-		} else if (st->kind == SCENARIO_EXPECT) {
-			const struct scenario_expect *ex = &st->expect;
-
-			if (ex->source == SCENARIO_EXPECT_OK ||
-			    ex->source == SCENARIO_EXPECT_ERRNO) {
-				o->kind = last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
-				o->err = last_errno;
-			} else if (!parse_actual(json_string_value(json_object_get(js, "actual")),
-						 &o->value)) {
-				ret = json_error(err, errlen, s, st, "actual value");
-				goto out;
-			} else {
-				o->kind = ex->source == SCENARIO_EXPECT_LRU ? OUTCOME_MODEL_ONLY
-									   : OUTCOME_VALUE;
-			}
-		}
-	}
-out:
-	free(mp.names);
-	free(mp.pids);
-	return ret;
-}
 
 bool outcome_equal(const struct outcome *a, const struct outcome *b)
 {
@@ -190,6 +29,7 @@ bool outcome_equal(const struct outcome *a, const struct outcome *b)
 	case OUTCOME_ERROR:
 		return !strcmp(a->note, b->note);
 	case OUTCOME_KILLED:
+	case OUTCOME_NOT_RUN:
 		return true;
 	}
 	return false;
@@ -354,6 +194,9 @@ void outcome_format(const struct outcome *o, char *buf, size_t len)
 		return;
 	case OUTCOME_KILLED:
 		snprintf(buf, len, "killed");
+		return;
+	case OUTCOME_NOT_RUN:
+		snprintf(buf, len, "not run");
 		return;
 	}
 	snprintf(buf, len, "?");

@@ -10,7 +10,7 @@
  * model's tasks have no image, so a call that fits the limit there can be
  * refused live.  Pure, for the unit tests.
  */
-#include "native.h"
+#include "judge.h"
 
 #include <errno.h>
 

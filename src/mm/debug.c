@@ -1,0 +1,289 @@
+/*
+ * debug.c - the model's invariants (the checks of mm/debug.c's
+ * VM_BUG_ON_FOLIO and CONFIG_DEBUG_VM, gathered for unev_check_invariants).
+ *
+ * One function per invariant; each returns 0, or -EUCLEAN with the first
+ * violation described in buf.  unev_check_invariants runs them in order.
+ */
+#include <stdio.h>
+
+#include "internal.h"
+
+#define FAIL(...)                                      \
+	do {                                           \
+		snprintf(buf, len, __VA_ARGS__);       \
+		return -EUCLEAN;                       \
+	} while (0)
+
+/* Walk one evictable list: every member is PG_lru and belongs on it. */
+static int check_list(const struct unev_machine *m, const struct lruvec *lv, int lru,
+		      char *buf, size_t len)
+{
+	const struct lru_list_head *l = &lv->lists[lru];
+	uint64_t n = 0;
+	uint32_t prev = PFN_NIL;
+
+	for (uint32_t pfn = l->head; pfn != PFN_NIL; pfn = m->memmap[pfn].lru_next) {
+		const struct page *p;
+
+		if (pfn >= m->nr_pfns)
+			FAIL("node %d %s: link to pfn %u out of range", lv->node, unev_lru_name(lru), pfn);
+		p = &m->memmap[pfn];
+		if (!(p->flags & PG_lru) || folio_lru_list(p) != lru)
+			FAIL("node %d: pfn %u linked on %s but flags say %s%s", lv->node, pfn,
+			     unev_lru_name(lru), unev_lru_name(folio_lru_list(p)),
+			     p->flags & PG_lru ? "" : " (no PG_lru)");
+		if (p->lru_prev != prev)
+			FAIL("node %d %s: pfn %u has a broken back link", lv->node, unev_lru_name(lru), pfn);
+		prev = pfn;
+		n += folio_nr_pages(p);
+		if (n > l->nr)
+			break;
+	}
+	if (n != l->nr)
+		FAIL("node %d: %s holds %llu pages but its gauge says %llu", lv->node,
+		     unev_lru_name(lru), (unsigned long long)n, (unsigned long long)l->nr);
+	return 0;
+}
+
+/* 1. The evictable lists are well linked and their gauges count them. */
+static int check_lru_links(const struct unev_machine *m, char *buf, size_t len)
+{
+	for (unsigned int n = 0; n < m->cfg.nodes; n++) {
+		for (unsigned int mc = 0; mc < m->nr_memcgs; mc++) {
+			const struct lruvec *lv = mem_cgroup_lruvec((struct unev_machine *)m, (int)mc, (int)n);
+
+			for (int lru = 0; lru < UNEV_LRU_UNEVICTABLE; lru++) {
+				int err = check_list(m, lv, lru, buf, len);
+
+				if (err)
+					return err;
+			}
+		}
+	}
+	return 0;
+}
+
+/* 2. Each folio on its own: never unevictable and active at once
+ * (folio_lru_list's VM_BUG_ON), at least as many references as mappings,
+ * charged to a memcg that exists. */
+static int check_folio_flags(const struct unev_machine *m, char *buf, size_t len)
+{
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+
+		if (!(p->flags & PG_head))
+			continue;
+		if ((p->flags & (PG_unevictable | PG_active)) == (PG_unevictable | PG_active))
+			FAIL("pfn %u is PG_unevictable and PG_active", pfn);
+		if (p->refcount < p->mapcount || p->mapcount < 0)
+			FAIL("pfn %u: refcount %d below mapcount %d", pfn, p->refcount, p->mapcount);
+		if (p->memcg >= m->nr_memcgs)
+			FAIL("pfn %u charged to memcg %u that does not exist", pfn, p->memcg);
+	}
+	return 0;
+}
+
+/* 3. The pages flagged PG_lru for each list of each lruvec are what its
+ * gauge says, and the node's gauges are the sum of its lruvecs'. */
+static int check_lru_gauges(const struct unev_machine *m, char *buf, size_t len)
+{
+	size_t nr_lv = (size_t)m->cfg.nodes * m->nr_memcgs;
+	uint64_t *flagged = calloc(nr_lv * UNEV_NR_LRU_LISTS, sizeof(uint64_t));
+	int err = 0;
+
+	if (!flagged)
+		return -ENOMEM;
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+
+		if ((p->flags & (PG_head | PG_lru)) == (PG_head | PG_lru))
+			flagged[((size_t)p->node * m->nr_memcgs + p->memcg) * UNEV_NR_LRU_LISTS +
+				folio_lru_list(p)] += folio_nr_pages(p);
+	}
+	for (unsigned int n = 0; n < m->cfg.nodes && !err; n++) {
+		uint64_t node_total[UNEV_NR_LRU_LISTS] = { 0 };
+
+		for (unsigned int mc = 0; mc < m->nr_memcgs && !err; mc++) {
+			const struct lruvec *lv = mem_cgroup_lruvec((struct unev_machine *)m, (int)mc, (int)n);
+
+			for (int lru = 0; lru < UNEV_NR_LRU_LISTS && !err; lru++) {
+				uint64_t got = flagged[((size_t)n * m->nr_memcgs + mc) * UNEV_NR_LRU_LISTS + lru];
+
+				node_total[lru] += lv->lists[lru].nr;
+				if (got != lv->lists[lru].nr) {
+					snprintf(buf, len, "node %u memcg %u: %llu pages flagged for %s, gauge says %llu",
+						 n, mc, (unsigned long long)got, unev_lru_name(lru),
+						 (unsigned long long)lv->lists[lru].nr);
+					err = -EUCLEAN;
+				}
+			}
+		}
+		for (int lru = 0; lru < UNEV_NR_LRU_LISTS && !err; lru++) {
+			if (node_total[lru] != m->nodes[n].nr_lru[lru]) {
+				snprintf(buf, len, "node %u: the %s lruvecs hold %llu pages, the node gauge %llu",
+					 n, unev_lru_name(lru), (unsigned long long)node_total[lru],
+					 (unsigned long long)m->nodes[n].nr_lru[lru]);
+				err = -EUCLEAN;
+			}
+		}
+	}
+	free(flagged);
+	return err;
+}
+
+/* 4. NR_MLOCK counts the PG_mlocked pages (mlock_folio / munlock_folio
+ * move the two together). */
+static int check_nr_mlock(const struct unev_machine *m, char *buf, size_t len)
+{
+	int64_t mlocked = 0, nr_mlock = 0;
+
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+
+		if ((p->flags & (PG_head | PG_mlocked)) == (PG_head | PG_mlocked))
+			mlocked += (int64_t)folio_nr_pages(p);
+	}
+	for (unsigned int n = 0; n < m->cfg.nodes; n++)
+		nr_mlock += m->nodes[n].nr_mlock;
+	if (mlocked != nr_mlock)
+		FAIL("%lld pages are PG_mlocked but nr_mlock is %lld", (long long)mlocked,
+		     (long long)nr_mlock);
+	return 0;
+}
+
+/* The munlocks of @pfn waiting in the CPUs' mlock batches: each will take
+ * one off its mlock_count when the batch runs (__munlock_folio). */
+static unsigned int pending_munlocks(const struct unev_machine *m, uint32_t pfn)
+{
+	unsigned int n = 0;
+
+	for (unsigned int c = 0; c < m->cfg.cpus; c++) {
+		const struct folio_batch *b = &m->cpus[c].mlock;
+
+		for (unsigned int i = 0; i < b->nr; i++)
+			n += b->pfn[i] == pfn && !(b->tag[i] & (MLOCK_LRU_FOLIO | MLOCK_NEW_FOLIO));
+	}
+	return n;
+}
+
+/*
+ * 5. mlock_count (5.18+): it lives in lru_prev only while the folio is on
+ * the unevictable list (mm_types.h).  A count above zero means the folio
+ * is PG_mlocked (__munlock_folio clears PG_mlocked only when the count
+ * reaches zero), and each count is one VM_LOCKED mapping (mlock_vma_folio):
+ * it may undercount but never exceeds the PTEs mapping the folio plus the
+ * munlocks still queued for it.
+ */
+static int check_mlock_count(const struct unev_machine *m, char *buf, size_t len)
+{
+	if (!design_mlock_count(m))
+		return 0;
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+		unsigned int count, bound;
+
+		if ((p->flags & (PG_head | PG_lru | PG_unevictable)) !=
+		    (PG_head | PG_lru | PG_unevictable))
+			continue;
+		count = folio_mlock_count(p);
+		if (count && !(p->flags & PG_mlocked))
+			FAIL("pfn %u: mlock_count %u but not PG_mlocked", pfn, count);
+		if (!count)
+			continue;
+		bound = (unsigned int)(p->mapcount > 0 ? p->mapcount : 0) + pending_munlocks(m, pfn);
+		if (count > bound)
+			FAIL("pfn %u: mlock_count %u above its %d mappings and %u queued munlocks",
+			     pfn, count, p->mapcount, bound - (unsigned int)(p->mapcount > 0 ? p->mapcount : 0));
+	}
+	return 0;
+}
+
+/* 6. Each memcg's usage is the pages charged to it and its descendants
+ * (try_charge_memcg charges every ancestor), and never over its limit.
+ * The root is left out: memcg 0 on a folio also means "not charged" (the
+ * folios allocated outside any charge), as v1's root keeps no counter. */
+static int check_memcg_usage(const struct unev_machine *m, char *buf, size_t len)
+{
+	uint64_t *charged = calloc(m->nr_memcgs, sizeof(uint64_t));
+
+	if (!charged)
+		return -ENOMEM;
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+
+		if (!(p->flags & PG_head) || p->memcg >= m->nr_memcgs)
+			continue;
+		for (int id = p->memcg; id > 0; id = m->memcgs[id]->parent)
+			charged[id] += folio_nr_pages(p);
+	}
+	for (unsigned int i = 1; i < m->nr_memcgs; i++) {
+		const struct mem_cgroup *mc = m->memcgs[i];
+		uint64_t got = charged[i];
+
+		if (got != mc->usage) {
+			free(charged);
+			FAIL("memcg %s: usage %llu pages but %llu are charged to it", mc->name,
+			     (unsigned long long)mc->usage, (unsigned long long)got);
+		}
+		if (mc->usage > mc->limit) {
+			free(charged);
+			FAIL("memcg %s: usage %llu pages over its limit %llu", mc->name,
+			     (unsigned long long)mc->usage, (unsigned long long)mc->limit);
+		}
+	}
+	free(charged);
+	return 0;
+}
+
+/* 7. Each live task's VMAs are sorted without overlap. */
+static int check_vma_order(const struct unev_machine *m, char *buf, size_t len)
+{
+	for (unsigned int i = 0; i < m->nr_tasks; i++) {
+		const struct task_struct *t = m->tasks[i];
+
+		if (!t->alive)
+			continue;
+		for (unsigned int v = 1; v < t->mm->nr_vmas; v++)
+			if (t->mm->vmas[v - 1]->vm_end > t->mm->vmas[v]->vm_start)
+				FAIL("pid %d: VMAs overlap at %#llx", t->pid,
+				     (unsigned long long)t->mm->vmas[v]->vm_start);
+	}
+	return 0;
+}
+
+/* 8. locked_vm is the size of the VM_LOCKED VMAs (mlock_fixup, mmap_region
+ * and munmap keep them together). */
+static int check_locked_vm(const struct unev_machine *m, char *buf, size_t len)
+{
+	for (unsigned int i = 0; i < m->nr_tasks; i++) {
+		const struct task_struct *t = m->tasks[i];
+		uint64_t locked = 0;
+
+		if (!t->alive)
+			continue;
+		for (unsigned int v = 0; v < t->mm->nr_vmas; v++)
+			if (t->mm->vmas[v]->vm_flags & VM_LOCKED)
+				locked += vma_pages(t->mm->vmas[v]);
+		if (locked != t->mm->locked_vm)
+			FAIL("pid %d: locked_vm is %llu pages but its VM_LOCKED VMAs hold %llu", t->pid,
+			     (unsigned long long)t->mm->locked_vm, (unsigned long long)locked);
+	}
+	return 0;
+}
+
+int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
+{
+	static int (*const checks[])(const struct unev_machine *, char *, size_t) = {
+		check_lru_links, check_folio_flags, check_lru_gauges, check_nr_mlock,
+		check_mlock_count, check_memcg_usage, check_vma_order, check_locked_vm,
+	};
+
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		int err = checks[i](m, buf, len);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}

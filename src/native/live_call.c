@@ -1,0 +1,480 @@
+/*
+ * live_call.c - a call of a live task: the scenario's call turned into a message to
+ * its real process, the regions it binds, and the task's smaps.
+ */
+#include "live.h"
+
+#ifdef __linux__
+
+struct scenario_region *live_find_region(struct live_task *t, const char *name)
+{
+	return scenario_region_find(t->regions, t->nr_regions, name);
+}
+
+static int bind_region(struct live_task *t, const char *name, uint64_t addr,
+		       uint64_t len)
+{
+	struct scenario_region *reg = live_find_region(t, name);
+
+	if (!reg) {
+		if (t->nr_regions == sizeof(t->regions) / sizeof(t->regions[0]))
+			return -E2BIG;
+		reg = &t->regions[t->nr_regions++];
+		snprintf(reg->name, sizeof(reg->name), "%s", name);
+	}
+	reg->addr = addr;
+	reg->len = len;
+	return 0;
+}
+
+/* the span `smaps REGION` sums, as on the model */
+struct proc_span live_region_span(const struct scenario_region *reg)
+{
+	struct proc_span sp;
+
+	scenario_region_span(reg, &sp.start, &sp.end);
+	return sp;
+}
+
+/* /proc/PID/smaps of a task, and the share of it that is the image. */
+int live_read_smaps(struct live *lv, struct live_task *t, struct proc_image *image)
+{
+	struct proc_span spans[64];
+	char path[64];
+	size_t i;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)t->pid);
+	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
+	if (ret)
+		return ret;
+	for (i = 0; i < t->nr_regions; i++)
+		spans[i] = live_region_span(&t->regions[i]);
+	if (image)
+		proc_smaps_image(lv->buf, spans, t->nr_regions, image);
+	return 0;
+}
+
+static int prot_value(int prot)
+{
+	return (prot & SCENARIO_PROT_READ ? PROT_READ : 0) |
+	       (prot & SCENARIO_PROT_WRITE ? PROT_WRITE : 0) |
+	       (prot & SCENARIO_PROT_EXEC ? PROT_EXEC : 0);
+}
+
+static int advice_value(enum scenario_advice advice)
+{
+	switch (advice) {
+	case SCENARIO_ADVICE_DONTNEED:
+		return MADV_DONTNEED;
+	case SCENARIO_ADVICE_FREE:
+		return MADV_FREE;
+	case SCENARIO_ADVICE_PAGEOUT:
+		return MADV_PAGEOUT;
+	case SCENARIO_ADVICE_COLD:
+		return MADV_COLD;
+	case SCENARIO_ADVICE_WILLNEED:
+		return MADV_WILLNEED;
+	case SCENARIO_ADVICE_REMOVE:
+		return MADV_REMOVE;
+	case SCENARIO_ADVICE_DONTNEED_LOCKED:
+		return MADV_DONTNEED_LOCKED;
+	case SCENARIO_ADVICE_POPULATE_READ:
+		return MADV_POPULATE_READ;
+	case SCENARIO_ADVICE_POPULATE_WRITE:
+		return MADV_POPULATE_WRITE;
+	}
+	return -1;
+}
+
+/*
+ * What the kernel's mlockall(MCL_CURRENT) rlimit check will see: total_vm
+ * (VmSize) and the part of it that is the task's own image.  Read before
+ * the call; reading /proc changes no batch.
+ */
+static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
+{
+	struct proc_image image;
+	char path[64];
+	int64_t vmsize;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
+	if (!ret)
+		ret = proc_field(lv->buf, "VmSize", &vmsize);
+	if (!ret)
+		ret = live_read_smaps(lv, t, &image);
+	if (ret)
+		return ret;
+	o->vm_measured = true;
+	o->total_pages = (uint64_t)vmsize / 4;
+	o->image_pages = (uint64_t)image.size_kb / 4;
+	o->limit_pages = t->limit_pages;
+	snprintf(o->note, sizeof(o->note),
+		 "total_vm %llu pages > RLIMIT_MEMLOCK %llu pages only with the task's image (%llu pages)",
+		 (unsigned long long)o->total_pages, (unsigned long long)o->limit_pages,
+		 (unsigned long long)o->image_pages);
+	return 0;
+}
+
+/*
+ * What the kernel's RLIMIT_MEMLOCK check of a call will add up, once a
+ * task's image may be locked (image_limit.c): locked_vm (VmLck), the
+ * image's VM_LOCKED part, and the call's request.  Read before the call.
+ */
+static int measure_locked(struct live *lv, struct live_task *t, struct outcome *o,
+			  uint64_t request)
+{
+	struct proc_image image;
+	char path[64];
+	int64_t vmlck;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
+	if (!ret)
+		ret = proc_field(lv->buf, "VmLck", &vmlck);
+	if (!ret)
+		ret = live_read_smaps(lv, t, &image);
+	if (ret)
+		return ret;
+	o->lock_measured = true;
+	o->locked_pages = (uint64_t)vmlck / 4;
+	o->image_locked_pages = (uint64_t)image.locked_size_kb / 4;
+	o->request_pages = (request + LIVE_PAGE_SIZE - 1) / LIVE_PAGE_SIZE;
+	o->limit_pages = t->limit_pages;
+	snprintf(o->note, sizeof(o->note),
+		 "locked_vm %llu pages, %llu of them the task's locked image, + %llu asked > RLIMIT_MEMLOCK %llu pages",
+		 (unsigned long long)o->locked_pages, (unsigned long long)o->image_locked_pages,
+		 (unsigned long long)o->request_pages,
+		 (unsigned long long)o->limit_pages);
+	return 0;
+}
+
+static int call_fork(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t, int *result)
+{
+	struct native_cmd c = {.op = NATIVE_OP_FORK};
+	struct native_reply r, hello;
+	struct live_task *child;
+	int sv[2], ret;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return live_driver_error(lv, st, "socketpair: %s", strerror(errno));
+	ret = live_send_cmd(t->sock, &c, sv[1]);
+	close(sv[1]);
+	if (!ret)
+		ret = live_receive(lv, t->sock, &r);
+	if (!ret && r.op != NATIVE_OP_FORK)
+		ret = -EPROTO;
+	if (ret) {
+		close(sv[0]);
+		return live_driver_error(lv, st, "task '%s' %s", t->name, live_task_failure(ret));
+	}
+	*result = r.err;
+	if (r.err) {
+		close(sv[0]);
+		return 0;
+	}
+	child = live_add_task(lv, st->call.target);
+	if (!child) {
+		kill(r.pid, SIGKILL);
+		close(sv[0]);
+		return live_driver_error(lv, st, "more than %d tasks", LIVE_MAX_TASKS);
+	}
+	child->sock = sv[0];
+	child->pid = r.pid;
+	child->cpu = t->cpu;
+	child->limit_pages = t->limit_pages;
+	child->capable = t->capable;
+	memcpy(child->regions, t->regions, t->nr_regions * sizeof(t->regions[0]));
+	child->nr_regions = t->nr_regions;
+	child->heap_known = t->heap_known;
+	child->heap_start = t->heap_start;
+	child->memcg = t->memcg;
+	/* no image page is charged: the helper writes nothing fork shares
+	 * copy-on-write (unevict_task.c), so a fork copies none of it */
+	child->pidfd = live_pidfd_open(r.pid);
+	if (child->pidfd < 0 || live_register_pid(r.pid, child->pidfd)) {
+		kill(r.pid, SIGKILL);
+		return live_driver_error(lv, st, "pidfd_open: %s", strerror(errno));
+	}
+	ret = live_receive(lv, child->sock, &hello);
+	if (!ret && (hello.op != NATIVE_OP_HELLO || hello.pid != r.pid))
+		ret = -EPROTO;
+	if (ret)
+		return live_driver_error(lv, st, "task '%s' %s after fork", child->name,
+				    live_task_failure(ret));
+	return 0;
+}
+
+static int call_exit(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t)
+{
+	struct native_cmd c = {.op = NATIVE_OP_EXIT};
+	int ret = live_send_cmd(t->sock, &c, -1);
+
+	/* exit_mm runs before the pidfd turns readable: the zap is done */
+	if (!ret)
+		ret = live_wait_readable(t->pidfd, lv->o->timeout_ms);
+	if (ret)
+		return live_driver_error(lv, st, "task '%s' did not exit: %s", t->name,
+				    live_task_failure(ret));
+	waitpid(t->pid, NULL, WNOHANG | __WALL); /* ours to reap, or its parent's */
+	close(t->sock);
+	t->sock = -1;
+	t->exited = true;
+	return 0;
+}
+
+static int call_exec(struct live *lv, const struct scenario_statement *st,
+		     struct live_task *t, int *result)
+{
+	struct native_cmd c = {.op = NATIVE_OP_EXEC};
+	struct native_reply r;
+	int ret = live_send_cmd(t->sock, &c, -1);
+
+	if (!ret)
+		ret = live_receive(lv, t->sock, &r);
+	if (ret)
+		return live_driver_error(lv, st, "task '%s' %s in exec", t->name,
+				    live_task_failure(ret));
+	if (r.op == NATIVE_OP_EXEC) { /* execve failed */
+		*result = r.err;
+		return 0;
+	}
+	if (r.op != NATIVE_OP_HELLO || r.pid != t->pid || r.err)
+		return live_driver_error(lv, st, "task '%s' sent garbage after exec", t->name);
+	*result = 0;
+	t->nr_regions = 0;
+	t->heap_known = false;
+	if (t->memcg >= 0)
+		live_memcg_image(lv, t, st, "exec");
+	return 0;
+}
+
+static int call_brk(struct live *lv, const struct scenario_statement *st,
+		    struct live_task *t, int *result)
+{
+	struct native_cmd c = {.op = NATIVE_OP_BRK, .arg1 = st->call.size,
+			       .arg2 = st->call.size_negative};
+	struct native_reply r;
+	int ret = live_call_task(lv, st, t, &c, &r);
+
+	if (ret == LIVE_CALL_KILLED) {
+		*result = LIVE_KILLED;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (!t->heap_known) {
+		t->heap_known = true;
+		t->heap_start = r.value2;
+	}
+	*result = r.err;
+	if (!r.err && bind_region(t, "brk", t->heap_start,
+				  r.value > t->heap_start ? r.value - t->heap_start : 0))
+		return live_driver_error(lv, st, "too many regions");
+	return 0;
+}
+
+/* Run one call: *result is 0 or the errno; >0 stops the run here. */
+int live_run_call(struct live *lv, const struct scenario_statement *st, int *result)
+{
+	const struct scenario_call *c = &st->call;
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct native_cmd cmd = {0};
+	struct native_reply r;
+	struct scenario_region *reg = NULL;
+	struct live_task *t;
+	uint64_t shm_size = 0;
+	int ret, flags;
+
+	t = live_alive_task(lv, st, c->task);
+	if (!t)
+		return 1;
+	switch (c->kind) {
+	case SCENARIO_CALL_MUNMAP:
+	case SCENARIO_CALL_MLOCK:
+	case SCENARIO_CALL_MLOCK2:
+	case SCENARIO_CALL_MUNLOCK:
+	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MREMAP:
+	case SCENARIO_CALL_MADVISE:
+	case SCENARIO_CALL_TOUCH:
+		reg = live_find_region(t, c->target);
+		if (!reg)
+			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					 t->name, c->target);
+		cmd.addr = c->range_given ? reg->addr + c->off : reg->addr;
+		cmd.len = c->range_given ? c->len : reg->len;
+		break;
+	default:
+		break;
+	}
+	switch (c->kind) {
+	case SCENARIO_CALL_MMAP:
+		cmd.op = NATIVE_OP_MMAP;
+		cmd.len = c->size;
+		if (c->file[0]) {
+			int f = live_find_file(lv, c->file);
+
+			if (f < 0)
+				return live_stop_here(lv, st, "no file '%s'", c->file);
+			cmd.arg3 = (uint64_t)f + 1;
+			cmd.addr = c->file_off;
+		}
+		cmd.arg1 = (uint64_t)prot_value(c->prot);
+		cmd.arg2 = (uint64_t)((c->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
+				      (c->locked ? MAP_LOCKED : 0) |
+				      (c->populate ? MAP_POPULATE : 0) |
+				      (c->hugetlb ? MAP_HUGETLB : 0));
+		if (c->file[0])
+			cmd.arg2 &= ~(uint64_t)MAP_ANONYMOUS;
+		break;
+	case SCENARIO_CALL_MUNMAP:
+		cmd.op = NATIVE_OP_MUNMAP;
+		break;
+	case SCENARIO_CALL_MLOCK:
+		cmd.op = NATIVE_OP_MLOCK;
+		break;
+	case SCENARIO_CALL_MLOCK2:
+		cmd.op = NATIVE_OP_MLOCK2;
+		cmd.arg1 = c->raw_flags_given ? c->raw_flags : (c->onfault ? MLOCK_ONFAULT : 0);
+		break;
+	case SCENARIO_CALL_MUNLOCK:
+		cmd.op = NATIVE_OP_MUNLOCK;
+		break;
+	case SCENARIO_CALL_MLOCKALL:
+		cmd.op = NATIVE_OP_MLOCKALL;
+		flags = c->raw_flags_given ? (int)c->raw_flags : c->mlockall_flags;
+		cmd.arg1 = (uint64_t)(unsigned int)flags;
+		if ((flags & MCL_CURRENT) && !t->capable) {
+			ret = measure_vm(lv, t, o);
+			if (ret)
+				return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+						    strerror(-ret));
+		}
+		break;
+	case SCENARIO_CALL_MUNLOCKALL:
+		cmd.op = NATIVE_OP_MUNLOCKALL;
+		break;
+	case SCENARIO_CALL_MPROTECT:
+		cmd.op = NATIVE_OP_MPROTECT;
+		cmd.arg1 = (uint64_t)prot_value(c->prot);
+		break;
+	case SCENARIO_CALL_MREMAP:
+		cmd.op = NATIVE_OP_MREMAP;
+		cmd.arg1 = c->size;
+		cmd.arg2 = c->maymove ? MREMAP_MAYMOVE : 0;
+		break;
+	case SCENARIO_CALL_MADVISE:
+		cmd.op = NATIVE_OP_MADVISE;
+		cmd.arg1 = (uint64_t)advice_value(c->advice);
+		break;
+	case SCENARIO_CALL_TOUCH:
+		cmd.op = NATIVE_OP_TOUCH;
+		cmd.arg1 = c->write;
+		break;
+	case SCENARIO_CALL_FORK:
+		return call_fork(lv, st, t, result);
+	case SCENARIO_CALL_EXIT:
+		*result = 0;
+		return call_exit(lv, st, t);
+	case SCENARIO_CALL_EXEC:
+		return call_exec(lv, st, t, result);
+	case SCENARIO_CALL_BRK:
+		return call_brk(lv, st, t, result);
+	case SCENARIO_CALL_READ:
+	case SCENARIO_CALL_WRITE:
+	case SCENARIO_CALL_TRUNCATE:
+	case SCENARIO_CALL_PUNCH:
+		ret = live_find_file(lv, c->target);
+		if (ret < 0)
+			return live_stop_here(lv, st, "no file '%s'", c->target);
+		cmd.op = c->kind == SCENARIO_CALL_READ	   ? NATIVE_OP_PREAD
+			 : c->kind == SCENARIO_CALL_WRITE    ? NATIVE_OP_PWRITE
+			 : c->kind == SCENARIO_CALL_TRUNCATE ? NATIVE_OP_FTRUNCATE
+							     : NATIVE_OP_PUNCH;
+		cmd.arg1 = (uint64_t)ret;
+		cmd.addr = c->off;
+		cmd.len = c->kind == SCENARIO_CALL_TRUNCATE ? c->size : c->len;
+		break;
+	case SCENARIO_CALL_SHMAT:
+		ret = live_find_shm(lv, c->shm);
+		if (ret < 0)
+			return live_stop_here(lv, st, "no shm segment '%s'", c->shm);
+		cmd.op = NATIVE_OP_SHMAT;
+		cmd.arg1 = (uint64_t)lv->shmids[ret];
+		cmd.arg2 = c->rdonly ? SHM_RDONLY : 0;
+		shm_size = lv->shms[ret]->size;
+		break;
+	case SCENARIO_CALL_SHMDT:
+		reg = live_find_region(t, c->target);
+		if (!reg)
+			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					 t->name, c->target);
+		cmd.op = NATIVE_OP_SHMDT;
+		cmd.addr = reg->addr;
+		break;
+	case SCENARIO_CALL_SHMCTL:
+		ret = live_find_shm(lv, c->target);
+		if (ret < 0)
+			return live_stop_here(lv, st, "no shm segment '%s'", c->target);
+		cmd.op = NATIVE_OP_SHMCTL;
+		cmd.arg1 = (uint64_t)lv->shmids[ret];
+		cmd.arg2 = c->shmctl_op == SCENARIO_SHMCTL_LOCK	    ? SHM_LOCK
+			   : c->shmctl_op == SCENARIO_SHMCTL_UNLOCK ? SHM_UNLOCK
+								    : IPC_RMID;
+		break;
+	default:
+		/* native_scenario_check() refused it */
+		return live_stop_here(lv, st, "'%s' is not supported by the live side yet",
+				 scenario_call_name(c->kind));
+	}
+	/* after an mlockall(MCL_CURRENT), the image counts in locked_vm */
+	if (lv->image_dirty && !t->capable &&
+	    (cmd.op == NATIVE_OP_MMAP || cmd.op == NATIVE_OP_MREMAP ||
+	     cmd.op == NATIVE_OP_MLOCK || cmd.op == NATIVE_OP_MLOCK2)) {
+		ret = measure_locked(lv, t, o, cmd.op != NATIVE_OP_MREMAP ? cmd.len
+					       : cmd.arg1 > cmd.len ? cmd.arg1 - cmd.len : 0);
+		if (ret)
+			return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+						 strerror(-ret));
+	}
+	ret = live_call_task(lv, st, t, &cmd, &r);
+	if (ret == LIVE_CALL_KILLED) {
+		*result = LIVE_KILLED;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	*result = r.err;
+	if (r.err)
+		return 0;
+	if (((c->kind == SCENARIO_CALL_MMAP || c->kind == SCENARIO_CALL_MREMAP) &&
+	     bind_region(t, c->target, r.value, c->size)) ||
+	    (c->kind == SCENARIO_CALL_SHMAT && bind_region(t, c->target, r.value, shm_size)))
+		return live_driver_error(lv, st, "too many regions");
+	if (c->kind == SCENARIO_CALL_MLOCKALL && (cmd.arg1 & MCL_CURRENT)) {
+		/* the task's own image is mlocked now: see CONFORM.md */
+		struct proc_image image;
+
+		if (!lv->image_dirty) {
+			ret = live_read_smaps(lv, t, &image);
+			if (ret)
+				return live_driver_error(lv, st, "reading smaps of task '%s': %s",
+						    t->name, strerror(-ret));
+			snprintf(lv->image_note, sizeof(lv->image_note),
+				 "includes task %s's image: %lld resident pages locked by its mlockall at line %u",
+				 t->name, (long long)(image.locked_rss_kb / 4), st->line);
+		}
+		lv->image_dirty = true;
+		if (t->memcg >= 0)
+			live_memcg_image(lv, t, st, "mlockall(MCL_CURRENT)");
+	}
+	return 0;
+}
+
+#endif /* __linux__ */

@@ -1,0 +1,330 @@
+/*
+ * live_memcg.c - the memcgs of a live run: a directory of the run's own in the cgroup v1
+ * memory hierarchy, and the page tallies of /proc/kpagecgroup and
+ * /proc/kpageflags that memcg expectations read (CONFORM.md "memcgs").
+ */
+#include "live.h"
+
+#ifdef __linux__
+
+/* ---- memcgs (cgroup v1 memory controller) ---- */
+
+/* Write text to a file (a cgroup control file): 0 or -errno. */
+int live_write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = write(fd, text, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+int live_memcg_file(const struct live *lv, int i, const char *file, char *path)
+{
+	(void)lv;
+	if (snprintf(path, PATH_MAX, "%s/%s", live_memcg_path(i + 1), file) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* A number a memcg file holds ("123\n"): 0 or -errno. */
+int live_memcg_read_number(struct live *lv, int i, const char *file, uint64_t *value)
+{
+	char path[PATH_MAX], *end;
+	int ret = live_memcg_file(lv, i, file, path);
+
+	if (!ret)
+		ret = live_read_file(path, lv->buf, 256);
+	if (ret)
+		return ret;
+	errno = 0;
+	*value = strtoull(lv->buf, &end, 10);
+	return errno || end == lv->buf ? -EPROTO : 0;
+}
+
+int live_find_memcg(const struct live *lv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lv->nr_memcgs; i++)
+		if (!strcmp(lv->memcgs[i].sm->name, name))
+			return (int)i;
+	return -1;
+}
+
+static bool memcg_in_subtree(const struct live *lv, int memcg, int root)
+{
+	for (; memcg >= 0; memcg = lv->memcgs[memcg].parent)
+		if (memcg == root)
+			return true;
+	return false;
+}
+
+/* rmdir a cgroup directory and every directory below it (no files). */
+static void remove_cgroup_tree(const char *path, int depth)
+{
+	char inner[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+
+	if (depth > 16)
+		return;
+	dir = opendir(path);
+	while (dir && (d = readdir(dir))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.' ||
+		    snprintf(inner, sizeof(inner), "%s/%s", path, d->d_name) >= (int)sizeof(inner))
+			continue;
+		remove_cgroup_tree(inner, depth + 1);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(path);
+}
+
+/*
+ * A conform killed by SIGKILL leaves its run's memcg directory behind
+ * (its tasks died with it): unevict-conform.PID.N, PID gone.
+ */
+static void remove_stale_memcgs(void)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir = opendir(LIVE_MEMCG_ROOT);
+
+	while (dir && (d = readdir(dir))) {
+		long pid;
+		char *end;
+
+		if (strncmp(d->d_name, "unevict-conform.", 16))
+			continue;
+		pid = strtol(d->d_name + 16, &end, 10);
+		if (*end != '.' || pid <= 0 || !kill((pid_t)pid, 0) || errno != ESRCH ||
+		    snprintf(path, sizeof(path), "%s/%s", LIVE_MEMCG_ROOT, d->d_name) >= (int)sizeof(path))
+			continue;
+		remove_cgroup_tree(path, 0);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+
+/*
+ * The scenario's memcgs, before any task: a directory of the run's own in
+ * the v1 memory hierarchy (so no name can meet the machine's cgroups, and
+ * one rmdir order removes everything), each memcg in its parent's
+ * directory, memory.limit_in_bytes written when the scenario gives one.
+ * The hierarchy must be on (memory.use_hierarchy 1): the model's memcgs
+ * charge and limit their ancestors too.
+ */
+int live_make_memcgs(struct live *lv)
+{
+	static unsigned int seq;
+	char path[PATH_MAX], text[32];
+	struct stat sb;
+	uint64_t hierarchy;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < lv->s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->s->statements[i];
+		struct live_memcg *mc;
+
+		if (st->kind != SCENARIO_MEMCG)
+			continue;
+		if (!live_memcg_path(0)) {
+			remove_stale_memcgs();
+			snprintf(path, sizeof(path), "%s/unevict-conform.%d.%u", LIVE_MEMCG_ROOT,
+				 (int)getpid(), seq++);
+			/* registered first: a signal between the two finds it */
+			if (live_register_memcg_path(path))
+				return live_driver_error(lv, st, "too many memcgs");
+			if (mkdir(path, 0755))
+				return live_driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
+			ret = snprintf(path, sizeof(path), "%s/memory.use_hierarchy",
+				       live_memcg_path(0)) >= (int)sizeof(path) ? -ENAMETOOLONG : 0;
+			if (!ret)
+				ret = live_read_file(path, lv->buf, 256);
+			hierarchy = ret ? 0 : strtoull(lv->buf, NULL, 10);
+			if (ret || hierarchy != 1)
+				return live_driver_error(lv, st, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
+						    path);
+		}
+		if (lv->nr_memcgs == LIVE_MAX_OBJECTS)
+			return live_driver_error(lv, st, "more than %d memcgs", LIVE_MAX_OBJECTS);
+		mc = &lv->memcgs[lv->nr_memcgs];
+		memset(mc, 0, sizeof(*mc));
+		mc->sm = &st->memcg;
+		mc->parent = st->memcg.parent_given ? live_find_memcg(lv, st->memcg.parent) : -1;
+		if (snprintf(path, sizeof(path), "%s/%s", live_memcg_path(mc->parent + 1),
+			     st->memcg.name) >= (int)sizeof(path))
+			return live_driver_error(lv, st, "memcg '%s': path too long", st->memcg.name);
+		if (live_register_memcg_path(path))
+			return live_driver_error(lv, st, "too many memcgs");
+		lv->nr_memcgs++;
+		if (mkdir(path, 0755))
+			return live_driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
+		if (stat(path, &sb))
+			return live_driver_error(lv, st, "stat %s: %s", path, strerror(errno));
+		mc->ino = (uint64_t)sb.st_ino;
+		if (st->memcg.limit_given) {
+			snprintf(text, sizeof(text), "%llu", (unsigned long long)st->memcg.limit);
+			ret = live_memcg_file(lv, (int)lv->nr_memcgs - 1, "memory.limit_in_bytes", path);
+			if (!ret)
+				ret = live_write_text(path, text);
+			if (ret)
+				return live_driver_error(lv, st, "memcg '%s': writing memory.limit_in_bytes: %s",
+						    st->memcg.name, strerror(-ret));
+		}
+	}
+	return 0;
+}
+
+/* A new task joins its memcg (after its start-up: its own image stays
+ * charged where the driver is, as a v1 memcg moves no charges). */
+int live_join_memcg(struct live *lv, const struct scenario_statement *st,
+		      struct live_task *t)
+{
+	char path[PATH_MAX], text[32];
+	int ret;
+
+	if (!st->task.memcg_given)
+		return 0;
+	t->memcg = live_find_memcg(lv, st->task.memcg);
+	if (t->memcg < 0)
+		return live_driver_error(lv, st, "no memcg '%s'", st->task.memcg);
+	snprintf(text, sizeof(text), "%d", (int)t->pid);
+	ret = live_memcg_file(lv, t->memcg, "cgroup.procs", path);
+	if (!ret)
+		ret = live_write_text(path, text);
+	if (ret)
+		return live_driver_error(lv, st, "task '%s' joining memcg '%s': %s", t->name,
+				    st->task.memcg, strerror(-ret));
+	return 0;
+}
+
+/*
+ * A task of a memcg faulted pages of its own program image in: they are
+ * charged to the memcg (and its ancestors), which the model's tasks do not
+ * have.  That memcg's values are image-dependent from here on.
+ */
+void live_memcg_image(struct live *lv, const struct live_task *t,
+			const struct scenario_statement *st, const char *what)
+{
+	int i;
+
+	for (i = t->memcg; i >= 0; i = lv->memcgs[i].parent)
+		if (!lv->memcgs[i].image_note[0])
+			snprintf(lv->memcgs[i].image_note, sizeof(lv->memcgs[i].image_note),
+				 "memcg %s holds task %s's own image pages since its %s at line %u",
+				 lv->memcgs[i].sm->name, t->name, what, st->line);
+}
+
+
+/* The driver moves to the first CPU a task of the scenario runs on. */
+static void scan_on_task_cpu(struct live *lv)
+{
+	cpu_set_t used, one;
+	int cpu;
+
+	live_task_cpus(lv->s, &used);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &used))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		return;
+	}
+}
+
+/*
+ * Every page's memcg and flags (/proc/kpagecgroup, /proc/kpageflags), for
+ * the pages of our memcgs: their LRU lists and user pages.  memory.stat's
+ * LRU counters lag (native.h); the pages themselves do not.  Our tasks
+ * are idle while we read; 0.2 s for 24 GiB.
+ */
+int live_scan_memcgs(struct live *lv)
+{
+	const size_t chunk = LIVE_KPAGE_CHUNK * sizeof(uint64_t);
+	int fcg, ffl, ret = 0;
+	uint64_t pfn = 0;
+	ssize_t n;
+	size_t i, k;
+
+	if (lv->scan_valid)
+		return 0;
+	memset(lv->memcg_pages, 0, sizeof(lv->memcg_pages));
+	/*
+	 * A scan keeps a CPU busy in the kernel for 0.2 s: on the driver's
+	 * own CPU, every other process waking meanwhile (the machine's pollers)
+	 * would be sent to the idle task CPU, and the witness would count
+	 * them there.  So the scan runs on a task CPU, whose tasks are idle,
+	 * and leaves the other CPU idle for them.  Reading /proc/kpage* puts
+	 * nothing in that CPU's batches.
+	 */
+	scan_on_task_cpu(lv);
+	fcg = open("/proc/kpagecgroup", O_RDONLY | O_CLOEXEC);
+	ffl = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fcg < 0 || ffl < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while ((n = pread(fcg, lv->kpage_cgroup, chunk, (off_t)(pfn * 8))) > 0) {
+		size_t nr = (size_t)n / 8;
+		bool flags_read = false;
+
+		for (i = 0; i < nr; i++) {
+			uint64_t ino = lv->kpage_cgroup[i];
+
+			if (!ino)
+				continue;
+			for (k = 0; k < lv->nr_memcgs && lv->memcgs[k].ino != ino; k++)
+				;
+			if (k == lv->nr_memcgs)
+				continue;
+			if (!flags_read) {
+				if (pread(ffl, lv->kpage_flags, nr * 8, (off_t)(pfn * 8)) != (ssize_t)(nr * 8)) {
+					ret = -EIO;
+					goto out;
+				}
+				flags_read = true;
+			}
+			proc_memcg_count(&lv->memcg_pages[k], lv->kpage_flags[i]);
+		}
+		pfn += nr;
+	}
+	if (n < 0)
+		ret = -errno;
+	lv->scan_valid = !ret;
+out:
+	if (fcg >= 0)
+		close(fcg);
+	if (ffl >= 0)
+		close(ffl);
+	live_repin_driver(lv);
+	return ret;
+}
+
+/* User pages charged to memcg i and its descendants. */
+uint64_t live_subtree_user(const struct live *lv, int root)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < lv->nr_memcgs; i++)
+		if (memcg_in_subtree(lv, (int)i, root))
+			sum += lv->memcg_pages[i].user;
+	return sum;
+}
+
+#endif /* __linux__ */

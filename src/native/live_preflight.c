@@ -284,6 +284,13 @@ int native_find_helper(char *path, size_t len)
 	slash[1] = '\0';
 	if ((size_t)snprintf(path, len, "%s%s", self, NATIVE_TASK_HELPER) >= len)
 		return -ENAMETOOLONG;
+#ifdef UNEV_BIN_TO_LIBEXEC
+	/* installed (cmake --install): BINDIR/unevict, LIBEXECDIR/unevict/unevict-task */
+	if (access(path, X_OK) &&
+	    (size_t)snprintf(path, len, "%s%s/%s", self, UNEV_BIN_TO_LIBEXEC,
+			     NATIVE_TASK_HELPER) >= len)
+		return -ENAMETOOLONG;
+#endif
 	return 0;
 }
 

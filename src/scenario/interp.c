@@ -829,7 +829,7 @@ static int call_not_run(struct run *r, const struct scenario_statement *st)
 static int run_statement(struct run *r, const struct scenario_statement *st)
 {
 	struct outcome *o;
-	int result, ret;
+	int result = 0, ret;	/* run_call sets it on success; 0 quiets gcc without LTO */
 
 	switch (st->kind) {
 	case SCENARIO_MACHINE:

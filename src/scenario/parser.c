@@ -542,7 +542,7 @@ static int parse_machine(struct parser *p, struct scenario_statement *st)
 	static const char *const keys[] = {"nodes", "mem", "cpus", "swap",
 					   "design", "kernel", "zero_page", "thp", NULL};
 	static const char *const on_off[] = {"off", "on"};
-	unsigned int choice;
+	unsigned int choice = 0;	/* set by every successful lookup; 0 quiets gcc without LTO */
 	struct scenario_machine *m = &st->machine;
 	struct args a;
 	const char *v;

@@ -42,14 +42,14 @@ int vm_cpio_add(struct vm_cpio *c, const char *name, unsigned int mode,
 	char hdr[111];
 	size_t namesize = strlen(name) + 1;
 
-	if (size > 0xffffffffu)
+	if (size > 0xffffffffu || namesize > 0xffffffffu)
 		return c->error = -EFBIG;
 	/* magic, ino, mode, uid, gid, nlink, mtime, filesize, devmajor,
 	 * devminor, rdevmajor, rdevminor, namesize, check */
 	snprintf(hdr, sizeof(hdr),
-		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08zX%08X",
+		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
 		 c->ino++, mode, 0u, 0u, S_ISDIR(mode) ? 2u : 1u, 0u, (unsigned int)size, 0u, 0u,
-		 rdev_major, rdev_minor, namesize, 0u);
+		 rdev_major, rdev_minor, (unsigned int)namesize, 0u);
 	put(c, hdr, 110);
 	put(c, name, namesize);
 	pad4(c);

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,22 @@ const char *const vm_default_matrix[] = {"5.10", "6.1", "6.12", "6.18", "7"};
 const size_t vm_default_matrix_len = sizeof(vm_default_matrix) / sizeof(vm_default_matrix[0]);
 
 /* The suites whose kernels make the matrix: 5.10 .. 7.x. */
+void vm_errorf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy SRC into DST of LEN bytes; false (and DST cut) when it does not fit,
+ * so that a path or release name is never used truncated. */
+static bool fits(char *dst, size_t len, const char *src)
+{
+	return (size_t)snprintf(dst, len, "%s", src) < len;
+}
+
 static const char *const vm_suites[] = {"bullseye", "bookworm", "trixie", "trixie-backports",
 					"sid"};
 
@@ -124,17 +141,18 @@ static int kernel_in_dir(const char *dir, struct vm_kernel *k)
 
 			if (i == 0 && !strncmp(e->d_name, "vmlinuz-", 8)) {
 				snprintf(img, sizeof(img), "%s/%s", path, e->d_name);
-				snprintf(k->release, sizeof(k->release), "%s", e->d_name + 8);
+				if (!fits(k->release, sizeof(k->release), e->d_name + 8))
+					continue;
 			} else if (i == 1 && e->d_name[0] != '.') {
 				snprintf(img, sizeof(img), "%s/%s/vmlinuz", path, e->d_name);
-				snprintf(k->release, sizeof(k->release), "%s", e->d_name);
+				if (!fits(k->release, sizeof(k->release), e->d_name))
+					continue;
 			} else {
 				continue;
 			}
-			if (is_file(img)) {
-				snprintf(k->image, sizeof(k->image), "%s", img);
+			if (is_file(img) && fits(k->image, sizeof(k->image), img))
 				break;
-			}
+			k->image[0] = '\0';
 		}
 		if (d)
 			closedir(d);
@@ -147,8 +165,9 @@ static int kernel_in_dir(const char *dir, struct vm_kernel *k)
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, module_dirs[i], k->release);
 		snprintf(tree, sizeof(tree), "%s/kernel", path);
 		if (is_dir(tree)) {
-			snprintf(k->modules, sizeof(k->modules), "%s", path);
-			break;
+			if (fits(k->modules, sizeof(k->modules), path))
+				break;
+			k->modules[0] = '\0';
 		}
 	}
 	return 0;
@@ -223,12 +242,12 @@ int vm_kernel_resolve(const char *cache, const char *what, struct vm_kernel *k,
 		} else
 			ret = -ENOENT;
 		if (ret)
-			snprintf(err, errlen, "--kernel %s: no kernel image there", what);
+			vm_errorf(err, errlen, "--kernel %s: no kernel image there", what);
 		return ret;
 	}
 	ret = vm_cache_list(cache, &list, &n);
 	if (ret) {
-		snprintf(err, errlen, "cannot read the kernel cache %s: %s", cache, strerror(-ret));
+		vm_errorf(err, errlen, "cannot read the kernel cache %s: %s", cache, strerror(-ret));
 		return ret;
 	}
 	for (i = 0; i < n; i++)
@@ -238,7 +257,7 @@ int vm_kernel_resolve(const char *cache, const char *what, struct vm_kernel *k,
 			return 0;
 		}
 	free(list);
-	snprintf(err, errlen, "no kernel %s in the cache %s: run `unevict kernels fetch %s`",
+	vm_errorf(err, errlen, "no kernel %s in the cache %s: run `unevict kernels fetch %s`",
 		 what, cache, what);
 	return -ENOENT;
 }
@@ -402,8 +421,8 @@ static int newest_package(const struct apt_env *a, const char *version, char *pk
 		/* of one release, the -unsigned package (what 5.10..6.12 have) */
 		if (!*best_rel || vm_release_compare(rel, best_rel) > 0 ||
 		    (!vm_release_compare(rel, best_rel) && strstr(line, "-unsigned"))) {
-			snprintf(best_rel, sizeof(best_rel), "%s", rel);
-			snprintf(best, sizeof(best), "%s", line);
+			if (!fits(best_rel, sizeof(best_rel), rel) || !fits(best, sizeof(best), line))
+				best_rel[0] = best[0] = '\0';
 		}
 	}
 	if (f)

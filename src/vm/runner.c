@@ -369,7 +369,7 @@ static int add_module(struct vm_cpio *c, struct module_index *ix, size_t i, char
 	ix->wanted[i] = true;
 	ret = read_module(ix->path[i], &data, &size);
 	if (ret) {
-		snprintf(err, errlen, "cannot read the module %s: %s", ix->path[i], strerror(-ret));
+		vm_errorf(err, errlen, "cannot read the module %s: %s", ix->path[i], strerror(-ret));
 		return ret;
 	}
 	vm_module_depends(data, size, deps, sizeof(deps));
@@ -394,7 +394,8 @@ static int add_modules(struct vm_cpio *c, const struct vm_kernel *k, char *err, 
 
 	if (!k->modules[0])
 		return 0;
-	snprintf(dir, sizeof(dir), "%s/kernel", k->modules);
+	if (snprintf(dir, sizeof(dir), "%s/kernel", k->modules) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
 	ret = index_modules(&ix, dir, 0);
 	for (i = 0; !ret && i < sizeof(vm_module_roots) / sizeof(vm_module_roots[0]); i++) {
 		ssize_t j = module_find(&ix, vm_module_roots[i]);
@@ -423,7 +424,7 @@ static int add_host_file(struct vm_cpio *c, const char *name, const char *path,
 	int ret = slurp(path, &data, &size);
 
 	if (ret) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		vm_errorf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	ret = vm_cpio_add_file(c, name, mode, data, size);
@@ -449,7 +450,7 @@ static int build_initramfs(const char *path, const char *bindir, const struct vm
 	int ret = 0;
 
 	if (!f) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		vm_errorf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	vm_cpio_init(&c, f);
@@ -493,7 +494,7 @@ static int build_initramfs(const char *path, const char *bindir, const struct vm
 	if (fclose(f) && !ret)
 		ret = -EIO;
 	if (ret && !*err)
-		snprintf(err, errlen, "cannot build the initramfs %s: %s", path, strerror(-ret));
+		vm_errorf(err, errlen, "cannot build the initramfs %s: %s", path, strerror(-ret));
 	return ret;
 }
 
@@ -599,7 +600,7 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 		argv[n++] = "host";
 	}
 	if (vm_shape_qemu_args(shape, argv, &n, shapebuf, sizeof(shapebuf))) {
-		snprintf(err, errlen, "the machine of %u nodes is too large for the VM", shape->nodes);
+		vm_errorf(err, errlen, "the machine of %u nodes is too large for the VM", shape->nodes);
 		return -ENOSPC;
 	}
 	argv[n++] = "-kernel";
@@ -622,7 +623,8 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 	argv[n++] = "-serial";
 	argv[n++] = "stdio";
 	argv[n++] = "-drive";
-	snprintf(buf, sizeof(buf), "file=%s,if=virtio,format=raw,cache=unsafe", disk);
+	if (snprintf(buf, sizeof(buf), "file=%s,if=virtio,format=raw,cache=unsafe", disk) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
 	argv[n++] = buf;
 	argv[n] = NULL;
 	if (pipe(fds))

@@ -154,4 +154,9 @@ int vm_conform(const struct vm_run_options *o, char **files, int nr_files);
 /* The same from conform's argv (argv[0] "conform", a --kernel among them). */
 int vm_conform_main(int argc, char **argv);
 
+/* An error message for the caller's ERR buffer of LEN bytes; a message cut
+ * at LEN is still a message (paths in it can be long). */
+void vm_errorf(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif /* VM_H */

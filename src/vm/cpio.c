@@ -39,17 +39,17 @@ int vm_cpio_add(struct vm_cpio *c, const char *name, unsigned int mode,
 		unsigned int rdev_major, unsigned int rdev_minor, const void *data,
 		size_t size)
 {
-	char hdr[111];
+	char hdr[128];
 	size_t namesize = strlen(name) + 1;
 
-	if (size > 0xffffffffu)
+	if (size > 0xffffffffu || namesize > 0xffffffffu)
 		return c->error = -EFBIG;
 	/* magic, ino, mode, uid, gid, nlink, mtime, filesize, devmajor,
 	 * devminor, rdevmajor, rdevminor, namesize, check */
 	snprintf(hdr, sizeof(hdr),
-		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08zX%08X",
-		 c->ino++, mode, 0u, 0u, S_ISDIR(mode) ? 2u : 1u, 0u, (unsigned int)size, 0u, 0u,
-		 rdev_major, rdev_minor, namesize, 0u);
+		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+		 c->ino++, mode & 0xffffffffu, 0u, 0u, S_ISDIR(mode) ? 2u : 1u, 0u, (unsigned int)size, 0u, 0u,
+		 rdev_major, rdev_minor, (unsigned int)namesize, 0u);
 	put(c, hdr, 110);
 	put(c, name, namesize);
 	pad4(c);

@@ -91,6 +91,15 @@ bool vm_package_release(const char *package, char *release, size_t len)
 	return false;
 }
 
+/* src into dst, cut to len - 1 (a path or release longer is not ours). */
+static void set_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static bool is_file(const char *path)
 {
 	struct stat st;
@@ -124,15 +133,15 @@ static int kernel_in_dir(const char *dir, struct vm_kernel *k)
 
 			if (i == 0 && !strncmp(e->d_name, "vmlinuz-", 8)) {
 				snprintf(img, sizeof(img), "%s/%s", path, e->d_name);
-				snprintf(k->release, sizeof(k->release), "%s", e->d_name + 8);
+				set_str(k->release, sizeof(k->release), e->d_name + 8);
 			} else if (i == 1 && e->d_name[0] != '.') {
 				snprintf(img, sizeof(img), "%s/%s/vmlinuz", path, e->d_name);
-				snprintf(k->release, sizeof(k->release), "%s", e->d_name);
+				set_str(k->release, sizeof(k->release), e->d_name);
 			} else {
 				continue;
 			}
 			if (is_file(img)) {
-				snprintf(k->image, sizeof(k->image), "%s", img);
+				set_str(k->image, sizeof(k->image), img);
 				break;
 			}
 		}
@@ -147,7 +156,7 @@ static int kernel_in_dir(const char *dir, struct vm_kernel *k)
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, module_dirs[i], k->release);
 		snprintf(tree, sizeof(tree), "%s/kernel", path);
 		if (is_dir(tree)) {
-			snprintf(k->modules, sizeof(k->modules), "%s", path);
+			set_str(k->modules, sizeof(k->modules), path);
 			break;
 		}
 	}
@@ -403,7 +412,7 @@ static int newest_package(const struct apt_env *a, const char *version, char *pk
 		if (!*best_rel || vm_release_compare(rel, best_rel) > 0 ||
 		    (!vm_release_compare(rel, best_rel) && strstr(line, "-unsigned"))) {
 			snprintf(best_rel, sizeof(best_rel), "%s", rel);
-			snprintf(best, sizeof(best), "%s", line);
+			set_str(best, sizeof(best), line);
 		}
 	}
 	if (f)

@@ -210,7 +210,7 @@ static int node_exists(struct check_state *cs,
 static int check_call(struct check_state *cs, const struct scenario_statement *st)
 {
 	const struct scenario_call *c = &st->call;
-	struct check_task *t;
+	struct check_task *t = NULL;	/* set by live_task when it returns 0 */
 	int ret;
 
 	ret = live_task(cs, st, c->task, &t);
@@ -271,7 +271,7 @@ static int check_expect(struct check_state *cs,
 			const struct scenario_statement *st)
 {
 	const struct scenario_expect *e = &st->expect;
-	struct check_task *t;
+	struct check_task *t = NULL;	/* set by live_task when it returns 0 */
 	int ret;
 
 	switch (e->source) {
@@ -300,7 +300,7 @@ static int check_expect(struct check_state *cs,
 static int check_statement(struct check_state *cs,
 			   const struct scenario_statement *st)
 {
-	struct check_task *t;
+	struct check_task *t = NULL;	/* set by live_task when it returns 0 */
 	int ret;
 
 	switch (st->kind) {

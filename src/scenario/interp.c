@@ -116,7 +116,7 @@ static int live_task(struct run *r, const struct scenario_statement *st,
 
 static struct run_task *add_task(struct run *r, const char *name, int pid)
 {
-	struct run_task *t;
+	struct run_task *t = NULL;	/* set by live_task when it returns 0 */
 
 	if (r->nr_tasks == r->tasks_cap) {
 		size_t cap = r->tasks_cap ? r->tasks_cap * 2 : 8;
@@ -475,7 +475,7 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 {
 	const struct scenario_call *c = &st->call;
 	struct scenario_region *reg = NULL;
-	struct run_task *t;
+	struct run_task *t = NULL;	/* set by live_task when it returns 0 */
 	uint64_t addr = 0, len = 0, newaddr = 0;
 	int ret, flags;
 
@@ -640,7 +640,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
 	};
 	struct scenario_region *reg;
-	struct run_task *t;
+	struct run_task *t = NULL;	/* set by live_task when it returns 0 */
 	uint64_t start, end;
 	char buf[32];
 	int ret = 0;

@@ -39,7 +39,7 @@ int vm_cpio_add(struct vm_cpio *c, const char *name, unsigned int mode,
 		unsigned int rdev_major, unsigned int rdev_minor, const void *data,
 		size_t size)
 {
-	char hdr[111];
+	char hdr[128];
 	size_t namesize = strlen(name) + 1;
 
 	if (size > 0xffffffffu || namesize > 0xffffffffu)

@@ -15,6 +15,7 @@
  */
 #include "vm.h"
 
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

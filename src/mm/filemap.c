@@ -295,7 +295,7 @@ static int file_call_begin(struct unev_machine *m, int pid, int ino, struct addr
 /* filemap_read / shmem_file_read_iter: up to i_size.  A tmpfs hole reads
  * as the zero page and allocates nothing (SGP_READ); other file systems
  * read the page into the cache (readahead beyond the range is not modelled). */
-int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+static int unev_sys_pread_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
 	uint64_t end;
@@ -320,9 +320,17 @@ int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint6
 	return 0;
 }
 
+int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+{
+	int ret = unev_sys_pread_call(m, pid, ino, off, len);
+
+	syscall_exit(m);
+	return ret;
+}
+
 /* generic_perform_write / shmem_write_begin: each page is found or added
  * to the cache (through the lru_add batch); i_size grows to cover it. */
-int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+static int unev_sys_pwrite_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
 	uint64_t end;
@@ -349,9 +357,17 @@ int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint
 	return 0;
 }
 
+int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+{
+	int ret = unev_sys_pwrite_call(m, pid, ino, off, len);
+
+	syscall_exit(m);
+	return ret;
+}
+
 /* truncate_pagecache: unmap (COWs too), drop the cache, unmap again for
  * racing COWs; growing only moves i_size. */
-int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
+static int unev_sys_ftruncate_call(struct unev_machine *m, int pid, int ino, uint64_t size)
 {
 	struct address_space *as;
 	uint64_t holebegin;
@@ -371,6 +387,14 @@ int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
 	unmap_mapping_range(m, as, holebegin, UINT64_MAX, true);
 	truncate_inode_pages_range(m, as, holebegin, as->nr_slots);
 	return 0;
+}
+
+int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
+{
+	int ret = unev_sys_ftruncate_call(m, pid, ino, size);
+
+	syscall_exit(m);
+	return ret;
 }
 
 /* fallocate(PUNCH_HOLE): tmpfs unmaps without COWs ("hole-punching leaves
@@ -394,7 +418,7 @@ void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t
 }
 
 /* fallocate(PUNCH_HOLE): ramfs has no fallocate. */
-int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+static int unev_sys_punch_hole_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
 	int err = file_call_begin(m, pid, ino, &as);
@@ -407,4 +431,12 @@ int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, 
 		return -EINVAL;
 	punch_hole_range(m, as, off, len);
 	return 0;
+}
+
+int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
+{
+	int ret = unev_sys_punch_hole_call(m, pid, ino, off, len);
+
+	syscall_exit(m);
+	return ret;
 }

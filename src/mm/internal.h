@@ -277,6 +277,7 @@ struct task_struct {
 	unsigned int uid;
 	int memcg;
 	struct mm_struct *mm;
+	bool exit_pending;            /* OOM-killed in its own call: exits on return */
 };
 
 struct unev_machine {
@@ -676,5 +677,9 @@ void check_move_unevictable_folios(struct unev_machine *m, struct folio_ref_batc
 struct task_struct *task_lookup(struct unev_machine *m, int pid);
 /* The OOM killer's SIGKILL: the task exits at once. */
 void task_kill(struct unev_machine *m, struct task_struct *t);
+/* the OOM victim is the caller: dead now, its mm torn down by syscall_exit */
+void task_kill_deferred(struct task_struct *t);
+/* the end of every unev_sys_* call (exit_to_user_mode): deferred exits */
+void syscall_exit(struct unev_machine *m);
 
 #endif /* UNEV_MM_INTERNAL_H */

@@ -108,7 +108,7 @@ void unev_machine_destroy(struct unev_machine *m)
 	if (!m)
 		return;
 	for (unsigned int i = 0; i < m->nr_tasks; i++) {
-		if (m->tasks[i]->alive && m->tasks[i]->mm)
+		if (m->tasks[i]->mm)	/* alive, or killed in its own call */
 			mm_destroy(m, m->tasks[i]->mm);
 		free(m->tasks[i]);
 	}

@@ -100,8 +100,8 @@ static int madvise_populate(struct unev_machine *m, struct task_struct *t, uint6
 
 /* madvise_walk_vmas: earlier VMAs are already done when a later one fails;
  * a hole gives ENOMEM only at the end. */
-int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t start, uint64_t len_in,
-		     int advice)
+static int unev_sys_madvise_call(struct unev_machine *m, int pid, uint64_t start, uint64_t len_in,
+		                 int advice)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	uint64_t len, end;
@@ -145,4 +145,13 @@ int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t start, uint64_t l
 			break;
 	}
 	return unmapped_error;
+}
+
+int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t start, uint64_t len_in,
+		     int advice)
+{
+	int ret = unev_sys_madvise_call(m, pid, start, len_in, advice);
+
+	syscall_exit(m);
+	return ret;
 }

@@ -160,7 +160,10 @@ static bool mem_cgroup_out_of_memory(struct unev_machine *m, int memcg)
 	m->memcgs[victim->memcg]->oom_kill++;
 	trace_event(m, UNEV_EV_OOM_KILL, UNEV_LRU_NONE, (unsigned int)victim->pid, 0,
 		    "mem_cgroup_out_of_memory");
-	task_kill(m, victim);
+	if (victim->pid == m->cur_pid)
+		task_kill_deferred(victim);	/* the caller: its call goes on */
+	else
+		task_kill(m, victim);
 	m->cur_cpu = cpu;
 	m->cur_memcg = cur;
 	return true;

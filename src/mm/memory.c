@@ -459,7 +459,7 @@ int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start,
 
 /* A program touching memory: a fault where the PTE does not allow the
  * access, SIGSEGV (-EFAULT) where no VMA allows it. */
-int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, bool write)
+static int unev_touch_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, bool write)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	uint64_t start, end;
@@ -494,4 +494,12 @@ int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, boo
 			return err == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
 	return 0;
+}
+
+int unev_touch(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, bool write)
+{
+	int ret = unev_touch_call(m, pid, addr, len, write);
+
+	syscall_exit(m);
+	return ret;
 }

@@ -395,7 +395,7 @@ static int do_mlock(struct unev_machine *m, struct task_struct *t, uint64_t star
 	return error ? mlock_posix_error(error) : 0;
 }
 
-int unev_sys_mlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+static int unev_sys_mlock_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
 {
 	struct task_struct *t = task_lookup(m, pid);
 
@@ -404,8 +404,16 @@ int unev_sys_mlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
 	return do_mlock(m, t, addr, len, VM_LOCKED);
 }
 
-int unev_sys_mlock2(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
-		    int flags)
+int unev_sys_mlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+{
+	int ret = unev_sys_mlock_call(m, pid, addr, len);
+
+	syscall_exit(m);
+	return ret;
+}
+
+static int unev_sys_mlock2_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		                int flags)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	uint64_t vm_flags = VM_LOCKED;
@@ -419,7 +427,16 @@ int unev_sys_mlock2(struct unev_machine *m, int pid, uint64_t addr, uint64_t len
 	return do_mlock(m, t, addr, len, vm_flags);
 }
 
-int unev_sys_munlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+int unev_sys_mlock2(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		    int flags)
+{
+	int ret = unev_sys_mlock2_call(m, pid, addr, len, flags);
+
+	syscall_exit(m);
+	return ret;
+}
+
+static int unev_sys_munlock_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
 {
 	struct task_struct *t = task_lookup(m, pid);
 
@@ -428,6 +445,14 @@ int unev_sys_munlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t le
 	len = PAGE_ALIGN(len + offset_in_page(addr));
 	addr &= PAGE_MASK;
 	return apply_vma_lock_flags(m, t->mm, addr, len, 0);
+}
+
+int unev_sys_munlock(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+{
+	int ret = unev_sys_munlock_call(m, pid, addr, len);
+
+	syscall_exit(m);
+	return ret;
 }
 
 /* apply_mlockall_flags: MCL_FUTURE lives in def_flags; a later call without
@@ -461,7 +486,7 @@ static void apply_mlockall_flags(struct unev_machine *m, struct mm_struct *mm, i
 	}
 }
 
-int unev_sys_mlockall(struct unev_machine *m, int pid, int flags)
+static int unev_sys_mlockall_call(struct unev_machine *m, int pid, int flags)
 {
 	struct task_struct *t = task_lookup(m, pid);
 
@@ -483,7 +508,15 @@ int unev_sys_mlockall(struct unev_machine *m, int pid, int flags)
 	return 0;
 }
 
-int unev_sys_munlockall(struct unev_machine *m, int pid)
+int unev_sys_mlockall(struct unev_machine *m, int pid, int flags)
+{
+	int ret = unev_sys_mlockall_call(m, pid, flags);
+
+	syscall_exit(m);
+	return ret;
+}
+
+static int unev_sys_munlockall_call(struct unev_machine *m, int pid)
 {
 	struct task_struct *t = task_lookup(m, pid);
 
@@ -491,6 +524,14 @@ int unev_sys_munlockall(struct unev_machine *m, int pid)
 		return -ESRCH;
 	apply_mlockall_flags(m, t->mm, 0);
 	return 0;
+}
+
+int unev_sys_munlockall(struct unev_machine *m, int pid)
+{
+	int ret = unev_sys_munlockall_call(m, pid);
+
+	syscall_exit(m);
+	return ret;
 }
 
 /*

@@ -139,8 +139,8 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	return 0;
 }
 
-int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
-		  int flags, uint64_t *result)
+static int unev_sys_mmap_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
+		              int flags, uint64_t *result)
 {
 	struct task_struct *t = task_lookup(m, pid);
 
@@ -152,8 +152,17 @@ int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, 
 	return do_mmap(m, t, len, prot, flags, NULL, 0, 0, result);
 }
 
-int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
-		       int prot, int flags, int ino, uint64_t off, uint64_t *result)
+int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
+		  int flags, uint64_t *result)
+{
+	int ret = unev_sys_mmap_call(m, pid, addr, len, prot, flags, result);
+
+	syscall_exit(m);
+	return ret;
+}
+
+static int unev_sys_mmap_file_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		                   int prot, int flags, int ino, uint64_t off, uint64_t *result)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct address_space *file = file_lookup(m, ino);
@@ -165,9 +174,18 @@ int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t 
 		return -EBADF;
 	return do_mmap(m, t, len, prot, flags, file, off, 0, result);
 }
+
+int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+		       int prot, int flags, int ino, uint64_t off, uint64_t *result)
+{
+	int ret = unev_sys_mmap_file_call(m, pid, addr, len, prot, flags, ino, off, result);
+
+	syscall_exit(m);
+	return ret;
+}
 /* brk: growth is checked with mlock_future_ok(def_flags) and gets the
  * def_flags, so MCL_FUTURE locks and populates the new heap. */
-int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result)
+static int unev_sys_brk_call(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct mm_struct *mm;
@@ -210,6 +228,14 @@ int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result
 	if (mm->def_flags & VM_LOCKED)
 		__mm_populate(m, t, oldbrk, newbrk - oldbrk, true);
 	return 0;
+}
+
+int unev_sys_brk(struct unev_machine *m, int pid, uint64_t brk, uint64_t *result)
+{
+	int ret = unev_sys_brk_call(m, pid, brk, result);
+
+	syscall_exit(m);
+	return ret;
 }
 
 /* exit_mmap: on 6.18 the zap drains nothing, before or after (it dropped

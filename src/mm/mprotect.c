@@ -32,7 +32,7 @@ static int mprotect_fixup(struct unev_machine *m, struct mm_struct *mm,
 	return 0;
 }
 
-int unev_sys_mprotect(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int prot)
+static int unev_sys_mprotect_call(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int prot)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	uint64_t end, pos;
@@ -68,4 +68,12 @@ int unev_sys_mprotect(struct unev_machine *m, int pid, uint64_t start, uint64_t 
 		pos = tmp;
 	}
 	return 0;
+}
+
+int unev_sys_mprotect(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int prot)
+{
+	int ret = unev_sys_mprotect_call(m, pid, start, len, prot);
+
+	syscall_exit(m);
+	return ret;
 }

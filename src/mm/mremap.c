@@ -20,8 +20,8 @@ static void move_ptes(struct mm_struct *mm, uint64_t old_addr, uint64_t new_addr
 	}
 }
 
-int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old_len,
-		    uint64_t new_len, int flags, uint64_t new_addr, uint64_t *result)
+static int unev_sys_mremap_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t old_len,
+		                uint64_t new_len, int flags, uint64_t new_addr, uint64_t *result)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct mm_struct *mm;
@@ -46,6 +46,11 @@ int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old
 	new_len = PAGE_ALIGN(new_len);
 	if (!new_len)
 		return -EINVAL;
+	/* vma_lookup before anything else looks at the range: no VMA at addr
+	 * is EFAULT, even for a shrink (which would unmap whatever lies past) */
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr)
+		return -EFAULT;
 	if (old_len >= new_len) {	/* shrink: munmap of the tail munlocks it */
 		if (old_len != new_len) {
 			err = do_munmap(m, t, addr + new_len, old_len - new_len);
@@ -56,9 +61,6 @@ int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old
 		return 0;
 	}
 	/* vma_to_resize */
-	vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr)
-		return -EFAULT;
 	if (old_len > vma->vm_end - addr)
 		return -EFAULT;
 	delta = new_len - old_len;
@@ -124,4 +126,13 @@ int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old
 		__mm_populate(m, t, new_addr + old_len, new_len - old_len, true);
 	*result = new_addr;
 	return 0;
+}
+
+int unev_sys_mremap(struct unev_machine *m, int pid, uint64_t addr, uint64_t old_len,
+		    uint64_t new_len, int flags, uint64_t new_addr, uint64_t *result)
+{
+	int ret = unev_sys_mremap_call(m, pid, addr, old_len, new_len, flags, new_addr, result);
+
+	syscall_exit(m);
+	return ret;
 }

@@ -80,7 +80,7 @@ static bool ipcperms(const struct task_struct *t, const struct shm_segment *seg)
 	return t->uid == 0 || t->uid == seg->uid || t->uid == seg->cuid;
 }
 
-int unev_sys_shmat(struct unev_machine *m, int pid, int shmid, int shmflg, uint64_t *addr)
+static int unev_sys_shmat_call(struct unev_machine *m, int pid, int shmid, int shmflg, uint64_t *addr)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct shm_segment *seg;
@@ -103,8 +103,16 @@ int unev_sys_shmat(struct unev_machine *m, int pid, int shmid, int shmflg, uint6
 	return err;
 }
 
+int unev_sys_shmat(struct unev_machine *m, int pid, int shmid, int shmflg, uint64_t *addr)
+{
+	int ret = unev_sys_shmat_call(m, pid, shmid, shmflg, addr);
+
+	syscall_exit(m);
+	return ret;
+}
+
 /* shmdt: every VMA of the segment attached at @addr goes. */
-int unev_sys_shmdt(struct unev_machine *m, int pid, uint64_t addr)
+static int unev_sys_shmdt_call(struct unev_machine *m, int pid, uint64_t addr)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct vm_area_struct *vma;
@@ -131,8 +139,16 @@ int unev_sys_shmdt(struct unev_machine *m, int pid, uint64_t addr)
 	return 0;
 }
 
+int unev_sys_shmdt(struct unev_machine *m, int pid, uint64_t addr)
+{
+	int ret = unev_sys_shmdt_call(m, pid, addr);
+
+	syscall_exit(m);
+	return ret;
+}
+
 /* shmctl_do_lock and do_shm_rmid, in the kernel's order of checks. */
-int unev_sys_shmctl(struct unev_machine *m, int pid, int shmid, int cmd)
+static int unev_sys_shmctl_call(struct unev_machine *m, int pid, int shmid, int cmd)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct shm_segment *seg;
@@ -179,4 +195,12 @@ int unev_sys_shmctl(struct unev_machine *m, int pid, int shmid, int cmd)
 	if (!design_none(m))	/* scan_mapping_unevictable_pages came with 2.6.28 */
 		shmem_unlock_mapping(m, seg->file);
 	return 0;
+}
+
+int unev_sys_shmctl(struct unev_machine *m, int pid, int shmid, int cmd)
+{
+	int ret = unev_sys_shmctl_call(m, pid, shmid, cmd);
+
+	syscall_exit(m);
+	return ret;
 }

@@ -85,7 +85,7 @@ int unev_task_create(struct unev_machine *m, const struct unev_task_config *cfg,
 
 /* copy_process: credentials and rlimits are inherited, VM_LOCKED and
  * locked_vm are not, nor MCL_FUTURE (def_flags & VM_INIT_DEF_MASK). */
-int unev_sys_fork(struct unev_machine *m, int pid, int *child)
+static int unev_sys_fork_call(struct unev_machine *m, int pid, int *child)
 {
 	struct task_struct *p = task_lookup(m, pid), *c;
 	int err;
@@ -112,6 +112,14 @@ int unev_sys_fork(struct unev_machine *m, int pid, int *child)
 	return 0;
 }
 
+int unev_sys_fork(struct unev_machine *m, int pid, int *child)
+{
+	int ret = unev_sys_fork_call(m, pid, child);
+
+	syscall_exit(m);
+	return ret;
+}
+
 int unev_sys_exit(struct unev_machine *m, int pid)
 {
 	struct task_struct *t = task_lookup(m, pid);
@@ -123,7 +131,7 @@ int unev_sys_exit(struct unev_machine *m, int pid)
 }
 
 /* exec_mmap: the old mm goes as on exit; the new one has no MCL_FUTURE. */
-int unev_sys_exec(struct unev_machine *m, int pid)
+static int unev_sys_exec_call(struct unev_machine *m, int pid)
 {
 	struct task_struct *t = task_lookup(m, pid);
 	struct mm_struct *mm;
@@ -136,6 +144,39 @@ int unev_sys_exec(struct unev_machine *m, int pid)
 	mm_destroy(m, t->mm);
 	t->mm = mm;
 	return 0;
+}
+
+int unev_sys_exec(struct unev_machine *m, int pid)
+{
+	int ret = unev_sys_exec_call(m, pid);
+
+	syscall_exit(m);
+	return ret;
+}
+
+/*
+ * exit_to_user_mode: a task the OOM killer chose while it was the caller
+ * (mem_cgroup_out_of_memory) got SIGKILL but kept its mm for the rest of
+ * that call, as in the kernel, where do_exit -> exit_mmap runs only when it
+ * leaves the system call.  Every unev_sys_* entry ends here.
+ */
+void syscall_exit(struct unev_machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_tasks; i++) {
+		struct task_struct *t = m->tasks[i];
+
+		if (!t->alive && t->mm && t->exit_pending) {
+			t->exit_pending = false;
+			task_kill(m, t);
+		}
+	}
+}
+
+/* oom_kill_process on the caller: SIGKILL now, the exit on return. */
+void task_kill_deferred(struct task_struct *t)
+{
+	t->alive = false;
+	t->exit_pending = true;
 }
 
 void task_kill(struct unev_machine *m, struct task_struct *t)

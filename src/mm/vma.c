@@ -268,11 +268,19 @@ int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uin
 	return 0;
 }
 
-int unev_sys_munmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+static int unev_sys_munmap_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
 {
 	struct task_struct *t = task_lookup(m, pid);
 
 	if (!t)
 		return -ESRCH;
 	return do_munmap(m, t, addr, len);
+}
+
+int unev_sys_munmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
+{
+	int ret = unev_sys_munmap_call(m, pid, addr, len);
+
+	syscall_exit(m);
+	return ret;
 }

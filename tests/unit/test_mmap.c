@@ -130,6 +130,24 @@ static void test_brk(void **state)
 	assert_int_equal(mm()->total_vm, 4);
 }
 
+/* mremap of a hole is EFAULT before the shrink path (vma_lookup first,
+ * as do_mremap): the mapping lying in the tail is left alone (issue 13). */
+static void test_mremap_hole_is_efault(void **state)
+{
+	uint64_t r1 = map(P(10), 3), r2 = map(P(10), 1), res = 0;
+
+	(void)state;
+	assert_int_equal(r2, r1 - P(10));
+	assert_int_equal(unev_sys_munmap(m, pid, r1, P(10)), 0);
+	/* a shrink of [r2 + 5p, r2 + 15p) would have unmapped r2's tail */
+	assert_int_equal(unev_sys_mremap(m, pid, r2 + P(15), P(10), P(5), 0, 0, &res), -EFAULT);
+	assert_int_equal(unev_sys_mremap(m, pid, r1, P(10), P(5), 0, 0, &res), -EFAULT);
+	assert_int_equal(unev_sys_mremap(m, pid, r1, P(10), P(20), UNEV_MREMAP_MAYMOVE, 0, &res),
+			 -EFAULT);
+	assert_int_equal(mm()->nr_vmas, 1);
+	assert_int_equal(mm()->total_vm, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +157,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mremap_grow_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mremap_hole_is_efault, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -417,9 +417,12 @@ int bench_replay_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--max-cpu-seconds") && i + 1 < argc) {
 			max_cpu = strtod(argv[++i], NULL);
 		} else {
-			fprintf(stderr, "usage: unevict bench replay [--calls N] [--trace FILE] "
-					"[--max-cpu-seconds S]\n");
-			return 2;
+			bool help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+
+			fprintf(help ? stdout : stderr,
+				"usage: unevict bench replay [--calls N] [--trace FILE] "
+				"[--max-cpu-seconds S]\n");
+			return help ? 0 : 2;
 		}
 	}
 	if (path) {

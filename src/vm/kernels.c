@@ -591,6 +591,10 @@ int vm_kernels_main(int argc, char **argv)
 		return 2;
 	}
 	sub = argv[1];
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		kernels_usage(stdout);
+		return 0;
+	}
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--cache") && i + 1 < argc) {
 			snprintf(cache, sizeof(cache), "%s", argv[++i]);

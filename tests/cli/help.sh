@@ -10,7 +10,7 @@ for word in "run " "conform " "demo " "plot " "replay " "fuzz " "bench " "mlock 
 	*) echo "unevict --help does not name '$word'"; exit 1 ;;
 	esac
 done
-for cmd in run demo conform plot replay fuzz bench "bench mlock" "bench scan" "bench exit-storm"; do
+for cmd in run demo conform plot replay fuzz bench "bench mlock" "bench scan" "bench exit-storm" "bench replay" "kernels"; do
 	# shellcheck disable=SC2086
 	h=$("$UNEVICT" $cmd --help) || { echo "unevict $cmd --help failed"; exit 1; }
 	case $h in

@@ -222,10 +222,14 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 	 */
 	if (!design_mlock_count(m))
 		munlock_before_unmap(m, mm, start, end);
+	/* vms_clear_ptes zaps every VMA of the range first; remove_vma (and
+	 * with it a shmem object's release and truncate) comes after all */
+	for (idx = find_vma_index(mm, start);
+	     idx >= 0 && (unsigned int)idx < mm->nr_vmas && mm->vmas[idx]->vm_start < end; idx++)
+		zap_page_range(m, mm->vmas[idx], mm->vmas[idx]->vm_start, mm->vmas[idx]->vm_end);
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 
-		zap_page_range(m, vma, vma->vm_start, vma->vm_end);
 		if (vma->vm_flags & VM_LOCKED)
 			mm->locked_vm -= vma_pages(vma);
 		mm->total_vm -= vma_pages(vma);

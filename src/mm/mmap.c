@@ -247,12 +247,15 @@ void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 		munlock_before_unmap(m, mm, 0, TASK_SIZE);
 	else if (m->profile->unmap_drains_batches)
 		lru_add_drain(m);
-	for (unsigned int i = 0; i < mm->nr_vmas; i++) {
+	/* unmap_vmas over every VMA, then free_pgtables and remove_vma: a
+	 * shmem object is released (and truncated, which drains) only after
+	 * all the zaps (issue 13) */
+	for (unsigned int i = 0; i < mm->nr_vmas; i++)
 		zap_page_range(m, mm->vmas[i], mm->vmas[i]->vm_start, mm->vmas[i]->vm_end);
-		vm_area_free(m, mm->vmas[i]);
-	}
-	if (m->profile->unmap_drains_batches)
+	if (m->profile->unmap_drains_batches)	/* free_pages_and_swap_cache */
 		lru_add_drain(m);
+	for (unsigned int i = 0; i < mm->nr_vmas; i++)
+		vm_area_free(m, mm->vmas[i]);
 	free(mm->vmas);
 	free_pgtables(mm);
 	free(mm);

@@ -226,18 +226,24 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 		munlock_before_unmap(m, mm, start, end);
 	else if (m->profile->unmap_drains_batches)
 		lru_add_drain(m);
+	/* vms_clear_ptes zaps every VMA of the range first; remove_vma (and
+	 * with it a shmem object's release and truncate) comes after all */
+	for (idx = find_vma_index(mm, start);
+	     idx >= 0 && (unsigned int)idx < mm->nr_vmas && mm->vmas[idx]->vm_start < end; idx++)
+		zap_page_range(m, mm->vmas[idx], mm->vmas[idx]->vm_start, mm->vmas[idx]->vm_end);
+	/* free_pages_and_swap_cache, at the end of the zap's TLB batch and
+	 * before remove_vma releases any file */
+	if (m->profile->unmap_drains_batches)
+		lru_add_drain(m);
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 
-		zap_page_range(m, vma, vma->vm_start, vma->vm_end);
 		if (vma->vm_flags & VM_LOCKED)
 			mm->locked_vm -= vma_pages(vma);
 		mm->total_vm -= vma_pages(vma);
 		vma_remove_at(mm, (unsigned int)idx);
 		vm_area_free(m, vma);
 	}
-	if (m->profile->unmap_drains_batches)	/* free_pages_and_swap_cache */
-		lru_add_drain(m);
 }
 
 int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len)

@@ -408,7 +408,9 @@ int conform_files(char **files, int nr_files, struct conform_options *o)
 	 * middle of the next live run, and disturb it.
 	 */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 22);
-	tty = isatty(STDERR_FILENO);
+	/* progress lines only for a person at a terminal: the guest of
+	 * conform --kernel has a console for stderr, which its host parses */
+	tty = isatty(STDERR_FILENO) && !getenv("UNEVICT_NO_PROGRESS");
 	install_signal_handlers();
 	conform_probe_host(&o->host);
 	print_host(&o->host);

@@ -227,6 +227,7 @@ int main(void)
 	if (!pid) {
 		if (chdir("/w"))
 			_exit(126);
+		setenv("UNEVICT_NO_PROGRESS", "1", 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}

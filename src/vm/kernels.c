@@ -403,8 +403,13 @@ static int newest_package(const struct apt_env *a, const char *version, char *pk
 		return -errno;
 	fflush(stdout);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
 	if (!pid) {
 		dup2(fds[1], 1);
 		close(fds[0]);

@@ -632,8 +632,13 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 		return -errno;
 	fflush(stdout);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
 	if (!pid) {
 		int null = open("/dev/null", O_RDONLY);
 
@@ -873,6 +878,14 @@ static int run_group(const struct vm_run_options *o, const struct vm_kernel *k,
 	       g->nr ? r.run_s / g->nr : 0.0, r.total_s);
 	*agree += r.agree;
 	*total += r.total ? r.total : g->nr;
+	/* A guest that exits without judging every scenario it was given (its
+	 * unevict could not start, a result line was lost) must not pass as a
+	 * quiet run: say how many went unreported. */
+	if (r.total != g->nr) {
+		fprintf(stderr, "unevict conform: the guest on kernel %s reported %u of %u scenario%s (exit status %d)\n",
+			k->release, r.total, g->nr, g->nr == 1 ? "" : "s", r.status);
+		return worse(r.status, VM_STATUS_BAD);
+	}
 	return r.status;
 }
 
@@ -896,9 +909,13 @@ int vm_conform(const struct vm_run_options *o, char **files, int nr_files)
 	}
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", bindir, i ? "unevict-static" : "unevict-vminit");
-		if (access(path, R_OK)) {
-			fprintf(stderr, "unevict conform: --kernel needs the static builds beside unevict: %s is missing\n",
-				path);
+		struct stat st;
+
+		/* An interrupted build leaves an empty file: the guest could not
+		 * exec it and would report nothing, so refuse it here. */
+		if (stat(path, &st) || !S_ISREG(st.st_mode) || !st.st_size || access(path, X_OK)) {
+			fprintf(stderr, "unevict conform: --kernel needs the static builds beside unevict: %s is %s (rebuild)\n",
+				path, access(path, F_OK) ? "missing" : "empty or not executable");
 			return VM_STATUS_BAD;
 		}
 	}

@@ -144,7 +144,6 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 	uint64_t usage, kmem, stock, limit;
 	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
 	int64_t before, after;
-	cpu_set_t cpu0;
 	int i = live_find_memcg(lv, rc->memcg), ret, wret;
 
 	if (i < 0)
@@ -164,10 +163,9 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 		return live_driver_error(lv, st, "reading memcg '%s': %s", rc->memcg, strerror(-ret));
 	limit = proc_reclaim_limit(usage / 4096, kmem / 4096, live_subtree_user(lv, i), size, &stock);
 	snprintf(text, sizeof(text), "%llu", (unsigned long long)(limit * 4096));
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
-		return live_driver_error(lv, st, "reclaim runs on cpu 0: %s", strerror(errno));
+	ret = live_pin_cpu0();
+	if (ret)
+		return live_driver_error(lv, st, "reclaim runs on cpu 0: %s", strerror(-ret));
 	wret = live_write_text(path, text);
 	live_repin_driver(lv);
 	ret = live_write_text(path, old_limit);

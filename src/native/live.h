@@ -163,6 +163,8 @@ struct live {
 		const char *name;
 	} watched[LIVE_MAX_WATCHED];
 	size_t nr_watched;
+	size_t nr_watched_expected;	/* the first ones: fields the scenario expects */
+	bool reads_lock_counters;	/* expects a field a foreign mlock can move */
 	/* files: their order of declaration is their number in the helper */
 	const struct scenario_file *files[LIVE_MAX_OBJECTS];
 	const struct scenario_statement *file_statements[LIVE_MAX_OBJECTS];
@@ -219,6 +221,7 @@ int live_census_check(struct live *lv);
 void live_task_cpus(const struct scenario *s, cpu_set_t *used);
 void live_pin_driver(struct live *lv);
 void live_repin_driver(struct live *lv);
+int live_pin_cpu0(void);
 void live_unpin_driver(struct live *lv);
 void live_witnesses_close(struct live *lv);
 int live_witnesses_open(struct live *lv);

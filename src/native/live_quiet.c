@@ -109,20 +109,55 @@ static void watch_field(struct live *lv, bool meminfo, const char *name)
 	}
 }
 
+/*
+ * Machine-wide fields another process's mlock or munlock cannot move: the
+ * reclaim and OOM counters and shmem (reclaim only runs under pressure,
+ * which the quiet windows would see on these fields themselves).
+ */
+static bool lock_immune(const char *field)
+{
+	static const char *const prefixes[] = {"pgsteal_", "pgscan_", "oom_kill", "nr_shmem",
+						"Shmem"};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(field, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The expected fields first (always watched), then the mlock counters. */
 void live_watch_fields(struct live *lv)
 {
 	size_t i;
 
-	for (i = 0; i < PROC_MLOCK_FIELDS; i++)
-		watch_field(lv, false, proc_mlock_fields[i]);
 	for (i = 0; i < lv->s->nr_statements; i++) {
 		const struct scenario_statement *st = &lv->s->statements[i];
 
 		if (st->kind == SCENARIO_EXPECT && (st->expect.source == SCENARIO_EXPECT_VMSTAT ||
-						    st->expect.source == SCENARIO_EXPECT_MEMINFO))
+						    st->expect.source == SCENARIO_EXPECT_MEMINFO)) {
 			watch_field(lv, st->expect.source == SCENARIO_EXPECT_MEMINFO,
 				    st->expect.field);
+			if (!lock_immune(st->expect.field))
+				lv->reads_lock_counters = true;
+		}
 	}
+	lv->nr_watched_expected = lv->nr_watched;
+	for (i = 0; i < PROC_MLOCK_FIELDS; i++)
+		watch_field(lv, false, proc_mlock_fields[i]);
+}
+
+/*
+ * Another process locking memory elsewhere moves only machine-wide
+ * counters (and the per-CPU batches of its own CPU, which the witnesses
+ * watch on ours).  A run that reads none of those, with the witnesses
+ * open, has nothing such a process can change: the census and the mlock
+ * counters of the quiet windows would refuse it for nothing (this kind of
+ * host's pid 1 changes its VmLck every few hundred ms while it works).
+ */
+static bool global_noise_matters(const struct live *lv)
+{
+	return lv->reads_lock_counters || !lv->nr_witnesses;
 }
 
 static int read_watched(struct live *lv, int64_t *values)
@@ -154,10 +189,10 @@ int live_quiet_window(struct live *lv, const char *when)
 	int64_t before[LIVE_MAX_WATCHED], after[LIVE_MAX_WATCHED];
 	struct timespec pause = {.tv_sec = lv->o->quiet_ms / 1000,
 				 .tv_nsec = (long)(lv->o->quiet_ms % 1000) * 1000000L};
-	size_t i;
+	size_t i, nr = global_noise_matters(lv) ? lv->nr_watched : lv->nr_watched_expected;
 	int ret;
 
-	if (!lv->o->quiet_ms || lv->disturbed)
+	if (!lv->o->quiet_ms || lv->disturbed || !nr)
 		return 0;
 	ret = read_watched(lv, before);
 	if (!ret) {
@@ -167,7 +202,7 @@ int live_quiet_window(struct live *lv, const char *when)
 	}
 	if (ret)
 		return live_driver_error(lv, NULL, "reading /proc: %s", strerror(-ret));
-	for (i = 0; i < lv->nr_watched; i++) {
+	for (i = 0; i < nr; i++) {
 		if (before[i] == after[i])
 			continue;
 		lv->disturbed = true;
@@ -184,7 +219,7 @@ int live_census_check(struct live *lv)
 {
 	int ret;
 
-	if (lv->disturbed)
+	if (lv->disturbed || !global_noise_matters(lv))
 		return 0;
 	ret = live_census_take(lv, &lv->census_now);
 	if (ret)
@@ -240,6 +275,20 @@ void live_repin_driver(struct live *lv)
 	CPU_ZERO(&mine);
 	CPU_SET(lv->driver_cpu, &mine);
 	sched_setaffinity(0, sizeof(mine), &mine);
+}
+
+/*
+ * The driver on CPU 0 for work whose charges or drains must happen where
+ * `reclaim` runs: the memcg stock of CPU 0 is drained at once by
+ * drain_all_stock, another CPU's whenever its kworker gets there.
+ */
+int live_pin_cpu0(void)
+{
+	cpu_set_t cpu0;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	return sched_setaffinity(0, sizeof(cpu0), &cpu0) ? -errno : 0;
 }
 
 void live_unpin_driver(struct live *lv)

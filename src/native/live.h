@@ -149,7 +149,8 @@ struct live {
 	struct outcome *last_call;
 	char *buf, *base_vmstat, *base_meminfo;
 	/* a task's image was mlocked: system-wide counters include it */
-	bool image_dirty;
+	bool image_dirty;	/* a task's mlockall(MCL_CURRENT) locked its own image */
+	bool counters_image;	/* machine-wide counters include image pages: image_note says why */
 	char image_note[256];
 	cpu_set_t saved_affinity;
 	bool affinity_saved;

@@ -450,7 +450,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		/* the task's own image is mlocked now: see CONFORM.md */
 		struct proc_image image;
 
-		if (!lv->image_dirty) {
+		if (!lv->counters_image) {
 			ret = live_read_smaps(lv, t, &image);
 			if (ret)
 				return live_driver_error(lv, st, "reading smaps of task '%s': %s",
@@ -460,6 +460,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 				 t->name, (long long)(image.locked_rss_kb / 4), st->line);
 		}
 		lv->image_dirty = true;
+		lv->counters_image = true;
 		if (t->memcg >= 0)
 			live_memcg_image(lv, t, st, "mlockall(MCL_CURRENT)");
 	}

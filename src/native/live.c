@@ -33,16 +33,11 @@
 int live_driver_error(struct live *lv, const struct scenario_statement *st,
 			const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scenario_verror(lv->err, lv->errlen, lv->s, st, "live: ", fmt, ap);
 	va_end(ap);
-	if (st)
-		scenario_error(lv->err, lv->errlen, lv->s, st, "live: %s", msg);
-	else
-		snprintf(lv->err, lv->errlen, "%s: live: %s", lv->s->file_name, msg);
 	return -EIO;
 }
 

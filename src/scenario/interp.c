@@ -66,13 +66,11 @@ static struct run_object *find_object(struct run_object *v, size_t n, const char
 static int runtime_error(struct run *r, const struct scenario_statement *st,
 			 const char *fmt, ...)
 {
-	char msg[640];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scenario_verror(r->err, r->errlen, r->s, st, "", fmt, ap);
 	va_end(ap);
-	scenario_error(r->err, r->errlen, r->s, st, "%s", msg);
 	return -EINVAL;
 }
 

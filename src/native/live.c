@@ -223,7 +223,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		o->kind = lv->last_errno == LIVE_KILLED	 ? OUTCOME_KILLED
 			  : lv->last_errno == LIVE_NOT_RUN ? OUTCOME_NOT_RUN
 							   : OUTCOME_ERRNO;
-		o->err = lv->last_errno < 0 ? 0 : lv->last_errno;
+		o->err = lv->last_errno > 0 ? 0 : lv->last_errno;
 		return 0;
 	case SCENARIO_EXPECT_LRU:
 		return 0; /* model only: nothing to read here */

@@ -719,7 +719,7 @@ static int run_expect(struct run *r, const struct scenario_statement *st)
 			o->kind = r->last_not_run ? OUTCOME_NOT_RUN
 				  : r->last_killed ? OUTCOME_KILLED
 						   : OUTCOME_ERRNO;
-			o->err = r->last_errno;
+			o->err = -r->last_errno;
 		} else {
 			o->kind = e->source == SCENARIO_EXPECT_LRU ? OUTCOME_MODEL_ONLY
 								  : OUTCOME_VALUE;
@@ -859,7 +859,7 @@ static int run_statement(struct run *r, const struct scenario_statement *st)
 				 killed_task(r, st->call.task)->exit_line == st->line;
 		if ((o = record(r, st))) {
 			o->kind = r->last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
-			o->err = r->last_errno;
+			o->err = -r->last_errno;
 		}
 		render_call(r->rd, st, r->last_errno);
 		return 0;

@@ -184,6 +184,9 @@ static void test_madvise_remove_errnos(void **state)
 	assert_int_equal(vm("nr_shmem"), 12);
 	assert_int_equal(unev_sys_mlock(m, pid, sr, P(16)), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, sr, P(16), UNEV_MADV_REMOVE), -EINVAL);
+	/* vfs_fallocate: the range check comes before ramfs's EOPNOTSUPP */
+	assert_int_equal(unev_sys_punch_hole(m, pid, r, 0, 0), -EINVAL);
+	assert_int_equal(unev_sys_punch_hole(m, pid, r, 0, P(4)), -EOPNOTSUPP);
 }
 
 /* do_shmat: an SHM_RDONLY attach maps a file opened read-only, so do_mmap

@@ -689,9 +689,9 @@ static void call_fork(struct gen *g, struct gen_task *t)
 
 static bool image_task(const struct gen *g, const struct gen_task *t)
 {
-	/* a memcg task's exec charges its image: `reclaim memcg=` then
-	 * reclaims it live (tests/fuzz-found/live-69-*) */
-	return (g->o->no_image || g->o->no_unobservable || g->o->avoid_known) && t->memcg >= 0;
+	/* a memcg task's exec charges its image: a later `reclaim memcg=` is
+	 * image-dependent live (tests/fuzz-found/live-69-*) */
+	return (g->o->no_image || g->o->no_unobservable) && t->memcg >= 0;
 }
 
 static void gen_call(struct gen *g, struct gen_task *t)

@@ -3,9 +3,14 @@
  */
 #include "internal.h"
 
-static bool madvise_behavior_valid(int advice)
+static bool madvise_behavior_valid(const struct unev_machine *m, int advice)
 {
 	switch (advice) {
+	case UNEV_MADV_POPULATE_READ:
+	case UNEV_MADV_POPULATE_WRITE:
+		return m->profile->has_madv_populate;
+	case UNEV_MADV_DONTNEED_LOCKED:
+		return m->profile->has_madv_dontneed_locked;
 	case UNEV_MADV_NORMAL:
 	case UNEV_MADV_WILLNEED:
 	case UNEV_MADV_DONTNEED:
@@ -13,9 +18,6 @@ static bool madvise_behavior_valid(int advice)
 	case UNEV_MADV_REMOVE:
 	case UNEV_MADV_COLD:
 	case UNEV_MADV_PAGEOUT:
-	case UNEV_MADV_POPULATE_READ:
-	case UNEV_MADV_POPULATE_WRITE:
-	case UNEV_MADV_DONTNEED_LOCKED:
 		return true;
 	default:
 		return false;
@@ -118,10 +120,11 @@ static int unev_sys_madvise_call(struct unev_machine *m, int pid, uint64_t start
 	struct task_struct *t = task_lookup(m, pid);
 	uint64_t len, end;
 	int unmapped_error = 0;
+	bool populate;
 
 	if (!t)
 		return -ESRCH;
-	if (!madvise_behavior_valid(advice))
+	if (!madvise_behavior_valid(m, advice))
 		return -EINVAL;
 	if (offset_in_page(start))
 		return -EINVAL;
@@ -133,7 +136,8 @@ static int unev_sys_madvise_call(struct unev_machine *m, int pid, uint64_t start
 		return -EINVAL;
 	if (end == start)
 		return 0;
-	if (advice == UNEV_MADV_POPULATE_READ || advice == UNEV_MADV_POPULATE_WRITE)
+	populate = advice == UNEV_MADV_POPULATE_READ || advice == UNEV_MADV_POPULATE_WRITE;
+	if (populate && !m->profile->populate_walks_vmas)
 		return madvise_populate(m, t, start, end, advice == UNEV_MADV_POPULATE_WRITE);
 	for (;;) {
 		struct vm_area_struct *vma = find_vma(t->mm, start);
@@ -149,7 +153,9 @@ static int unev_sys_madvise_call(struct unev_machine *m, int pid, uint64_t start
 				break;
 		}
 		tmp = vma->vm_end < end ? vma->vm_end : end;
-		err = madvise_vma(m, vma, start, tmp, advice);
+		err = populate ? madvise_populate(m, t, start, tmp,
+						  advice == UNEV_MADV_POPULATE_WRITE)
+			       : madvise_vma(m, vma, start, tmp, advice);
 		if (err)
 			return err;
 		start = tmp;

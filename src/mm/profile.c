@@ -37,6 +37,9 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 0,	/* do_fault_around came in 3.15 */
 		.memcg_partial_walks = false,
+		.has_madv_populate = false,
+		.has_madv_dontneed_locked = false,
+		.populate_walks_vmas = false,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -54,6 +57,9 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = true,
 		.fault_around_pages = 16,	/* fault_around_bytes 64K */
 		.memcg_partial_walks = false,	/* mem_cgroup_iter(root, NULL, NULL): a full walk */
+		.has_madv_populate = false,	/* seen: EINVAL on 5.10 */
+		.has_madv_dontneed_locked = false,
+		.populate_walks_vmas = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -64,6 +70,9 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.memcg_partial_walks = false,	/* a full walk each pass: seen, c2 reclaimed too */
+		.has_madv_populate = true,
+		.has_madv_dontneed_locked = true,
+		.populate_walks_vmas = true,	/* seen: Rss 32 kB past a hole */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -77,6 +86,9 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.memcg_partial_walks = true,
+		.has_madv_populate = true,
+		.has_madv_dontneed_locked = true,
+		.populate_walks_vmas = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -89,6 +101,9 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.memcg_partial_walks = true,
+		.has_madv_populate = true,
+		.has_madv_dontneed_locked = true,
+		.populate_walks_vmas = false,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -99,6 +114,9 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.memcg_partial_walks = true,
+		.has_madv_populate = true,
+		.has_madv_dontneed_locked = true,
+		.populate_walks_vmas = false,
 	},
 };
 

@@ -30,6 +30,14 @@ struct kernel_profile {
 	 * and bails out once a pass has its pages (6.11's "restore incremental
 	 * cgroup iteration"); before, every pass walks every memcg */
 	bool memcg_partial_walks;
+	/* MADV_POPULATE_READ/WRITE exist (5.14) */
+	bool has_madv_populate;
+	/* MADV_DONTNEED_LOCKED exists (5.18) */
+	bool has_madv_dontneed_locked;
+	/* MADV_POPULATE_* runs VMA by VMA in madvise_walk_vmas, a hole giving
+	 * ENOMEM only at the end (before 6.9's madvise_populate over the
+	 * whole range, which stops at the hole) */
+	bool populate_walks_vmas;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

@@ -106,6 +106,10 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 		return -EINVAL;
 	if ((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT) < (off >> PAGE_SHIFT))
 		return -EOVERFLOW;
+	/* "Too many mappings?": '>', so the last mapping may take the count
+	 * one past the limit */
+	if (t->mm->nr_vmas > m->max_map_count)
+		return -ENOMEM;
 	err = get_unmapped_area(t->mm, len, &addr);
 	if (err)
 		return err;
@@ -218,6 +222,8 @@ static int unev_sys_brk_call(struct unev_machine *m, int pid, uint64_t brk, uint
 	if (next && newbrk + PAGE_SIZE > next->vm_start)
 		return 0;
 	if (!mlock_future_ok(t, mm->def_flags, newbrk - oldbrk))
+		return 0;
+	if (mm->nr_vmas > m->max_map_count)	/* do_brk_flags, even to grow the heap's VMA */
 		return 0;
 	flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT |
 		mm->def_flags;

@@ -14,7 +14,7 @@ static int mprotect_fixup(struct unev_machine *m, struct mm_struct *mm,
 
 	if (newflags == oldflags)
 		return 0;
-	vma = vma_modify_flags(m, mm, vma, start, end, newflags);
+	vma = vma_modify_flags(m, mm, vma, start, end, newflags, newflags);
 	if (!vma)
 		return -ENOMEM;
 	if (!(newflags & VM_WRITE)) {	/* change_protection: write-protect */

@@ -253,6 +253,12 @@ struct vm_area_struct {
 struct mm_struct {
 	struct vm_area_struct **vmas; /* sorted by vm_start (the maple tree) */
 	unsigned int nr_vmas, cap_vmas;
+	struct vm_area_struct **vmas_buf; /* vmas lies inside, room at both ends */
+	/* get_unmapped_area's memory of its last search (the maple tree's gap
+	 * tracking, in short): every gap above gap_cache_addr is at most
+	 * gap_cache_max bytes.  Mappings only shrink gaps; an unmap clears it. */
+	bool gap_cache_valid;
+	uint64_t gap_cache_addr, gap_cache_max;
 	uint64_t **pgd;               /* PGD -> PUD -> PMD -> PTE tables */
 	uint64_t locked_vm;           /* pages */
 	uint64_t total_vm;            /* pages */

@@ -15,19 +15,41 @@ struct mm_struct *mm_alloc(void)
 	return mm;
 }
 
-/* unmapped_area_topdown: the highest gap below the mmap base that fits. */
+/*
+ * unmapped_area_topdown: the highest gap below the mmap base that fits.  A
+ * search for more than the largest gap a previous one passed over starts
+ * below it (gap_cache_*), as the maple tree skips subtrees whose largest
+ * gap is too small; the answer is the same as a search from the top.
+ */
 int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
 {
-	uint64_t gap_end = MMAP_BASE;
+	uint64_t gap_end = MMAP_BASE, max_seen = 0;
+	int i = (int)mm->nr_vmas - 1;
 
-	for (int i = (int)mm->nr_vmas - 1; i >= -1; i--) {
+	if (mm->gap_cache_valid && len > mm->gap_cache_max) {
+		int j = find_vma_index(mm, mm->gap_cache_addr);
+
+		gap_end = mm->gap_cache_addr;
+		max_seen = mm->gap_cache_max;
+		/* the first VMA reaching past gap_end, if it starts below it */
+		if (j >= 0)
+			i = mm->vmas[j]->vm_start < gap_end ? j : j - 1;
+	}
+	for (; i >= -1; i--) {
 		uint64_t gap_start = i >= 0 ? mm->vmas[i]->vm_end : MMAP_MIN_ADDR;
 
 		if (i >= 0 && mm->vmas[i]->vm_start >= gap_end)
 			continue;
-		if (gap_start <= gap_end && gap_end - gap_start >= len) {
-			*addr = gap_end - len;
-			return 0;
+		if (gap_start <= gap_end) {
+			if (gap_end - gap_start >= len) {
+				*addr = gap_end - len;
+				mm->gap_cache_valid = true;
+				mm->gap_cache_addr = gap_end;
+				mm->gap_cache_max = max_seen;
+				return 0;
+			}
+			if (gap_end - gap_start > max_seen)
+				max_seen = gap_end - gap_start;
 		}
 		if (i >= 0 && mm->vmas[i]->vm_start < gap_end)
 			gap_end = mm->vmas[i]->vm_start;
@@ -262,7 +284,7 @@ void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 		lru_add_drain(m);
 	for (unsigned int i = 0; i < mm->nr_vmas; i++)
 		vm_area_free(m, mm->vmas[i]);
-	free(mm->vmas);
+	free(mm->vmas_buf);
 	free_pgtables(mm);
 	free(mm);
 }

@@ -63,18 +63,46 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 	return i < 0 ? NULL : mm->vmas[i];
 }
 
+/*
+ * The array keeps room at both ends (vmas points inside vmas_buf), and an
+ * insert or a removal moves the shorter side: top-down placement inserts
+ * near the front, which with a plain array made 65,530 distinct mappings
+ * (vm.max_map_count) quadratic.
+ */
+static int vmas_grow(struct mm_struct *mm)
+{
+	unsigned int cap = mm->cap_vmas ? mm->cap_vmas * 2 : 16;
+	struct vm_area_struct **n = malloc(cap * sizeof(*n));
+	unsigned int head = (cap - mm->nr_vmas) / 2;
+
+	if (!n)
+		return -ENOMEM;
+	if (mm->nr_vmas)
+		memcpy(&n[head], mm->vmas, mm->nr_vmas * sizeof(*n));
+	free(mm->vmas_buf);
+	mm->vmas_buf = n;
+	mm->vmas = &n[head];
+	mm->cap_vmas = cap;
+	return 0;
+}
+
 int vma_insert_at(struct mm_struct *mm, unsigned int idx, struct vm_area_struct *vma)
 {
-	if (mm->nr_vmas == mm->cap_vmas) {
-		unsigned int cap = mm->cap_vmas ? mm->cap_vmas * 2 : 16;
-		struct vm_area_struct **n = realloc(mm->vmas, cap * sizeof(*n));
+	unsigned int head = mm->vmas_buf ? (unsigned int)(mm->vmas - mm->vmas_buf) : 0;
+	unsigned int tail = mm->cap_vmas - head - mm->nr_vmas;
 
-		if (!n)
+	if (!head && !tail) {
+		if (vmas_grow(mm))
 			return -ENOMEM;
-		mm->vmas = n;
-		mm->cap_vmas = cap;
+		head = (unsigned int)(mm->vmas - mm->vmas_buf);
+		tail = mm->cap_vmas - head - mm->nr_vmas;
 	}
-	memmove(&mm->vmas[idx + 1], &mm->vmas[idx], (mm->nr_vmas - idx) * sizeof(*mm->vmas));
+	if (head && (!tail || idx < mm->nr_vmas - idx)) {
+		mm->vmas--;
+		memmove(&mm->vmas[0], &mm->vmas[1], idx * sizeof(*mm->vmas));
+	} else {
+		memmove(&mm->vmas[idx + 1], &mm->vmas[idx], (mm->nr_vmas - idx) * sizeof(*mm->vmas));
+	}
 	mm->vmas[idx] = vma;
 	mm->nr_vmas++;
 	return 0;
@@ -89,7 +117,13 @@ int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 
 static void vma_remove_at(struct mm_struct *mm, unsigned int idx)
 {
-	memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nr_vmas - idx - 1) * sizeof(*mm->vmas));
+	if (idx < mm->nr_vmas - idx - 1) {
+		memmove(&mm->vmas[1], &mm->vmas[0], idx * sizeof(*mm->vmas));
+		mm->vmas++;
+	} else {
+		memmove(&mm->vmas[idx], &mm->vmas[idx + 1],
+			(mm->nr_vmas - idx - 1) * sizeof(*mm->vmas));
+	}
 	mm->nr_vmas--;
 }
 
@@ -317,6 +351,7 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 	 * before remove_vma releases any file */
 	if (m->profile->unmap_drains_batches)
 		lru_add_drain(m);
+	mm->gap_cache_valid = false;	/* the range is free again */
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 

@@ -290,6 +290,47 @@ static void test_max_map_count(void **state)
 	assert_int_equal(mm()->vmas[1]->vm_end, a + P(3));
 }
 
+/* get_unmapped_area's gap cache gives the answer of a search from the top:
+ * random mmaps and munmaps, each placement checked against a search with
+ * the cache cleared. */
+static void test_gap_cache_same_answer(void **state)
+{
+	uint64_t seed = 12345, ref, got;
+	unsigned int step, skips = 0, into_passed_gap = 0;
+
+	(void)state;
+	for (step = 0; step < 4000; step++) {
+		uint64_t len;
+		struct mm_struct *mp = mm();
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = P(1 + (seed >> 33) % 3);
+		if ((seed >> 40) % 10 < 7 || mp->nr_vmas < 2) {
+			bool valid = mp->gap_cache_valid;
+			uint64_t addr = mp->gap_cache_addr, max = mp->gap_cache_max;
+
+			mp->gap_cache_valid = false;
+			assert_int_equal(get_unmapped_area(mp, len, &ref), 0);
+			mp->gap_cache_valid = valid;
+			mp->gap_cache_addr = addr;
+			mp->gap_cache_max = max;
+			skips += valid && len > mp->gap_cache_max;
+			/* a gap the last search passed over, as large as asked */
+			into_passed_gap += valid && len == mp->gap_cache_max && ref >= mp->gap_cache_addr;
+			assert_int_equal(get_unmapped_area(mp, len, &got), 0);
+			assert_int_equal(got, ref);
+			assert_int_equal(map(len, (seed >> 50) % 2 ? UNEV_PROT_READ : 3), ref);
+		} else {
+			struct vm_area_struct *v = mp->vmas[(seed >> 20) % mp->nr_vmas];
+
+			assert_int_equal(unev_sys_munmap(m, pid, v->vm_start + P((seed >> 45) % vma_pages(v)), len), 0);
+		}
+	}
+	assert_true(mm()->nr_vmas > 100);
+	assert_true(skips > 100);
+	assert_true(into_passed_gap > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anon_vma_reused_then_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anon_vma_not_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_map_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_cache_same_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

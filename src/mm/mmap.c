@@ -155,6 +155,11 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	default:
 		return -EINVAL;
 	}
+	/* mmap_region: accountable_mapping, a private writable mapping is
+	 * charged to overcommit and marked VM_ACCOUNT, which it keeps when it
+	 * loses write (mprotect): it merges only with VMAs that have it too */
+	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE)
+		vm_flags |= VM_ACCOUNT;
 	err = mmap_region(m, t, addr, len, vm_flags, pgoff, file, shm_id);
 	if (err)
 		return err;

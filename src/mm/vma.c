@@ -165,24 +165,32 @@ static bool vma_had_uncowed_parents(const struct vm_area_struct *vma)
 }
 
 /*
- * is_mergeable_anon_vma (6.18): equal anon_vmas, or one side without one
- * while the other's chain is a single link (the merged VMA takes it over,
- * dup_anon_vma).  Both orders ask the same, so a and b are interchangeable.
+ * is_mergeable_anon_vma: @src (the new or changed range) and @tgt (the
+ * neighbour it would join) have equal anon_vmas, or one side has none.
+ * Then, since 6.16 (vma_had_uncowed_parents), neither chain may have come
+ * through a fork and the merged VMA takes the one anon_vma (dup_anon_vma);
+ * before, @tgt's chain had to be a single link: a neighbour without an
+ * anon_vma took only a range without one either.
  */
-static bool is_mergeable_anon_vma(const struct vm_area_struct *a, const struct vm_area_struct *b)
+static bool is_mergeable_anon_vma(const struct unev_machine *m, const struct vm_area_struct *src,
+				  const struct vm_area_struct *tgt)
 {
-	if (!a->anon_vma || !b->anon_vma)
-		return !vma_had_uncowed_parents(a) && !vma_had_uncowed_parents(b);
-	return a->anon_vma == b->anon_vma;
+	if (src->anon_vma && tgt->anon_vma)
+		return src->anon_vma == tgt->anon_vma;
+	if (m->profile->merge_into_unfaulted)
+		return !vma_had_uncowed_parents(src) && !vma_had_uncowed_parents(tgt);
+	return !src->anon_vma && (!tgt->anon_vma || tgt->nr_avc == 1);
 }
 
-/* is_mergeable_vma + is_mergeable_anon_vma: same flags and file,
- * contiguous offsets, compatible anon_vmas. */
-static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
+/* is_mergeable_vma + is_mergeable_anon_vma: a and b in address order, the
+ * first of them the new or changed range when @a_is_src. */
+static bool vma_can_merge(const struct unev_machine *m, const struct vm_area_struct *a,
+			  const struct vm_area_struct *b, bool a_is_src)
 {
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
 	       a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
-	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff && is_mergeable_anon_vma(a, b);
+	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff &&
+	       is_mergeable_anon_vma(m, a_is_src ? a : b, a_is_src ? b : a);
 }
 
 /* anon_vma_compatible: a and b (in address order) could be one VMA after
@@ -251,9 +259,9 @@ struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct
 	piece.vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
 	piece.vm_flags = target;
 	merges = (start == vma->vm_start && idx > 0 &&
-		  vma_can_merge(mm->vmas[idx - 1], &piece)) ||
+		  vma_can_merge(m, mm->vmas[idx - 1], &piece, false)) ||
 		 (end == vma->vm_end && (unsigned int)idx + 1 < mm->nr_vmas &&
-		  vma_can_merge(&piece, mm->vmas[idx + 1]));
+		  vma_can_merge(m, &piece, mm->vmas[idx + 1], true));
 	if (start > vma->vm_start) {
 		if ((merges ? vma_split : split_vma)(m, mm, (unsigned int)idx, start))
 			return NULL;
@@ -291,9 +299,9 @@ static void vma_merge_with_next(struct unev_machine *m, struct mm_struct *mm, un
 
 void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx)
 {
-	if (idx + 1 < mm->nr_vmas && vma_can_merge(mm->vmas[idx], mm->vmas[idx + 1]))
+	if (idx + 1 < mm->nr_vmas && vma_can_merge(m, mm->vmas[idx], mm->vmas[idx + 1], true))
 		vma_merge_with_next(m, mm, idx);
-	if (idx > 0 && vma_can_merge(mm->vmas[idx - 1], mm->vmas[idx]))
+	if (idx > 0 && vma_can_merge(m, mm->vmas[idx - 1], mm->vmas[idx], false))
 		vma_merge_with_next(m, mm, idx - 1);
 }
 

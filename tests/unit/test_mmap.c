@@ -225,6 +225,70 @@ static void test_anon_vma_not_reused(void **state)
 	assert_int_equal(unev_sys_exit(m, child), 0);
 }
 
+/* A faulted range joins a neighbour without an anon_vma since 6.16
+ * (is_mergeable_anon_vma, from the kernel source: 6.12's asked
+ * list_is_singular of the neighbour's empty chain): mprotect of the
+ * touched r1 to r2's protection (rwx) merges the two on 6.18 (observed:
+ * mprotect_touched_merges_into_untouched.uvs), not on 6.12. */
+static void test_merge_into_unfaulted_by_kernel(void **state)
+{
+	static const char *const kernels[] = {"6.18", "6.12"};
+	static const unsigned int vmas_after[] = {1, 2};
+
+	(void)state;
+	for (unsigned int k = 0; k < 2; k++) {
+		struct unev_machine_config cfg;
+		struct unev_task_config tc;
+		struct unev_machine *km;
+		uint64_t r1, r2;
+		int kp;
+
+		unev_machine_config_default(&cfg);
+		cfg.mem_bytes = 64ULL << 20;
+		cfg.kernel = kernels[k];
+		assert_int_equal(unev_machine_create(&cfg, &km), 0);
+		unev_task_config_default(&tc);
+		assert_int_equal(unev_task_create(km, &tc, &kp), 0);
+		assert_int_equal(unev_sys_mmap(km, kp, 0, P(10), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r1), 0);
+		assert_int_equal(unev_sys_mmap(km, kp, 0, P(10), 7, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r2), 0);
+		assert_int_equal(r2, r1 - P(10));
+		assert_int_equal(unev_touch(km, kp, r1, P(10), true), 0);
+		assert_int_equal(unev_sys_mprotect(km, kp, r1, P(10), 7), 0);
+		assert_int_equal(km->tasks[kp - 1]->mm->nr_vmas, vmas_after[k]);
+		fixture_teardown(km);
+	}
+}
+
+/* VM_ACCOUNT (mmap_region's accountable_mapping, mprotect_fixup): a
+ * private writable mapping has it; it keeps it when it loses write once
+ * written (an anon_vma), and does not merge with a never-writable
+ * neighbour then; never written, it drops it (observed live:
+ * mprotect_touched_merges_into_untouched.uvs). */
+static void test_vm_account_keeps_apart(void **state)
+{
+	uint64_t r3 = map(P(10), 3), r4 = map(P(10), UNEV_PROT_READ);
+
+	(void)state;
+	assert_int_equal(r4, r3 - P(10));
+	assert_true(mm()->vmas[1]->vm_flags & VM_ACCOUNT);
+	assert_false(mm()->vmas[0]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(5), UNEV_PROT_READ), 0);
+	/* untouched: its first half drops VM_ACCOUNT and joins r4 */
+	assert_int_equal(mm()->nr_vmas, 2);
+	assert_int_equal(mm()->vmas[0]->vm_end, r3 + P(5));
+	assert_false(mm()->vmas[0]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(5), 3), 0);
+	assert_int_equal(mm()->vmas[1]->vm_start, r3);
+	assert_int_equal(unev_touch(m, pid, r3, P(1), true), 0);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(10), UNEV_PROT_READ), 0);
+	assert_true(mm()->vmas[1]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(mm()->nr_vmas, 2);
+	assert_int_equal(unev_sys_mprotect(m, pid, r4, P(10), 3), 0);
+	assert_true(mm()->vmas[0]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(10), 3), 0);
+	assert_int_equal(mm()->nr_vmas, 1);
+}
+
 /* Distinct VMAs: one page each, protections alternating so none merge. */
 static void map_distinct(unsigned int n)
 {
@@ -344,6 +408,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mremap_hole_is_efault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anon_vma_reused_then_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anon_vma_not_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_into_unfaulted_by_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_account_keeps_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_map_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_cache_same_answer, setup, teardown),
 	};

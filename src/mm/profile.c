@@ -37,6 +37,7 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 0,	/* do_fault_around came in 3.15 */
 		.merge_into_unfaulted = false,
+		.memcg_partial_walks = false,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -54,6 +55,7 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = true,
 		.fault_around_pages = 16,	/* fault_around_bytes 64K */
 		.merge_into_unfaulted = false,
+		.memcg_partial_walks = false,	/* mem_cgroup_iter(root, NULL, NULL): a full walk */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -64,6 +66,7 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.merge_into_unfaulted = false,
+		.memcg_partial_walks = false,	/* a full walk each pass: seen, c2 reclaimed too */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -77,6 +80,7 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.merge_into_unfaulted = false, /* is_mergeable_anon_vma: list_is_singular of the neighbour */
+		.memcg_partial_walks = true,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -89,6 +93,7 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.merge_into_unfaulted = true, /* is_mergeable_anon_vma: vma_had_uncowed_parents */
+		.memcg_partial_walks = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -99,6 +104,7 @@ static const struct kernel_profile profiles[] = {
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
 		.merge_into_unfaulted = true,
+		.memcg_partial_walks = true,
 	},
 };
 

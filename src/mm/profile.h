@@ -30,6 +30,10 @@ struct kernel_profile {
 	 * (6.16's is_mergeable_anon_vma); before, the neighbour's own chain had
 	 * to be a single link, which an empty chain is not */
 	bool merge_into_unfaulted;
+	/* shrink_node_memcgs walks a subtree from the reclaim cookie's memcg
+	 * and bails out once a pass has its pages (6.11's "restore incremental
+	 * cgroup iteration"); before, every pass walks every memcg */
+	bool memcg_partial_walks;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

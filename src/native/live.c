@@ -33,16 +33,11 @@
 int live_driver_error(struct live *lv, const struct scenario_statement *st,
 			const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scenario_verror(lv->err, lv->errlen, lv->s, st, "live: ", fmt, ap);
 	va_end(ap);
-	if (st)
-		scenario_error(lv->err, lv->errlen, lv->s, st, "live: %s", msg);
-	else
-		snprintf(lv->err, lv->errlen, "%s: live: %s", lv->s->file_name, msg);
 	return -EIO;
 }
 
@@ -181,6 +176,21 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 		return live_driver_error(lv, st, "reading /proc/vmstat: %s", strerror(-ret));
 	o->kind = OUTCOME_VALUE;
 	o->value = after - before;
+	/* The memcg (or one below it: live_memcg_image marks the ancestors)
+	 * holds a task's own image pages since an exec or mlockall: the
+	 * reclaim may take those, which the model's tasks do not have.  Its
+	 * value and, from here on, the machine-wide counters it moved are
+	 * image-dependent (issue 13, fuzz seed 69: live 30 pages, model 0). */
+	if (lv->memcgs[i].image_note[0]) {
+		o->kind = OUTCOME_IMAGE;
+		snprintf(o->note, sizeof(o->note), "%.*s", (int)sizeof(o->note) - 1,
+			 lv->memcgs[i].image_note);
+		if (!lv->counters_image)
+			snprintf(lv->image_note, sizeof(lv->image_note), "%.*s, reclaimed at line %u",
+				 (int)sizeof(lv->image_note) - 32, lv->memcgs[i].image_note, st->line);
+		lv->counters_image = true;
+		return 0;
+	}
 	if (wret)
 		snprintf(o->note, sizeof(o->note),
 			 "the kernel gave up (EBUSY): a pass reclaimed nothing before usage reached %llu pages",
@@ -213,7 +223,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		o->kind = lv->last_errno == LIVE_KILLED	 ? OUTCOME_KILLED
 			  : lv->last_errno == LIVE_NOT_RUN ? OUTCOME_NOT_RUN
 							   : OUTCOME_ERRNO;
-		o->err = lv->last_errno < 0 ? 0 : lv->last_errno;
+		o->err = lv->last_errno > 0 ? 0 : lv->last_errno;
 		return 0;
 	case SCENARIO_EXPECT_LRU:
 		return 0; /* model only: nothing to read here */
@@ -240,7 +250,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		ret = live_census_check(lv);
 		if (ret)
 			return ret;
-		if (lv->image_dirty) {
+		if (lv->counters_image) {
 			o->kind = OUTCOME_IMAGE;
 			snprintf(o->note, sizeof(o->note), "%s", lv->image_note);
 		}

@@ -206,7 +206,7 @@ int unev_memcg_stat_read(const struct unev_machine *m, int id, const char *name,
 /* The id of the memcg created with @name; -ENOENT if there is none. */
 int unev_memcg_find(const struct unev_machine *m, const char *name, int *id);
 char *unev_proc_memcg_stat(const struct unev_machine *m, int id);
-/* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed. */
+/* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count. */
 int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value);
 
 /* ---- observation: the values the kernel's /proc files print ---- */

@@ -34,6 +34,14 @@
 #define TASK_SIZE (1ULL << 47)         /* x86_64, 4-level page tables */
 #define MMAP_BASE 0x7f0000000000ULL    /* top of the top-down mmap area */
 #define MMAP_MIN_ADDR 0x10000ULL
+/* DEFAULT_MAX_MAP_COUNT: USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN (mm.h) */
+#define DEFAULT_MAX_MAP_COUNT 65530
+/* The lowest start of the stack, which the model does not map: the kernel
+ * puts mmap_base RLIMIT_STACK (8 MiB) plus stack_guard_gap (1 MiB) plus the
+ * stack's and mmap's randomisation below TASK_SIZE (arch/x86/mm/mmap.c
+ * mmap_base); without randomisation the stack may reach down to here.
+ * Only mremap grows a region past MMAP_BASE, up to here (vma_expandable). */
+#define STACK_BOTTOM (TASK_SIZE - (9ULL << 20))
 #define BRK_START 0x555555559000ULL    /* where every model heap starts */
 
 /* ---- struct page / folio (include/linux/page-flags.h) ---- */
@@ -254,6 +262,12 @@ struct vm_area_struct {
 struct mm_struct {
 	struct vm_area_struct **vmas; /* sorted by vm_start (the maple tree) */
 	unsigned int nr_vmas, cap_vmas;
+	struct vm_area_struct **vmas_buf; /* vmas lies inside, room at both ends */
+	/* get_unmapped_area's memory of its last search (the maple tree's gap
+	 * tracking, in short): every gap above gap_cache_addr is at most
+	 * gap_cache_max bytes.  Mappings only shrink gaps; an unmap clears it. */
+	bool gap_cache_valid;
+	uint64_t gap_cache_addr, gap_cache_max;
 	uint64_t **pgd;               /* PGD -> PUD -> PMD -> PTE tables */
 	uint64_t locked_vm;           /* pages */
 	uint64_t total_vm;            /* pages */
@@ -314,6 +328,7 @@ struct unev_machine {
 	int cur_pid;                  /* the task making the call, 0 if none */
 	bool in_reclaim;              /* PF_MEMALLOC: reclaim does not recurse */
 	uint64_t min_free_kbytes;     /* vm.min_free_kbytes set by sysctl, 0: computed */
+	uint64_t max_map_count;       /* vm.max_map_count: VMAs an mm may have */
 	bool compact_unevictable_allowed;
 	uint64_t events[NR_VM_EVENT_ITEMS];
 	struct task_struct **tasks;   /* index = pid - 1 */
@@ -601,8 +616,13 @@ static inline void mm_counter_inc(struct mm_struct *mm, const struct folio *f, i
 	else
 		mm->rss_file += (uint64_t)n;
 }
-struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t newflags);
+/* vma_modify: split (or merge) so one VMA is [start, end) with @flags;
+ * @target, the flags it will end with, decides whether the kernel would
+ * merge instead of split (vm.max_map_count).  NULL: -ENOMEM. */
+struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t flags, uint64_t target);
 void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx);
+/* find_mergeable_anon_vma: a neighbour's anon_vma @vma may share, or 0. */
+uint32_t find_mergeable_anon_vma(struct vm_area_struct *vma);
 int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len);
 bool vma_is_accessible(const struct vm_area_struct *vma);
 bool vma_supports_mlock(const struct vm_area_struct *vma);

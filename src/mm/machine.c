@@ -89,6 +89,7 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 	m->swappiness = 60;
 	m->batch_size = profile->batch_size;
 	m->compact_unevictable_allowed = true;
+	m->max_map_count = DEFAULT_MAX_MAP_COUNT;
 	err = page_alloc_init(m);
 	if (!err)
 		err = mem_cgroup_init(m);

@@ -279,7 +279,7 @@ static int mlock_fixup(struct unev_machine *m, struct mm_struct *mm,
 	*out = vma;
 	if (newflags == oldflags || !vma_supports_mlock(vma))
 		return 0;
-	vma = vma_modify_flags(m, mm, vma, start, end, oldflags);
+	vma = vma_modify_flags(m, mm, vma, start, end, oldflags, newflags);
 	if (!vma)
 		return -ENOMEM;
 	nr_pages = (int64_t)((end - start) >> PAGE_SHIFT);

@@ -15,19 +15,41 @@ struct mm_struct *mm_alloc(void)
 	return mm;
 }
 
-/* unmapped_area_topdown: the highest gap below the mmap base that fits. */
+/*
+ * unmapped_area_topdown: the highest gap below the mmap base that fits.  A
+ * search for more than the largest gap a previous one passed over starts
+ * below it (gap_cache_*), as the maple tree skips subtrees whose largest
+ * gap is too small; the answer is the same as a search from the top.
+ */
 int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
 {
-	uint64_t gap_end = MMAP_BASE;
+	uint64_t gap_end = MMAP_BASE, max_seen = 0;
+	int i = (int)mm->nr_vmas - 1;
 
-	for (int i = (int)mm->nr_vmas - 1; i >= -1; i--) {
+	if (mm->gap_cache_valid && len > mm->gap_cache_max) {
+		int j = find_vma_index(mm, mm->gap_cache_addr);
+
+		gap_end = mm->gap_cache_addr;
+		max_seen = mm->gap_cache_max;
+		/* the first VMA reaching past gap_end, if it starts below it */
+		if (j >= 0)
+			i = mm->vmas[j]->vm_start < gap_end ? j : j - 1;
+	}
+	for (; i >= -1; i--) {
 		uint64_t gap_start = i >= 0 ? mm->vmas[i]->vm_end : MMAP_MIN_ADDR;
 
 		if (i >= 0 && mm->vmas[i]->vm_start >= gap_end)
 			continue;
-		if (gap_start <= gap_end && gap_end - gap_start >= len) {
-			*addr = gap_end - len;
-			return 0;
+		if (gap_start <= gap_end) {
+			if (gap_end - gap_start >= len) {
+				*addr = gap_end - len;
+				mm->gap_cache_valid = true;
+				mm->gap_cache_addr = gap_end;
+				mm->gap_cache_max = max_seen;
+				return 0;
+			}
+			if (gap_end - gap_start > max_seen)
+				max_seen = gap_end - gap_start;
 		}
 		if (i >= 0 && mm->vmas[i]->vm_start < gap_end)
 			gap_end = mm->vmas[i]->vm_start;
@@ -109,6 +131,10 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 		return -EINVAL;
 	if ((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT) < (off >> PAGE_SHIFT))
 		return -EOVERFLOW;
+	/* "Too many mappings?": '>', so the last mapping may take the count
+	 * one past the limit */
+	if (t->mm->nr_vmas > m->max_map_count)
+		return -ENOMEM;
 	err = get_unmapped_area(t->mm, len, &addr);
 	if (err)
 		return err;
@@ -136,6 +162,11 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	default:
 		return -EINVAL;
 	}
+	/* mmap_region: accountable_mapping, a private writable mapping is
+	 * charged to overcommit and marked VM_ACCOUNT, which it keeps when it
+	 * loses write (mprotect): it merges only with VMAs that have it too */
+	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE)
+		vm_flags |= VM_ACCOUNT;
 	err = mmap_region(m, t, addr, len, vm_flags, pgoff, file, shm_id);
 	if (err)
 		return err;
@@ -233,6 +264,8 @@ static int unev_sys_brk_call(struct unev_machine *m, int pid, uint64_t brk, uint
 		return 0;
 	if (!mlock_future_ok(t, mm->def_flags, newbrk - oldbrk))
 		return 0;
+	if (mm->nr_vmas > m->max_map_count)	/* do_brk_flags, even to grow the heap's VMA */
+		return 0;
 	flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT |
 		mm->def_flags;
 	if (mmap_region(m, t, oldbrk, newbrk - oldbrk, flags, oldbrk >> PAGE_SHIFT, NULL, 0))
@@ -270,7 +303,7 @@ void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 		lru_add_drain(m);
 	for (unsigned int i = 0; i < mm->nr_vmas; i++)
 		vm_area_free(m, mm->vmas[i]);
-	free(mm->vmas);
+	free(mm->vmas_buf);
 	free_pgtables(mm);
 	free(mm);
 }

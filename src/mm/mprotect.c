@@ -12,9 +12,20 @@ static int mprotect_fixup(struct unev_machine *m, struct mm_struct *mm,
 	uint64_t oldflags = vma->vm_flags;
 	int idx;
 
+	/* a private mapping that becomes writable is charged now and marked
+	 * VM_ACCOUNT (as mmap_region would have); losing write keeps it, but
+	 * for an anonymous VMA never written (no anon_vma), which gives the
+	 * charge back: VM_ACCOUNT decides merges (observed:
+	 * mprotect_touched_merges_into_untouched.uvs) */
+	if (newflags & VM_WRITE) {
+		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE)))
+			newflags |= VM_ACCOUNT;
+	} else if ((oldflags & VM_ACCOUNT) && !vma->mapping && !vma->anon_vma) {
+		newflags &= ~VM_ACCOUNT;
+	}
 	if (newflags == oldflags)
 		return 0;
-	vma = vma_modify_flags(m, mm, vma, start, end, newflags);
+	vma = vma_modify_flags(m, mm, vma, start, end, newflags, newflags);
 	if (!vma)
 		return -ENOMEM;
 	if (!(newflags & VM_WRITE)) {	/* change_protection: write-protect */

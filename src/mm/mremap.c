@@ -20,6 +20,23 @@ static void move_ptes(struct mm_struct *mm, uint64_t old_addr, uint64_t new_addr
 	}
 }
 
+/*
+ * vma_expandable: no VMA in [vm_end, vm_end + delta), and
+ * get_unmapped_area(MAP_FIXED) takes the whole range, which only asks for
+ * it to end below TASK_SIZE.  mmap_base is no limit: the topmost region
+ * grows into the free space between it and the stack (STACK_BOTTOM: the
+ * model has no stack VMA; issue 13, tests/fuzz-found/live-266-*).
+ */
+static bool vma_expandable(struct mm_struct *mm, unsigned int idx, uint64_t delta)
+{
+	const struct vm_area_struct *vma = mm->vmas[idx];
+	uint64_t end = vma->vm_end + delta;
+
+	if (end < vma->vm_end || end > STACK_BOTTOM)
+		return false;
+	return idx + 1 >= mm->nr_vmas || mm->vmas[idx + 1]->vm_start >= end;
+}
+
 static int unev_sys_mremap_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t old_len,
 		                uint64_t new_len, int flags, uint64_t new_addr, uint64_t *result)
 {
@@ -70,11 +87,10 @@ static int unev_sys_mremap_call(struct unev_machine *m, int pid, uint64_t addr, 
 		return -EAGAIN;
 	locked = (vma->vm_flags & VM_LOCKED) != 0;
 
-	if (old_len == vma->vm_end - addr) {	/* vma_expandable: grow in place */
+	/* with or without MREMAP_MAYMOVE, growing in place comes first */
+	if (old_len == vma->vm_end - addr) {
 		idx = find_vma_index(mm, addr);
-		if (vma->vm_end + delta <= MMAP_BASE &&
-		    ((unsigned int)idx + 1 >= mm->nr_vmas ||
-		     mm->vmas[idx + 1]->vm_start >= vma->vm_end + delta)) {
+		if (vma_expandable(mm, (unsigned int)idx, delta)) {
 			vma->vm_end += delta;
 			mm->total_vm += delta >> PAGE_SHIFT;
 			if (locked)
@@ -92,6 +108,9 @@ static int unev_sys_mremap_call(struct unev_machine *m, int pid, uint64_t addr, 
 	err = get_unmapped_area(mm, new_len, &new_addr);
 	if (err)
 		return err;
+	/* move_vma keeps room for the unmap's splits (one VMA into three) */
+	if (mm->nr_vmas + 3 >= m->max_map_count)
+		return -ENOMEM;
 	nv = vm_area_alloc(mm);
 	if (!nv)
 		return -ENOMEM;

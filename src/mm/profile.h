@@ -26,6 +26,10 @@ struct kernel_profile {
 	bool munlock_putback_direct;
 	/* pages do_fault_around maps around a file read fault */
 	unsigned int fault_around_pages;
+	/* a range with an anon_vma merges into a neighbour without one
+	 * (6.16's is_mergeable_anon_vma); before, the neighbour's own chain had
+	 * to be a single link, which an empty chain is not */
+	bool merge_into_unfaulted;
 	/* shrink_node_memcgs walks a subtree from the reclaim cookie's memcg
 	 * and bails out once a pass has its pages (6.11's "restore incremental
 	 * cgroup iteration"); before, every pass walks every memcg */

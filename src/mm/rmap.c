@@ -52,14 +52,18 @@ static uint32_t anon_vma_alloc(struct unev_machine *m)
 	return av->id;
 }
 
-/* anon_vma_prepare: the first anonymous fault of a VMA gives it one. */
+/* anon_vma_prepare: the first anonymous fault of a VMA gives it one, a
+ * neighbour's when find_mergeable_anon_vma finds one it may share (so that
+ * a later mprotect can merge the two), else a new one. */
 int anon_vma_prepare(struct unev_machine *m, struct vm_area_struct *vma)
 {
 	uint32_t id;
 
 	if (vma->anon_vma)
 		return 0;
-	id = anon_vma_alloc(m);
+	id = find_mergeable_anon_vma(vma);
+	if (!id)
+		id = anon_vma_alloc(m);
 	if (!id || anon_vma_add_vma(m, id, vma))
 		return -ENOMEM;
 	vma->anon_vma = id;

@@ -63,18 +63,46 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 	return i < 0 ? NULL : mm->vmas[i];
 }
 
+/*
+ * The array keeps room at both ends (vmas points inside vmas_buf), and an
+ * insert or a removal moves the shorter side: top-down placement inserts
+ * near the front, which with a plain array made 65,530 distinct mappings
+ * (vm.max_map_count) quadratic.
+ */
+static int vmas_grow(struct mm_struct *mm)
+{
+	unsigned int cap = mm->cap_vmas ? mm->cap_vmas * 2 : 16;
+	struct vm_area_struct **n = malloc(cap * sizeof(*n));
+	unsigned int head = (cap - mm->nr_vmas) / 2;
+
+	if (!n)
+		return -ENOMEM;
+	if (mm->nr_vmas)
+		memcpy(&n[head], mm->vmas, mm->nr_vmas * sizeof(*n));
+	free(mm->vmas_buf);
+	mm->vmas_buf = n;
+	mm->vmas = &n[head];
+	mm->cap_vmas = cap;
+	return 0;
+}
+
 int vma_insert_at(struct mm_struct *mm, unsigned int idx, struct vm_area_struct *vma)
 {
-	if (mm->nr_vmas == mm->cap_vmas) {
-		unsigned int cap = mm->cap_vmas ? mm->cap_vmas * 2 : 16;
-		struct vm_area_struct **n = realloc(mm->vmas, cap * sizeof(*n));
+	unsigned int head = mm->vmas_buf ? (unsigned int)(mm->vmas - mm->vmas_buf) : 0;
+	unsigned int tail = mm->cap_vmas - head - mm->nr_vmas;
 
-		if (!n)
+	if (!head && !tail) {
+		if (vmas_grow(mm))
 			return -ENOMEM;
-		mm->vmas = n;
-		mm->cap_vmas = cap;
+		head = (unsigned int)(mm->vmas - mm->vmas_buf);
+		tail = mm->cap_vmas - head - mm->nr_vmas;
 	}
-	memmove(&mm->vmas[idx + 1], &mm->vmas[idx], (mm->nr_vmas - idx) * sizeof(*mm->vmas));
+	if (head && (!tail || idx < mm->nr_vmas - idx)) {
+		mm->vmas--;
+		memmove(&mm->vmas[0], &mm->vmas[1], idx * sizeof(*mm->vmas));
+	} else {
+		memmove(&mm->vmas[idx + 1], &mm->vmas[idx], (mm->nr_vmas - idx) * sizeof(*mm->vmas));
+	}
 	mm->vmas[idx] = vma;
 	mm->nr_vmas++;
 	return 0;
@@ -89,12 +117,19 @@ int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 
 static void vma_remove_at(struct mm_struct *mm, unsigned int idx)
 {
-	memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nr_vmas - idx - 1) * sizeof(*mm->vmas));
+	if (idx < mm->nr_vmas - idx - 1) {
+		memmove(&mm->vmas[1], &mm->vmas[0], idx * sizeof(*mm->vmas));
+		mm->vmas++;
+	} else {
+		memmove(&mm->vmas[idx], &mm->vmas[idx + 1],
+			(mm->nr_vmas - idx - 1) * sizeof(*mm->vmas));
+	}
 	mm->nr_vmas--;
 }
 
 /* __split_vma: the new VMA takes [addr, vm_end); both share the anon_vma
- * and the file, and the page tables do not move. */
+ * and the file, and the page tables do not move.  No vm.max_map_count
+ * check here: split_vma and the callers that need one ask it. */
 int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr)
 {
 	struct vm_area_struct *vma = mm->vmas[idx];
@@ -122,34 +157,123 @@ int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, ui
 	return 0;
 }
 
-/* Split so that one VMA covers exactly [start, end) and give it @flags. */
-struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm,
-					struct vm_area_struct *vma, uint64_t start,
-					uint64_t end, uint64_t flags)
+/* vma_had_uncowed_parents: an anon_vma chain longer than one link came
+ * from fork (anon_vma_fork); such a VMA lends or borrows no anon_vma. */
+static bool vma_had_uncowed_parents(const struct vm_area_struct *vma)
 {
-	int idx = find_vma_index(mm, vma->vm_start);
-
-	if (start > vma->vm_start) {
-		if (vma_split(m, mm, (unsigned int)idx, start))
-			return NULL;
-		idx++;
-	}
-	vma = mm->vmas[idx];
-	if (end < vma->vm_end && vma_split(m, mm, (unsigned int)idx, end))
-		return NULL;
-	vma = mm->vmas[idx];
-	vma->vm_flags = flags;
-	return vma;
+	return vma->anon_vma && vma->nr_avc != 1;
 }
 
-/* is_mergeable_vma + is_mergeable_anon_vma, simplified: same flags and
- * file, contiguous offsets, and anon_vmas equal or one of them unset. */
-static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
+/*
+ * is_mergeable_anon_vma: @src (the new or changed range) and @tgt (the
+ * neighbour it would join) have equal anon_vmas, or one side has none.
+ * Then, since 6.16 (vma_had_uncowed_parents), neither chain may have come
+ * through a fork and the merged VMA takes the one anon_vma (dup_anon_vma);
+ * before, @tgt's chain had to be a single link: a neighbour without an
+ * anon_vma took only a range without one either.
+ */
+static bool is_mergeable_anon_vma(const struct unev_machine *m, const struct vm_area_struct *src,
+				  const struct vm_area_struct *tgt)
+{
+	if (src->anon_vma && tgt->anon_vma)
+		return src->anon_vma == tgt->anon_vma;
+	if (m->profile->merge_into_unfaulted)
+		return !vma_had_uncowed_parents(src) && !vma_had_uncowed_parents(tgt);
+	return !src->anon_vma && (!tgt->anon_vma || tgt->nr_avc == 1);
+}
+
+/* is_mergeable_vma + is_mergeable_anon_vma: a and b in address order, the
+ * first of them the new or changed range when @a_is_src. */
+static bool vma_can_merge(const struct unev_machine *m, const struct vm_area_struct *a,
+			  const struct vm_area_struct *b, bool a_is_src)
 {
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
 	       a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
 	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff &&
-	       (a->anon_vma == b->anon_vma || !a->anon_vma || !b->anon_vma);
+	       is_mergeable_anon_vma(m, a_is_src ? a : b, a_is_src ? b : a);
+}
+
+/* anon_vma_compatible: a and b (in address order) could be one VMA after
+ * an mprotect: adjacent, same file and offsets, flags equal but for
+ * VM_READ/WRITE/EXEC. */
+static bool anon_vma_compatible(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a->vm_end == b->vm_start && a->mapping == b->mapping &&
+	       !((a->vm_flags ^ b->vm_flags) & ~VM_ACCESS_FLAGS) &&
+	       b->vm_pgoff == a->vm_pgoff + vma_pages(a);
+}
+
+/* reusable_anon_vma: @old's anon_vma, unless it came through a fork. */
+static uint32_t reusable_anon_vma(const struct vm_area_struct *old,
+				  const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	if (anon_vma_compatible(a, b) && old->anon_vma && old->nr_avc == 1)
+		return old->anon_vma;
+	return 0;
+}
+
+/* find_mergeable_anon_vma: the next VMA's anon_vma, else the previous
+ * one's, if @vma may share it (only the touching neighbours are asked). */
+uint32_t find_mergeable_anon_vma(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->mm;
+	int idx = find_vma_index(mm, vma->vm_start);
+	uint32_t id = 0;
+
+	if (idx < 0 || mm->vmas[idx] != vma)
+		return 0;
+	if ((unsigned int)idx + 1 < mm->nr_vmas)
+		id = reusable_anon_vma(mm->vmas[idx + 1], vma, mm->vmas[idx + 1]);
+	if (!id && idx > 0)
+		id = reusable_anon_vma(mm->vmas[idx - 1], mm->vmas[idx - 1], vma);
+	return id;
+}
+
+/* split_vma: __split_vma (vma_split) within vm.max_map_count. */
+static int split_vma(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr)
+{
+	if (mm->nr_vmas >= m->max_map_count)
+		return -ENOMEM;
+	return vma_split(m, mm, idx, addr);
+}
+
+/*
+ * vma_modify: one VMA covers exactly [start, end) and gets @flags.  The
+ * kernel first tries vma_merge_existing_range, which moves a boundary into
+ * a neighbour that matches @target (the flags the range ends with) and
+ * adds no VMA; only then does it split, each split_vma checking
+ * vm.max_map_count (a first split stays when the second fails).  The
+ * model splits in every case and merges afterwards (vma_try_merge_around),
+ * so it asks the limit only where the kernel splits.  NULL: -ENOMEM.
+ */
+struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm,
+					struct vm_area_struct *vma, uint64_t start,
+					uint64_t end, uint64_t flags, uint64_t target)
+{
+	int idx = find_vma_index(mm, vma->vm_start);
+	struct vm_area_struct piece = *vma;
+	bool merges;
+
+	piece.vm_start = start;
+	piece.vm_end = end;
+	piece.vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	piece.vm_flags = target;
+	merges = (start == vma->vm_start && idx > 0 &&
+		  vma_can_merge(m, mm->vmas[idx - 1], &piece, false)) ||
+		 (end == vma->vm_end && (unsigned int)idx + 1 < mm->nr_vmas &&
+		  vma_can_merge(m, &piece, mm->vmas[idx + 1], true));
+	if (start > vma->vm_start) {
+		if ((merges ? vma_split : split_vma)(m, mm, (unsigned int)idx, start))
+			return NULL;
+		idx++;
+	}
+	vma = mm->vmas[idx];
+	if (end < vma->vm_end &&
+	    (merges ? vma_split : split_vma)(m, mm, (unsigned int)idx, end))
+		return NULL;
+	vma = mm->vmas[idx];
+	vma->vm_flags = flags;
+	return vma;
 }
 
 static void vma_merge_with_next(struct unev_machine *m, struct mm_struct *mm, unsigned int idx)
@@ -175,9 +299,9 @@ static void vma_merge_with_next(struct unev_machine *m, struct mm_struct *mm, un
 
 void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx)
 {
-	if (idx + 1 < mm->nr_vmas && vma_can_merge(mm->vmas[idx], mm->vmas[idx + 1]))
+	if (idx + 1 < mm->nr_vmas && vma_can_merge(m, mm->vmas[idx], mm->vmas[idx + 1], true))
 		vma_merge_with_next(m, mm, idx);
-	if (idx > 0 && vma_can_merge(mm->vmas[idx - 1], mm->vmas[idx]))
+	if (idx > 0 && vma_can_merge(m, mm->vmas[idx - 1], mm->vmas[idx], false))
 		vma_merge_with_next(m, mm, idx - 1);
 }
 
@@ -235,6 +359,7 @@ static void unmap_vmas_range(struct unev_machine *m, struct task_struct *t,
 	 * before remove_vma releases any file */
 	if (m->profile->unmap_drains_batches)
 		lru_add_drain(m);
+	mm->gap_cache_valid = false;	/* the range is free again */
 	while ((idx = find_vma_index(mm, start)) >= 0 && mm->vmas[idx]->vm_start < end) {
 		struct vm_area_struct *vma = mm->vmas[idx];
 
@@ -262,6 +387,10 @@ int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uin
 	if (idx < 0 || mm->vmas[idx]->vm_start >= end)
 		return 0;
 	if (mm->vmas[idx]->vm_start < start) {
+		/* vms_gather_munmap_vmas: a hole punched in one VMA adds one;
+		 * map_count may pass the limit only on the way down */
+		if (end < mm->vmas[idx]->vm_end && mm->nr_vmas >= m->max_map_count)
+			return -ENOMEM;
 		if (vma_split(m, mm, (unsigned int)idx, start))
 			return -ENOMEM;
 		idx++;

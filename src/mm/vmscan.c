@@ -663,6 +663,10 @@ int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value)
 			return -EINVAL;
 		m->min_free_kbytes = value;
 		setup_per_zone_wmarks(m);
+	} else if (!strcmp(name, "max_map_count")) {
+		if (value > INT32_MAX)	/* proc_dointvec_minmax, from 0 */
+			return -EINVAL;
+		m->max_map_count = value;
 	} else if (!strcmp(name, "compact_unevictable_allowed")) {
 		if (value > 1)
 			return -EINVAL;

@@ -439,7 +439,7 @@ static void vma_flags_text(struct text *t, uint64_t f)
 		{ VM_READ, "rd" }, { VM_WRITE, "wr" }, { VM_EXEC, "ex" }, { VM_SHARED, "sh" },
 		{ VM_MAYREAD, "mr" }, { VM_MAYWRITE, "mw" }, { VM_MAYEXEC, "me" },
 		{ VM_MAYSHARE, "ms" }, { VM_LOCKED, "lo" }, { VM_IO, "io" },
-		{ VM_ACCOUNT, "ac" }, { VM_LOCKONFAULT, "lf" },
+		{ VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },	/* bit order, as show_smap_vma_flags */
 	};
 
 	text_printf(t, "VmFlags:");

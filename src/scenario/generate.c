@@ -524,11 +524,6 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 	} else if (what < 67 && (!g->o->avoid_known || !r->unmapped)) {
 		uint64_t newpages = gen_range(g, 1, r->pages * 2 + 1);
 
-		/* growing the topmost region in place: the model stops at
-		 * MMAP_BASE, the kernel does not (tests/fuzz-found/live-266-*) */
-		if (g->o->avoid_known && newpages > r->pages)
-			newpages = r->pages;
-
 		emit(g, " mremap %s ", r->name);
 		emit_size(g, newpages);
 		if (gen_chance(g, 50)) {

@@ -42,7 +42,7 @@ struct scenario_gen_options {
 	 * issue 13 (memcg limits, mremap of an unmapped region, fork: the
 	 * helper's own COW faults, MCL_CURRENT without CAP_IPC_LOCK, ranges
 	 * past a region's end: the helper's [vdso]) and those the fuzzer
-	 * found (tests/fuzz-found/: mremap growing in place, MADV_REMOVE,
+	 * found (tests/fuzz-found/: MADV_REMOVE,
 	 * SHM_RDONLY, brk shrinking an unmapped heap, exec of a memcg
 	 * task). */
 	bool avoid_known;

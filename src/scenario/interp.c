@@ -316,7 +316,7 @@ static int run_sysctl(struct run *r, const struct scenario_statement *st)
 		return runtime_error(r, st, "sysctl %s: '%s' is not a number", sc->name, sc->value);
 	ret = unev_sysctl_set(r->m, sc->name, v);
 	if (ret == -ENOENT)
-		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed)",
+		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count)",
 				     sc->name);
 	if (ret)
 		return runtime_error(r, st, "sysctl %s=%s is out of range", sc->name, sc->value);

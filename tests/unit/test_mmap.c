@@ -82,21 +82,45 @@ static void test_different_flags_do_not_merge(void **state)
 static void test_mremap_grow_and_move(void **state)
 {
 	uint64_t a = map(P(10), 3), r = 0;
-	uint64_t b = map(P(10), UNEV_PROT_READ);	/* just below a */
+	uint64_t b = map(P(10), 3 | UNEV_PROT_EXEC);	/* just below a */
 
 	(void)state;
 	assert_int_equal(b, a - P(10));
-	assert_int_equal(unev_touch(m, pid, a, P(10), true), 0);
+	assert_int_equal(unev_touch(m, pid, b, P(10), true), 0);
 	assert_int_equal(unev_sys_mremap(m, pid, b, P(10), P(20), 0, 0, &r), -ENOMEM);
-	assert_int_equal(unev_sys_mremap(m, pid, a, P(10), P(20), UNEV_MREMAP_MAYMOVE, 0, &r), 0);
-	assert_true(r != a);
+	assert_int_equal(unev_sys_mremap(m, pid, b, P(10), P(20), UNEV_MREMAP_MAYMOVE, 0, &r), 0);
+	assert_true(r != b);
 	assert_int_equal(mm()->total_vm, 30);
 	assert_int_equal(mm()->rss_anon, 10);
 	/* the old range is unmapped (its PTE, if the table stays, is clear) */
-	assert_true(!pte_lookup(mm(), a, false) || !(*pte_lookup(mm(), a, false) & PTE_PRESENT));
+	assert_true(!pte_lookup(mm(), b, false) || !(*pte_lookup(mm(), b, false) & PTE_PRESENT));
 	assert_true(*pte_lookup(mm(), r, false) & PTE_PRESENT);
 	assert_int_equal(unev_sys_mremap(m, pid, r, P(20), P(5), 0, 0, &r), 0);
 	assert_int_equal(mm()->rss_anon, 5);
+}
+
+/* vma_expandable: the topmost region grows in place past mmap_base, with
+ * or without MAYMOVE, up to the model's stack (issue 13; live: the
+ * kernel keeps the address, tests/scenarios/core/mremap_grow_topmost_*). */
+static void test_mremap_grows_topmost_in_place(void **state)
+{
+	uint64_t a = map(P(10), 3), r = 0;
+
+	(void)state;
+	assert_int_equal(a, MMAP_BASE - P(10));
+	assert_int_equal(unev_sys_mremap(m, pid, a, P(10), P(20), 0, 0, &r), 0);
+	assert_int_equal(r, a);
+	assert_int_equal(unev_sys_mremap(m, pid, a, P(20), P(30), UNEV_MREMAP_MAYMOVE, 0, &r), 0);
+	assert_int_equal(r, a);
+	assert_int_equal(mm()->nr_vmas, 1);
+	assert_int_equal(mm()->vmas[0]->vm_end, MMAP_BASE + P(20));
+	/* the next mapping still goes right below the region */
+	assert_int_equal(map(P(1), UNEV_PROT_READ), a - P(1));
+	/* up to STACK_BOTTOM exactly, not a page further */
+	assert_int_equal(unev_sys_mremap(m, pid, a, P(30), STACK_BOTTOM - a + P(1), 0, 0, &r),
+			 -ENOMEM);
+	assert_int_equal(unev_sys_mremap(m, pid, a, P(30), STACK_BOTTOM - a, 0, 0, &r), 0);
+	assert_int_equal(mm()->vmas[1]->vm_end, STACK_BOTTOM);
 }
 
 /* munmap: partial unmap splits; bad arguments are EINVAL. */
@@ -173,6 +197,229 @@ static void test_mremap_hole_is_efault(void **state)
 	assert_int_equal(mm()->total_vm, 10);
 }
 
+/* find_mergeable_anon_vma: the first fault of a VMA that differs from its
+ * touched neighbour only in protection shares the neighbour's anon_vma, so
+ * an mprotect making the flags equal merges the two (issue 13; live: one
+ * VMA in smaps, tests/scenarios/core/anon_vma_shared_then_mprotect_merges). */
+static void test_anon_vma_reused_then_merged(void **state)
+{
+	uint64_t r1 = map(P(100), 3), r2;
+
+	(void)state;
+	assert_int_equal(unev_touch(m, pid, r1, P(100), true), 0);
+	r2 = map(P(100), 3 | UNEV_PROT_EXEC);
+	assert_int_equal(r2, r1 - P(100));
+	assert_int_equal(unev_touch(m, pid, r2, P(100), true), 0);
+	assert_int_equal(mm()->nr_vmas, 2);
+	assert_int_not_equal(mm()->vmas[1]->anon_vma, 0);
+	assert_int_equal(mm()->vmas[0]->anon_vma, mm()->vmas[1]->anon_vma);
+	assert_int_equal(m->anon_vmas[mm()->vmas[1]->anon_vma - 1]->nr, 2);
+	assert_int_equal(unev_sys_mprotect(m, pid, r2, P(100), 3), 0);
+	assert_int_equal(mm()->nr_vmas, 1);
+	assert_int_equal(mm()->vmas[0]->vm_start, r2);
+	assert_int_equal(mm()->vmas[0]->vm_end, r1 + P(100));
+	assert_int_equal(m->anon_vmas[mm()->vmas[0]->anon_vma - 1]->nr, 1);
+	assert_int_equal(mm()->rss_anon, 200);
+}
+
+/* reusable_anon_vma asks for a single-link chain: a VMA a fork gave a
+ * chain of two lends its anon_vma to no neighbour, and the two never merge
+ * (is_mergeable_anon_vma); a flag difference beyond prot lends nothing. */
+static void test_anon_vma_not_reused(void **state)
+{
+	uint64_t r1 = map(P(10), 3), r2, r3;
+	struct mm_struct *cmm;
+	int child = 0;
+
+	(void)state;
+	assert_int_equal(unev_touch(m, pid, r1, P(10), true), 0);
+	assert_int_equal(unev_sys_fork(m, pid, &child), 0);
+	cmm = m->tasks[child - 1]->mm;
+	assert_int_equal(unev_sys_mmap(m, child, 0, P(10), 7, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r2), 0);
+	assert_int_equal(r2, r1 - P(10));
+	assert_int_equal(unev_touch(m, child, r2, P(10), true), 0);
+	assert_int_equal(cmm->vmas[1]->nr_avc, 2);
+	assert_int_not_equal(cmm->vmas[0]->anon_vma, cmm->vmas[1]->anon_vma);
+	assert_int_equal(unev_sys_mprotect(m, child, r2, P(10), 3), 0);
+	assert_int_equal(cmm->nr_vmas, 2);
+	/* the parent: a locked neighbour differs in more than protection */
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(10), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &r3), 0);
+	assert_int_equal(r3, r1 - P(10));
+	assert_int_not_equal(mm()->vmas[0]->anon_vma, 0);
+	assert_int_not_equal(mm()->vmas[0]->anon_vma, mm()->vmas[1]->anon_vma);
+	assert_int_equal(unev_sys_exit(m, child), 0);
+}
+
+/* A faulted range joins a neighbour without an anon_vma since 6.16
+ * (is_mergeable_anon_vma, from the kernel source: 6.12's asked
+ * list_is_singular of the neighbour's empty chain): mprotect of the
+ * touched r1 to r2's protection (rwx) merges the two on 6.18 (observed:
+ * mprotect_touched_merges_into_untouched.uvs), not on 6.12. */
+static void test_merge_into_unfaulted_by_kernel(void **state)
+{
+	static const char *const kernels[] = {"6.18", "6.12"};
+	static const unsigned int vmas_after[] = {1, 2};
+
+	(void)state;
+	for (unsigned int k = 0; k < 2; k++) {
+		struct unev_machine_config cfg;
+		struct unev_task_config tc;
+		struct unev_machine *km;
+		uint64_t r1, r2;
+		int kp;
+
+		unev_machine_config_default(&cfg);
+		cfg.mem_bytes = 64ULL << 20;
+		cfg.kernel = kernels[k];
+		assert_int_equal(unev_machine_create(&cfg, &km), 0);
+		unev_task_config_default(&tc);
+		assert_int_equal(unev_task_create(km, &tc, &kp), 0);
+		assert_int_equal(unev_sys_mmap(km, kp, 0, P(10), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r1), 0);
+		assert_int_equal(unev_sys_mmap(km, kp, 0, P(10), 7, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r2), 0);
+		assert_int_equal(r2, r1 - P(10));
+		assert_int_equal(unev_touch(km, kp, r1, P(10), true), 0);
+		assert_int_equal(unev_sys_mprotect(km, kp, r1, P(10), 7), 0);
+		assert_int_equal(km->tasks[kp - 1]->mm->nr_vmas, vmas_after[k]);
+		fixture_teardown(km);
+	}
+}
+
+/* VM_ACCOUNT (mmap_region's accountable_mapping, mprotect_fixup): a
+ * private writable mapping has it; it keeps it when it loses write once
+ * written (an anon_vma), and does not merge with a never-writable
+ * neighbour then; never written, it drops it (observed live:
+ * mprotect_touched_merges_into_untouched.uvs). */
+static void test_vm_account_keeps_apart(void **state)
+{
+	uint64_t r3 = map(P(10), 3), r4 = map(P(10), UNEV_PROT_READ);
+
+	(void)state;
+	assert_int_equal(r4, r3 - P(10));
+	assert_true(mm()->vmas[1]->vm_flags & VM_ACCOUNT);
+	assert_false(mm()->vmas[0]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(5), UNEV_PROT_READ), 0);
+	/* untouched: its first half drops VM_ACCOUNT and joins r4 */
+	assert_int_equal(mm()->nr_vmas, 2);
+	assert_int_equal(mm()->vmas[0]->vm_end, r3 + P(5));
+	assert_false(mm()->vmas[0]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(5), 3), 0);
+	assert_int_equal(mm()->vmas[1]->vm_start, r3);
+	assert_int_equal(unev_touch(m, pid, r3, P(1), true), 0);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(10), UNEV_PROT_READ), 0);
+	assert_true(mm()->vmas[1]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(mm()->nr_vmas, 2);
+	assert_int_equal(unev_sys_mprotect(m, pid, r4, P(10), 3), 0);
+	assert_true(mm()->vmas[0]->vm_flags & VM_ACCOUNT);
+	assert_int_equal(unev_sys_mprotect(m, pid, r3, P(10), 3), 0);
+	assert_int_equal(mm()->nr_vmas, 1);
+}
+
+/* Distinct VMAs: one page each, protections alternating so none merge. */
+static void map_distinct(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		map(P(1), i % 2 ? UNEV_PROT_READ : 3);
+}
+
+/*
+ * vm.max_map_count (values from the kernel's checks, mm/mmap.c do_mmap,
+ * mm/vma.c split_vma and vms_gather_munmap_vmas, mm/mremap.c move_vma):
+ * mmap refuses only once the count is past the limit ('>'), so it may
+ * reach limit + 1; a split refuses at the limit ('>='), and a munmap only
+ * when it punches a hole (the other splits may pass it on the way down).
+ */
+static void test_max_map_count(void **state)
+{
+	uint64_t a, r = 0;
+
+	(void)state;
+	assert_int_equal(m->max_map_count, 65530);
+	assert_int_equal(unev_sysctl_set(m, "max_map_count", 10), 0);
+	map_distinct(11);	/* the 11th: count 10 is not > 10 */
+	assert_int_equal(mm()->nr_vmas, 11);
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(1), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &a), -ENOMEM);
+	assert_int_equal(unev_sys_munmap(m, pid, mm()->vmas[0]->vm_start, P(1)), 0);
+	assert_int_equal(unev_sys_munmap(m, pid, mm()->vmas[0]->vm_start, P(1)), 0);
+	assert_int_equal(mm()->nr_vmas, 9);
+	/* a 3-page VMA at the bottom (count 10): a hole in it is refused ... */
+	a = map(P(3), 3 | UNEV_PROT_EXEC);
+	assert_int_equal(mm()->nr_vmas, 10);
+	assert_int_equal(unev_sys_munmap(m, pid, a + P(1), P(1)), -ENOMEM);
+	/* ... as is an mprotect or mlock of its middle or its end (a split) */
+	assert_int_equal(unev_sys_mprotect(m, pid, a + P(1), P(1), 3), -ENOMEM);
+	assert_int_equal(unev_sys_mlock(m, pid, a + P(2), P(1)), -ENOMEM);
+	assert_int_equal(mm()->nr_vmas, 10);
+	/* an mprotect of its last page to its neighbour's flags merges: no split */
+	assert_int_equal(mm()->vmas[1]->vm_flags & VM_ACCESS_FLAGS, VM_READ | VM_WRITE);
+	assert_int_equal(unev_sys_mprotect(m, pid, a + P(2), P(1), 3), 0);
+	assert_int_equal(mm()->nr_vmas, 10);
+	assert_int_equal(mm()->vmas[0]->vm_end, a + P(2));
+	/* unmapping its first page splits once: allowed, at 10 too */
+	assert_int_equal(unev_sys_munmap(m, pid, a, P(1)), 0);
+	assert_int_equal(mm()->nr_vmas, 10);
+	/* mremap must move (the range above is mapped): move_vma wants 3 to
+	 * spare, so it fails even at 9 of 10 */
+	assert_int_equal(unev_sys_munmap(m, pid, mm()->vmas[9]->vm_start, P(1)), 0);
+	assert_int_equal(unev_sys_mremap(m, pid, mm()->vmas[0]->vm_start, P(1), P(2), UNEV_MREMAP_MAYMOVE, 0, &r), -ENOMEM);
+	assert_int_equal(unev_sysctl_set(m, "max_map_count", 13), 0);
+	assert_int_equal(unev_sys_mremap(m, pid, mm()->vmas[0]->vm_start, P(1), P(2), UNEV_MREMAP_MAYMOVE, 0, &r), 0);
+	/* the middle split needs two: at limit - 1 the first happens, the
+	 * second fails, and the first split stays */
+	assert_int_equal(unev_sysctl_set(m, "max_map_count", 10), 0);
+	assert_int_equal(mm()->nr_vmas, 9);
+	a = mm()->vmas[0]->vm_start;	/* the moved 2-page VMA, rwx */
+	assert_int_equal(vma_pages(mm()->vmas[0]), 2);
+	assert_int_equal(unev_sys_munmap(m, pid, mm()->vmas[1]->vm_start, P(1)), 0);
+	assert_int_equal(unev_sys_mremap(m, pid, a, P(2), P(3), 0, 0, &r), 0);
+	assert_int_equal(r, a);
+	assert_int_equal(mm()->nr_vmas, 9);
+	assert_int_equal(unev_sys_mprotect(m, pid, a + P(1), P(1), 3), -ENOMEM);
+	assert_int_equal(mm()->nr_vmas, 10);
+	assert_int_equal(mm()->vmas[0]->vm_end, a + P(1));
+	assert_int_equal(mm()->vmas[1]->vm_end, a + P(3));
+}
+
+/* get_unmapped_area's gap cache gives the answer of a search from the top:
+ * random mmaps and munmaps, each placement checked against a search with
+ * the cache cleared. */
+static void test_gap_cache_same_answer(void **state)
+{
+	uint64_t seed = 12345, ref, got;
+	unsigned int step, skips = 0, into_passed_gap = 0;
+
+	(void)state;
+	for (step = 0; step < 4000; step++) {
+		uint64_t len;
+		struct mm_struct *mp = mm();
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = P(1 + (seed >> 33) % 3);
+		if ((seed >> 40) % 10 < 7 || mp->nr_vmas < 2) {
+			bool valid = mp->gap_cache_valid;
+			uint64_t addr = mp->gap_cache_addr, max = mp->gap_cache_max;
+
+			mp->gap_cache_valid = false;
+			assert_int_equal(get_unmapped_area(mp, len, &ref), 0);
+			mp->gap_cache_valid = valid;
+			mp->gap_cache_addr = addr;
+			mp->gap_cache_max = max;
+			skips += valid && len > mp->gap_cache_max;
+			/* a gap the last search passed over, as large as asked */
+			into_passed_gap += valid && len == mp->gap_cache_max && ref >= mp->gap_cache_addr;
+			assert_int_equal(get_unmapped_area(mp, len, &got), 0);
+			assert_int_equal(got, ref);
+			assert_int_equal(map(len, (seed >> 50) % 2 ? UNEV_PROT_READ : 3), ref);
+		} else {
+			struct vm_area_struct *v = mp->vmas[(seed >> 20) % mp->nr_vmas];
+
+			assert_int_equal(unev_sys_munmap(m, pid, v->vm_start + P((seed >> 45) % vma_pages(v)), len), 0);
+		}
+	}
+	assert_true(mm()->nr_vmas > 100);
+	assert_true(skips > 100);
+	assert_true(into_passed_gap > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,10 +427,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mlock_middle_splits_then_merges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_different_flags_do_not_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mremap_grow_and_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mremap_grows_topmost_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brk_shrink_over_unmapped_heap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mremap_hole_is_efault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anon_vma_reused_then_merged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anon_vma_not_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_into_unfaulted_by_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_account_keeps_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_map_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_cache_same_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

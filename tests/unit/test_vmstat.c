@@ -84,7 +84,8 @@ static void test_smaps_text_and_fields(void **state)
 	assert_non_null(t);
 	assert_non_null(strstr(t, "\nLocked:              400 kB\n"));
 	assert_non_null(strstr(t, " rw-p 00000000 00:00 0\n"));
-	assert_non_null(strstr(t, "VmFlags: rd wr mr mw me lo\n"));
+	/* a private writable mapping is VM_ACCOUNT (mmap_region) */
+	assert_non_null(strstr(t, "VmFlags: rd wr mr mw me lo ac\n"));
 	free(t);
 	assert_int_equal(unev_smaps_read(m, pid, 0, UINT64_MAX, "Pss", &kb), 0);
 	assert_int_equal(kb, 400);

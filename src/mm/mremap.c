@@ -64,9 +64,12 @@ static int unev_sys_mremap_call(struct unev_machine *m, int pid, uint64_t addr, 
 	if (!new_len)
 		return -EINVAL;
 	/* vma_lookup before anything else looks at the range: no VMA at addr
-	 * is EFAULT, even for a shrink (which would unmap whatever lies past) */
+	 * is EFAULT, even for a shrink (which would unmap whatever lies past).
+	 * Before 5.19's mremap rework (profile mremap_shrink_before_lookup),
+	 * a shrink munmaps the tail first and never looks: a hole gives 0. */
 	vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr)
+	if ((!vma || vma->vm_start > addr) &&
+	    !(old_len >= new_len && m->profile->mremap_shrink_before_lookup))
 		return -EFAULT;
 	if (old_len >= new_len) {	/* shrink: munmap of the tail munlocks it */
 		if (old_len != new_len) {

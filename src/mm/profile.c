@@ -41,6 +41,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = false,
 		.has_madv_dontneed_locked = false,
 		.populate_walks_vmas = false,
+		.mremap_shrink_before_lookup = true,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -62,6 +63,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = false,	/* seen: EINVAL on 5.10 */
 		.has_madv_dontneed_locked = false,
 		.populate_walks_vmas = false,
+		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -76,6 +78,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = true,	/* seen: Rss 32 kB past a hole */
+		.mremap_shrink_before_lookup = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -93,6 +96,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
+		.mremap_shrink_before_lookup = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -109,6 +113,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
+		.mremap_shrink_before_lookup = false,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -123,6 +128,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
+		.mremap_shrink_before_lookup = false,
 	},
 };
 

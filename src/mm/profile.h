@@ -42,6 +42,9 @@ struct kernel_profile {
 	 * ENOMEM only at the end (before 6.9's madvise_populate over the
 	 * whole range, which stops at the hole) */
 	bool populate_walks_vmas;
+	/* mremap shrinks (do_munmap of the tail) before it looks the VMA up:
+	 * a hole at addr gives 0, not EFAULT */
+	bool mremap_shrink_before_lookup;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

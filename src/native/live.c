@@ -63,24 +63,27 @@ int live_stop_here(struct live *lv, const struct scenario_statement *st,
 
 /*
  * `expect memcg NAME FIELD`, in bytes: the LRU fields and `usage` counted
- * from the pages (scan_memcgs), hierarchical_memory_limit from
- * memory.stat (computed when read), oom_kill from memory.oom_control.
+ * from the pages (scan_memcgs), the others from the file proc_memcg_source
+ * names for the hierarchy: v1's hierarchical_memory_limit from memory.stat
+ * (computed when read), oom_kill from memory.oom_control on v1 and
+ * memory.events.local on v2.  A field the hierarchy lacks stops the
+ * comparison (the preflight refuses it first).
  */
 static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 {
 	const struct scenario_expect *e = &st->expect;
 	struct outcome *o = &lv->out[st - lv->s->statements];
-	const char *file = NULL;
+	const char *file, *key;
 	char path[PATH_MAX];
 	int64_t value;
 	int i = live_find_memcg(lv, e->task), ret;
 
 	if (i < 0)
 		return live_stop_here(lv, st, "no memcg '%s'", e->task);
-	if (!strcmp(e->field, "hierarchical_memory_limit"))
-		file = "memory.stat";
-	else if (!strcmp(e->field, "oom_kill"))
-		file = "memory.oom_control";
+	ret = proc_memcg_source(lv->memcg_hier, e->field, &file, &key);
+	if (ret)
+		return live_stop_here(lv, st, "memcg field '%s' is not read live on cgroup v%d",
+				      e->field, (int)lv->memcg_hier);
 	if (file) {
 		ret = live_memcg_file(lv, i, file, path);
 		if (!ret)
@@ -88,8 +91,8 @@ static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 		if (ret)
 			return live_driver_error(lv, st, "reading %s of memcg '%s': %s", file, e->task,
 					    strerror(-ret));
-		if (proc_field(lv->buf, e->field, &value))
-			return live_stop_here(lv, st, "%s has no field '%s'", file, e->field);
+		if (proc_field(lv->buf, key, &value))
+			return live_stop_here(lv, st, "%s has no field '%s'", file, key);
 	} else {
 		ret = live_scan_memcgs(lv);
 		if (ret)
@@ -148,6 +151,8 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 
 	if (i < 0)
 		return live_stop_here(lv, st, "no memcg '%s'", rc->memcg);
+	if (lv->memcg_hier != PROC_MEMCG_V1) /* the preflight refuses it first */
+		return live_stop_here(lv, st, "reclaim runs live on cgroup v1 only");
 	ret = live_scan_memcgs(lv);
 	if (!ret)
 		ret = live_memcg_read_number(lv, i, "memory.usage_in_bytes", &usage);

@@ -127,6 +127,67 @@ static int read_pgsteal(struct live *lv, int64_t *pages)
 }
 
 /*
+ * A reclaim's write, made from CPU 0 (where the model's reclaim runs), and
+ * its value: the pages reclaimed, pgsteal since @before.  *wret is the
+ * write's own result: @gave_up (the kernel stopped short) is a value, the
+ * caller notes it; any other errno is a driver error (-EIO), as is a
+ * reading error.
+ */
+static int reclaim_write(struct live *lv, const struct scenario_statement *st,
+			 const char *path, const char *text, int64_t before, int gave_up,
+			 int *wret)
+{
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	int64_t after;
+	int ret = live_pin_cpu0();
+
+	if (ret)
+		return live_driver_error(lv, st, "reclaim runs on cpu 0: %s", strerror(-ret));
+	*wret = live_write_text(path, text);
+	live_repin_driver(lv);
+	if (*wret && *wret != gave_up)
+		return live_driver_error(lv, st, "writing %s to %s: %s", text, path,
+					 strerror(-*wret));
+	lv->scan_valid = false; /* the scan before is stale now */
+	ret = read_pgsteal(lv, &after);
+	if (ret)
+		return live_driver_error(lv, st, "reading /proc/vmstat: %s", strerror(-ret));
+	o->kind = OUTCOME_VALUE;
+	o->value = after - before;
+	return 0;
+}
+
+/*
+ * `reclaim SIZE memcg=NAME` on cgroup v2: SIZE (in pages, rounded up as the
+ * model does) written to the memcg's memory.reclaim.  The kernel
+ * (memory_reclaim) asks each pass for a quarter of what is left (at least
+ * SWAP_CLUSTER_MAX), and fails with EAGAIN after MAX_RECLAIM_RETRIES + 1
+ * passes that reclaimed nothing: the model follows it when its machine is
+ * memcg_v2 (conform says so).  No limit and no charge stock are involved.
+ */
+static int reclaim_v2(struct live *lv, const struct scenario_statement *st, int i,
+		      uint64_t size)
+{
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	char path[PATH_MAX], text[32];
+	int64_t before;
+	int ret = live_memcg_file(lv, i, "memory.reclaim", path), wret;
+
+	if (!ret)
+		ret = read_pgsteal(lv, &before);
+	if (ret)
+		return live_driver_error(lv, st, "reading memcg '%s': %s", st->reclaim.memcg,
+					 strerror(-ret));
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)(size * 4096));
+	ret = reclaim_write(lv, st, path, text, before, -EAGAIN, &wret);
+	if (!ret && wret)
+		snprintf(o->note, sizeof(o->note),
+			 "the kernel gave up (EAGAIN): its passes reclaimed nothing before %llu pages",
+			 (unsigned long long)size);
+	return ret;
+}
+
+/*
  * `reclaim SIZE memcg=NAME` live (CONFORM.md): cgroup v1 has no
  * memory.reclaim, so memory.limit_in_bytes is lowered to the memcg's usage
  * without its per-CPU charge stock minus SIZE, and set back.  The kernel
@@ -146,13 +207,13 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 	char path[PATH_MAX], old_limit[64], text[32];
 	uint64_t usage, kmem, stock, limit;
 	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
-	int64_t before, after;
-	int i = live_find_memcg(lv, rc->memcg), ret, wret;
+	int64_t before;
+	int i = live_find_memcg(lv, rc->memcg), ret, wret = 0, back;
 
 	if (i < 0)
 		return live_stop_here(lv, st, "no memcg '%s'", rc->memcg);
-	if (lv->memcg_hier != PROC_MEMCG_V1) /* the preflight refuses it first */
-		return live_stop_here(lv, st, "reclaim runs live on cgroup v1 only");
+	if (lv->memcg_hier == PROC_MEMCG_V2)
+		return reclaim_v2(lv, st, i, size);
 	ret = live_scan_memcgs(lv);
 	if (!ret)
 		ret = live_memcg_read_number(lv, i, "memory.usage_in_bytes", &usage);
@@ -168,29 +229,16 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 		return live_driver_error(lv, st, "reading memcg '%s': %s", rc->memcg, strerror(-ret));
 	limit = proc_reclaim_limit(usage / 4096, kmem / 4096, live_subtree_user(lv, i), size, &stock);
 	snprintf(text, sizeof(text), "%llu", (unsigned long long)(limit * 4096));
-	ret = live_pin_cpu0();
-	if (ret)
-		return live_driver_error(lv, st, "reclaim runs on cpu 0: %s", strerror(-ret));
-	wret = live_write_text(path, text);
-	live_repin_driver(lv);
-	ret = live_write_text(path, old_limit);
-	if (ret)
+	ret = reclaim_write(lv, st, path, text, before, -EBUSY, &wret);
+	back = live_write_text(path, old_limit);
+	if (back)
 		return live_driver_error(lv, st, "setting memory.limit_in_bytes of memcg '%s' back: %s",
-				    rc->memcg, strerror(-ret));
-	if (wret && wret != -EBUSY)
-		return live_driver_error(lv, st, "lowering memory.limit_in_bytes of memcg '%s' to %s: %s",
-				    rc->memcg, text, strerror(-wret));
-	lv->scan_valid = false; /* the scan before is stale now */
-	ret = read_pgsteal(lv, &after);
-	if (ret)
-		return live_driver_error(lv, st, "reading /proc/vmstat: %s", strerror(-ret));
-	o->kind = OUTCOME_VALUE;
-	o->value = after - before;
-	if (wret)
+				    rc->memcg, strerror(-back));
+	if (!ret && wret)
 		snprintf(o->note, sizeof(o->note),
 			 "the kernel gave up (EBUSY): a pass reclaimed nothing before usage reached %llu pages",
 			 (unsigned long long)limit);
-	return 0;
+	return ret;
 }
 
 static const char *const source_files[] = {

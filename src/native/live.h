@@ -247,7 +247,6 @@ int live_write_text(const char *path, const char *text);
 int live_memcg_file(const struct live *lv, int i, const char *file, char *path);
 int live_memcg_read_number(struct live *lv, int i, const char *file, uint64_t *value);
 int live_find_memcg(const struct live *lv, const char *name);
-int live_memcg_hierarchy(char *why, size_t len);
 int live_make_memcgs(struct live *lv);
 int live_join_memcg(struct live *lv, const struct scenario_statement *st,
 		      struct live_task *t);

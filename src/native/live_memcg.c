@@ -22,7 +22,7 @@ static const char *memcg_root(enum proc_memcg_hier hier)
  * already: conform never changes the machine's root cgroup (the VM's /init
  * turns it on, guest_init.c).
  */
-int live_memcg_hierarchy(char *why, size_t len)
+int native_memcg_hierarchy(char *why, size_t len)
 {
 	char *mounts = malloc(LIVE_BUF_SIZE), controllers[512], subtree[512];
 	int hier, ret = mounts ? live_read_file("/proc/self/mounts", mounts, LIVE_BUF_SIZE) :
@@ -251,7 +251,7 @@ static int make_memcgs(struct live *lv)
 		if (st->kind != SCENARIO_MEMCG)
 			continue;
 		if (!live_memcg_path(0)) {
-			ret = live_memcg_hierarchy(lv->buf, 512);
+			ret = native_memcg_hierarchy(lv->buf, 512);
 			if (ret < 0)
 				return live_driver_error(lv, st, "%s", lv->buf);
 			lv->memcg_hier = (enum proc_memcg_hier)ret;

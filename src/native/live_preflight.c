@@ -126,7 +126,7 @@ static int check_task(const struct scenario *s, const struct scenario_statement 
 
 /*
  * The memcg hierarchy of this machine, found once a scenario has a memcg
- * (live_memcg_hierarchy): *hier 0 until then.  0, or a cannot-run reason.
+ * (native_memcg_hierarchy): *hier 0 until then.  0, or a cannot-run reason.
  */
 static int memcg_hier(const struct scenario *s, const struct scenario_statement *st,
 		      int *hier, char *why, size_t len)
@@ -136,7 +136,7 @@ static int memcg_hier(const struct scenario *s, const struct scenario_statement 
 
 	if (*hier)
 		return 0;
-	ret = live_memcg_hierarchy(msg, sizeof(msg));
+	ret = native_memcg_hierarchy(msg, sizeof(msg));
 	if (ret < 0)
 		return cannot(why, len, s, st, "%s", msg);
 	*hier = ret;
@@ -184,15 +184,11 @@ static int check_reclaim(const struct scenario *s, const struct scenario_stateme
 
 	if (!rc->memcg_given)
 		return unsupported(why, len, s, st, "reclaim without memcg= (model only: the live side never reclaims the whole machine)");
+	/* v1 lowers the limit (mem_cgroup_resize_max), v2 writes memory.reclaim
+	 * (memory_reclaim): the model follows either (unev_machine_config.memcg_v2) */
 	ret = memcg_hier(s, st, hier, why, len);
 	if (ret)
 		return ret;
-	/* v2 has no memory.limit_in_bytes: lowering memory.max
-	 * (memory_max_write) and memory.reclaim (memory_reclaim) ask
-	 * try_to_free_mem_cgroup_pages for other amounts a pass than the
-	 * mem_cgroup_resize_max loop the model's reclaim is compared with */
-	if (*hier == PROC_MEMCG_V2)
-		return cannot(why, len, s, st, "reclaim on cgroup v2 asks the kernel otherwise than the v1 resize loop the model follows: not modelled yet");
 	if (rc->node_given && rc->node != 0)
 		return cannot(why, len, s, st, "reclaim node=%u: the memcg limit the live side lowers reclaims from every node",
 			      rc->node);

@@ -197,6 +197,14 @@ int native_preflight(const struct native_options *o, char *why, size_t len);
  */
 int native_scenario_check(const struct scenario *s, char *why, size_t len);
 
+/*
+ * The memory cgroup hierarchy the live memcgs go in (proc_memcg_hierarchy)
+ * and whether a run can use it: PROC_MEMCG_V1 or _V2, or -errno with the
+ * reason in why.  On v2 `memory` must be in the root's subtree_control
+ * already: conform never changes the machine's root cgroup.
+ */
+int native_memcg_hierarchy(char *why, size_t len);
+
 /* What else happened during a live run. */
 struct native_run_info {
 	/* another process locked or unlocked memory meanwhile (its VmLck

@@ -44,7 +44,7 @@ bool image_explains_memlock(const struct scenario_statement *st, const struct ou
 	uint64_t regions;
 
 	if (!(limit_checked_call(st) || expect) || !live->lock_measured || model->err != 0 ||
-	    (live->err != EAGAIN && live->err != ENOMEM) || !live->image_locked_pages ||
+	    (live->err != -EAGAIN && live->err != -ENOMEM) || !live->image_locked_pages ||
 	    live->image_locked_pages > live->locked_pages)
 		return false;
 	regions = live->locked_pages - live->image_locked_pages;

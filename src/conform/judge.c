@@ -74,7 +74,7 @@ static bool image_explains_mlockall(const struct scenario_statement *st,
 
 	/* (an `expect ok|errno` carries the measure of the call it checks) */
 	if (!(call || expect) || !live->vm_measured || model->err != 0 ||
-	    live->err != ENOMEM || live->image_pages > live->total_pages)
+	    live->err != -ENOMEM || live->image_pages > live->total_pages)
 		return false;
 	regions = live->total_pages - live->image_pages;
 	return regions <= live->limit_pages && live->total_pages > live->limit_pages;
@@ -176,11 +176,11 @@ void outcome_format(const struct outcome *o, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	case OUTCOME_ERRNO:
-		name = o->err ? scenario_errno_name(o->err) : "0";
+		name = o->err ? scenario_errno_name(-o->err) : "0";
 		if (name)
 			snprintf(buf, len, "%s", name);
 		else
-			snprintf(buf, len, "errno %d", o->err);
+			snprintf(buf, len, "errno %d", -o->err);
 		return;
 	case OUTCOME_VALUE:
 	case OUTCOME_MODEL_ONLY:

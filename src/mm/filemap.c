@@ -11,6 +11,11 @@
 
 #include "internal.h"
 
+static uint64_t cache_chunks(uint64_t slots)
+{
+	return (slots + CACHE_CHUNK - 1) >> CACHE_CHUNK_SHIFT;
+}
+
 struct address_space *mapping_create(struct unev_machine *m, enum mapping_kind kind,
 				     uint64_t size, const char *name)
 {
@@ -29,13 +34,13 @@ struct address_space *mapping_create(struct unev_machine *m, enum mapping_kind k
 	as = calloc(1, sizeof(*as));
 	if (!as)
 		return NULL;
-	as->pages = malloc((slots ? slots : 1) * sizeof(uint32_t));
-	if (!as->pages) {
+	/* one pointer per chunk: an 8 TiB file is 2 Mi chunks, 16 MiB the
+	 * host gives lazily (calloc), and nothing more until pages come */
+	as->chunks = calloc(cache_chunks(slots) ? cache_chunks(slots) : 1, sizeof(*as->chunks));
+	if (!as->chunks) {
 		free(as);
 		return NULL;
 	}
-	for (uint64_t i = 0; i < slots; i++)
-		as->pages[i] = PFN_NIL;
 	as->nr_slots = slots;
 	as->size = size;
 	as->kind = kind;
@@ -62,20 +67,68 @@ void mapping_get(struct address_space *as)
 
 static int page_cache_grow(struct address_space *as, uint64_t slots)
 {
-	uint32_t *n;
+	uint64_t old = cache_chunks(as->nr_slots), nr = cache_chunks(slots);
+	uint32_t **n;
 
 	if (slots <= as->nr_slots)
 		return 0;
 	if (slots > UINT32_MAX)
 		return -EFBIG;
-	n = realloc(as->pages, slots * sizeof(uint32_t));
-	if (!n)
-		return -ENOMEM;
-	for (uint64_t i = as->nr_slots; i < slots; i++)
-		n[i] = PFN_NIL;
-	as->pages = n;
+	if (nr > old) {
+		n = realloc(as->chunks, nr * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + old, 0, (nr - old) * sizeof(*n));
+		as->chunks = n;
+	}
 	as->nr_slots = slots;
 	return 0;
+}
+
+/* xas_create: room for an entry at @index (the cache grows to it, its chunk
+ * is allocated), so the store that follows cannot fail. */
+int page_cache_prepare(struct address_space *as, uint64_t index)
+{
+	uint32_t **chunk;
+	int err = page_cache_grow(as, index + 1);
+
+	if (err)
+		return err;
+	chunk = &as->chunks[index >> CACHE_CHUNK_SHIFT];
+	if (*chunk)
+		return 0;
+	*chunk = malloc(CACHE_CHUNK * sizeof(**chunk));
+	if (!*chunk)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < CACHE_CHUNK; i++)
+		(*chunk)[i] = PFN_NIL;
+	return 0;
+}
+
+/* xa_store: PFN_NIL erases; any other entry needs page_cache_prepare first
+ * or a chunk that holds an entry already. */
+void cache_entry_store(struct address_space *as, uint64_t index, uint32_t e)
+{
+	uint32_t *chunk = as->chunks[index >> CACHE_CHUNK_SHIFT];
+
+	if (chunk)
+		chunk[index & (CACHE_CHUNK - 1)] = e;
+}
+
+/* The first index at or after @index whose chunk was ever used, or
+ * nr_slots: walks skip what no page ever entered (xa_find). */
+uint64_t cache_next_chunk(const struct address_space *as, uint64_t index)
+{
+	while (index < as->nr_slots && !as->chunks[index >> CACHE_CHUNK_SHIFT])
+		index = ((index >> CACHE_CHUNK_SHIFT) + 1) << CACHE_CHUNK_SHIFT;
+	return index < as->nr_slots ? index : as->nr_slots;
+}
+
+void page_cache_free(struct address_space *as)
+{
+	for (uint64_t i = 0; i < cache_chunks(as->nr_slots); i++)
+		free(as->chunks[i]);
+	free(as->chunks);
 }
 
 /* filemap_remove_folio: the folio leaves the cache (mapping = NULL, as
@@ -83,10 +136,10 @@ static int page_cache_grow(struct address_space *as, uint64_t slots)
  * still hold it until it is processed. */
 void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint64_t index)
 {
-	struct folio *f = pfn_to_page(m, as->pages[index]);
+	struct folio *f = pfn_to_page(m, cache_entry(as, index));
 	struct pglist_data *pgdat = &m->nodes[f->node];
 
-	as->pages[index] = PFN_NIL;
+	cache_entry_store(as, index, PFN_NIL);
 	as->nrpages--;
 	f->mapping = 0;
 	node_stat_mod(m, f->node, &pgdat->nr_file_pages, -1);
@@ -109,13 +162,14 @@ void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as
 
 	if (end > as->nr_slots)
 		end = as->nr_slots;
-	for (uint64_t i = start; i < end; i++) {
-		if (cache_entry_is_swap(as->pages[i])) {
+	for (uint64_t i = cache_next_chunk(as, start); i < end; i = cache_next_chunk(as, i + 1)) {
+		uint32_t e = cache_entry(as, i);
+
+		if (cache_entry_is_swap(e)) {
 			/* shmem_free_swap */
-			swap_entry_free(m, ((uint64_t)(as->pages[i] & ~SHMEM_SWAP_ENTRY) << PAGE_SHIFT) |
-					       PTE_SWAP);
-			as->pages[i] = PFN_NIL;
-		} else if (as->pages[i] != PFN_NIL) {
+			swap_entry_free(m, ((uint64_t)(e & ~SHMEM_SWAP_ENTRY) << PAGE_SHIFT) | PTE_SWAP);
+			cache_entry_store(as, i, PFN_NIL);
+		} else if (e != PFN_NIL) {
 			filemap_delete_folio(m, as, i);
 		} else {
 			continue;
@@ -137,7 +191,7 @@ void mapping_put(struct unev_machine *m, struct address_space *as)
 	if (--as->refcount > 0)
 		return;
 	truncate_inode_pages_range(m, as, 0, as->nr_slots);
-	free(as->pages);
+	page_cache_free(as);
 	free(as->i_mmap);
 	m->mappings[as->id - 1] = NULL;
 	free(as);
@@ -174,15 +228,17 @@ int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t
 	struct folio *f;
 	int err;
 
-	if (index < as->nr_slots && cache_entry_is_swap(as->pages[index]))
+	uint32_t e = cache_entry(as, index);
+
+	if (cache_entry_is_swap(e))
 		return shmem_swapin(m, as, index, out);
-	if (index < as->nr_slots && as->pages[index] != PFN_NIL) {
-		*out = pfn_to_page(m, as->pages[index]);
+	if (e != PFN_NIL) {
+		*out = pfn_to_page(m, e);
 		return 0;
 	}
 	if (!create)
 		return -ENOENT;
-	err = page_cache_grow(as, index + 1);
+	err = page_cache_prepare(as, index);
 	if (err)
 		return err;
 	f = alloc_user_folio(m, 0);
@@ -192,7 +248,7 @@ int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t
 		folio_set(f, PG_swapbacked);
 	f->mapping = as->id;
 	f->index = (uint32_t)index;
-	as->pages[index] = page_to_pfn(m, f);
+	cache_entry_store(as, index, page_to_pfn(m, f));
 	as->nrpages++;
 	node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, 1);
 	if (as->kind == MAPPING_SHMEM)
@@ -397,15 +453,12 @@ int unev_sys_ftruncate(struct unev_machine *m, int pid, int ino, uint64_t size)
 	return ret;
 }
 
-/* fallocate(PUNCH_HOLE): tmpfs unmaps without COWs ("hole-punching leaves
- * COWed pages", shmem_fallocate); a disk file system goes through
- * truncate_pagecache_range, which zaps COWs too; ramfs has no fallocate. */
 /* The pages [off, off+len) leave @as: whole pages only, partial ones are
  * zeroed in place.  tmpfs keeps private COW copies ("hole-punching leaves
  * COWed pages", shmem_fallocate); a disk file system goes through
  * truncate_pagecache_range, which zaps them too. */
-void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t off,
-		      uint64_t len)
+static void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t off,
+			     uint64_t len)
 {
 	uint64_t start = PAGE_ALIGN(off) >> PAGE_SHIFT, end = (off + len) >> PAGE_SHIFT;
 
@@ -417,7 +470,20 @@ void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t
 	truncate_inode_pages_range(m, as, start, end);
 }
 
-/* fallocate(PUNCH_HOLE): ramfs has no fallocate. */
+/* vfs_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE), for fallocate(2)
+ * and madvise_remove: the range is checked before the file system is asked,
+ * and ramfs has no ->fallocate (EOPNOTSUPP). */
+int vfs_fallocate_punch_hole(struct unev_machine *m, struct address_space *as, uint64_t off,
+			     uint64_t len)
+{
+	if (len == 0 || off + len < off)
+		return -EINVAL;
+	if (as->kind == MAPPING_RAMFS)
+		return -EOPNOTSUPP;
+	punch_hole_range(m, as, off, len);
+	return 0;
+}
+
 static int unev_sys_punch_hole_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
@@ -425,12 +491,7 @@ static int unev_sys_punch_hole_call(struct unev_machine *m, int pid, int ino, ui
 
 	if (err)
 		return err;
-	if (as->kind == MAPPING_RAMFS)
-		return -EOPNOTSUPP;
-	if (len == 0 || off + len < off)
-		return -EINVAL;
-	punch_hole_range(m, as, off, len);
-	return 0;
+	return vfs_fallocate_punch_hole(m, as, off, len);
 }
 
 int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)

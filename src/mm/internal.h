@@ -158,6 +158,14 @@ enum mapping_kind {
 	MAPPING_SHMEM,  /* tmpfs, shared anonymous, SysV shm: swap-backed */
 	MAPPING_RAMFS,  /* file LRU folios, AS_UNEVICTABLE for the inode's life */
 };
+/*
+ * The page cache (the kernel's xarray): entries by index in chunks of
+ * CACHE_CHUNK, a chunk allocated when its first entry is stored, so a
+ * file's size costs a pointer per chunk until its pages are used (issue 13:
+ * `file f size=8T` allocated 8 GiB up front).
+ */
+#define CACHE_CHUNK_SHIFT 10
+#define CACHE_CHUNK (1ULL << CACHE_CHUNK_SHIFT)
 struct vm_area_struct;
 struct address_space {
 	uint32_t id;
@@ -165,7 +173,8 @@ struct address_space {
 	enum mapping_kind kind;
 	int refcount;                 /* VMAs, the file itself, a shm segment */
 	uint64_t nr_slots;            /* page cache capacity, in pages */
-	uint32_t *pages;              /* page cache: pfn by index, PFN_NIL if absent */
+	uint32_t **chunks;            /* page cache: pfn by index, PFN_NIL if absent; a NULL
+	                               * chunk holds only PFN_NIL (cache_entry) */
 	uint64_t nrpages;
 	uint64_t size;                /* i_size, bytes */
 	struct vm_area_struct **i_mmap; /* every VMA mapping it (the rmap of files) */
@@ -283,6 +292,17 @@ struct task_struct {
 	bool exit_pending;            /* OOM-killed in its own call: exits on return */
 };
 
+/*
+ * Swap slots a cluster at a time (SWAPFILE_CLUSTER, swap_cluster_info in
+ * mm/swapfile.c); a cluster no slot of which was ever used is NULL, so a
+ * 7 TiB swap costs a pointer per cluster, not 15 GiB (issue 13).
+ */
+#define SWAPFILE_CLUSTER 512
+struct swap_cluster {
+	uint32_t map[SWAPFILE_CLUSTER];   /* swap_map: PTEs and shmem entries using the slot */
+	uint32_t cache[SWAPFILE_CLUSTER]; /* the swap cache: the folio still in memory, or PFN_NIL */
+};
+
 struct unev_machine {
 	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
 	const struct kernel_profile *profile; /* chosen once, at creation */
@@ -312,8 +332,8 @@ struct unev_machine {
 	int cur_memcg;                /* the memcg of the task making the call */
 	unsigned int swappiness;
 	uint64_t swap_total, swap_used; /* slots, pages */
-	uint32_t *swap_map;           /* per slot: PTEs and shmem entries using it */
-	uint32_t *swap_cache;         /* per slot: the folio still in memory, or PFN_NIL */
+	struct swap_cluster **swap_clusters; /* slots by SWAPFILE_CLUSTER, each allocated
+	                                      * when a slot in it is first used */
 	uint64_t swap_next;           /* next slot to try */
 	struct anon_vma **anon_vmas;  /* index = id - 1 */
 	unsigned int nr_anon_vmas, cap_anon_vmas;
@@ -572,7 +592,8 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
 int find_vma_index(struct mm_struct *mm, uint64_t addr);
 int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr);
 int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot, int flags,
-	    struct address_space *file, uint64_t off, int shm_id, uint64_t *result);
+	    struct address_space *file, bool fmode_write, uint64_t off, int shm_id,
+	    uint64_t *result);
 /* mm_counter: RssAnon, RssShmem or RssFile by the folio's kind. */
 static inline void mm_counter_inc(struct mm_struct *mm, const struct folio *f, int64_t n)
 {
@@ -609,10 +630,24 @@ void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint
 void truncate_inode_pages_range(struct unev_machine *m, struct address_space *as,
 				uint64_t start, uint64_t end);
 struct address_space *file_lookup(struct unev_machine *m, int ino);
-void punch_hole_range(struct unev_machine *m, struct address_space *as, uint64_t off,
-		      uint64_t len);
+int vfs_fallocate_punch_hole(struct unev_machine *m, struct address_space *as, uint64_t off,
+			     uint64_t len);
 void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint64_t start,
 			 uint64_t end, bool even_cows);
+int page_cache_prepare(struct address_space *as, uint64_t index);
+void cache_entry_store(struct address_space *as, uint64_t index, uint32_t e);
+uint64_t cache_next_chunk(const struct address_space *as, uint64_t index);
+void page_cache_free(struct address_space *as);
+/* xa_load: the entry at @index, PFN_NIL past the end or in a chunk never used. */
+static inline uint32_t cache_entry(const struct address_space *as, uint64_t index)
+{
+	const uint32_t *chunk;
+
+	if (index >= as->nr_slots)
+		return PFN_NIL;
+	chunk = as->chunks[index >> CACHE_CHUNK_SHIFT];
+	return chunk ? chunk[index & (CACHE_CHUNK - 1)] : PFN_NIL;
+}
 static inline bool cache_entry_is_folio(uint32_t e)
 {
 	return !(e & SHMEM_SWAP_ENTRY);	/* PFN_NIL has the bit too */
@@ -664,6 +699,8 @@ int shmem_swapin(struct unev_machine *m, struct address_space *as, uint64_t inde
 		 struct folio **out);
 bool swap_cache_remove(struct unev_machine *m, struct folio *f, uint64_t entry);
 void swap_entry_dup(struct unev_machine *m, uint64_t entry);
+uint32_t swap_count(const struct unev_machine *m, uint64_t slot);
+void swap_exit(struct unev_machine *m);
 int swap_init(struct unev_machine *m);
 
 /* ---- vmscan.c ---- */

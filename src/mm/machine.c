@@ -116,7 +116,7 @@ void unev_machine_destroy(struct unev_machine *m)
 	free(m->tasks);
 	for (unsigned int i = 0; i < m->nr_mappings; i++) {
 		if (m->mappings[i]) {
-			free(m->mappings[i]->pages);
+			page_cache_free(m->mappings[i]);
 			free(m->mappings[i]->i_mmap);
 			free(m->mappings[i]);
 		}
@@ -126,8 +126,7 @@ void unev_machine_destroy(struct unev_machine *m)
 	free(m->user_locked);
 	anon_vmas_free(m);
 	mem_cgroup_exit(m);
-	free(m->swap_map);
-	free(m->swap_cache);
+	swap_exit(m);
 	page_alloc_exit(m);
 	free(m->cpus);
 	free(m);

@@ -22,6 +22,26 @@ static bool madvise_behavior_valid(int advice)
 	}
 }
 
+/*
+ * madvise_remove: EINVAL for a VM_LOCKED VMA or one without a file, EACCES
+ * unless the VMA is shared and may write (vma_is_shared_maywrite: a private
+ * file mapping, a SHM_RDONLY attach), then the hole is punched through
+ * vfs_fallocate, whose answer it returns (EOPNOTSUPP on ramfs).
+ */
+static int madvise_remove(struct unev_machine *m, struct vm_area_struct *vma,
+			  uint64_t start, uint64_t end)
+{
+	if (vma->vm_flags & VM_LOCKED)
+		return -EINVAL;
+	if (!vma->mapping)
+		return -EINVAL;
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
+		return -EACCES;
+	return vfs_fallocate_punch_hole(m, vma->mapping,
+					(start - vma->vm_start) + (vma->vm_pgoff << PAGE_SHIFT),
+					end - start);
+}
+
 /* One VMA's share of madvise: the VM_LOCKED refusals of
  * madvise_dontneed_free_valid_vma, can_madv_lru_vma and madvise_remove. */
 static int madvise_vma(struct unev_machine *m,
@@ -48,15 +68,7 @@ static int madvise_vma(struct unev_machine *m,
 			return -EINVAL;
 		return 0;	/* deactivation and pageout are reclaim's, not modelled yet */
 	case UNEV_MADV_REMOVE:
-		/* madvise_remove: a hole punched in the file (vfs_fallocate) */
-		if (vma->vm_flags & VM_LOCKED)
-			return -EINVAL;
-		if (!vma->mapping || !(vma->vm_flags & VM_SHARED) ||
-		    vma->mapping->kind == MAPPING_RAMFS)
-			return -EINVAL;
-		punch_hole_range(m, vma->mapping,
-				 (start - vma->vm_start) + (vma->vm_pgoff << PAGE_SHIFT), end - start);
-		return 0;
+		return madvise_remove(m, vma, start, end);
 	default:
 		return 0;
 	}

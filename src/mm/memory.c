@@ -208,9 +208,9 @@ static void do_fault_around(struct unev_machine *m, struct vm_area_struct *vma, 
 		uint64_t index = vma_linear_index(vma, addr) + p - pte_off;
 		uint32_t e;
 
-		if (index >= eof || index >= as->nr_slots || table[p])
+		if (index >= eof || table[p])
 			continue;
-		e = as->pages[index];
+		e = cache_entry(as, index);
 		if (!cache_entry_is_folio(e))
 			continue;
 		map_file_folio(m, vma, pfn_to_page(m, e), &table[p], false);

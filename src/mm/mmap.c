@@ -87,10 +87,13 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 	return 0;
 }
 
-/* do_mmap: the order of checks of mm/mmap.c; anonymous when @file is NULL. */
+/* do_mmap: the order of checks of mm/mmap.c; anonymous when @file is NULL.
+ * @fmode_write: the file was opened for writing (FMODE_WRITE); a shared
+ * mapping of one that was not (a SHM_RDONLY attach) may never write, so it
+ * loses VM_MAYWRITE and VM_SHARED and keeps VM_MAYSHARE. */
 int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot,
-	    int flags, struct address_space *file, uint64_t off, int shm_id,
-	    uint64_t *result)
+	    int flags, struct address_space *file, bool fmode_write, uint64_t off,
+	    int shm_id, uint64_t *result)
 {
 	uint64_t vm_flags, pgoff, addr = 0;
 	int err;
@@ -120,8 +123,12 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 		return -EAGAIN;
 	switch (flags & (UNEV_MAP_SHARED | UNEV_MAP_PRIVATE)) {
 	case UNEV_MAP_SHARED:
+		if (file && (prot & UNEV_PROT_WRITE) && !fmode_write)
+			return -EACCES;
 		pgoff = file ? off >> PAGE_SHIFT : 0;
 		vm_flags |= VM_SHARED | VM_MAYSHARE;
+		if (file && !fmode_write)
+			vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
 		break;
 	case UNEV_MAP_PRIVATE:
 		pgoff = file ? off >> PAGE_SHIFT : addr >> PAGE_SHIFT;
@@ -149,7 +156,7 @@ static int unev_sys_mmap_call(struct unev_machine *m, int pid, uint64_t addr, ui
 		return -ESRCH;
 	if (!(flags & UNEV_MAP_ANONYMOUS))
 		return -EBADF;	/* a file needs unev_sys_mmap_file */
-	return do_mmap(m, t, len, prot, flags, NULL, 0, 0, result);
+	return do_mmap(m, t, len, prot, flags, NULL, true, 0, 0, result);
 }
 
 int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
@@ -172,7 +179,8 @@ static int unev_sys_mmap_file_call(struct unev_machine *m, int pid, uint64_t add
 		return -ESRCH;
 	if (!file || (flags & UNEV_MAP_ANONYMOUS))
 		return -EBADF;
-	return do_mmap(m, t, len, prot, flags, file, off, 0, result);
+	/* the scenario's files are opened O_RDWR, as src/native opens them */
+	return do_mmap(m, t, len, prot, flags, file, true, off, 0, result);
 }
 
 int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
@@ -206,6 +214,12 @@ static int unev_sys_brk_call(struct unev_machine *m, int pid, uint64_t brk, uint
 		return 0;
 	}
 	if (brk <= mm->brk) {
+		/* SYSCALL brk: no VMA in [newbrk, oldbrk) (the heap was
+		 * munmapped): the break stays where it was */
+		struct vm_area_struct *brkvma = find_vma(mm, newbrk);
+
+		if (!brkvma || brkvma->vm_start >= oldbrk)
+			return 0;
 		mm->brk = brk;
 		if (do_munmap(m, t, newbrk, oldbrk - newbrk)) {
 			mm->brk = *result;

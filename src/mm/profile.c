@@ -36,6 +36,7 @@ static const struct kernel_profile profiles[] = {
 		.unmap_drains_batches = true,
 		.munlock_putback_direct = false,
 		.fault_around_pages = 0,	/* do_fault_around came in 3.15 */
+		.memcg_partial_walks = false,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -52,6 +53,7 @@ static const struct kernel_profile profiles[] = {
 		 * a local pagevec, not the per-CPU one (3.11-5.17) */
 		.munlock_putback_direct = true,
 		.fault_around_pages = 16,	/* fault_around_bytes 64K */
+		.memcg_partial_walks = false,	/* mem_cgroup_iter(root, NULL, NULL): a full walk */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -61,6 +63,7 @@ static const struct kernel_profile profiles[] = {
 		.unmap_drains_batches = true,
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
+		.memcg_partial_walks = false,	/* a full walk each pass: seen, c2 reclaimed too */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -73,6 +76,7 @@ static const struct kernel_profile profiles[] = {
 		.unmap_drains_batches = true,
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
+		.memcg_partial_walks = true,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -84,6 +88,7 @@ static const struct kernel_profile profiles[] = {
 		.unmap_drains_batches = false,
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
+		.memcg_partial_walks = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -93,6 +98,7 @@ static const struct kernel_profile profiles[] = {
 		.unmap_drains_batches = false,
 		.munlock_putback_direct = false,
 		.fault_around_pages = 16,
+		.memcg_partial_walks = true,
 	},
 };
 

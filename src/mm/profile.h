@@ -26,6 +26,10 @@ struct kernel_profile {
 	bool munlock_putback_direct;
 	/* pages do_fault_around maps around a file read fault */
 	unsigned int fault_around_pages;
+	/* shrink_node_memcgs walks a subtree from the reclaim cookie's memcg
+	 * and bails out once a pass has its pages (6.11's "restore incremental
+	 * cgroup iteration"); before, every pass walks every memcg */
+	bool memcg_partial_walks;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

@@ -77,11 +77,12 @@ void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as)
 	struct folio_ref_batch fb = { 0 };
 	bool drained = false;
 
-	for (uint64_t i = 0; i <= as->nr_slots; i++) {
-		if (i < as->nr_slots && !cache_entry_is_folio(as->pages[i]))
+	for (uint64_t i = cache_next_chunk(as, 0); i <= as->nr_slots;
+	     i = i < as->nr_slots ? cache_next_chunk(as, i + 1) : i + 1) {
+		if (i < as->nr_slots && !cache_entry_is_folio(cache_entry(as, i)))
 			continue;
 		if (i < as->nr_slots)
-			fb.folios[fb.nr++] = pfn_to_page(m, as->pages[i]);
+			fb.folios[fb.nr++] = pfn_to_page(m, cache_entry(as, i));
 		if (fb.nr == m->batch_size || (i == as->nr_slots && fb.nr)) {
 			check_move_unevictable_folios(m, &fb);
 			fb.nr = 0;

@@ -13,9 +13,56 @@ static uint64_t entry_slot(uint64_t entry)
 	return entry >> PAGE_SHIFT;
 }
 
+static struct swap_cluster *slot_cluster(const struct unev_machine *m, uint64_t slot)
+{
+	return m->swap_clusters[slot / SWAPFILE_CLUSTER];
+}
+
+/* swap_count: the entries using @slot; 0 in a cluster never used. */
+uint32_t swap_count(const struct unev_machine *m, uint64_t slot)
+{
+	const struct swap_cluster *ci = slot_cluster(m, slot);
+
+	return ci ? ci->map[slot % SWAPFILE_CLUSTER] : 0;
+}
+
+/* The swap cache folio of @slot, or PFN_NIL. */
+static uint32_t swap_cache_pfn(const struct unev_machine *m, uint64_t slot)
+{
+	const struct swap_cluster *ci = slot_cluster(m, slot);
+
+	return ci ? ci->cache[slot % SWAPFILE_CLUSTER] : PFN_NIL;
+}
+
+/* The slots below hold an entry or a folio, so their cluster exists. */
+static uint32_t *swap_map_of(struct unev_machine *m, uint64_t slot)
+{
+	return &slot_cluster(m, slot)->map[slot % SWAPFILE_CLUSTER];
+}
+
+static uint32_t *swap_cache_of(struct unev_machine *m, uint64_t slot)
+{
+	return &slot_cluster(m, slot)->cache[slot % SWAPFILE_CLUSTER];
+}
+
+/* alloc_cluster: a cluster's first use; its slots are free. */
+static int swap_cluster_alloc(struct unev_machine *m, uint64_t slot)
+{
+	struct swap_cluster **ci = &m->swap_clusters[slot / SWAPFILE_CLUSTER];
+
+	if (*ci)
+		return 0;
+	*ci = calloc(1, sizeof(**ci));
+	if (!*ci)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < SWAPFILE_CLUSTER; i++)
+		(*ci)->cache[i] = PFN_NIL;
+	return 0;
+}
+
 static void swap_slot_release(struct unev_machine *m, uint64_t slot)
 {
-	if (m->swap_map[slot] == 0 && m->swap_cache[slot] == PFN_NIL)
+	if (swap_count(m, slot) == 0 && swap_cache_pfn(m, slot) == PFN_NIL)
 		m->swap_used--;
 }
 
@@ -27,10 +74,12 @@ int swap_slot_alloc(struct unev_machine *m, struct folio *f, uint64_t *entry)
 	for (uint64_t i = 0; i < m->swap_total; i++) {
 		uint64_t slot = (m->swap_next + i) % m->swap_total;
 
-		if (m->swap_map[slot] || m->swap_cache[slot] != PFN_NIL)
+		if (swap_count(m, slot) || swap_cache_pfn(m, slot) != PFN_NIL)
 			continue;
+		if (swap_cluster_alloc(m, slot))
+			return -ENOMEM;
 		m->swap_next = slot + 1;
-		m->swap_cache[slot] = page_to_pfn(m, f);
+		*swap_cache_of(m, slot) = page_to_pfn(m, f);
 		m->swap_used++;
 		folio_get(f);
 		folio_set(f, PG_swapcache);
@@ -44,9 +93,9 @@ int swap_slot_alloc(struct unev_machine *m, struct folio *f, uint64_t *entry)
  * the entries that still point at it. */
 static void delete_from_swap_cache(struct unev_machine *m, uint64_t slot)
 {
-	struct folio *f = pfn_to_page(m, m->swap_cache[slot]);
+	struct folio *f = pfn_to_page(m, swap_cache_pfn(m, slot));
 
-	m->swap_cache[slot] = PFN_NIL;
+	*swap_cache_of(m, slot) = PFN_NIL;
 	folio_clear(f, PG_swapcache);
 	swap_slot_release(m, slot);
 	folio_put(m, f);
@@ -61,7 +110,7 @@ void swap_slot_unused(struct unev_machine *m, struct folio *f, uint64_t entry)
 	if (!(entry & PTE_SWAP))
 		return;
 	slot = entry_slot(entry);
-	if (m->swap_map[slot] == 0 && m->swap_cache[slot] != PFN_NIL)
+	if (swap_count(m, slot) == 0 && swap_cache_pfn(m, slot) != PFN_NIL)
 		delete_from_swap_cache(m, slot);
 }
 
@@ -77,15 +126,15 @@ bool swap_cache_remove(struct unev_machine *m, struct folio *f, uint64_t entry)
 /* swap_duplicate (fork) and free_swap_and_cache (zap). */
 void swap_entry_dup(struct unev_machine *m, uint64_t entry)
 {
-	m->swap_map[entry_slot(entry)]++;
+	(*swap_map_of(m, entry_slot(entry)))++;
 }
 
 void swap_entry_free(struct unev_machine *m, uint64_t entry)
 {
 	uint64_t slot = entry_slot(entry);
 
-	if (--m->swap_map[slot] == 0) {
-		if (m->swap_cache[slot] != PFN_NIL)
+	if (--*swap_map_of(m, slot) == 0) {
+		if (swap_cache_pfn(m, slot) != PFN_NIL)
 			delete_from_swap_cache(m, slot);
 		else
 			swap_slot_release(m, slot);
@@ -106,8 +155,8 @@ int do_swap_page(struct unev_machine *m, struct vm_area_struct *vma, uint64_t ad
 	uint64_t entry = *pte, slot = entry_slot(entry);
 	struct folio *f;
 
-	if (m->swap_cache[slot] != PFN_NIL) {
-		f = pfn_to_page(m, m->swap_cache[slot]);
+	if (swap_cache_pfn(m, slot) != PFN_NIL) {
+		f = pfn_to_page(m, swap_cache_pfn(m, slot));
 	} else {
 		if (anon_vma_prepare(m, vma))
 			return -ENOMEM;
@@ -116,15 +165,15 @@ int do_swap_page(struct unev_machine *m, struct vm_area_struct *vma, uint64_t ad
 			return -ENOMEM;
 		folio_set(f, PG_swapbacked | PG_anon | PG_swapcache);
 		/* a shared entry belongs to the root anon_vma, as __folio_set_anon */
-		f->mapping = m->swap_map[slot] > 1 && vma->nr_avc ? vma->avc[0] : vma->anon_vma;
+		f->mapping = swap_count(m, slot) > 1 && vma->nr_avc ? vma->avc[0] : vma->anon_vma;
 		f->index = (uint32_t)(((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff);
-		m->swap_cache[slot] = page_to_pfn(m, f);
+		*swap_cache_of(m, slot) = page_to_pfn(m, f);
 		count_vm_events(m, PSWPIN, 1);
 		folio_add_lru(m, f);
 	}
 	folio_get(f);
 	*pte = ((uint64_t)page_to_pfn(m, f) << PAGE_SHIFT) | PTE_PRESENT | PTE_YOUNG |
-	       (write && (vma->vm_flags & VM_WRITE) && m->swap_map[slot] == 1 ? PTE_WRITE : 0);
+	       (write && (vma->vm_flags & VM_WRITE) && swap_count(m, slot) == 1 ? PTE_WRITE : 0);
 	folio_add_anon_rmap_pte(m, f, vma);
 	mm_counter_inc(vma->mm, f, 1);
 	vma->mm->swapents--;
@@ -147,8 +196,8 @@ int shmem_writeout(struct unev_machine *m, struct folio *f)
 		return -ENOSPC;
 	slot = entry_slot(entry);
 	filemap_delete_folio(m, as, index);	/* the cache's reference */
-	as->pages[index] = SHMEM_SWAP_ENTRY | (uint32_t)slot;
-	m->swap_map[slot]++;
+	cache_entry_store(as, index, SHMEM_SWAP_ENTRY | (uint32_t)slot);
+	(*swap_map_of(m, slot))++;
 	delete_from_swap_cache(m, slot);	/* written: the folio may go */
 	return 0;
 }
@@ -157,11 +206,11 @@ int shmem_writeout(struct unev_machine *m, struct folio *f)
 int shmem_swapin(struct unev_machine *m, struct address_space *as, uint64_t index,
 		 struct folio **out)
 {
-	uint64_t slot = as->pages[index] & ~SHMEM_SWAP_ENTRY;
+	uint64_t slot = cache_entry(as, index) & ~SHMEM_SWAP_ENTRY;
 	struct folio *f;
 	int err;
 
-	as->pages[index] = PFN_NIL;
+	cache_entry_store(as, index, PFN_NIL);
 	swap_entry_free(m, (slot << PAGE_SHIFT) | PTE_SWAP);
 	err = filemap_get_folio(m, as, index, true, &f);
 	if (!err)
@@ -175,10 +224,16 @@ int swap_init(struct unev_machine *m)
 	m->swap_total = m->cfg.swap_bytes >> PAGE_SHIFT;
 	if (!m->swap_total)
 		return 0;
-	m->swap_map = calloc(m->swap_total, sizeof(*m->swap_map));
-	m->swap_cache = malloc(m->swap_total * sizeof(*m->swap_cache));
-	if (!m->swap_map || !m->swap_cache)
-		return -ENOMEM;
-	memset(m->swap_cache, 0xff, m->swap_total * sizeof(*m->swap_cache));
-	return 0;
+	m->swap_clusters = calloc((m->swap_total + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER,
+				  sizeof(*m->swap_clusters));
+	return m->swap_clusters ? 0 : -ENOMEM;
+}
+
+void swap_exit(struct unev_machine *m)
+{
+	if (!m->swap_clusters)
+		return;
+	for (uint64_t i = 0; i < (m->swap_total + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER; i++)
+		free(m->swap_clusters[i]);
+	free(m->swap_clusters);
 }

@@ -549,12 +549,14 @@ static void prepare_scan_control(struct unev_machine *m, int node, struct scan_c
  * shrink_node_memcgs: every memcg of the target's subtree, from where the
  * last partial walk of this (root, node) stopped (the mem_cgroup_iter
  * reclaim cookie); a reclaimer other than kswapd bails out once the pass
- * has its pages, leaving the cursor there for the next one.
+ * has its pages, leaving the cursor there for the next one.  Kernels
+ * before 6.11 (profile memcg_partial_walks off) walk the whole subtree
+ * every pass.
  */
 static void shrink_node(struct unev_machine *m, int node, struct scan_control *sc)
 {
 	int root = sc->target_memcg >= 0 ? sc->target_memcg : 0;
-	bool partial = !sc->kswapd;
+	bool partial = !sc->kswapd && m->profile->memcg_partial_walks;
 	int *pos = &m->memcgs[root]->iter_pos[node];
 	int order[m->nr_memcgs];
 	unsigned int n = mem_cgroup_walk_order(m, root, order), i = 0;

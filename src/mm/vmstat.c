@@ -335,7 +335,7 @@ static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 
 	(void)addr;
 	if (*pte & PTE_SWAP) {
-		uint32_t count = m->swap_map[*pte >> PAGE_SHIFT];
+		uint32_t count = swap_count(m, *pte >> PAGE_SHIFT);
 
 		mss->swap += PAGE_SIZE;
 		mss->swap_pss += (PAGE_SIZE << PSS_SHIFT) / (count ? count : 1);

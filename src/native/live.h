@@ -81,10 +81,11 @@
 #define LIVE_MAX_BUFFER (256ULL << 20)
 /* live_call_task: the task was killed during the call, it never replied. */
 #define LIVE_CALL_KILLED 2
-/* A call's result when its task was killed (outcome KILLED). */
-#define LIVE_KILLED (-1)
+/* A call's result when its task was killed (outcome KILLED): positive,
+ * where the kernel's results are 0 or -errno. */
+#define LIVE_KILLED 1
 /* A call's result when its task was dead before it (outcome NOT_RUN). */
-#define LIVE_NOT_RUN (-2)
+#define LIVE_NOT_RUN 2
 
 /* ---- one run ---- */
 
@@ -143,11 +144,12 @@ struct live {
 	size_t errlen;
 	struct live_task *tasks;
 	size_t nr_tasks;
-	int last_errno;
+	int last_errno;	/* the last call's: 0, -errno, LIVE_KILLED or LIVE_NOT_RUN */
 	struct outcome *last_call;
 	char *buf, *base_vmstat, *base_meminfo;
 	/* a task's image was mlocked: system-wide counters include it */
-	bool image_dirty;
+	bool image_dirty;	/* a task's mlockall(MCL_CURRENT) locked its own image */
+	bool counters_image;	/* machine-wide counters include image pages: image_note says why */
 	char image_note[256];
 	cpu_set_t saved_affinity;
 	bool affinity_saved;

@@ -172,7 +172,7 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 		close(sv[0]);
 		return live_driver_error(lv, st, "task '%s' %s", t->name, live_task_failure(ret));
 	}
-	*result = r.err;
+	*result = -r.err;
 	if (r.err) {
 		close(sv[0]);
 		return 0;
@@ -241,7 +241,7 @@ static int call_exec(struct live *lv, const struct scenario_statement *st,
 		return live_driver_error(lv, st, "task '%s' %s in exec", t->name,
 				    live_task_failure(ret));
 	if (r.op == NATIVE_OP_EXEC) { /* execve failed */
-		*result = r.err;
+		*result = -r.err;
 		return 0;
 	}
 	if (r.op != NATIVE_OP_HELLO || r.pid != t->pid || r.err)
@@ -272,14 +272,15 @@ static int call_brk(struct live *lv, const struct scenario_statement *st,
 		t->heap_known = true;
 		t->heap_start = r.value2;
 	}
-	*result = r.err;
+	*result = -r.err;
 	if (!r.err && bind_region(t, "brk", t->heap_start,
 				  r.value > t->heap_start ? r.value - t->heap_start : 0))
 		return live_driver_error(lv, st, "too many regions");
 	return 0;
 }
 
-/* Run one call: *result is 0 or the errno; >0 stops the run here. */
+/* Run one call: *result is the kernel's 0 or -errno (or LIVE_KILLED); a
+ * return >0 stops the run here. */
 int live_run_call(struct live *lv, const struct scenario_statement *st, int *result)
 {
 	const struct scenario_call *c = &st->call;
@@ -439,7 +440,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	}
 	if (ret)
 		return ret;
-	*result = r.err;
+	*result = -r.err;
 	if (r.err)
 		return 0;
 	if (((c->kind == SCENARIO_CALL_MMAP || c->kind == SCENARIO_CALL_MREMAP) &&
@@ -450,7 +451,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		/* the task's own image is mlocked now: see CONFORM.md */
 		struct proc_image image;
 
-		if (!lv->image_dirty) {
+		if (!lv->counters_image) {
 			ret = live_read_smaps(lv, t, &image);
 			if (ret)
 				return live_driver_error(lv, st, "reading smaps of task '%s': %s",
@@ -460,6 +461,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 				 t->name, (long long)(image.locked_rss_kb / 4), st->line);
 		}
 		lv->image_dirty = true;
+		lv->counters_image = true;
 		if (t->memcg >= 0)
 			live_memcg_image(lv, t, st, "mlockall(MCL_CURRENT)");
 	}

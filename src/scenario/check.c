@@ -41,18 +41,29 @@ struct check_state {
 	size_t errlen;
 };
 
-void scenario_error(char *err, size_t errlen, const struct scenario *s,
-		    const struct scenario_statement *st, const char *fmt, ...)
+void scenario_verror(char *err, size_t errlen, const struct scenario *s,
+		     const struct scenario_statement *st, const char *prefix, const char *fmt,
+		     va_list ap)
 {
 	char msg[768];
-	va_list ap;
 
 	if (!err || !errlen)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (st)
+		snprintf(err, errlen, "%s:%u: %s%s", s->file_name, st->line, prefix, msg);
+	else
+		snprintf(err, errlen, "%s: %s%s", s->file_name, prefix, msg);
+}
+
+void scenario_error(char *err, size_t errlen, const struct scenario *s,
+		    const struct scenario_statement *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	scenario_verror(err, errlen, s, st, "", fmt, ap);
 	va_end(ap);
-	snprintf(err, errlen, "%s:%u: %s", s->file_name, st->line, msg);
 }
 
 bool scenario_compare(uint64_t actual, enum scenario_operator op,
@@ -97,13 +108,11 @@ static int fail(struct check_state *cs, const struct scenario_statement *st,
 static int fail(struct check_state *cs, const struct scenario_statement *st,
 		const char *fmt, ...)
 {
-	char msg[640];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scenario_verror(cs->err, cs->errlen, cs->s, st, "", fmt, ap);
 	va_end(ap);
-	scenario_error(cs->err, cs->errlen, cs->s, st, "%s", msg);
 	return -EINVAL;
 }
 

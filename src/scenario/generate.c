@@ -34,6 +34,7 @@ struct gen_region {
 	uint64_t pages;		/* as far as the generator knows */
 	enum gen_region_kind kind;
 	bool unmapped;		/* munmap/shmdt of the whole region ran */
+	bool regrown;		/* the heap grew after it was unmapped */
 };
 
 struct gen_task {
@@ -251,6 +252,7 @@ static struct gen_region *add_region(struct gen *g, struct gen_task *t, const ch
 	r->pages = pages;
 	r->kind = kind;
 	r->unmapped = false;
+	r->regrown = false;
 	t->mapped_pages += pages;
 	(void)g;
 	return r;
@@ -498,10 +500,12 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 	emit(g, "%s:", t->name);
 	if (what < 12) {
 		emit(g, " munmap %s", r->name);
-		if (gen_chance(g, 45))
+		if (gen_chance(g, 45)) {
 			emit_range(g, r->pages);
-		else
+		} else {
 			r->unmapped = true;
+			r->regrown = false;
+		}
 	} else if (what < 27) {
 		emit(g, " mlock");
 		emit_region_range(g, r);
@@ -534,12 +538,8 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 			r->pages = newpages;
 		}
 	} else if (what < 75) {
-		/* MADV_REMOVE of a private mapping: EACCES live, EINVAL on
-		 * the model (tests/fuzz-found/live-173-*) */
 		uint64_t a = gen_range(g, 0, 8);
 
-		if (g->o->avoid_known && a == 5)
-			a = 4;
 		if (a == 7 && g->zero_page_off && g->o->no_unobservable)
 			a = 8;	/* populate_read: read faults */
 		emit(g, " madvise");
@@ -594,9 +594,7 @@ static void call_shm(struct gen *g, struct gen_task *t)
 
 	if (what < 5) {
 		char name[GEN_NAME];
-		/* SHM_RDONLY then mprotect(PROT_WRITE): EACCES live, 0 on the
-		 * model (tests/fuzz-found/live-43-*) */
-		bool rdonly = gen_chance(g, 15) && !g->o->avoid_known;
+		bool rdonly = gen_chance(g, 15);
 
 		snprintf(name, sizeof(name), "r%u", ++g->next_region);
 		emit(g, "%s: shmat %s %s%s\n", t->name, s->name, name, rdonly ? " rdonly" : "");
@@ -640,12 +638,13 @@ static void call_brk(struct gen *g, struct gen_task *t)
 	for (i = 0; i < t->nr_regions; i++)
 		if (t->regions[i].kind == REGION_BRK)
 			heap = &t->regions[i];
-	/* shrinking over an unmapped heap: ENOMEM live, 0 on the model
-	 * (tests/fuzz-found/live-141-*) */
-	if (heap && heap->pages && gen_chance(g, 30) && !(g->o->avoid_known && heap->unmapped)) {
+	if (heap && heap->pages && gen_chance(g, 30)) {
 		pages = gen_range(g, 1, heap->pages);
 		emit(g, "%s: brk -%llup\n", t->name, (unsigned long long)pages);
-		heap->pages -= pages;
+		/* brk finds no VMA below an unmapped heap's break: the
+		 * break stays (ENOMEM); a regrown top is unmapped instead */
+		if (!heap->unmapped || heap->regrown)
+			heap->pages -= pages;
 		return;
 	}
 	emit(g, "%s: brk %llup\n", t->name, (unsigned long long)pages);
@@ -654,8 +653,10 @@ static void call_brk(struct gen *g, struct gen_task *t)
 		return;
 	if (t->memcg >= 0 && g->memcgs[t->memcg].limited && t->future)
 		return;
-	if (heap)
+	if (heap) {
 		heap->pages += pages;
+		heap->regrown = heap->unmapped;
+	}
 	else if (!t->nr_regions || strcmp(t->regions[0].name, "brk"))
 		add_region(g, t, "brk", pages, REGION_BRK);
 }
@@ -688,9 +689,9 @@ static void call_fork(struct gen *g, struct gen_task *t)
 
 static bool image_task(const struct gen *g, const struct gen_task *t)
 {
-	/* a memcg task's exec charges its image: `reclaim memcg=` then
-	 * reclaims it live (tests/fuzz-found/live-69-*) */
-	return (g->o->no_image || g->o->no_unobservable || g->o->avoid_known) && t->memcg >= 0;
+	/* a memcg task's exec charges its image: a later `reclaim memcg=` is
+	 * image-dependent live (tests/fuzz-found/live-69-*) */
+	return (g->o->no_image || g->o->no_unobservable) && t->memcg >= 0;
 }
 
 static void gen_call(struct gen *g, struct gen_task *t)

@@ -66,13 +66,11 @@ static struct run_object *find_object(struct run_object *v, size_t n, const char
 static int runtime_error(struct run *r, const struct scenario_statement *st,
 			 const char *fmt, ...)
 {
-	char msg[640];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scenario_verror(r->err, r->errlen, r->s, st, "", fmt, ap);
 	va_end(ap);
-	scenario_error(r->err, r->errlen, r->s, st, "%s", msg);
 	return -EINVAL;
 }
 
@@ -722,7 +720,7 @@ static int run_expect(struct run *r, const struct scenario_statement *st)
 			o->kind = r->last_not_run ? OUTCOME_NOT_RUN
 				  : r->last_killed ? OUTCOME_KILLED
 						   : OUTCOME_ERRNO;
-			o->err = r->last_errno;
+			o->err = -r->last_errno;
 		} else {
 			o->kind = e->source == SCENARIO_EXPECT_LRU ? OUTCOME_MODEL_ONLY
 								  : OUTCOME_VALUE;
@@ -862,7 +860,7 @@ static int run_statement(struct run *r, const struct scenario_statement *st)
 				 killed_task(r, st->call.task)->exit_line == st->line;
 		if ((o = record(r, st))) {
 			o->kind = r->last_killed ? OUTCOME_KILLED : OUTCOME_ERRNO;
-			o->err = r->last_errno;
+			o->err = -r->last_errno;
 		}
 		render_call(r->rd, st, r->last_errno);
 		return 0;

@@ -2,8 +2,8 @@
  * record.h - what one executor observed at one statement: the result
  * records every executor writes straight into memory (the model in
  * interp.c, the live kernel in src/native/live*.c), one per statement,
- * and conform compares (src/native/outcome.c).  Errors are the kernel's
- * errno values, positive here (0: success); their names are only text.
+ * and conform compares (src/conform/judge.c).  A call's result is the
+ * kernel's: 0 or -errno; errno names are only text.
  */
 #ifndef SCENARIO_RECORD_H
 #define SCENARIO_RECORD_H
@@ -37,7 +37,7 @@ enum outcome_kind {
 
 struct outcome {
 	enum outcome_kind kind;
-	int err;		/* OUTCOME_ERRNO */
+	int err;		/* OUTCOME_ERRNO: 0 or -errno */
 	int64_t value;		/* OUTCOME_VALUE, OUTCOME_MODEL_ONLY, OUTCOME_IMAGE */
 	/* live mlockall(MCL_CURRENT) without CAP_IPC_LOCK: what the kernel's
 	 * `total_vm > RLIMIT_MEMLOCK` check saw, in pages */

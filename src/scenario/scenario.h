@@ -11,6 +11,7 @@
 #ifndef SCENARIO_H
 #define SCENARIO_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -375,7 +376,12 @@ bool scenario_call_on_range(enum scenario_call_kind kind);
  * to a page), clamped at the top of the address space. */
 void scenario_region_span(const struct scenario_region *reg, uint64_t *start, uint64_t *end);
 
-/* Statement text for messages: "FILE:LINE: " then fmt. */
+/* Statement text for messages: "FILE:LINE: " (or "FILE: " without a
+ * statement), prefix, then fmt.  The one formatter of every executor's
+ * and checker's errors. */
+void scenario_verror(char *err, size_t errlen, const struct scenario *s,
+		     const struct scenario_statement *st, const char *prefix, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 6, 0)));
 void scenario_error(char *err, size_t errlen, const struct scenario *s,
 		    const struct scenario_statement *st, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

@@ -12,6 +12,12 @@
 /* struct unev_machine_config limits (include/unevict.h) */
 #define MODEL_NODES_MAX 64
 #define MODEL_CPUS_MAX 1024
+/* The model's 32-bit page indices (src/mm/internal.h): swap slots below
+ * 2^31 (a shmem page-cache entry keeps the top bit to say "swap slot"), a
+ * file's or a segment's pages below 2^32.  What fits costs only the pages
+ * used (issue 13): 7T of swap and 8T files run in a few MiB. */
+#define MODEL_SWAP_MAX (((1ULL << 31) - 1) * 4096)
+#define MODEL_OBJECT_MAX (((1ULL << 32) - 1) * 4096)
 
 static int unsupported(char *err, size_t errlen, const struct scenario *s,
 		       const struct scenario_statement *st, const char *what)
@@ -40,6 +46,12 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 				       st->machine.cpus, MODEL_CPUS_MAX);
 			return -EINVAL;
 		}
+		if (st->machine.swap_bytes > MODEL_SWAP_MAX) {
+			scenario_error(err, errlen, s, st,
+				       "swap=%lluK: the model holds swap up to 8T minus one page (8589934588K)",
+				       (unsigned long long)(st->machine.swap_bytes >> 10));
+			return -EINVAL;
+		}
 		/* no THP in the model: never and madvise run alike while no
 		 * madvise hugepage is modelled; always would fault huge pages */
 		if (st->machine.thp == SCENARIO_THP_ALWAYS) {
@@ -52,6 +64,14 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 		return 0;
 	case SCENARIO_FILE:
 	case SCENARIO_SHM:
+		if ((st->kind == SCENARIO_FILE ? st->file.size : st->shm.size) > MODEL_OBJECT_MAX) {
+			scenario_error(err, errlen, s, st,
+				       "%s%lluK: the model holds files and segments up to 16T minus one page (17179869180K)",
+				       st->kind == SCENARIO_FILE ? "size=" : "shm size ",
+				       (unsigned long long)((st->kind == SCENARIO_FILE ? st->file.size
+										   : st->shm.size) >> 10));
+			return -EINVAL;
+		}
 		return 0;
 	case SCENARIO_MEMCG:
 	case SCENARIO_SYSCTL:

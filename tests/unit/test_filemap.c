@@ -154,6 +154,65 @@ static void test_truncate_under_locked_mapping(void **state)
 	assert_int_equal(vm("nr_shmem"), 0);
 }
 
+/* madvise_remove's order of checks and vfs_fallocate's answer per file
+ * system (tests/scenarios/files/madvise_remove_errnos.uvs, observed live
+ * on 6.18): VM_LOCKED EINVAL, no file EINVAL, not shared-maywrite EACCES,
+ * ramfs EOPNOTSUPP, tmpfs punches the hole. */
+static void test_madvise_remove_errnos(void **state)
+{
+	uint64_t pt, pr, pa, st, sr;
+	int t, r;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/mnt/tmpfs/t", UNEV_FS_TMPFS, P(16), &t), 0);
+	assert_int_equal(unev_file_create(m, "/mnt/ramfs/r", UNEV_FS_RAMFS, P(16), &r), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 3, UNEV_MAP_PRIVATE, t, 0, &pt), 0);
+	assert_int_equal(unev_touch(m, pid, pt, P(16), false), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, pt, P(16), UNEV_MADV_REMOVE), -EACCES);
+	assert_int_equal(vm("nr_shmem"), 16);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 3, UNEV_MAP_PRIVATE, r, 0, &pr), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, pr, P(16), UNEV_MADV_REMOVE), -EACCES);
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(16), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS,
+				       &pa), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, pa, P(16), UNEV_MADV_REMOVE), -EINVAL);
+	assert_int_equal(unev_sys_mlock(m, pid, pt, P(16)), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, pt, P(16), UNEV_MADV_REMOVE), -EINVAL);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 1, UNEV_MAP_SHARED, r, 0, &sr), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, sr, P(4), UNEV_MADV_REMOVE), -EOPNOTSUPP);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 3, UNEV_MAP_SHARED, t, 0, &st), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, st, P(4), UNEV_MADV_REMOVE), 0);
+	assert_int_equal(vm("nr_shmem"), 12);
+	assert_int_equal(unev_sys_mlock(m, pid, sr, P(16)), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, sr, P(16), UNEV_MADV_REMOVE), -EINVAL);
+	/* vfs_fallocate: the range check comes before ramfs's EOPNOTSUPP */
+	assert_int_equal(unev_sys_punch_hole(m, pid, r, 0, 0), -EINVAL);
+	assert_int_equal(unev_sys_punch_hole(m, pid, r, 0, P(4)), -EOPNOTSUPP);
+}
+
+/* do_shmat: an SHM_RDONLY attach maps a file opened read-only, so do_mmap
+ * leaves VM_MAYWRITE out: mprotect(PROT_WRITE) and MADV_REMOVE are EACCES;
+ * a read-write attach may do both (tests/scenarios/shm/shmat_rdonly_no_
+ * maywrite.uvs, observed live on 6.18). */
+static void test_shmat_rdonly_may_not_write(void **state)
+{
+	uint64_t ro, rw;
+	int id;
+
+	(void)state;
+	assert_int_equal(unev_shm_create(m, P(20), 0, &id), 0);
+	assert_int_equal(unev_sys_shmat(m, pid, id, UNEV_SHM_RDONLY, &ro), 0);
+	assert_int_equal(unev_touch(m, pid, ro, P(20), false), 0);
+	assert_int_equal(unev_sys_mprotect(m, pid, ro, P(20), 3), -EACCES);
+	assert_int_equal(unev_sys_mprotect(m, pid, ro, P(20), 0), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, ro, P(20), UNEV_MADV_REMOVE), -EACCES);
+	assert_int_equal(vm("nr_shmem"), 20);
+	assert_int_equal(unev_sys_shmat(m, pid, id, 0, &rw), 0);
+	assert_int_equal(unev_sys_mprotect(m, pid, rw, P(20), 1), 0);
+	assert_int_equal(unev_sys_mprotect(m, pid, rw, P(20), 3), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, rw, P(5), UNEV_MADV_REMOVE), 0);
+	assert_int_equal(vm("nr_shmem"), 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +221,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shm_lock_after_fault_rescues_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shmctl_errnos, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncate_under_locked_mapping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_madvise_remove_errnos, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shmat_rdonly_may_not_write, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

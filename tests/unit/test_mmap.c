@@ -130,6 +130,31 @@ static void test_brk(void **state)
 	assert_int_equal(mm()->total_vm, 4);
 }
 
+/* SYSCALL brk shrinking: with no VMA in [newbrk, oldbrk) (the heap was
+ * munmapped) the break stays and brk returns it; with a VMA there, that
+ * part goes and the break moves (tests/scenarios/core/brk_shrink_over_
+ * unmapped_heap.uvs, observed live on 6.18). */
+static void test_brk_shrink_over_unmapped_heap(void **state)
+{
+	uint64_t cur = 0, r = 0;
+
+	(void)state;
+	assert_int_equal(unev_sys_brk(m, pid, 0, &cur), 0);
+	assert_int_equal(unev_sys_brk(m, pid, cur + P(10), &r), 0);
+	assert_int_equal(unev_sys_munmap(m, pid, cur, P(10)), 0);
+	assert_int_equal(unev_sys_brk(m, pid, cur, &r), 0);
+	assert_int_equal(r, cur + P(10));
+	assert_int_equal(unev_sys_brk(m, pid, cur + P(9), &r), 0);
+	assert_int_equal(r, cur + P(10));
+	/* grown again from the old break: [cur+10p, cur+20p) */
+	assert_int_equal(unev_sys_brk(m, pid, cur + P(20), &r), 0);
+	assert_int_equal(r, cur + P(20));
+	assert_int_equal(mm()->total_vm, 10);
+	assert_int_equal(unev_sys_brk(m, pid, cur, &r), 0);
+	assert_int_equal(r, cur);
+	assert_int_equal(mm()->total_vm, 0);
+}
+
 /* mremap of a hole is EFAULT before the shrink path (vma_lookup first,
  * as do_mremap): the mapping lying in the tail is left alone (issue 13). */
 static void test_mremap_hole_is_efault(void **state)
@@ -157,6 +182,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mremap_grow_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_brk_shrink_over_unmapped_heap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mremap_hole_is_efault, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

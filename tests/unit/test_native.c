@@ -196,7 +196,7 @@ static void test_outcomes_equal_by_kind(void **state)
 {
 	struct outcome x = value_outcome(OUTCOME_VALUE, 300);
 	struct outcome y = value_outcome(OUTCOME_IMAGE, 300);
-	struct outcome e1 = errno_outcome(ENOMEM), e2 = errno_outcome(EAGAIN);
+	struct outcome e1 = errno_outcome(-ENOMEM), e2 = errno_outcome(-EAGAIN);
 
 	(void)state;
 	assert_true(outcome_equal(&x, &x));
@@ -214,10 +214,10 @@ static void test_outcome_format_names_errnos(void **state)
 	o = errno_outcome(0);
 	outcome_format(&o, buf, sizeof(buf));
 	assert_string_equal(buf, "0");
-	o = errno_outcome(ENOMEM);
+	o = errno_outcome(-ENOMEM);
 	outcome_format(&o, buf, sizeof(buf));
 	assert_string_equal(buf, "ENOMEM");
-	o = errno_outcome(4000);
+	o = errno_outcome(-4000);
 	outcome_format(&o, buf, sizeof(buf));
 	assert_string_equal(buf, "errno 4000");
 	o = value_outcome(OUTCOME_VALUE, -3);
@@ -252,7 +252,7 @@ static void test_judge_agree_differ_model_only_image(void **state)
 	const struct scenario_statement *expect = &s->statements[3];
 	const struct scenario_statement *lru = &s->statements[4];
 	const struct scenario_statement *drain = &s->statements[5];
-	struct outcome ok = errno_outcome(0), enomem = errno_outcome(ENOMEM);
+	struct outcome ok = errno_outcome(0), enomem = errno_outcome(-ENOMEM);
 	struct outcome ten = value_outcome(OUTCOME_VALUE, 10);
 	struct outcome eleven = value_outcome(OUTCOME_VALUE, 11);
 	struct outcome image = value_outcome(OUTCOME_IMAGE, 604);
@@ -280,7 +280,7 @@ static void test_judge_mlockall_enomem_of_the_image(void **state)
 	struct scenario *s = parse(judge_text);
 	const struct scenario_statement *mlockall = &s->statements[2];
 	const struct scenario_statement *mmap = &s->statements[1];
-	struct outcome ok = errno_outcome(0), live = errno_outcome(ENOMEM);
+	struct outcome ok = errno_outcome(0), live = errno_outcome(-ENOMEM);
 
 	(void)state;
 	live.vm_measured = true;
@@ -311,7 +311,7 @@ static void test_judge_memlock_eagain_of_the_locked_image(void **state)
 	struct scenario *s = parse(judge_text);
 	const struct scenario_statement *mmap = &s->statements[1];
 	const struct scenario_statement *mlockall = &s->statements[2];
-	struct outcome ok = errno_outcome(0), live = errno_outcome(EAGAIN);
+	struct outcome ok = errno_outcome(0), live = errno_outcome(-EAGAIN);
 
 	(void)state;
 	live.lock_measured = true;
@@ -335,9 +335,9 @@ static void test_judge_memlock_eagain_of_the_locked_image(void **state)
 	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
 	live.image_locked_pages = 279;
 	/* another errno */
-	live.err = EINVAL;
+	live.err = -EINVAL;
 	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
-	live.err = EAGAIN;
+	live.err = -EAGAIN;
 	/* not measured */
 	live.lock_measured = false;
 	assert_int_equal(conform_judge(mmap, &ok, &live), CONFORM_DIFFER);
@@ -355,7 +355,7 @@ static void test_judge_scenario_stops_comparing_after_the_image_enomem(void **st
 	(void)state;
 	model[1] = live[1] = errno_outcome(0);
 	model[2] = errno_outcome(0);
-	live[2] = errno_outcome(ENOMEM);
+	live[2] = errno_outcome(-ENOMEM);
 	live[2].vm_measured = true;
 	live[2].total_pages = 260;
 	live[2].image_pages = 250;
@@ -448,9 +448,9 @@ static void test_model_records(void **state)
 	assert_int_equal(out[1].kind, OUTCOME_ERRNO);	/* mmap */
 	assert_int_equal(out[1].err, 0);
 	assert_int_equal(out[3].kind, OUTCOME_ERRNO);	/* mlock */
-	assert_int_equal(out[3].err, EPERM);
+	assert_int_equal(out[3].err, -EPERM);
 	assert_int_equal(out[4].kind, OUTCOME_ERRNO);	/* expect errno: the call's */
-	assert_int_equal(out[4].err, EPERM);
+	assert_int_equal(out[4].err, -EPERM);
 	assert_int_equal(out[5].kind, OUTCOME_VALUE);
 	assert_int_equal(out[5].value, 0);
 	assert_int_equal(out[6].kind, OUTCOME_MODEL_ONLY); /* lru */

@@ -192,7 +192,7 @@ static int check_use_hierarchy(struct live *lv)
 		ret = live_read_file(path, lv->buf, 256);
 	if (!ret && strtoull(lv->buf, NULL, 10) == 1)
 		return 0;
-	snprintf(lv->buf, 512, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
+	snprintf(lv->buf, LIVE_BUF_SIZE, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
 		 path);
 	return ret ? ret : -EINVAL;
 }
@@ -213,7 +213,7 @@ static int subtree_memory(struct live *lv, int i)
 	if (!ret)
 		ret = live_write_text(path, "+memory");
 	if (ret)
-		snprintf(lv->buf, 512, "writing +memory to %s: %s", path, strerror(-ret));
+		snprintf(lv->buf, LIVE_BUF_SIZE, "writing +memory to %s: %s", path, strerror(-ret));
 	return ret;
 }
 
@@ -251,7 +251,7 @@ static int make_memcgs(struct live *lv)
 		if (st->kind != SCENARIO_MEMCG)
 			continue;
 		if (!live_memcg_path(0)) {
-			ret = native_memcg_hierarchy(lv->buf, 512);
+			ret = native_memcg_hierarchy(lv->buf, LIVE_BUF_SIZE);
 			if (ret < 0)
 				return live_driver_error(lv, st, "%s", lv->buf);
 			lv->memcg_hier = (enum proc_memcg_hier)ret;

@@ -53,6 +53,10 @@ struct unev_machine_config {
 	 * zero page (do_anonymous_page); false as on a host booted with
 	 * pvm_no_zero_page=1, where it allocates a folio as a write would. */
 	bool zero_page;
+	/* Whether the memcgs are cgroup v2's: `unev_reclaim` of a memcg then
+	 * follows a write to its memory.reclaim (memory_reclaim), else the
+	 * lowering of a v1 limit (mem_cgroup_resize_max).  false by default. */
+	bool memcg_v2;
 };
 
 /* 1 node, 1 GiB, 1 CPU, no swap, mlock-count, 6.18, the zero page

@@ -104,22 +104,27 @@ static void install_signal_handlers(void)
  */
 static void conform_probe_host(struct conform_host *h)
 {
+	char why[300];
+
 	h->profile_match = host_probe_kernel(h->release, sizeof(h->release), h->profile,
 					     sizeof(h->profile));
 	if (h->profile_match < 0)
 		h->profile[0] = 0;
 	h->zero_page = host_probe_zero_page(h->zero_page_how, sizeof(h->zero_page_how));
+	h->memcg_hier = native_memcg_hierarchy(why, sizeof(why));
 }
 
 static void print_host(const struct conform_host *h)
 {
-	printf("live kernel %s: model profile %s%s; zero page %s (%s)\n", h->release,
+	printf("live kernel %s: model profile %s%s; zero page %s (%s); memcgs %s\n", h->release,
 	       h->profile_match < 0 ? "6.18" : h->profile,
 	       h->profile_match == 1 ? " (the nearest older one)"
 	       : h->profile_match < 0 ? " (no profile this old: the default)" : "",
 	       h->zero_page == HOST_ZERO_PAGE_OFF ? "off"
 	       : h->zero_page == HOST_ZERO_PAGE_ON ? "on" : "unknown, the model assumes on",
-	       h->zero_page_how);
+	       h->zero_page_how,
+	       h->memcg_hier == PROC_MEMCG_V1 ? "cgroup v1"
+	       : h->memcg_hier == PROC_MEMCG_V2 ? "cgroup v2" : "not live here");
 }
 
 /* The model's records: 0, or CONFORM_EXIT_BAD with the message printed. */
@@ -128,7 +133,8 @@ static int run_model(const struct scenario *s, const struct conform_host *h,
 {
 	struct scenario_run_options opts = {.quiet = true, .records = model,
 					    .kernel = h->profile_match < 0 ? NULL : h->profile,
-					    .no_zero_page = h->zero_page == HOST_ZERO_PAGE_OFF};
+					    .no_zero_page = h->zero_page == HOST_ZERO_PAGE_OFF,
+					    .memcg_v2 = h->memcg_hier == PROC_MEMCG_V2};
 	struct scenario_run_summary sum;
 	char err[1024];
 

@@ -28,6 +28,7 @@ struct conform_host {
 	int profile_match;	/* 0 its series, 1 nearest older, <0 none */
 	enum host_zero_page zero_page;
 	char zero_page_how[64];
+	int memcg_hier;		/* PROC_MEMCG_V1, _V2, or <0: no memcgs live */
 };
 
 struct conform_options {

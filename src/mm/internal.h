@@ -20,6 +20,9 @@
 #include "profile.h"
 #include "unevict.h"
 
+/* memcontrol.h: the empty reclaim passes a charge or memory.reclaim retries */
+#define MAX_RECLAIM_RETRIES 16
+
 #define PAGE_SHIFT UNEV_PAGE_SHIFT
 #define PAGE_SIZE UNEV_PAGE_SIZE
 #define PAGE_MASK (~(PAGE_SIZE - 1))

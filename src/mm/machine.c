@@ -17,6 +17,7 @@ void unev_machine_config_default(struct unev_machine_config *cfg)
 	cfg->design = UNEV_DESIGN_MLOCK_COUNT;
 	cfg->kernel = NULL;
 	cfg->zero_page = true;
+	cfg->memcg_v2 = false;
 }
 
 const char *unev_machine_kernel(const struct unev_machine *m)

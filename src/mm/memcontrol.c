@@ -11,7 +11,6 @@
 
 #include "internal.h"
 
-#define MAX_RECLAIM_RETRIES 16
 /*
  * What a new memcg's own bookkeeping charges to its parent
  * (mem_cgroup_css_alloc runs mem_cgroup_alloc under set_active_memcg(parent):

@@ -502,7 +502,6 @@ static void shrink_lruvec(struct unev_machine *m, struct lruvec *lv, struct scan
 {
 	uint64_t nr[UNEV_NR_LRU_LISTS];
 	uint64_t nr_reclaimed = 0;
-	uint64_t want = sc->nr_to_reclaim > sc->nr_reclaimed ? sc->nr_to_reclaim - sc->nr_reclaimed : 0;
 
 	get_scan_count(m, lv, sc, nr);
 	while (nr[UNEV_LRU_INACTIVE_ANON] || nr[UNEV_LRU_ACTIVE_FILE] ||
@@ -516,7 +515,10 @@ static void shrink_lruvec(struct unev_machine *m, struct lruvec *lv, struct scan
 			nr[lru] -= n;
 			nr_reclaimed += shrink_list(m, lru, n, lv, sc);
 		}
-		if (nr_reclaimed >= want)
+		/* this lruvec's own reclaim against the whole pass's goal, as
+		 * shrink_lruvec compares them (what earlier priorities and
+		 * lruvecs reclaimed does not count here) */
+		if (nr_reclaimed >= sc->nr_to_reclaim)
 			break;
 	}
 	sc->nr_reclaimed += nr_reclaimed;
@@ -620,6 +622,32 @@ void wakeup_kswapd(struct unev_machine *m, int node)
 	m->in_reclaim = false;
 }
 
+/*
+ * A write of @want pages to a cgroup v2 memcg's memory.reclaim
+ * (memory_reclaim): each pass asks a quarter of what is left, which
+ * try_to_free_mem_cgroup_pages raises to SWAP_CLUSTER_MAX; a pass that
+ * finds nothing is retried MAX_RECLAIM_RETRIES times, the last after
+ * lru_add_drain_all, then the write fails (EAGAIN).  The pages reclaimed.
+ */
+static uint64_t memory_reclaim_v2(struct unev_machine *m, int node, int memcg, uint64_t want)
+{
+	unsigned int nr_retries = MAX_RECLAIM_RETRIES;
+	uint64_t nr_reclaimed = 0;
+
+	while (nr_reclaimed < want) {
+		uint64_t batch = (want - nr_reclaimed) / 4, got;
+
+		if (!nr_retries)
+			lru_add_drain_all(m);
+		got = do_try_to_free_pages(m, node, memcg,
+					   batch > SWAP_CLUSTER_MAX ? batch : SWAP_CLUSTER_MAX, false);
+		if (!got && !nr_retries--)
+			break;
+		nr_reclaimed += got;
+	}
+	return nr_reclaimed;
+}
+
 int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
 		 uint64_t *reclaimed)
 {
@@ -633,21 +661,25 @@ int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
 	 * As lowering a cgroup v1 limit by SIZE (mem_cgroup_resize_max): passes
 	 * of try_to_free_mem_cgroup_pages, each asking SWAP_CLUSTER_MAX, until
 	 * SIZE is reclaimed or a pass finds nothing; by a process on CPU 0 (its
-	 * batches are the ones drained).
+	 * batches are the ones drained).  A v2 memcg's memory.reclaim asks
+	 * otherwise (memory_reclaim_v2).
 	 */
 	*reclaimed = 0;
 	m->cur_cpu = 0;
 	m->cur_pid = 0;
 	m->cur_memcg = 0;
 	m->in_reclaim = true;
-	while (*reclaimed < want) {
-		uint64_t got = do_try_to_free_pages(m, node, memcg ? memcg : -1, SWAP_CLUSTER_MAX,
-						    false);
+	if (memcg && m->cfg.memcg_v2)
+		*reclaimed = memory_reclaim_v2(m, node, memcg, want);
+	else
+		while (*reclaimed < want) {
+			uint64_t got = do_try_to_free_pages(m, node, memcg ? memcg : -1,
+							    SWAP_CLUSTER_MAX, false);
 
-		if (!got)
-			break;
-		*reclaimed += got;
-	}
+			if (!got)
+				break;
+			*reclaimed += got;
+		}
 	m->in_reclaim = false;
 	return 0;
 }

@@ -58,24 +58,27 @@ int live_stop_here(struct live *lv, const struct scenario_statement *st,
 
 /*
  * `expect memcg NAME FIELD`, in bytes: the LRU fields and `usage` counted
- * from the pages (scan_memcgs), hierarchical_memory_limit from
- * memory.stat (computed when read), oom_kill from memory.oom_control.
+ * from the pages (scan_memcgs), the others from the file proc_memcg_source
+ * names for the hierarchy: v1's hierarchical_memory_limit from memory.stat
+ * (computed when read), oom_kill from memory.oom_control on v1 and
+ * memory.events.local on v2.  A field the hierarchy lacks stops the
+ * comparison (the preflight refuses it first).
  */
 static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 {
 	const struct scenario_expect *e = &st->expect;
 	struct outcome *o = &lv->out[st - lv->s->statements];
-	const char *file = NULL;
+	const char *file, *key;
 	char path[PATH_MAX];
 	int64_t value;
 	int i = live_find_memcg(lv, e->task), ret;
 
 	if (i < 0)
 		return live_stop_here(lv, st, "no memcg '%s'", e->task);
-	if (!strcmp(e->field, "hierarchical_memory_limit"))
-		file = "memory.stat";
-	else if (!strcmp(e->field, "oom_kill"))
-		file = "memory.oom_control";
+	ret = proc_memcg_source(lv->memcg_hier, e->field, &file, &key);
+	if (ret)
+		return live_stop_here(lv, st, "memcg field '%s' is not read live on cgroup v%d",
+				      e->field, (int)lv->memcg_hier);
 	if (file) {
 		ret = live_memcg_file(lv, i, file, path);
 		if (!ret)
@@ -83,8 +86,8 @@ static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 		if (ret)
 			return live_driver_error(lv, st, "reading %s of memcg '%s': %s", file, e->task,
 					    strerror(-ret));
-		if (proc_field(lv->buf, e->field, &value))
-			return live_stop_here(lv, st, "%s has no field '%s'", file, e->field);
+		if (proc_field(lv->buf, key, &value))
+			return live_stop_here(lv, st, "%s has no field '%s'", file, key);
 	} else {
 		ret = live_scan_memcgs(lv);
 		if (ret)
@@ -119,57 +122,27 @@ static int read_pgsteal(struct live *lv, int64_t *pages)
 }
 
 /*
- * `reclaim SIZE memcg=NAME` live (CONFORM.md): cgroup v1 has no
- * memory.reclaim, so memory.limit_in_bytes is lowered to the memcg's usage
- * without its per-CPU charge stock minus SIZE, and set back.  The kernel
- * (mem_cgroup_resize_max) drains the stock, then calls
- * try_to_free_mem_cgroup_pages (32 pages a pass) until usage fits, or
- * gives up with EBUSY after a pass that reclaimed nothing.  The write is
- * made from CPU 0, where the model's reclaim runs: reclaim drains the
- * per-CPU batches of the CPU it runs on, and the stock of that CPU is
- * drained at once (other CPUs' by a kworker, later: native_scenario_check
- * refuses a memcg with tasks elsewhere).  The statement's value is the
- * pages reclaimed: pgsteal_anon + pgsteal_file, before and after.
+ * A reclaim's write, made from CPU 0 (where the model's reclaim runs), and
+ * its value: the pages reclaimed, pgsteal since @before, in memcg i.
+ * *wret is the write's own result: @gave_up (the kernel stopped short) is
+ * a value, the caller notes it; any other errno is a driver error (-EIO),
+ * as is a reading error.  0; 1: the value is image-dependent (noted).
  */
-static int run_reclaim(struct live *lv, const struct scenario_statement *st)
+static int reclaim_write(struct live *lv, const struct scenario_statement *st, int i,
+			 const char *path, const char *text, int64_t before, int gave_up,
+			 int *wret)
 {
-	const struct scenario_reclaim *rc = &st->reclaim;
 	struct outcome *o = &lv->out[st - lv->s->statements];
-	char path[PATH_MAX], old_limit[64], text[32];
-	uint64_t usage, kmem, stock, limit;
-	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
-	int64_t before, after;
-	int i = live_find_memcg(lv, rc->memcg), ret, wret;
+	int64_t after;
+	int ret = live_pin_cpu0();
 
-	if (i < 0)
-		return live_stop_here(lv, st, "no memcg '%s'", rc->memcg);
-	ret = live_scan_memcgs(lv);
-	if (!ret)
-		ret = live_memcg_read_number(lv, i, "memory.usage_in_bytes", &usage);
-	if (!ret)
-		ret = live_memcg_read_number(lv, i, "memory.kmem.usage_in_bytes", &kmem);
-	if (!ret)
-		ret = live_memcg_file(lv, i, "memory.limit_in_bytes", path);
-	if (!ret)
-		ret = live_read_file(path, old_limit, sizeof(old_limit));
-	if (!ret)
-		ret = read_pgsteal(lv, &before);
-	if (ret)
-		return live_driver_error(lv, st, "reading memcg '%s': %s", rc->memcg, strerror(-ret));
-	limit = proc_reclaim_limit(usage / 4096, kmem / 4096, live_subtree_user(lv, i), size, &stock);
-	snprintf(text, sizeof(text), "%llu", (unsigned long long)(limit * 4096));
-	ret = live_pin_cpu0();
 	if (ret)
 		return live_driver_error(lv, st, "reclaim runs on cpu 0: %s", strerror(-ret));
-	wret = live_write_text(path, text);
+	*wret = live_write_text(path, text);
 	live_repin_driver(lv);
-	ret = live_write_text(path, old_limit);
-	if (ret)
-		return live_driver_error(lv, st, "setting memory.limit_in_bytes of memcg '%s' back: %s",
-				    rc->memcg, strerror(-ret));
-	if (wret && wret != -EBUSY)
-		return live_driver_error(lv, st, "lowering memory.limit_in_bytes of memcg '%s' to %s: %s",
-				    rc->memcg, text, strerror(-wret));
+	if (*wret && *wret != gave_up)
+		return live_driver_error(lv, st, "writing %s to %s: %s", text, path,
+					 strerror(-*wret));
 	lv->scan_valid = false; /* the scan before is stale now */
 	ret = read_pgsteal(lv, &after);
 	if (ret)
@@ -189,13 +162,93 @@ static int run_reclaim(struct live *lv, const struct scenario_statement *st)
 			snprintf(lv->image_note, sizeof(lv->image_note), "%.*s, reclaimed at line %u",
 				 (int)sizeof(lv->image_note) - 32, lv->memcgs[i].image_note, st->line);
 		lv->counters_image = true;
-		return 0;
+		return 1;
 	}
-	if (wret)
+	return 0;
+}
+
+/*
+ * `reclaim SIZE memcg=NAME` on cgroup v2: SIZE (in pages, rounded up as the
+ * model does) written to the memcg's memory.reclaim.  The kernel
+ * (memory_reclaim) asks each pass for a quarter of what is left (at least
+ * SWAP_CLUSTER_MAX), and fails with EAGAIN after MAX_RECLAIM_RETRIES + 1
+ * passes that reclaimed nothing: the model follows it when its machine is
+ * memcg_v2 (conform says so).  No limit and no charge stock are involved.
+ */
+static int reclaim_v2(struct live *lv, const struct scenario_statement *st, int i,
+		      uint64_t size)
+{
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	char path[PATH_MAX], text[32];
+	int64_t before;
+	int ret = live_memcg_file(lv, i, "memory.reclaim", path), wret;
+
+	if (!ret)
+		ret = read_pgsteal(lv, &before);
+	if (ret)
+		return live_driver_error(lv, st, "reading memcg '%s': %s", st->reclaim.memcg,
+					 strerror(-ret));
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)(size * 4096));
+	ret = reclaim_write(lv, st, i, path, text, before, -EAGAIN, &wret);
+	if (!ret && wret)
+		snprintf(o->note, sizeof(o->note),
+			 "the kernel gave up (EAGAIN): its passes reclaimed nothing before %llu pages",
+			 (unsigned long long)size);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * `reclaim SIZE memcg=NAME` live (CONFORM.md): cgroup v1 has no
+ * memory.reclaim, so memory.limit_in_bytes is lowered to the memcg's usage
+ * without its per-CPU charge stock minus SIZE, and set back.  The kernel
+ * (mem_cgroup_resize_max) drains the stock, then calls
+ * try_to_free_mem_cgroup_pages (32 pages a pass) until usage fits, or
+ * gives up with EBUSY after a pass that reclaimed nothing.  The write is
+ * made from CPU 0, where the model's reclaim runs: reclaim drains the
+ * per-CPU batches of the CPU it runs on, and the stock of that CPU is
+ * drained at once (other CPUs' by a kworker, later: native_scenario_check
+ * refuses a memcg with tasks elsewhere).  The statement's value is the
+ * pages reclaimed: pgsteal_anon + pgsteal_file, before and after.
+ */
+static int run_reclaim(struct live *lv, const struct scenario_statement *st)
+{
+	const struct scenario_reclaim *rc = &st->reclaim;
+	struct outcome *o = &lv->out[st - lv->s->statements];
+	char path[PATH_MAX], old_limit[64], text[32];
+	uint64_t usage, kmem, stock, limit;
+	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
+	int64_t before;
+	int i = live_find_memcg(lv, rc->memcg), ret, wret = 0, back;
+
+	if (i < 0)
+		return live_stop_here(lv, st, "no memcg '%s'", rc->memcg);
+	if (lv->memcg_hier == PROC_MEMCG_V2)
+		return reclaim_v2(lv, st, i, size);
+	ret = live_scan_memcgs(lv);
+	if (!ret)
+		ret = live_memcg_read_number(lv, i, "memory.usage_in_bytes", &usage);
+	if (!ret)
+		ret = live_memcg_read_number(lv, i, "memory.kmem.usage_in_bytes", &kmem);
+	if (!ret)
+		ret = live_memcg_file(lv, i, "memory.limit_in_bytes", path);
+	if (!ret)
+		ret = live_read_file(path, old_limit, sizeof(old_limit));
+	if (!ret)
+		ret = read_pgsteal(lv, &before);
+	if (ret)
+		return live_driver_error(lv, st, "reading memcg '%s': %s", rc->memcg, strerror(-ret));
+	limit = proc_reclaim_limit(usage / 4096, kmem / 4096, live_subtree_user(lv, i), size, &stock);
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)(limit * 4096));
+	ret = reclaim_write(lv, st, i, path, text, before, -EBUSY, &wret);
+	back = live_write_text(path, old_limit);
+	if (back)
+		return live_driver_error(lv, st, "setting memory.limit_in_bytes of memcg '%s' back: %s",
+				    rc->memcg, strerror(-back));
+	if (!ret && wret)
 		snprintf(o->note, sizeof(o->note),
 			 "the kernel gave up (EBUSY): a pass reclaimed nothing before usage reached %llu pages",
 			 (unsigned long long)limit);
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 static const char *const source_files[] = {

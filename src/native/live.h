@@ -64,8 +64,6 @@
 #endif
 
 #define LIVE_PAGE_SIZE 4096ULL
-/* the cgroup v1 memory hierarchy, where a run makes its memcgs */
-#define LIVE_MEMCG_ROOT "/sys/fs/cgroup/memory"
 /* Tasks of one run, counting forks: more is an error, not a realloc. */
 #define LIVE_MAX_TASKS 128
 /* /proc/PID/smaps of a task with many split VMAs, /proc/vmstat... */
@@ -180,6 +178,7 @@ struct live {
 	 * other than an expectation or a print runs */
 	struct live_memcg memcgs[LIVE_MAX_OBJECTS];
 	size_t nr_memcgs;
+	enum proc_memcg_hier memcg_hier;	/* set with the first memcg */
 	struct proc_memcg_pages memcg_pages[LIVE_MAX_OBJECTS];
 	bool scan_valid;
 	uint64_t *kpage_cgroup, *kpage_flags;	/* LIVE_KPAGE_CHUNK each */

@@ -114,7 +114,7 @@ static void remove_objects(void)
 
 /*
  * The run's memcgs (CONFORM.md "memcgs"): [0] the run's own directory in
- * the cgroup v1 memory hierarchy, then each memcg of the scenario, parents
+ * the cgroup v1 memory hierarchy or in cgroup v2, then each memcg of the scenario, parents
  * before children, so that removing them in reverse order empties each
  * directory before its parent.
  */

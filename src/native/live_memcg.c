@@ -1,13 +1,64 @@
 /*
  * live_memcg.c - the memcgs of a live run: a directory of the run's own in the cgroup v1
- * memory hierarchy, and the page tallies of /proc/kpagecgroup and
- * /proc/kpageflags that memcg expectations read (CONFORM.md "memcgs").
+ * memory hierarchy, or in cgroup v2 where the kernel has no v1 memory controller, and
+ * the page tallies of /proc/kpagecgroup and /proc/kpageflags that memcg expectations
+ * read (CONFORM.md "memcgs").
  */
 #include "live.h"
 
 #ifdef __linux__
 
-/* ---- memcgs (cgroup v1 memory controller) ---- */
+/* ---- memcgs (cgroup v1 memory controller, or cgroup v2) ---- */
+
+static const char *memcg_root(enum proc_memcg_hier hier)
+{
+	return hier == PROC_MEMCG_V1 ? PROC_MEMCG_V1_ROOT : PROC_MEMCG_V2_ROOT;
+}
+
+/*
+ * The hierarchy this machine gives the live memcgs (proc_memcg_hierarchy),
+ * and whether a run can use it: PROC_MEMCG_V1 or _V2, or -errno with why.
+ * On v2 the memory controller must be on in the root's subtree_control
+ * already: conform never changes the machine's root cgroup (the VM's /init
+ * turns it on, guest_init.c).
+ */
+int native_memcg_hierarchy(char *why, size_t len)
+{
+	char *mounts = malloc(LIVE_BUF_SIZE), controllers[512], subtree[512];
+	int hier, ret = mounts ? live_read_file("/proc/self/mounts", mounts, LIVE_BUF_SIZE) :
+				 -ENOMEM;
+
+	if (ret) {
+		free(mounts);
+		snprintf(why, len, "cannot read /proc/self/mounts: %s", strerror(-ret));
+		return ret;
+	}
+	hier = proc_memcg_hierarchy(mounts, live_read_file(PROC_MEMCG_V2_ROOT "/cgroup.controllers",
+							   controllers, sizeof(controllers)) ?
+						    NULL : controllers);
+	free(mounts);
+	if (hier < 0) {
+		snprintf(why, len, "memcgs run live in the cgroup v1 memory controller at %s, or in cgroup v2 at %s with the memory controller: neither here",
+			 PROC_MEMCG_V1_ROOT, PROC_MEMCG_V2_ROOT);
+		return hier;
+	}
+	if (hier == PROC_MEMCG_V1 && access(PROC_MEMCG_V1_ROOT "/memory.limit_in_bytes", F_OK)) {
+		snprintf(why, len, "%s has no memory.limit_in_bytes", PROC_MEMCG_V1_ROOT);
+		return -ENOENT;
+	}
+	if (hier == PROC_MEMCG_V2 &&
+	    (live_read_file(PROC_MEMCG_V2_ROOT "/cgroup.subtree_control", subtree, sizeof(subtree)) ||
+	     !proc_has_word(subtree, "memory", " \t\n"))) {
+		snprintf(why, len, "cgroup v2: the memory controller is not in %s/cgroup.subtree_control, and conform never changes the machine's root cgroup",
+			 PROC_MEMCG_V2_ROOT);
+		return -EPERM;
+	}
+	if (access("/proc/kpagecgroup", R_OK) || access("/proc/kpageflags", R_OK)) {
+		snprintf(why, len, "memcg values are counted from /proc/kpagecgroup and /proc/kpageflags: not readable here");
+		return -EACCES;
+	}
+	return hier;
+}
 
 /* Write text to a file (a cgroup control file): 0 or -errno. */
 int live_write_text(const char *path, const char *text)
@@ -95,11 +146,11 @@ static void remove_cgroup_tree(const char *path, int depth)
  * A conform killed by SIGKILL leaves its run's memcg directory behind
  * (its tasks died with it): unevict-conform.PID.N, PID gone.
  */
-static void remove_stale_memcgs(void)
+static void remove_stale_memcgs(const char *root)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
-	DIR *dir = opendir(LIVE_MEMCG_ROOT);
+	DIR *dir = opendir(root);
 
 	while (dir && (d = readdir(dir))) {
 		long pid;
@@ -109,7 +160,7 @@ static void remove_stale_memcgs(void)
 			continue;
 		pid = strtol(d->d_name + 16, &end, 10);
 		if (*end != '.' || pid <= 0 || !kill((pid_t)pid, 0) || errno != ESRCH ||
-		    snprintf(path, sizeof(path), "%s/%s", LIVE_MEMCG_ROOT, d->d_name) >= (int)sizeof(path))
+		    snprintf(path, sizeof(path), "%s/%s", root, d->d_name) >= (int)sizeof(path))
 			continue;
 		remove_cgroup_tree(path, 0);
 	}
@@ -120,13 +171,51 @@ static void remove_stale_memcgs(void)
 
 /*
  * The scenario's memcgs, before any task: a directory of the run's own in
- * the v1 memory hierarchy (so no name can meet the machine's cgroups, and
+ * the memory hierarchy (so no name can meet the machine's cgroups, and
  * one rmdir order removes everything), each memcg in its parent's
- * directory, memory.limit_in_bytes written when the scenario gives one.
- * The hierarchy must be on (memory.use_hierarchy 1): the model's memcgs
- * charge and limit their ancestors too.
+ * directory, the limit written when the scenario gives one
+ * (proc_memcg_limit_file).  On v1 the hierarchy must be on
+ * (memory.use_hierarchy 1): the model's memcgs charge and limit their
+ * ancestors too; v2 always is.
  */
 static int make_memcgs(struct live *lv);
+
+/* v1: memory.use_hierarchy of the run's directory reads 1.  0, or -errno
+ * with the reason in lv->buf. */
+static int check_use_hierarchy(struct live *lv)
+{
+	char path[PATH_MAX];
+	int ret = snprintf(path, sizeof(path), "%s/memory.use_hierarchy",
+			   live_memcg_path(0)) >= (int)sizeof(path) ? -ENAMETOOLONG : 0;
+
+	if (!ret)
+		ret = live_read_file(path, lv->buf, 256);
+	if (!ret && strtoull(lv->buf, NULL, 10) == 1)
+		return 0;
+	snprintf(lv->buf, LIVE_BUF_SIZE, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
+		 path);
+	return ret ? ret : -EINVAL;
+}
+
+/* v2: +memory in the subtree_control of live_memcg_path(i) (the run's
+ * directory for 0), once: its children are memcgs.  0, or -errno with the
+ * reason in lv->buf. */
+static int subtree_memory(struct live *lv, int i)
+{
+	char path[PATH_MAX];
+	int ret = snprintf(path, sizeof(path), "%s/cgroup.subtree_control",
+			   live_memcg_path(i)) >= (int)sizeof(path) ? -ENAMETOOLONG : 0;
+
+	if (!ret)
+		ret = live_read_file(path, lv->buf, 256);
+	if (!ret && proc_has_word(lv->buf, "memory", " \t\n"))
+		return 0;
+	if (!ret)
+		ret = live_write_text(path, "+memory");
+	if (ret)
+		snprintf(lv->buf, LIVE_BUF_SIZE, "writing +memory to %s: %s", path, strerror(-ret));
+	return ret;
+}
 
 /*
  * mkdir of a memcg charges the new memcg's own kernel memory to its parent
@@ -152,7 +241,6 @@ static int make_memcgs(struct live *lv)
 	static unsigned int seq;
 	char path[PATH_MAX], text[32];
 	struct stat sb;
-	uint64_t hierarchy;
 	size_t i;
 	int ret;
 
@@ -163,22 +251,22 @@ static int make_memcgs(struct live *lv)
 		if (st->kind != SCENARIO_MEMCG)
 			continue;
 		if (!live_memcg_path(0)) {
-			remove_stale_memcgs();
-			snprintf(path, sizeof(path), "%s/unevict-conform.%d.%u", LIVE_MEMCG_ROOT,
-				 (int)getpid(), seq++);
+			ret = native_memcg_hierarchy(lv->buf, LIVE_BUF_SIZE);
+			if (ret < 0)
+				return live_driver_error(lv, st, "%s", lv->buf);
+			lv->memcg_hier = (enum proc_memcg_hier)ret;
+			remove_stale_memcgs(memcg_root(lv->memcg_hier));
+			snprintf(path, sizeof(path), "%s/unevict-conform.%d.%u",
+				 memcg_root(lv->memcg_hier), (int)getpid(), seq++);
 			/* registered first: a signal between the two finds it */
 			if (live_register_memcg_path(path))
 				return live_driver_error(lv, st, "too many memcgs");
 			if (mkdir(path, 0755))
 				return live_driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
-			ret = snprintf(path, sizeof(path), "%s/memory.use_hierarchy",
-				       live_memcg_path(0)) >= (int)sizeof(path) ? -ENAMETOOLONG : 0;
-			if (!ret)
-				ret = live_read_file(path, lv->buf, 256);
-			hierarchy = ret ? 0 : strtoull(lv->buf, NULL, 10);
-			if (ret || hierarchy != 1)
-				return live_driver_error(lv, st, "%s is not 1: the memcgs would not be hierarchical, as the model's are",
-						    path);
+			ret = lv->memcg_hier == PROC_MEMCG_V1 ? check_use_hierarchy(lv) :
+				subtree_memory(lv, 0);
+			if (ret)
+				return live_driver_error(lv, st, "%s", lv->buf);
 		}
 		if (lv->nr_memcgs == LIVE_MAX_OBJECTS)
 			return live_driver_error(lv, st, "more than %d memcgs", LIVE_MAX_OBJECTS);
@@ -186,6 +274,13 @@ static int make_memcgs(struct live *lv)
 		memset(mc, 0, sizeof(*mc));
 		mc->sm = &st->memcg;
 		mc->parent = st->memcg.parent_given ? live_find_memcg(lv, st->memcg.parent) : -1;
+		/* v2: a memcg's children are memcgs only with +memory in its
+		 * subtree_control (cgroup_subtree_control_write), written before
+		 * any task joins: a cgroup with it on takes no task
+		 * (cgroup_migrate_vet_dst), which the preflight refuses */
+		if (lv->memcg_hier == PROC_MEMCG_V2 && mc->parent >= 0 &&
+		    subtree_memory(lv, mc->parent + 1))
+			return live_driver_error(lv, st, "%s", lv->buf);
 		if (snprintf(path, sizeof(path), "%s/%s", live_memcg_path(mc->parent + 1),
 			     st->memcg.name) >= (int)sizeof(path))
 			return live_driver_error(lv, st, "memcg '%s': path too long", st->memcg.name);
@@ -199,12 +294,14 @@ static int make_memcgs(struct live *lv)
 		mc->ino = (uint64_t)sb.st_ino;
 		if (st->memcg.limit_given) {
 			snprintf(text, sizeof(text), "%llu", (unsigned long long)st->memcg.limit);
-			ret = live_memcg_file(lv, (int)lv->nr_memcgs - 1, "memory.limit_in_bytes", path);
+			ret = live_memcg_file(lv, (int)lv->nr_memcgs - 1,
+					      proc_memcg_limit_file(lv->memcg_hier), path);
 			if (!ret)
 				ret = live_write_text(path, text);
 			if (ret)
-				return live_driver_error(lv, st, "memcg '%s': writing memory.limit_in_bytes: %s",
-						    st->memcg.name, strerror(-ret));
+				return live_driver_error(lv, st, "memcg '%s': writing %s: %s",
+						    st->memcg.name, proc_memcg_limit_file(lv->memcg_hier),
+						    strerror(-ret));
 		}
 	}
 	return 0;

@@ -124,16 +124,23 @@ static int check_task(const struct scenario *s, const struct scenario_statement 
 	return 0;
 }
 
-#define LIVE_CGROUP_SUPER_MAGIC 0x27e0eb
-
-/* The cgroup v1 memory controller, where the live memcgs go. */
-static bool memcg_v1_mounted(void)
+/*
+ * The memcg hierarchy of this machine, found once a scenario has a memcg
+ * (native_memcg_hierarchy): *hier 0 until then.  0, or a cannot-run reason.
+ */
+static int memcg_hier(const struct scenario *s, const struct scenario_statement *st,
+		      int *hier, char *why, size_t len)
 {
-	struct statfs f;
+	char msg[300];
+	int ret;
 
-	return !statfs(LIVE_MEMCG_ROOT, &f) && f.f_type == LIVE_CGROUP_SUPER_MAGIC &&
-	       !access(LIVE_MEMCG_ROOT "/memory.limit_in_bytes", F_OK) &&
-	       !access("/proc/kpagecgroup", R_OK) && !access("/proc/kpageflags", R_OK);
+	if (*hier)
+		return 0;
+	ret = native_memcg_hierarchy(msg, sizeof(msg));
+	if (ret < 0)
+		return cannot(why, len, s, st, "%s", msg);
+	*hier = ret;
+	return 0;
 }
 
 /* The statement declaring memcg name, NULL if none. */
@@ -169,13 +176,19 @@ static bool scenario_memcg_below(const struct scenario *s, const char *memcg, co
  * the pages reclaimed would depend on it).
  */
 static int check_reclaim(const struct scenario *s, const struct scenario_statement *st,
-			 const cpu_set_t *cpus, char *why, size_t len)
+			 const cpu_set_t *cpus, int *hier, char *why, size_t len)
 {
 	const struct scenario_reclaim *rc = &st->reclaim;
 	size_t i;
+	int ret;
 
 	if (!rc->memcg_given)
 		return unsupported(why, len, s, st, "reclaim without memcg= (model only: the live side never reclaims the whole machine)");
+	/* v1 lowers the limit (mem_cgroup_resize_max), v2 writes memory.reclaim
+	 * (memory_reclaim): the model follows either (unev_machine_config.memcg_v2) */
+	ret = memcg_hier(s, st, hier, why, len);
+	if (ret)
+		return ret;
 	if (rc->node_given && rc->node != 0)
 		return cannot(why, len, s, st, "reclaim node=%u: the memcg limit the live side lowers reclaims from every node",
 			      rc->node);
@@ -192,8 +205,48 @@ static int check_reclaim(const struct scenario *s, const struct scenario_stateme
 	return 0;
 }
 
+/*
+ * v2 places no task in a cgroup whose subtree_control has a controller on
+ * (cgroup_migrate_vet_dst: the no-internal-process rule), and a memcg's
+ * children are memcgs only with +memory there: a task in a memcg with
+ * children cannot be placed as the scenario says.
+ */
+static int check_task_v2(const struct scenario *s, const struct scenario_statement *st,
+			 char *why, size_t len)
+{
+	const struct scenario_task *tk = &st->task;
+	size_t i;
+
+	for (i = 0; tk->memcg_given && i < s->nr_statements; i++) {
+		const struct scenario_memcg *m = &s->statements[i].memcg;
+
+		if (s->statements[i].kind == SCENARIO_MEMCG && m->parent_given &&
+		    !strcmp(m->parent, tk->memcg))
+			return cannot(why, len, s, st, "on cgroup v2, task '%s' is in memcg '%s', which has children (v2 puts no task in a cgroup whose children have the memory controller)",
+				      tk->name, tk->memcg);
+	}
+	return 0;
+}
+
+/* `expect memcg NAME FIELD` reads a field this hierarchy has (proc_memcg_source). */
+static int check_expect_memcg(const struct scenario *s, const struct scenario_statement *st,
+			      int *hier, char *why, size_t len)
+{
+	const char *file, *key;
+	int ret = memcg_hier(s, st, hier, why, len);
+
+	if (ret)
+		return ret;
+	ret = proc_memcg_source((enum proc_memcg_hier)*hier, st->expect.field, &file, &key);
+	if (ret == -EOPNOTSUPP)
+		return cannot(why, len, s, st, "expect memcg %s: cgroup v%d has no such field (a v1 memory.stat line), and nothing else is compared in its place",
+			      st->expect.field, *hier);
+	return 0;
+}
+
 int native_scenario_check(const struct scenario *s, char *why, size_t len)
 {
+	int hier = 0;
 	unsigned int objects = 0;
 	struct rlimit rl;
 	cpu_set_t cpus;
@@ -222,15 +275,19 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 			break;
 		case SCENARIO_TASK:
 			ret = check_task(s, st, &cpus, &rl, why, len);
+			if (!ret && st->task.memcg_given)
+				ret = memcg_hier(s, st, &hier, why, len);
+			if (!ret && hier == PROC_MEMCG_V2)
+				ret = check_task_v2(s, st, why, len);
 			if (ret)
 				return ret;
 			break;
 		case SCENARIO_SYSCTL:
 			return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
 		case SCENARIO_MEMCG:
-			if (!memcg_v1_mounted())
-				return cannot(why, len, s, st, "memcgs run live in the cgroup v1 memory controller at %s, with /proc/kpagecgroup: not here",
-					      LIVE_MEMCG_ROOT);
+			ret = memcg_hier(s, st, &hier, why, len);
+			if (ret)
+				return ret;
 			if (st->memcg.limit_given && st->memcg.limit % 4096)
 				return cannot(why, len, s, st, "limit=%llu is not a multiple of the page size: the kernel rounds it down, the model up",
 					      (unsigned long long)st->memcg.limit);
@@ -239,7 +296,7 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 					      LIVE_MAX_OBJECTS);
 			break;
 		case SCENARIO_RECLAIM:
-			ret = check_reclaim(s, st, &cpus, why, len);
+			ret = check_reclaim(s, st, &cpus, &hier, why, len);
 			if (ret)
 				return ret;
 			break;
@@ -260,8 +317,14 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 				return cannot(why, len, s, st, "reads and writes of more than %lluM",
 					      (unsigned long long)(LIVE_MAX_BUFFER >> 20));
 			break;
-		case SCENARIO_DRAIN:
 		case SCENARIO_EXPECT:
+			if (st->expect.source == SCENARIO_EXPECT_MEMCG) {
+				ret = check_expect_memcg(s, st, &hier, why, len);
+				if (ret)
+					return ret;
+			}
+			break;
+		case SCENARIO_DRAIN:
 		case SCENARIO_PRINT:
 			break;
 		}

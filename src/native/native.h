@@ -129,6 +129,49 @@ int proc_memcg_field(const struct proc_memcg_pages *own, uint64_t subtree_user,
 uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64_t size,
 			    uint64_t *stock);
 
+/* ---- which memory cgroup hierarchy the live memcgs go in ---- */
+
+enum proc_memcg_hier {
+	PROC_MEMCG_V1 = 1,	/* the v1 memory controller at /sys/fs/cgroup/memory */
+	PROC_MEMCG_V2 = 2,	/* the unified hierarchy at /sys/fs/cgroup */
+};
+
+#define PROC_MEMCG_V1_ROOT "/sys/fs/cgroup/memory"
+#define PROC_MEMCG_V2_ROOT "/sys/fs/cgroup"
+
+/* word is one of list's words (cgroup.controllers, cgroup.subtree_control:
+ * blank-separated; a mount's options: comma-separated). */
+bool proc_has_word(const char *list, const char *word, const char *separators);
+
+/*
+ * The hierarchy of the live memcgs, from /proc/self/mounts' text and the
+ * cgroup2 root's cgroup.controllers (NULL: unreadable): the v1 memory
+ * controller mounted at PROC_MEMCG_V1_ROOT, as before; else cgroup2 at
+ * PROC_MEMCG_V2_ROOT with `memory` among its controllers (a controller
+ * bound to a v1 hierarchy is not in cgroup2's: rebind_subsystems moves it
+ * off the default root).  PROC_MEMCG_V1 or _V2, or -ENOENT.
+ */
+int proc_memcg_hierarchy(const char *mounts, const char *v2_controllers);
+
+/*
+ * Where `expect memcg NAME FIELD` reads on a hierarchy: *file NULL for the
+ * fields counted from the pages (proc_memcg_field, the same on both: the
+ * kernel's page_cgroup_ino gives the cgroup's inode on v1 and v2), else
+ * the file and its line *key.  v1: hierarchical_memory_limit in memory.stat,
+ * oom_kill in memory.oom_control (memory_events[MEMCG_OOM_KILL], which
+ * memcg_memory_event does not add to the ancestors on v1); v2: oom_kill in
+ * memory.events.local (memory_events_local[], the same count: v2's
+ * memory.events adds it to every ancestor), and no hierarchical_memory_limit
+ * (v2's memory.stat has no such line).  0; -EOPNOTSUPP: this hierarchy has
+ * no such field; -ENOENT: no hierarchy has it.
+ */
+int proc_memcg_source(enum proc_memcg_hier hier, const char *field, const char **file,
+		      const char **key);
+
+/* The file `memcg NAME limit=` is written to: memory.limit_in_bytes on v1
+ * (mem_cgroup_resize_max), memory.max on v2 (memory_max_write). */
+const char *proc_memcg_limit_file(enum proc_memcg_hier hier);
+
 /* ---- the live side (live*.c) ---- */
 
 struct native_options {
@@ -153,6 +196,14 @@ int native_preflight(const struct native_options *o, char *why, size_t len);
  * have, RLIMIT_MEMLOCK above the hard limit without cap_ipc_lock...).
  */
 int native_scenario_check(const struct scenario *s, char *why, size_t len);
+
+/*
+ * The memory cgroup hierarchy the live memcgs go in (proc_memcg_hierarchy)
+ * and whether a run can use it: PROC_MEMCG_V1 or _V2, or -errno with the
+ * reason in why.  On v2 `memory` must be in the root's subtree_control
+ * already: conform never changes the machine's root cgroup.
+ */
+int native_memcg_hierarchy(char *why, size_t len);
 
 /* What else happened during a live run. */
 struct native_run_info {

@@ -6,6 +6,7 @@
 #include "native.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,4 +275,68 @@ uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64
 	if (usage < charged)
 		charged = usage; /* cannot be: take the counter's word */
 	return charged > size ? charged - size : 0;
+}
+
+bool proc_has_word(const char *list, const char *word, const char *separators)
+{
+	size_t len = strlen(word), n;
+	const char *p = list;
+
+	while (*p) {
+		p += strspn(p, separators);
+		n = strcspn(p, separators);
+		if (n == len && !strncmp(p, word, len))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int proc_memcg_hierarchy(const char *mounts, const char *v2_controllers)
+{
+	const char *line;
+	bool v2 = false;
+	char dev[256], dir[256], type[64], opts[512];
+
+	for (line = mounts; *line; line = next_line(line)) {
+		/* "DEV DIR TYPE OPTIONS 0 0" (proc_pid_mounts: show_vfsmnt) */
+		if (sscanf(line, "%255s %255s %63s %511s", dev, dir, type, opts) != 4)
+			continue;
+		if (!strcmp(type, "cgroup") && !strcmp(dir, PROC_MEMCG_V1_ROOT) &&
+		    proc_has_word(opts, "memory", ","))
+			return PROC_MEMCG_V1;
+		if (!strcmp(type, "cgroup2") && !strcmp(dir, PROC_MEMCG_V2_ROOT))
+			v2 = true;
+	}
+	if (v2 && v2_controllers && proc_has_word(v2_controllers, "memory", " \t\n"))
+		return PROC_MEMCG_V2;
+	return -ENOENT;
+}
+
+int proc_memcg_source(enum proc_memcg_hier hier, const char *field, const char **file,
+		      const char **key)
+{
+	struct proc_memcg_pages none = {0};
+	int64_t bytes;
+
+	*file = NULL;
+	*key = field;
+	if (!proc_memcg_field(&none, 0, field, &bytes))
+		return 0;
+	if (!strcmp(field, "hierarchical_memory_limit")) {
+		if (hier != PROC_MEMCG_V1)
+			return -EOPNOTSUPP;
+		*file = "memory.stat";
+		return 0;
+	}
+	if (!strcmp(field, "oom_kill")) {
+		*file = hier == PROC_MEMCG_V1 ? "memory.oom_control" : "memory.events.local";
+		return 0;
+	}
+	return -ENOENT;
+}
+
+const char *proc_memcg_limit_file(enum proc_memcg_hier hier)
+{
+	return hier == PROC_MEMCG_V1 ? "memory.limit_in_bytes" : "memory.max";
 }

@@ -175,6 +175,7 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 	unev_machine_config_default(&cfg);
 	cfg.kernel = o->kernel;
 	cfg.zero_page = !o->no_zero_page;
+	cfg.memcg_v2 = o->memcg_v2;
 	if (sm) {
 		cfg.nodes = sm->nodes;
 		cfg.mem_bytes = sm->mem_bytes;

@@ -39,6 +39,8 @@ struct scenario_run_options {
 	 * when the host maps no zero page and zero_page= is not written. */
 	const char *kernel;
 	bool no_zero_page;
+	/* the live memcgs are cgroup v2's (unev_machine_config.memcg_v2) */
+	bool memcg_v2;
 	scenario_step_fn after_statement;	/* NULL: none */
 	void *after_statement_ctx;
 };

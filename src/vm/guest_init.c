@@ -4,7 +4,8 @@
  * program the guest starts on its own.
  *
  * It mounts /proc, /sys, /dev and the cgroup v1 memory controller (where
- * the kernel still has it), loads the modules the initramfs carries
+ * the kernel still has it; else cgroup2, with the memory controller on in
+ * the root's subtree_control), loads the modules the initramfs carries
  * (the .ko files of /lib/modules, in rounds until none more loads: their order is
  * their dependencies'), mounts the virtio disk on /tmp (the disk file
  * system of fs=disk files), sets the knobs for determinism (MGLRU off,
@@ -121,6 +122,31 @@ static void load_modules(void)
 			note("module %s not loaded", names[i], errs[i]);
 }
 
+/*
+ * No v1 memory controller (6.12+ Debian builds it without
+ * CONFIG_MEMCG_V1): cgroup2 at /sys/fs/cgroup, with +memory in the root's
+ * subtree_control, so the live side's own directory and memcgs below it
+ * have the controller.  conform never writes the root's subtree_control
+ * itself (on a host that is the machine's), so /init does it here.
+ */
+static void mount_cgroup_v2(void)
+{
+	char controllers[256];
+	int ret;
+
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, "")) {
+		note("cannot mount %s", "cgroup2", errno);
+		printf(VM_MARK "knob memcg none\n");
+		return;
+	}
+	ret = write_text("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (ret)
+		note("cannot write %s", "+memory to /sys/fs/cgroup/cgroup.subtree_control", -ret);
+	read_line("/sys/fs/cgroup/cgroup.subtree_control", controllers, sizeof(controllers));
+	printf(VM_MARK "knob memcg cgroup-v2 (/sys/fs/cgroup, subtree_control: %s)\n",
+	       controllers);
+}
+
 static void mount_cgroup_v1(void)
 {
 	if (mount("cgroup", "/sys/fs/cgroup", "tmpfs", 0, "mode=755")) {
@@ -129,14 +155,12 @@ static void mount_cgroup_v1(void)
 	}
 	mkdir("/sys/fs/cgroup/memory", 0755);
 	if (mount("cgroup", "/sys/fs/cgroup/memory", "cgroup", 0, "memory")) {
-		printf(VM_MARK "knob cgroup-v1-memory absent\n");
 		rmdir("/sys/fs/cgroup/memory");
 		umount("/sys/fs/cgroup");
-		if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, ""))
-			note("cannot mount %s", "cgroup2", errno);
+		mount_cgroup_v2();
 		return;
 	}
-	printf(VM_MARK "knob cgroup-v1-memory mounted\n");
+	printf(VM_MARK "knob memcg cgroup-v1 (/sys/fs/cgroup/memory)\n");
 	/* before 5.16 the root's use_hierarchy is 0 (a flat hierarchy) unless
 	 * set, as systemd does on the machines the corpus ran on */
 	knob("memory.use_hierarchy", "/sys/fs/cgroup/memory/memory.use_hierarchy", "1");

@@ -62,6 +62,7 @@ struct run {
 static int runtime_error(struct run *r, const struct scenario_statement *st,
 			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static struct run_object *find_object(struct run_object *v, size_t n, const char *name);
+static struct run_task *killed_task(struct run *r, const char *name);
 
 static int runtime_error(struct run *r, const struct scenario_statement *st,
 			 const char *fmt, ...)
@@ -706,6 +707,16 @@ static int run_expect(struct run *r, const struct scenario_statement *st)
 			 e->source == SCENARIO_EXPECT_OK
 				 ? "0"
 				 : render_errno_text(e->errno_value, buf, sizeof(buf)));
+	} else if ((e->source == SCENARIO_EXPECT_STATUS || e->source == SCENARIO_EXPECT_SMAPS) &&
+		   killed_task(r, e->task)) {
+		/* the OOM killer took the task: its /proc is gone, as live;
+		 * the expectation is not run and the run goes on (issue 13) */
+		struct run_task *t = killed_task(r, e->task);
+
+		if ((o = record(r, st)))
+			o->kind = OUTCOME_NOT_RUN;
+		render_not_run(r->rd, st, t->victim ? t->victim : e->task, t->exit_line);
+		return 0;
 	} else {
 		ret = read_expected_source(r, st, &value);
 		if (ret)

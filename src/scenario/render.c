@@ -192,8 +192,13 @@ void render_not_run(struct render *rd, const struct scenario_statement *st,
 		    const char *victim, unsigned int line)
 {
 	if (rd->js) {
-		json_object_set_new(rd->js, "task", json_string(st->call.task));
-		json_object_set_new(rd->js, "call", json_string(scenario_call_name(st->call.kind)));
+		if (st->kind == SCENARIO_CALL) {
+			json_object_set_new(rd->js, "task", json_string(st->call.task));
+			json_object_set_new(rd->js, "call",
+					    json_string(scenario_call_name(st->call.kind)));
+		} else {
+			json_object_set_new(rd->js, "task", json_string(st->expect.task));
+		}
 		json_object_set_new(rd->js, "not_run", json_true());
 		json_object_set_new(rd->js, "result", json_string("not run"));
 	} else if (!rd->opt->quiet) {

@@ -746,6 +746,41 @@ static void test_model_calls_of_a_killed_task_not_run(void **state)
 	scenario_free(s);
 }
 
+/* The memcg OOM killer takes a in its own mlockall (64K cannot hold 100
+ * locked pages): a's /proc is gone, its status and smaps expectations are
+ * not run, b's go on (tests/scenarios/memcg/
+ * oom_killed_task_expectations_not_run.uvs agrees live). */
+static const char killed_expect_text[] =
+	"memcg m limit=64K\n"
+	"task a memcg=m\n"
+	"task b\n"
+	"a: mmap r1 100p\n"
+	"a: mlockall current\n"
+	"b: mmap r 10p\n"
+	"expect a status VmLck = 0\n"
+	"expect a smaps r1 Rss = 0 kB\n"
+	"expect b status VmLck = 0\n";
+
+static void test_model_expectations_of_a_killed_task_not_run(void **state)
+{
+	struct scenario *s = parse(killed_expect_text);
+	struct outcome out[9];
+	struct scenario_run_options opts = {.quiet = true, .records = out};
+	struct scenario_run_summary sum;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
+	assert_int_equal(out[4].kind, OUTCOME_KILLED);
+	assert_int_equal(out[6].kind, OUTCOME_NOT_RUN);
+	assert_int_equal(out[7].kind, OUTCOME_NOT_RUN);
+	assert_int_equal(out[8].kind, OUTCOME_VALUE);
+	assert_int_equal(out[8].value, 0);
+	assert_int_equal(sum.passed, 1);
+	assert_int_equal(sum.failed, 0);
+	scenario_free(s);
+}
+
 static const char reclaim_text[] =
 	"memcg g\n"
 	"file f fs=disk size=256p\n"
@@ -824,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_format_line_marks_differences),
 		cmocka_unit_test(test_model_records),
 		cmocka_unit_test(test_model_calls_of_a_killed_task_not_run),
+		cmocka_unit_test(test_model_expectations_of_a_killed_task_not_run),
 		cmocka_unit_test(test_tally_counts_each_verdict),
 		cmocka_unit_test(test_kpage_lru_is_folio_lru_list),
 		cmocka_unit_test(test_kpage_user_is_not_kernel_memory),

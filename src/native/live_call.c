@@ -87,6 +87,23 @@ static int advice_value(enum scenario_advice advice)
 	return -1;
 }
 
+/* A field of the task's /proc/PID/status (in kB) and its image's smaps
+ * sums: what both RLIMIT checks below read before a call. */
+static int read_status_and_image(struct live *lv, struct live_task *t, const char *field,
+				 int64_t *kb, struct proc_image *image)
+{
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
+	if (!ret)
+		ret = proc_field(lv->buf, field, kb);
+	if (!ret)
+		ret = live_read_smaps(lv, t, image);
+	return ret;
+}
+
 /*
  * What the kernel's mlockall(MCL_CURRENT) rlimit check will see: total_vm
  * (VmSize) and the part of it that is the task's own image.  Read before
@@ -95,16 +112,9 @@ static int advice_value(enum scenario_advice advice)
 static int measure_vm(struct live *lv, struct live_task *t, struct outcome *o)
 {
 	struct proc_image image;
-	char path[64];
 	int64_t vmsize;
-	int ret;
+	int ret = read_status_and_image(lv, t, "VmSize", &vmsize, &image);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
-	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
-	if (!ret)
-		ret = proc_field(lv->buf, "VmSize", &vmsize);
-	if (!ret)
-		ret = live_read_smaps(lv, t, &image);
 	if (ret)
 		return ret;
 	o->vm_measured = true;
@@ -127,16 +137,9 @@ static int measure_locked(struct live *lv, struct live_task *t, struct outcome *
 			  uint64_t request)
 {
 	struct proc_image image;
-	char path[64];
 	int64_t vmlck;
-	int ret;
+	int ret = read_status_and_image(lv, t, "VmLck", &vmlck, &image);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
-	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
-	if (!ret)
-		ret = proc_field(lv->buf, "VmLck", &vmlck);
-	if (!ret)
-		ret = live_read_smaps(lv, t, &image);
 	if (ret)
 		return ret;
 	o->lock_measured = true;

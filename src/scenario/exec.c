@@ -66,7 +66,7 @@ struct exec_task *exec_find_task(struct exec *x, const char *name)
 	return scenario_table_find(&x->tasks, name);
 }
 
-struct exec_task *exec_task_at(struct exec *x, size_t i)
+struct exec_task *exec_task_at(const struct exec *x, size_t i)
 {
 	return scenario_table_at(&x->tasks, i);
 }
@@ -74,6 +74,11 @@ struct exec_task *exec_task_at(struct exec *x, size_t i)
 size_t exec_nr_tasks(const struct exec *x)
 {
 	return x->tasks.nr;
+}
+
+size_t exec_task_index(const struct exec *x, const struct exec_task *t)
+{
+	return (size_t)((const char *)t - (const char *)x->tasks.items) / x->tasks.item_size;
 }
 
 struct exec_task *exec_add_task(struct exec *x, const char *name, int pid)
@@ -191,7 +196,7 @@ int exec_object_index(struct exec *x, enum exec_objects kind, const char *name)
 	return ob ? (int)(ob - exec_object_at(x, kind, 0)) : -1;
 }
 
-struct exec_object *exec_object_at(struct exec *x, enum exec_objects kind, size_t i)
+struct exec_object *exec_object_at(const struct exec *x, enum exec_objects kind, size_t i)
 {
 	return scenario_table_at(&x->objects[kind], i);
 }
@@ -356,8 +361,8 @@ static int exec_expect(struct exec *x, const struct scenario_statement *st)
 
 static int exec_statement(struct exec *x, const struct scenario_statement *st)
 {
-	const struct exec_ops *ops = x->ops;
-	int (*hook)(struct exec *, const struct scenario_statement *) = NULL;
+	int (*hook)(struct exec *, const struct scenario_statement *) =
+		x->ops->statement[st->kind];
 
 	switch (st->kind) {
 	case SCENARIO_CALL:
@@ -365,37 +370,22 @@ static int exec_statement(struct exec *x, const struct scenario_statement *st)
 	case SCENARIO_EXPECT:
 		return exec_expect(x, st);
 	case SCENARIO_MACHINE:
-		hook = ops->machine;
-		break;
 	case SCENARIO_TASK:
-		hook = ops->task;
-		break;
 	case SCENARIO_FILE:
-		hook = ops->file;
-		break;
 	case SCENARIO_SHM:
-		hook = ops->shm;
-		break;
 	case SCENARIO_MEMCG:
-		hook = ops->memcg;
-		break;
-	case SCENARIO_SYSCTL:
-		hook = ops->sysctl;
-		break;
-	case SCENARIO_RECLAIM:
-		hook = ops->reclaim;
-		break;
-	case SCENARIO_DRAIN:
-		hook = ops->drain;
-		break;
 	case SCENARIO_PRINT:
-		hook = ops->print;
+		/* they make something or print: NULL is nothing to do */
+		return hook ? hook(x, st) : 0;
+	default:
 		break;
-	case SCENARIO_MIGRATE:
-	case SCENARIO_COMPACT:
-		break; /* no backend runs them yet: their checks refuse them */
 	}
-	return hook ? hook(x, st) : ops->unsupported(x, st);
+	if (hook)
+		return hook(x, st);
+	/* the backend's checks (scenario_model_check, native_scenario_check)
+	 * refused it before the run */
+	return exec_stop(x, st, "'%s' is not supported by the %s yet",
+			 scenario_statement_name(st->kind), x->ops->name);
 }
 
 int exec_run(struct exec *x)

@@ -61,6 +61,10 @@ struct exec_object {
 	const struct scenario_statement *st;	/* that declared it */
 };
 
+/* room in exec_ops.statement for every enum scenario_statement_kind */
+#define EXEC_NR_STATEMENT_KINDS 32
+_Static_assert(SCENARIO_PRINT < EXEC_NR_STATEMENT_KINDS, "exec_ops.statement[] too small");
+
 enum exec_objects {
 	EXEC_FILES,
 	EXEC_SHMS,
@@ -71,12 +75,16 @@ enum exec_objects {
 /*
  * A backend.  Each statement hook returns 0, a negative errno (the run
  * fails: the message is in the run's err), or a positive number: the run
- * stops at this statement (exec_stop) and ends without an error.  A NULL
- * statement hook means the backend does not run that statement: the loop
- * calls unsupported.
+ * stops at this statement (exec_stop) and ends without an error.  Adding a
+ * statement kind costs an entry in statement[] of each backend that runs
+ * it.  A NULL hook of a statement that makes something (machine, task, file, shm,
+ * memcg) or prints means there is nothing to do at it (the live backend
+ * makes them all before the first statement, and prints nothing); of any
+ * other statement, that the backend does not run it: the run stops there,
+ * "'STATEMENT' is not supported by the NAME yet".
  */
 struct exec_ops {
-	const char *name;	/* "model", "live": in messages */
+	const char *name;	/* "model", "live side": in messages */
 	size_t task_size;	/* >= sizeof(struct exec_task) */
 	/* a task record just added (zeroed, named): the backend's fields */
 	void (*task_init)(struct exec *x, struct exec_task *t);
@@ -84,15 +92,12 @@ struct exec_ops {
 	int (*before_statement)(struct exec *x, const struct scenario_statement *st);
 	/* after each statement that ran */
 	int (*after_statement)(struct exec *x, const struct scenario_statement *st);
-	int (*machine)(struct exec *x, const struct scenario_statement *st);
-	int (*task)(struct exec *x, const struct scenario_statement *st);
-	int (*file)(struct exec *x, const struct scenario_statement *st);
-	int (*shm)(struct exec *x, const struct scenario_statement *st);
-	int (*memcg)(struct exec *x, const struct scenario_statement *st);
-	int (*sysctl)(struct exec *x, const struct scenario_statement *st);
-	int (*reclaim)(struct exec *x, const struct scenario_statement *st);
-	int (*drain)(struct exec *x, const struct scenario_statement *st);
-	int (*print)(struct exec *x, const struct scenario_statement *st);
+	/*
+	 * The statements the backend runs itself, by kind (all but call and
+	 * expect, which the loop runs through call and expect below).
+	 */
+	int (*statement[EXEC_NR_STATEMENT_KINDS])(struct exec *x,
+						  const struct scenario_statement *st);
 	/*
 	 * Run a call of a live task (the loop has handled a killed caller):
 	 * *result is the kernel's 0 or -errno.  A caller the OOM killer took
@@ -107,8 +112,6 @@ struct exec_ops {
 	 * backend can say instead).
 	 */
 	int (*expect)(struct exec *x, const struct scenario_statement *st, struct outcome *o);
-	/* a statement the backend has no hook for */
-	int (*unsupported)(struct exec *x, const struct scenario_statement *st);
 };
 
 struct exec {
@@ -151,8 +154,10 @@ int exec_stop(struct exec *x, const struct scenario_statement *st, const char *f
 /* ---- tasks and regions ---- */
 struct exec_task *exec_find_task(struct exec *x, const char *name);
 /* The i-th task (in order of creation). */
-struct exec_task *exec_task_at(struct exec *x, size_t i);
+struct exec_task *exec_task_at(const struct exec *x, size_t i);
 size_t exec_nr_tasks(const struct exec *x);
+/* t's place in the table, for finding it again after an add */
+size_t exec_task_index(const struct exec *x, const struct exec_task *t);
 /* A new task record: zeroed, named, task_init'ed; NULL when out of memory.
  * Every pointer into the table may have moved. */
 struct exec_task *exec_add_task(struct exec *x, const char *name, int pid);
@@ -184,7 +189,7 @@ void exec_call_range(const struct scenario_call *c, const struct scenario_region
 struct exec_object *exec_find_object(struct exec *x, enum exec_objects kind, const char *name);
 /* Its index in order of declaration, -1 when there is none. */
 int exec_object_index(struct exec *x, enum exec_objects kind, const char *name);
-struct exec_object *exec_object_at(struct exec *x, enum exec_objects kind, size_t i);
+struct exec_object *exec_object_at(const struct exec *x, enum exec_objects kind, size_t i);
 size_t exec_nr_objects(const struct exec *x, enum exec_objects kind);
 /* 0, -ENOMEM */
 int exec_add_object(struct exec *x, enum exec_objects kind, const struct scenario_statement *st,

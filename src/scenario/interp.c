@@ -286,7 +286,7 @@ static int call_brk(struct run *r, const struct scenario_statement *st,
 static int call_fork(struct run *r, const struct scenario_statement *st,
 		     struct exec_task *t, int *result)
 {
-	size_t parent = (size_t)(t - exec_task_at(&r->x, 0));
+	size_t parent = exec_task_index(&r->x, t);
 	struct exec_task *child;
 	int pid;
 
@@ -638,30 +638,25 @@ static int sweep(struct exec *x, const struct scenario_statement *st)
 	return 0;
 }
 
-static int unsupported(struct exec *x, const struct scenario_statement *st)
-{
-	return exec_stop(x, st, "'%s' is not supported by the model yet",
-			 scenario_statement_name(st->kind));
-}
-
 static const struct exec_ops model_ops = {
 	.name = "model",
-	.task_size = sizeof(struct exec_task),
+	.task_size = sizeof(struct exec_task),	/* a task is the loop's record */
 	.before_statement = before_statement,
 	.after_statement = after_statement,
-	.machine = run_machine,
-	.task = create_task,
-	.file = create_file,
-	.shm = create_shm,
-	.memcg = create_memcg,
-	.sysctl = run_sysctl,
-	.reclaim = run_reclaim,
-	.drain = run_drain,
-	.print = run_print,
+	.statement = {
+		[SCENARIO_MACHINE] = run_machine,
+		[SCENARIO_TASK] = create_task,
+		[SCENARIO_FILE] = create_file,
+		[SCENARIO_SHM] = create_shm,
+		[SCENARIO_MEMCG] = create_memcg,
+		[SCENARIO_SYSCTL] = run_sysctl,
+		[SCENARIO_RECLAIM] = run_reclaim,
+		[SCENARIO_DRAIN] = run_drain,
+		[SCENARIO_PRINT] = run_print,
+	},
 	.call = run_call,
 	.sweep = sweep,
 	.expect = run_expect,
-	.unsupported = unsupported,
 };
 
 int scenario_run(const struct scenario *s,

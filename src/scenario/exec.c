@@ -118,7 +118,7 @@ struct exec_task *exec_alive_task(struct exec *x, const struct scenario_statemen
 
 void exec_task_killed(struct exec_task *t, const struct scenario_statement *st)
 {
-	t->exit_line = st ? st->line : 1;
+	t->exit_line = st->line;
 	t->killed = true;
 }
 

@@ -21,7 +21,8 @@ void exec_init(struct exec *x, const struct scenario *s, const struct exec_ops *
 	x->out = out;
 	x->err = err;
 	x->errlen = errlen;
-	memset(out, 0, s->nr_statements * sizeof(*out));
+	if (out)
+		memset(out, 0, s->nr_statements * sizeof(*out));
 	scenario_table_init(&x->tasks, ops->task_size);
 	for (int k = 0; k < EXEC_NR_OBJECTS; k++)
 		scenario_table_init(&x->objects[k], sizeof(struct exec_object));
@@ -38,6 +39,8 @@ void exec_free(struct exec *x)
 
 struct outcome *exec_record(struct exec *x, const struct scenario_statement *st)
 {
+	if (!x->out)
+		return st->kind == SCENARIO_CALL ? &x->scratch_call : &x->scratch;
 	return &x->out[st - x->s->statements];
 }
 
@@ -400,6 +403,8 @@ int exec_run(struct exec *x)
 			if (ret)
 				return ret;
 		}
+		if (!x->out)
+			memset(exec_record(x, st), 0, sizeof(struct outcome));
 		if (x->rd && render_begin(x->rd, st))
 			return exec_stop(x, st, "out of memory");
 		ret = exec_statement(x, st);

@@ -117,7 +117,10 @@ struct exec_ops {
 struct exec {
 	const struct scenario *s;
 	const struct exec_ops *ops;
-	struct outcome *out;		/* one record per statement */
+	/* one record per statement; NULL: nobody reads them (`unevict run`),
+	 * and the loop keeps only the last call's and the current one's */
+	struct outcome *out;
+	struct outcome scratch_call, scratch;
 	struct scenario_table tasks;	/* of ops->task_size */
 	struct scenario_table objects[EXEC_NR_OBJECTS];	/* of struct exec_object */
 	/* the previous call, for `expect ok|errno` */
@@ -135,7 +138,8 @@ struct exec {
 	struct scenario_run_summary *sum;
 };
 
-/* Set x up for s (tables empty; out: s->nr_statements records, zeroed). */
+/* Set x up for s (tables empty; out: NULL or s->nr_statements records,
+ * zeroed). */
 void exec_init(struct exec *x, const struct scenario *s, const struct exec_ops *ops,
 	       struct outcome *out, char *err, size_t errlen);
 void exec_free(struct exec *x);

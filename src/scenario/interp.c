@@ -664,25 +664,14 @@ int scenario_run(const struct scenario *s,
 		 struct scenario_run_summary *summary, char *err,
 		 size_t errlen)
 {
-	struct outcome *records = opts->records;
 	struct run r = {.opt = opts};
 	int ret;
 
 	memset(summary, 0, sizeof(*summary));
+	exec_init(&r.x, s, &model_ops, opts->records, err, errlen);
 	ret = scenario_model_check(s, err, errlen);
-	if (ret) {
-		if (records)
-			memset(records, 0, s->nr_statements * sizeof(*records));
+	if (ret)
 		return ret;
-	}
-	/* the loop keeps every statement's record, asked for or not */
-	if (!records)
-		records = calloc(s->nr_statements ? s->nr_statements : 1, sizeof(*records));
-	if (!records) {
-		snprintf(err, errlen, "%s: out of memory", s->file_name);
-		return -ENOMEM;
-	}
-	exec_init(&r.x, s, &model_ops, records, err, errlen);
 	summary->ran = true;
 	r.rd = render_new(s, opts);
 	if (!r.rd) {
@@ -702,7 +691,5 @@ out:
 	}
 	render_free(r.rd);
 	exec_free(&r.x);
-	if (records != opts->records)
-		free(records);
 	return ret;
 }

@@ -267,13 +267,13 @@ static int create_file(struct run *r, const struct scenario_statement *st)
 	return 0;
 }
 
-/* `shm NAME SIZE`: shmget(IPC_PRIVATE, SIZE, 0600) by root, before the tasks run. */
+/* `shm NAME SIZE [hugetlb]`: shmget(IPC_PRIVATE, SIZE, 0600 [| SHM_HUGETLB]) by root. */
 static int create_shm(struct run *r, const struct scenario_statement *st)
 {
 	char buf[32];
 	int id, ret;
 
-	ret = unev_shm_create(r->m, st->shm.size, 0, &id);
+	ret = unev_shmget(r->m, st->shm.size, 0, st->shm.hugetlb ? UNEV_SHM_HUGETLB : 0, &id);
 	if (ret)
 		return runtime_error(r, st, "shmget of '%s' fails: %s", st->shm.name,
 				     render_errno_text(-ret, buf, sizeof(buf)));
@@ -318,7 +318,7 @@ static int run_sysctl(struct run *r, const struct scenario_statement *st)
 		return runtime_error(r, st, "sysctl %s: '%s' is not a number", sc->name, sc->value);
 	ret = unev_sysctl_set(r->m, sc->name, v);
 	if (ret == -ENOENT)
-		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count)",
+		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count, nr_hugepages)",
 				     sc->name);
 	if (ret)
 		return runtime_error(r, st, "sysctl %s=%s is out of range", sc->name, sc->value);
@@ -491,7 +491,8 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		flags = (c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE) |
-			(c->locked ? UNEV_MAP_LOCKED : 0) | (c->populate ? UNEV_MAP_POPULATE : 0);
+			(c->locked ? UNEV_MAP_LOCKED : 0) | (c->populate ? UNEV_MAP_POPULATE : 0) |
+			(c->hugetlb ? UNEV_MAP_HUGETLB : 0);
 		if (c->file[0]) {
 			struct run_object *f = find_object(r->files, r->nr_files, c->file);
 

@@ -410,10 +410,13 @@ static int run_statement(struct live *lv, const struct scenario_statement *st)
 	if (st->kind != SCENARIO_EXPECT && st->kind != SCENARIO_PRINT)
 		lv->scan_valid = false;
 	switch (st->kind) {
+	case SCENARIO_SYSCTL: /* nr_hugepages, in a VM guest only */
+		return live_run_sysctl(lv, st);
+	case SCENARIO_SHM: /* a hugetlb one here, where the pool is; the rest before the tasks */
+		return st->shm.hugetlb ? live_make_hugetlb_shm(lv, st) : 0;
 	case SCENARIO_MACHINE:
 	case SCENARIO_TASK: /* started before the baseline */
 	case SCENARIO_FILE: /* made before the tasks */
-	case SCENARIO_SHM:
 	case SCENARIO_MEMCG:
 	case SCENARIO_PRINT: /* not compared */
 		return 0;
@@ -534,6 +537,7 @@ int native_run(const struct scenario *s, const struct native_options *o,
 out:
 	live_witnesses_close(&lv);
 	native_kill_all();
+	live_sysctl_restore(&lv);
 	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
 		if (lv.tasks[i].sock >= 0)
 			close(lv.tasks[i].sock);

@@ -319,7 +319,8 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		ret = live_census_check(lv);
 		if (ret)
 			return ret;
-		if (lv->counters_image) {
+		if (lv->counters_image && !(e->source == SCENARIO_EXPECT_MEMINFO &&
+					    proc_meminfo_image_free(e->field))) {
 			o->kind = OUTCOME_IMAGE;
 			snprintf(o->note, sizeof(o->note), "%s", lv->image_note);
 		}

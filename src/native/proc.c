@@ -192,6 +192,12 @@ bool proc_status_image_part(const char *field, const struct proc_image *image,
 	return true;
 }
 
+bool proc_meminfo_image_free(const char *field)
+{
+	return !strncmp(field, "HugePages_", 10) || !strcmp(field, "Hugetlb") ||
+	       !strcmp(field, "Hugepagesize");
+}
+
 /* ---- /proc/kpageflags ---- */
 
 /* include/uapi/linux/kernel-page-flags.h */

@@ -15,6 +15,7 @@
 #include "unevict.h"
 
 #include "fixture.h"
+#include "internal.h"
 
 #define MB(n) ((uint64_t)(n) << 20)
 #define ANON_PRIVATE (UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_HUGETLB)
@@ -238,6 +239,41 @@ static void test_exit_returns_pages(void **state)
 	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
 }
 
+/*
+ * VM_IO | VM_PFNMAP | VM_DONTEXPAND, as remap_pfn_range leaves a driver's
+ * mapping (the vvar page every process has): no statement makes one, so
+ * the VMA's flags are set here.  mlockall(MCL_CURRENT) and mlock succeed,
+ * lock and charge nothing there (mlock_fixup's vma_supports_mlock) and
+ * fault nothing in (__mm_populate skips VM_IO | VM_PFNMAP); the ordinary
+ * mapping beside it is locked.  From mm/mlock.c and mm/gup.c; live, the
+ * [vvar] VMA of every task shows the same (no "lo" in its VmFlags after
+ * mlockall, docs/CONFORM.md's image rule).
+ */
+static void test_pfnmap_vma_skipped_by_mlockall(void **state)
+{
+	struct mm_struct *mm = m->tasks[pid - 1]->mm;
+	struct vm_area_struct *vma;
+	uint64_t a, b;
+
+	(void)state;
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(4), UNEV_PROT_READ,
+				       UNEV_MAP_SHARED | UNEV_MAP_ANONYMOUS, &a), 0);
+	vma = find_vma(mm, a);
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND;
+	assert_int_equal(unev_sys_mmap(m, pid, 0, P(8), RW,
+				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &b), 0);
+	assert_int_equal(unev_sys_mlockall(m, pid, UNEV_MCL_CURRENT), 0);
+	assert_false(find_vma(mm, a)->vm_flags & VM_LOCKED);
+	assert_true(find_vma(mm, b)->vm_flags & VM_LOCKED);
+	assert_int_equal(status("VmLck"), 32);
+	assert_int_equal(smaps(a, P(4), "Rss"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 8);
+	assert_int_equal(unev_sys_mlock(m, pid, a, P(4)), 0);
+	assert_int_equal(status("VmLck"), 32);
+	assert_int_equal(unev_sys_munlockall(m, pid), 0);
+	assert_int_equal(status("VmLck"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shm_hugetlb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_under_use_surplus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_returns_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pfnmap_vma_skipped_by_mlockall, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

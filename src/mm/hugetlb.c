@@ -352,6 +352,28 @@ void hugetlb_zap_range(struct unev_machine *m, struct vm_area_struct *vma, uint6
 		hugetlb_unreserve(m, unfaulted);
 }
 
+void hugetlb_copy_range(struct unev_machine *m, struct vm_area_struct *dst,
+			struct vm_area_struct *src)
+{
+	if (!(src->vm_flags & VM_MAYSHARE))
+		return;
+	for (uint64_t haddr = src->vm_start; haddr < src->vm_end; haddr += HPAGE_SIZE) {
+		uint64_t *spte = pte_lookup(src->mm, haddr, false), *dpte;
+		struct folio *f;
+
+		if (!spte || !(*spte & PTE_PRESENT))
+			continue;
+		dpte = pte_lookup(dst->mm, haddr, true);
+		if (!dpte)
+			return;	/* the child faults the rest in */
+		memcpy(dpte, spte, HPAGE_NR_PAGES * sizeof(*dpte));
+		f = pfn_to_page(m, pte_pfn(*spte));
+		folio_get(f);
+		f->mapcount++;	/* hugetlb_add_file_rmap */
+		dst->mm->hugetlb_usage += HPAGE_NR_PAGES;
+	}
+}
+
 /* remove_inode_hugepages + hugetlb_unreserve_pages on eviction. */
 void hugetlb_inode_release(struct unev_machine *m, struct address_space *as)
 {

@@ -737,6 +737,10 @@ int hugetlb_reserve_vma(struct unev_machine *m, struct vm_area_struct *vma);
 int hugetlb_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, bool write);
 void hugetlb_zap_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
 		       uint64_t end);
+/* copy_hugetlb_page_range of a shared VMA at fork: the child maps the
+ * same huge pages (a private VMA's COW is not modelled: nothing copied). */
+void hugetlb_copy_range(struct unev_machine *m, struct vm_area_struct *dst,
+			struct vm_area_struct *src);
 /* remove_inode_hugepages + hugetlb_unreserve_pages: the inode is evicted. */
 void hugetlb_inode_release(struct unev_machine *m, struct address_space *as);
 /* smaps_hugetlb_range over a VMA: bytes mapped once and more than once. */

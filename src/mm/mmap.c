@@ -403,6 +403,12 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 			vm_area_free(m, dst);
 			return -ENOMEM;
 		}
+		/* copy_hugetlb_page_range, where the profile copies hugetlb */
+		if (is_vm_hugetlb_page(src)) {
+			if (m->profile->fork_copies_hugetlb)
+				hugetlb_copy_range(m, dst, src);
+			continue;
+		}
 		if (!src->anon_vma)
 			continue;
 		for (uint64_t a = src->vm_start; a < src->vm_end; a += PAGE_SIZE) {

@@ -42,6 +42,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_dontneed_locked = false,
 		.populate_walks_vmas = false,
 		.mremap_shrink_before_lookup = true,
+		.fork_copies_hugetlb = true,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -64,6 +65,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_dontneed_locked = false,
 		.populate_walks_vmas = false,
 		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
+		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -79,6 +81,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = true,	/* seen: Rss 32 kB past a hole */
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -97,6 +100,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -114,6 +118,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -129,6 +134,7 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 };
 

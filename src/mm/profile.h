@@ -45,6 +45,10 @@ struct kernel_profile {
 	/* mremap shrinks (do_munmap of the tail) before it looks the VMA up:
 	 * a hole at addr gives 0, not EFAULT */
 	bool mremap_shrink_before_lookup;
+	/* fork copies a hugetlb VMA's entries even without an anon_vma
+	 * (copy_page_range's VM_HUGETLB test, before 6.0's "hugetlb: lazy
+	 * page table copies in fork()"); since, only vma_needs_copy's VMAs */
+	bool fork_copies_hugetlb;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

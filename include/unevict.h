@@ -178,8 +178,13 @@ int unev_sys_punch_hole(struct unev_machine *m, int pid, int ino, uint64_t off, 
 #define UNEV_SHM_LOCK 11
 #define UNEV_SHM_UNLOCK 12
 #define UNEV_SHM_RDONLY 010000
+#define UNEV_SHM_HUGETLB 04000
 /* shmget(IPC_PRIVATE, size, 0600) by a process of uid @uid; *shmid > 0. */
 int unev_shm_create(struct unev_machine *m, uint64_t size, unsigned int uid, int *shmid);
+/* The same with shmget's flags: 0 or UNEV_SHM_HUGETLB (huge pages from the
+ * pool, reserved here: -ENOMEM when it is short). */
+int unev_shmget(struct unev_machine *m, uint64_t size, unsigned int uid, int shmflg,
+		int *shmid);
 int unev_sys_shmat(struct unev_machine *m, int pid, int shmid, int shmflg, uint64_t *addr);
 int unev_sys_shmdt(struct unev_machine *m, int pid, uint64_t addr);
 int unev_sys_shmctl(struct unev_machine *m, int pid, int shmid, int cmd);
@@ -210,7 +215,8 @@ int unev_memcg_stat_read(const struct unev_machine *m, int id, const char *name,
 /* The id of the memcg created with @name; -ENOENT if there is none. */
 int unev_memcg_find(const struct unev_machine *m, const char *name, int *id);
 char *unev_proc_memcg_stat(const struct unev_machine *m, int id);
-/* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count. */
+/* vm sysctls: swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count,
+ * nr_hugepages (the huge page pool: as many as the buddy allocator gives). */
 int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value);
 
 /* ---- observation: the values the kernel's /proc files print ---- */

@@ -272,11 +272,112 @@ static int check_locked_vm(const struct unev_machine *m, char *buf, size_t len)
 	return 0;
 }
 
+/* The huge pages each hugetlb VMA maps: mapcount tallies, the
+ * reservations a private VMA still holds, hugetlb_usage. */
+static int count_hugetlb_mappings(const struct unev_machine *m, uint32_t *mapped,
+				  uint64_t *private_resv, char *buf, size_t len)
+{
+	for (unsigned int i = 0; i < m->nr_tasks; i++) {
+		const struct task_struct *t = m->tasks[i];
+		uint64_t usage = 0;
+
+		if (!t->alive)
+			continue;
+		for (unsigned int v = 0; v < t->mm->nr_vmas; v++) {
+			struct vm_area_struct *vma = t->mm->vmas[v];
+
+			if (!is_vm_hugetlb_page(vma))
+				continue;
+			if ((vma->vm_start | vma->vm_end) & ~HPAGE_MASK)
+				FAIL("pid %d: hugetlb VMA %#llx-%#llx is not huge-aligned", t->pid,
+				     (unsigned long long)vma->vm_start, (unsigned long long)vma->vm_end);
+			for (uint64_t a = vma->vm_start; a < vma->vm_end; a += HPAGE_SIZE) {
+				uint64_t *pte = pte_lookup(t->mm, a, false);
+				uint32_t pfn;
+
+				if (!pte || !(*pte & PTE_PRESENT)) {
+					*private_resv += !(vma->vm_flags & VM_MAYSHARE);
+					continue;
+				}
+				pfn = pte_pfn(*pte);
+				if (!(m->memmap[pfn].flags & PG_hugetlb) ||
+				    pte_pfn(pte[HPAGE_NR_PAGES - 1]) != pfn + HPAGE_NR_PAGES - 1)
+					FAIL("pid %d: the huge entry at %#llx maps pfn %u, no whole huge page",
+					     t->pid, (unsigned long long)a, pfn);
+				mapped[pfn]++;
+				usage += HPAGE_NR_PAGES;
+			}
+		}
+		if (usage != t->mm->hugetlb_usage)
+			FAIL("pid %d: hugetlb_usage %llu pages, its hugetlb VMAs map %llu", t->pid,
+			     (unsigned long long)t->mm->hugetlb_usage, (unsigned long long)usage);
+	}
+	return 0;
+}
+
+/*
+ * 9. The huge page pool: HugePages_Total counts the PG_hugetlb folios,
+ * HugePages_Free those on the free list (no reference, no mapping), each
+ * in-use one has as many mappings as hugetlb VMAs map it, none is on an LRU
+ * or mlocked; HugePages_Rsvd is what the inodes hold plus the private
+ * VMAs' huge pages not yet faulted, and the free pages cover it.
+ */
+static int check_hugetlb_pool(const struct unev_machine *m, char *buf, size_t len)
+{
+	const struct hstate *h = &m->hstate;
+	uint64_t total = 0, unused = 0, resv = 0;
+	uint32_t *mapped = calloc(m->nr_pfns, sizeof(*mapped));
+	int err;
+
+	if (!mapped)
+		return -ENOMEM;
+	err = count_hugetlb_mappings(m, mapped, &resv, buf, len);
+	for (uint32_t pfn = 1; pfn < m->nr_pfns && !err; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+
+		if ((p->flags & (PG_head | PG_hugetlb)) != (PG_head | PG_hugetlb))
+			continue;
+		total++;
+		unused += p->refcount == 0;
+		if (p->order != HPAGE_ORDER || (p->flags & (PG_lru | PG_mlocked | PG_unevictable))) {
+			snprintf(buf, len, "huge pfn %u: order %u, flags %#x", pfn, p->order, p->flags);
+			err = -EUCLEAN;
+		} else if ((uint32_t)p->mapcount != mapped[pfn]) {
+			snprintf(buf, len, "huge pfn %u: mapcount %d, %u hugetlb entries map it", pfn,
+				 p->mapcount, mapped[pfn]);
+			err = -EUCLEAN;
+		}
+	}
+	free(mapped);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < m->nr_mappings; i++)
+		if (m->mappings[i] && m->mappings[i]->kind == MAPPING_HUGETLB)
+			resv += m->mappings[i]->hugetlb_resv;
+	if (total != h->nr_huge_pages || unused != h->free_huge_pages)
+		FAIL("huge pages: %llu in the pool, %llu unused; HugePages_Total %llu, Free %llu",
+		     (unsigned long long)total, (unsigned long long)unused,
+		     (unsigned long long)h->nr_huge_pages, (unsigned long long)h->free_huge_pages);
+	for (uint64_t i = 0; i < h->free_huge_pages; i++)
+		if (m->memmap[h->free_list[i]].refcount != 0)
+			FAIL("huge pfn %u is on the free list with %d references", h->free_list[i],
+			     m->memmap[h->free_list[i]].refcount);
+	if (resv != h->resv_huge_pages || resv > h->free_huge_pages)
+		FAIL("HugePages_Rsvd %llu, the mappings reserve %llu, %llu pages free",
+		     (unsigned long long)h->resv_huge_pages, (unsigned long long)resv,
+		     (unsigned long long)h->free_huge_pages);
+	if (h->surplus_huge_pages > h->nr_huge_pages)
+		FAIL("HugePages_Surp %llu above HugePages_Total %llu",
+		     (unsigned long long)h->surplus_huge_pages, (unsigned long long)h->nr_huge_pages);
+	return 0;
+}
+
 int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
 {
 	static int (*const checks[])(const struct unev_machine *, char *, size_t) = {
 		check_lru_links, check_folio_flags, check_lru_gauges, check_nr_mlock,
 		check_mlock_count, check_memcg_usage, check_vma_order, check_locked_vm,
+		check_hugetlb_pool,
 	};
 
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {

@@ -63,6 +63,7 @@ enum pageflags {
 	PG_anon_exclusive = 1u << 11,
 	PG_swapcache = 1u << 12,
 	PG_reclaim = 1u << 13,    /* met dirty by reclaim: rotate when written */
+	PG_hugetlb = 1u << 14,    /* a huge page of the hugetlb pool (folio_test_hugetlb) */
 };
 
 struct page {
@@ -165,6 +166,7 @@ enum mapping_kind {
 	MAPPING_DISK,   /* ordinary page cache: file LRU lists, reclaimable */
 	MAPPING_SHMEM,  /* tmpfs, shared anonymous, SysV shm: swap-backed */
 	MAPPING_RAMFS,  /* file LRU folios, AS_UNEVICTABLE for the inode's life */
+	MAPPING_HUGETLB,/* a hugetlbfs inode: huge folios by huge-page index, never on an LRU */
 };
 /*
  * The page cache (the kernel's xarray): entries by index in chunks of
@@ -189,6 +191,8 @@ struct address_space {
 	unsigned int nr_i_mmap, cap_i_mmap;
 	bool shmem_locked;            /* shmem_inode_info VM_LOCKED: SHM_LOCK held */
 	bool is_file;                 /* made by unev_file_create: an inode number */
+	uint64_t hugetlb_resv;        /* MAPPING_HUGETLB: huge pages reserved for the cache
+	                               * (the inode's resv_map: shared mappings, SHM_HUGETLB) */
 	char name[64];                /* the path smaps shows */
 };
 
@@ -260,6 +264,8 @@ struct vm_area_struct {
 #define PTE_YOUNG 0x20ULL             /* the accessed bit folio_referenced clears */
 #define PTE_DIRTY 0x40ULL             /* written through this mapping */
 #define PTE_SWAP 0x400ULL             /* not present: (slot << 12) | PTE_SWAP */
+#define PTE_HUGE 0x80ULL              /* part of a hugetlb mapping (_PAGE_PSE): all the
+                                       * PTEs of the huge page are set alike */
 #define PTRS_PER_TABLE 512
 
 struct mm_struct {
@@ -279,6 +285,7 @@ struct mm_struct {
 	uint64_t swapents;
 	uint64_t start_brk, brk;
 	uint64_t nr_pgtables;
+	uint64_t hugetlb_usage;       /* pages of hugetlb folios mapped (status HugetlbPages) */
 };
 
 /* ---- memory cgroups (memcontrol.h) ---- */
@@ -317,6 +324,28 @@ struct swap_cluster {
 	uint32_t cache[SWAPFILE_CLUSTER]; /* the swap cache: the folio still in memory, or PFN_NIL */
 };
 
+/*
+ * The default hstate (mm/hugetlb.c): the 2 MiB huge page pool that
+ * vm.nr_hugepages sizes.  Free huge folios wait on one LIFO stack, as
+ * enqueue_hugetlb_folio puts them at the head of the free list that
+ * dequeue takes from.  No overcommit: surplus pages come only from
+ * shrinking the pool under pages in use.
+ */
+#define HPAGE_SHIFT 21
+#define HPAGE_SIZE (1ULL << HPAGE_SHIFT)
+#define HPAGE_MASK (~(HPAGE_SIZE - 1))
+#define HPAGE_ORDER (HPAGE_SHIFT - PAGE_SHIFT)
+#define HPAGE_NR_PAGES (1ULL << HPAGE_ORDER)
+struct hstate {
+	uint64_t nr_huge_pages;
+	uint64_t free_huge_pages;
+	uint64_t resv_huge_pages;
+	uint64_t surplus_huge_pages;
+	uint32_t *free_list;          /* pfns of the free huge folios, top last */
+	uint64_t cap_free_list;
+	unsigned int next_nid_to_alloc; /* hstate_next_node_to_alloc: round robin */
+};
+
 struct unev_machine {
 	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
 	const struct kernel_profile *profile; /* chosen once, at creation */
@@ -353,6 +382,7 @@ struct unev_machine {
 	struct anon_vma **anon_vmas;  /* index = id - 1 */
 	unsigned int nr_anon_vmas, cap_anon_vmas;
 	uint64_t rmap_visits;         /* VMAs looked at by rmap walks (bench) */
+	struct hstate hstate;         /* the hugetlb pool (hugetlb.c) */
 	unev_trace_fn trace;
 	void *trace_ctx;
 };
@@ -693,6 +723,33 @@ int shmem_lock(struct unev_machine *m, struct task_struct *t, struct address_spa
 void shmem_unlock_mapping(struct unev_machine *m, struct address_space *as);
 void shm_vma_open(struct unev_machine *m, struct vm_area_struct *vma);
 void shm_vma_close(struct unev_machine *m, struct vm_area_struct *vma);
+
+/* ---- hugetlb.c: the huge page pool and hugetlb mappings ---- */
+int hugetlb_sysctl_nr_hugepages(struct unev_machine *m, uint64_t count);
+void hugetlb_exit(struct unev_machine *m);
+/* hugetlb_file_setup: a hugetlbfs inode of @size (huge-aligned) bytes;
+ * @reserve: take its reservation now (SHM_HUGETLB) or -ENOMEM. */
+int hugetlb_file_setup(struct unev_machine *m, uint64_t size, const char *name, bool reserve,
+		       struct address_space **out);
+/* hugetlbfs_file_mmap's part: VM_HUGETLB | VM_DONTEXPAND and the
+ * reservation of the new VMA (hugetlb_reserve_pages), or -ENOMEM. */
+int hugetlb_reserve_vma(struct unev_machine *m, struct vm_area_struct *vma);
+int hugetlb_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, bool write);
+void hugetlb_zap_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		       uint64_t end);
+/* copy_hugetlb_page_range of a shared VMA at fork: the child maps the
+ * same huge pages (a private VMA's COW is not modelled: nothing copied). */
+void hugetlb_copy_range(struct unev_machine *m, struct vm_area_struct *dst,
+			struct vm_area_struct *src);
+/* remove_inode_hugepages + hugetlb_unreserve_pages: the inode is evicted. */
+void hugetlb_inode_release(struct unev_machine *m, struct address_space *as);
+/* smaps_hugetlb_range over a VMA: bytes mapped once and more than once. */
+void hugetlb_smaps(const struct unev_machine *m, struct vm_area_struct *vma, uint64_t *private_b,
+		   uint64_t *shared_b);
+static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_HUGETLB) != 0;
+}
 
 /* ---- memcontrol.c ---- */
 int mem_cgroup_init(struct unev_machine *m);

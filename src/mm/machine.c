@@ -126,6 +126,7 @@ void unev_machine_destroy(struct unev_machine *m)
 	free(m->shms);
 	free(m->user_locked);
 	anon_vmas_free(m);
+	hugetlb_exit(m);
 	mem_cgroup_exit(m);
 	swap_exit(m);
 	page_alloc_exit(m);

@@ -315,9 +315,14 @@ static int __handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma,
 int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 		    bool write)
 {
-	uint64_t *pte = pte_lookup(vma->mm, addr, false);
+	uint64_t *pte;
 	int err;
 
+	if (is_vm_hugetlb_page(vma)) {	/* no PTE table: the huge entry's */
+		count_vm_events(m, PGFAULT, 1);
+		return hugetlb_fault(m, vma, addr, write);
+	}
+	pte = pte_lookup(vma->mm, addr, false);
 	/* __pte_alloc and the levels above: a missing table is charged to the
 	 * memcg before it exists (GFP_PGTABLE_USER has __GFP_ACCOUNT) */
 	if (!pte) {
@@ -364,6 +369,10 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
 		    uint64_t end)
 {
+	if (is_vm_hugetlb_page(vma)) {	/* unmap_single_vma -> __unmap_hugepage_range */
+		hugetlb_zap_range(m, vma, start, end);
+		return;
+	}
 	walk_page_range_all(m, vma, start, end, zap_pte_one, NULL);
 }
 

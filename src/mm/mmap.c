@@ -57,6 +57,30 @@ int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
 	return -ENOMEM;
 }
 
+/*
+ * hugetlb_get_unmapped_area (top-down, align_mask of a huge page): the
+ * highest gap that holds the length plus the worst alignment waste, and in
+ * it the highest huge-aligned start (unmapped_area_topdown).
+ */
+static int hugetlb_get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
+{
+	uint64_t search = len + HPAGE_SIZE - PAGE_SIZE, gap;
+	int err;
+
+	if (search < len)
+		return -ENOMEM;
+	err = get_unmapped_area(mm, search, &gap);
+	if (err)
+		return err;
+	*addr = (gap + search - len) & HPAGE_MASK;
+	return 0;
+}
+
+static bool is_file_hugepages(const struct address_space *file)
+{
+	return file && file->kind == MAPPING_HUGETLB;
+}
+
 /* mmap_region: create the VMA (merging with a compatible neighbour),
  * charge locked_vm unless mlock is unsupported there. */
 static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t addr,
@@ -88,10 +112,18 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 		}
 		mapping_put(m, file);	/* the VMA holds it now */
 	} else if (file) {
+		int err;
+
 		vma->mapping = file;
 		if (vma_link_file(m, vma)) {
 			free(vma);
 			return -ENOMEM;
+		}
+		/* call_mmap -> hugetlbfs_file_mmap: flags and reservation */
+		err = is_file_hugepages(file) ? hugetlb_reserve_vma(m, vma) : 0;
+		if (err) {
+			vm_area_free(m, vma);
+			return err;
 		}
 	}
 	if (vma_insert(mm, vma)) {
@@ -113,6 +145,9 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
  * @fmode_write: the file was opened for writing (FMODE_WRITE); a shared
  * mapping of one that was not (a SHM_RDONLY attach) may never write, so it
  * loses VM_MAYWRITE and VM_SHARED and keeps VM_MAYSHARE. */
+static int do_mmap_hugetlb(struct unev_machine *m, struct task_struct *t, uint64_t len,
+			   int prot, int flags, struct address_space *file, uint64_t *result);
+
 int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot,
 	    int flags, struct address_space *file, bool fmode_write, uint64_t off,
 	    int shm_id, uint64_t *result)
@@ -120,10 +155,10 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	uint64_t vm_flags, pgoff, addr = 0;
 	int err;
 
+	if (flags & UNEV_MAP_HUGETLB)
+		return do_mmap_hugetlb(m, t, len, prot, flags, file, result);
 	if (!len)
 		return -EINVAL;
-	if (flags & UNEV_MAP_HUGETLB)
-		return -ENOMEM;	/* no huge pages reserved (nr_hugepages = 0) */
 	len = PAGE_ALIGN(len);
 	if (!len || len > TASK_SIZE)
 		return -ENOMEM;
@@ -135,7 +170,8 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	 * one past the limit */
 	if (t->mm->nr_vmas > m->max_map_count)
 		return -ENOMEM;
-	err = get_unmapped_area(t->mm, len, &addr);
+	err = is_file_hugepages(file) ? hugetlb_get_unmapped_area(t->mm, len, &addr)
+				      : get_unmapped_area(t->mm, len, &addr);
 	if (err)
 		return err;
 	vm_flags = calc_vm_prot_bits(prot) | t->mm->def_flags | VM_MAYREAD | VM_MAYWRITE |
@@ -164,8 +200,10 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	}
 	/* mmap_region: accountable_mapping, a private writable mapping is
 	 * charged to overcommit and marked VM_ACCOUNT, which it keeps when it
-	 * loses write (mprotect): it merges only with VMAs that have it too */
-	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE)
+	 * loses write (mprotect): it merges only with VMAs that have it too;
+	 * a hugetlbfs file is accounted by its reservation instead */
+	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE &&
+	    !is_file_hugepages(file))
 		vm_flags |= VM_ACCOUNT;
 	err = mmap_region(m, t, addr, len, vm_flags, pgoff, file, shm_id);
 	if (err)
@@ -175,6 +213,30 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 		__mm_populate(m, t, addr, len, true);
 	*result = addr;
 	return 0;
+}
+
+/*
+ * ksys_mmap_pgoff with MAP_HUGETLB: only anonymous (a file that is not on
+ * hugetlbfs is -EINVAL); the length is rounded up to huge pages and an
+ * unlinked hugetlbfs inode of that size backs the mapping, private or
+ * shared.  Its reservation is made by the mmap (hugetlb_reserve_vma).
+ */
+static int do_mmap_hugetlb(struct unev_machine *m, struct task_struct *t, uint64_t len,
+			   int prot, int flags, struct address_space *file, uint64_t *result)
+{
+	uint64_t hlen = (len + HPAGE_SIZE - 1) & HPAGE_MASK;
+	int err;
+
+	if (file)
+		return -EINVAL;
+	if (hlen < len)
+		return -EINVAL;	/* ALIGN wraps to 0: do_mmap's !len */
+	err = hugetlb_file_setup(m, hlen, "/anon_hugepage (deleted)", false, &file);
+	if (err)
+		return err;
+	err = do_mmap(m, t, hlen, prot, flags & ~UNEV_MAP_HUGETLB, file, true, 0, 0, result);
+	mapping_put(m, file);	/* fput: the VMA holds its own reference */
+	return err;
 }
 
 static int unev_sys_mmap_call(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
@@ -341,6 +403,12 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 		if (vma_insert_at(mm, mm->nr_vmas, dst)) {
 			vm_area_free(m, dst);
 			return -ENOMEM;
+		}
+		/* copy_hugetlb_page_range, where the profile copies hugetlb */
+		if (is_vm_hugetlb_page(src)) {
+			if (m->profile->fork_copies_hugetlb)
+				hugetlb_copy_range(m, dst, src);
+			continue;
 		}
 		if (!src->anon_vma)
 			continue;

@@ -45,6 +45,7 @@ static const struct kernel_profile profiles[] = {
 		.mprotect_unaccounts_unfaulted = false,
 		.madvise_remove_needs_write = true,
 		.mremap_shrink_before_lookup = true,
+		.fork_copies_hugetlb = true,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -70,6 +71,7 @@ static const struct kernel_profile profiles[] = {
 		.mprotect_unaccounts_unfaulted = false,
 		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
 		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
+		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -88,6 +90,7 @@ static const struct kernel_profile profiles[] = {
 		.mprotect_unaccounts_unfaulted = false,
 		.madvise_remove_needs_write = false,	/* seen on 6.1.176: as 6.18 */
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -109,6 +112,7 @@ static const struct kernel_profile profiles[] = {
 		.mprotect_unaccounts_unfaulted = true,
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -129,6 +133,7 @@ static const struct kernel_profile profiles[] = {
 		.mprotect_unaccounts_unfaulted = true,
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -147,6 +152,7 @@ static const struct kernel_profile profiles[] = {
 		.mprotect_unaccounts_unfaulted = true,
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
+		.fork_copies_hugetlb = false,
 	},
 };
 

@@ -56,6 +56,10 @@ struct kernel_profile {
 	/* madvise_remove wants VM_SHARED|VM_WRITE (EACCES for a read-only
 	 * shared mapping); later vma_is_shared_maywrite (VM_MAYWRITE) */
 	bool madvise_remove_needs_write;
+	/* fork copies a hugetlb VMA's entries even without an anon_vma
+	 * (copy_page_range's VM_HUGETLB test, before 6.0's "hugetlb: lazy
+	 * page table copies in fork()"); since, only vma_needs_copy's VMAs */
+	bool fork_copies_hugetlb;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

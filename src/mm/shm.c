@@ -17,11 +17,20 @@ static struct shm_segment *shm_lookup(struct unev_machine *m, int shmid)
 	return &m->shms[shmid - 1];
 }
 
-int unev_shm_create(struct unev_machine *m, uint64_t size, unsigned int uid, int *shmid)
+/*
+ * newseg: a shmem file, or with SHM_HUGETLB a hugetlbfs one of the size
+ * rounded up to huge pages, whose huge pages are reserved here (ENOMEM
+ * when the pool cannot) and not again at shmat (an S_PRIVATE inode).
+ */
+int unev_shmget(struct unev_machine *m, uint64_t size, unsigned int uid, int shmflg,
+		int *shmid)
 {
 	struct shm_segment *seg;
+	int err;
 
 	if (size < 1 || size > SHMMAX || (PAGE_ALIGN(size) >> PAGE_SHIFT) > UINT32_MAX)
+		return -EINVAL;
+	if (shmflg & ~UNEV_SHM_HUGETLB)
 		return -EINVAL;
 	if (m->nr_shms == m->cap_shms) {
 		unsigned int cap = m->cap_shms ? m->cap_shms * 2 : 8;
@@ -34,7 +43,14 @@ int unev_shm_create(struct unev_machine *m, uint64_t size, unsigned int uid, int
 	}
 	seg = &m->shms[m->nr_shms];
 	memset(seg, 0, sizeof(*seg));
-	seg->file = mapping_create(m, MAPPING_SHMEM, size, "/SYSV00000000 (deleted)");
+	if (shmflg & UNEV_SHM_HUGETLB) {
+		err = hugetlb_file_setup(m, (size + HPAGE_SIZE - 1) & HPAGE_MASK,
+					 "/SYSV00000000 (deleted)", true, &seg->file);
+		if (err)
+			return err;
+	} else {
+		seg->file = mapping_create(m, MAPPING_SHMEM, size, "/SYSV00000000 (deleted)");
+	}
 	if (!seg->file)
 		return -ENOMEM;
 	seg->id = (int)++m->nr_shms;
@@ -43,6 +59,11 @@ int unev_shm_create(struct unev_machine *m, uint64_t size, unsigned int uid, int
 	seg->mode = 0600;
 	*shmid = seg->id;
 	return 0;
+}
+
+int unev_shm_create(struct unev_machine *m, uint64_t size, unsigned int uid, int *shmid)
+{
+	return unev_shmget(m, size, uid, 0, shmid);
 }
 
 /* shm_destroy: an SHM_LOCK charge is dropped without a rescue scan, then
@@ -181,6 +202,9 @@ static int unev_sys_shmctl_call(struct unev_machine *m, int pid, int shmid, int 
 		if (cmd == UNEV_SHM_LOCK && t->rlimit_memlock == 0)
 			return -EPERM;
 	}
+	/* "SHM_LOCK/SHM_UNLOCK not supported on hugetlb": 0, nothing done */
+	if (seg->file->kind == MAPPING_HUGETLB)
+		return 0;
 	if (cmd == UNEV_SHM_LOCK) {
 		err = shmem_lock(m, t, seg->file, true, t->uid);
 		if (!err && !(seg->mode & SHM_LOCKED)) {

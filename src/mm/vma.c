@@ -133,8 +133,13 @@ static void vma_remove_at(struct mm_struct *mm, unsigned int idx)
 int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr)
 {
 	struct vm_area_struct *vma = mm->vmas[idx];
-	struct vm_area_struct *n = vm_area_alloc(mm);
+	struct vm_area_struct *n;
 
+	/* __split_vma asks vm_ops->may_split: hugetlb_vm_op_split wants a
+	 * huge-aligned address */
+	if (is_vm_hugetlb_page(vma) && (addr & ~HPAGE_MASK))
+		return -EINVAL;
+	n = vm_area_alloc(mm);
 	if (!n)
 		return -ENOMEM;
 	*n = *vma;
@@ -375,7 +380,7 @@ int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uin
 {
 	struct mm_struct *mm = t->mm;
 	uint64_t end;
-	int idx;
+	int idx, err;
 
 	if (offset_in_page(start) || start > TASK_SIZE || len > TASK_SIZE - start)
 		return -EINVAL;
@@ -391,14 +396,17 @@ int do_munmap(struct unev_machine *m, struct task_struct *t, uint64_t start, uin
 		 * map_count may pass the limit only on the way down */
 		if (end < mm->vmas[idx]->vm_end && mm->nr_vmas >= m->max_map_count)
 			return -ENOMEM;
-		if (vma_split(m, mm, (unsigned int)idx, start))
-			return -ENOMEM;
+		err = vma_split(m, mm, (unsigned int)idx, start);
+		if (err)
+			return err;
 		idx++;
 	}
 	idx = find_vma_index(mm, end - 1);
-	if (idx >= 0 && mm->vmas[idx]->vm_start < end && mm->vmas[idx]->vm_end > end &&
-	    vma_split(m, mm, (unsigned int)idx, end))
-		return -ENOMEM;
+	if (idx >= 0 && mm->vmas[idx]->vm_start < end && mm->vmas[idx]->vm_end > end) {
+		err = vma_split(m, mm, (unsigned int)idx, end);
+		if (err)
+			return err;
+	}
 	unmap_vmas_range(m, t, start, end);
 	return 0;
 }

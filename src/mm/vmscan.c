@@ -699,6 +699,10 @@ int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value)
 		if (value > INT32_MAX)	/* proc_dointvec_minmax, from 0 */
 			return -EINVAL;
 		m->max_map_count = value;
+	} else if (!strcmp(name, "nr_hugepages")) {
+		/* proc_doulongvec_minmax: any unsigned long; the pool takes
+		 * what the buddy allocator can give */
+		return hugetlb_sysctl_nr_hugepages(m, value);
 	} else if (!strcmp(name, "compact_unevictable_allowed")) {
 		if (value > 1)
 			return -EINVAL;

@@ -178,6 +178,7 @@ char *unev_proc_vmstat(const struct unev_machine *m)
 struct meminfo_field {
 	const char *name;
 	uint64_t pages;
+	bool count;                   /* a number, not pages shown in kB */
 };
 
 static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field *f)
@@ -186,23 +187,35 @@ static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field 
 	uint64_t ifl = lru_pages(m, UNEV_LRU_INACTIVE_FILE), af = lru_pages(m, UNEV_LRU_ACTIVE_FILE);
 	size_t n = 0;
 
-	f[n++] = (struct meminfo_field){ "MemTotal", (uint64_t)sum_managed_pages(m) };
-	f[n++] = (struct meminfo_field){ "MemFree", (uint64_t)sum_nr_free_pages(m) };
-	f[n++] = (struct meminfo_field){ "Cached", (uint64_t)sum_nr_file_pages(m) };
-	f[n++] = (struct meminfo_field){ "Active", aa + af };
-	f[n++] = (struct meminfo_field){ "Inactive", ia + ifl };
-	f[n++] = (struct meminfo_field){ "Active(anon)", aa };
-	f[n++] = (struct meminfo_field){ "Inactive(anon)", ia };
-	f[n++] = (struct meminfo_field){ "Active(file)", af };
-	f[n++] = (struct meminfo_field){ "Inactive(file)", ifl };
-	f[n++] = (struct meminfo_field){ "Unevictable", lru_pages(m, UNEV_LRU_UNEVICTABLE) };
-	f[n++] = (struct meminfo_field){ "Mlocked", (uint64_t)sum_nr_mlock(m) };
-	f[n++] = (struct meminfo_field){ "AnonPages", (uint64_t)sum_nr_anon_mapped(m) };
-	f[n++] = (struct meminfo_field){ "Mapped", (uint64_t)sum_nr_file_mapped(m) };
-	f[n++] = (struct meminfo_field){ "Shmem", (uint64_t)sum_nr_shmem(m) };
+	f[n++] = (struct meminfo_field){ .name = "MemTotal", (uint64_t)sum_managed_pages(m) };
+	f[n++] = (struct meminfo_field){ .name = "MemFree", (uint64_t)sum_nr_free_pages(m) };
+	f[n++] = (struct meminfo_field){ .name = "Cached", (uint64_t)sum_nr_file_pages(m) };
+	f[n++] = (struct meminfo_field){ .name = "Active", aa + af };
+	f[n++] = (struct meminfo_field){ .name = "Inactive", ia + ifl };
+	f[n++] = (struct meminfo_field){ .name = "Active(anon)", aa };
+	f[n++] = (struct meminfo_field){ .name = "Inactive(anon)", ia };
+	f[n++] = (struct meminfo_field){ .name = "Active(file)", af };
+	f[n++] = (struct meminfo_field){ .name = "Inactive(file)", ifl };
+	f[n++] = (struct meminfo_field){ .name = "Unevictable", lru_pages(m, UNEV_LRU_UNEVICTABLE) };
+	f[n++] = (struct meminfo_field){ .name = "Mlocked", (uint64_t)sum_nr_mlock(m) };
+	f[n++] = (struct meminfo_field){ .name = "AnonPages", (uint64_t)sum_nr_anon_mapped(m) };
+	f[n++] = (struct meminfo_field){ .name = "Mapped", (uint64_t)sum_nr_file_mapped(m) };
+	f[n++] = (struct meminfo_field){ .name = "Shmem", (uint64_t)sum_nr_shmem(m) };
+	/* hugetlb_report_meminfo: the pool in huge pages, then its size */
+	f[n++] = (struct meminfo_field){ .name = "HugePages_Total", m->hstate.nr_huge_pages, true };
+	f[n++] = (struct meminfo_field){ .name = "HugePages_Free", m->hstate.free_huge_pages, true };
+	f[n++] = (struct meminfo_field){ .name = "HugePages_Rsvd", m->hstate.resv_huge_pages, true };
+	f[n++] = (struct meminfo_field){ .name = "HugePages_Surp", m->hstate.surplus_huge_pages, true };
+	f[n++] = (struct meminfo_field){ .name = "Hugepagesize", HPAGE_NR_PAGES };
+	f[n++] = (struct meminfo_field){ .name = "Hugetlb", m->hstate.nr_huge_pages * HPAGE_NR_PAGES };
 	return n;
 }
-#define NR_MEMINFO_FIELDS 14
+#define NR_MEMINFO_FIELDS 20
+
+static uint64_t meminfo_value(const struct meminfo_field *f)
+{
+	return f->count ? f->pages : f->pages * (PAGE_SIZE / 1024);
+}
 
 int unev_meminfo_read(const struct unev_machine *m, const char *name, uint64_t *kb)
 {
@@ -211,7 +224,7 @@ int unev_meminfo_read(const struct unev_machine *m, const char *name, uint64_t *
 
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(f[i].name, name)) {
-			*kb = f[i].pages * (PAGE_SIZE / 1024);
+			*kb = meminfo_value(&f[i]);
 			return 0;
 		}
 	}
@@ -228,8 +241,11 @@ char *unev_proc_meminfo(const struct unev_machine *m)
 		char label[32];
 
 		snprintf(label, sizeof(label), "%s:", f[i].name);
-		text_printf(&t, "%-15s %8llu kB\n", label,
-			    (unsigned long long)(f[i].pages * (PAGE_SIZE / 1024)));
+		if (f[i].count)
+			text_printf(&t, "%-18s%5llu\n", label, (unsigned long long)f[i].pages);
+		else
+			text_printf(&t, "%-15s %8llu kB\n", label,
+				    (unsigned long long)meminfo_value(&f[i]));
 	}
 	return text_finish(&t);
 }
@@ -239,14 +255,15 @@ static size_t status_fields(const struct mm_struct *mm, struct meminfo_field *f)
 {
 	size_t n = 0;
 
-	f[n++] = (struct meminfo_field){ "VmSize", mm->total_vm };
-	f[n++] = (struct meminfo_field){ "VmLck", mm->locked_vm };
-	f[n++] = (struct meminfo_field){ "VmRSS", mm->rss_anon + mm->rss_file + mm->rss_shmem };
-	f[n++] = (struct meminfo_field){ "RssAnon", mm->rss_anon };
-	f[n++] = (struct meminfo_field){ "RssFile", mm->rss_file };
-	f[n++] = (struct meminfo_field){ "RssShmem", mm->rss_shmem };
-	f[n++] = (struct meminfo_field){ "VmPTE", mm->nr_pgtables };
-	f[n++] = (struct meminfo_field){ "VmSwap", mm->swapents };
+	f[n++] = (struct meminfo_field){ .name = "VmSize", mm->total_vm };
+	f[n++] = (struct meminfo_field){ .name = "VmLck", mm->locked_vm };
+	f[n++] = (struct meminfo_field){ .name = "VmRSS", mm->rss_anon + mm->rss_file + mm->rss_shmem };
+	f[n++] = (struct meminfo_field){ .name = "RssAnon", mm->rss_anon };
+	f[n++] = (struct meminfo_field){ .name = "RssFile", mm->rss_file };
+	f[n++] = (struct meminfo_field){ .name = "RssShmem", mm->rss_shmem };
+	f[n++] = (struct meminfo_field){ .name = "VmPTE", mm->nr_pgtables };
+	f[n++] = (struct meminfo_field){ .name = "VmSwap", mm->swapents };
+	f[n++] = (struct meminfo_field){ .name = "HugetlbPages", mm->hugetlb_usage };
 	return n;
 }
 
@@ -260,7 +277,7 @@ static const struct task_struct *task_get(const struct unev_machine *m, int pid)
 int unev_status_read(const struct unev_machine *m, int pid, const char *name, uint64_t *kb)
 {
 	const struct task_struct *t = task_get(m, pid);
-	struct meminfo_field f[10];
+	struct meminfo_field f[12];
 	size_t n;
 
 	if (!t)
@@ -278,7 +295,7 @@ int unev_status_read(const struct unev_machine *m, int pid, const char *name, ui
 char *unev_proc_status(const struct unev_machine *m, int pid)
 {
 	const struct task_struct *t = task_get(m, pid);
-	struct meminfo_field f[10];
+	struct meminfo_field f[12];
 	struct text tx = { 0 };
 	size_t n;
 
@@ -378,12 +395,18 @@ static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 			   struct smaps_value *v)
 {
 	struct mem_size_stats mss = { 0 };
+	/* vma_kernel_pagesize, vma_mmu_pagesize: a hugetlb VMA's are huge */
+	uint64_t page_kb = (is_vm_hugetlb_page(vma) ? HPAGE_SIZE : PAGE_SIZE) >> 10;
 	const uint64_t kb[NR_SMAPS_VALUES] = {
-		(vma->vm_end - vma->vm_start) >> 10, PAGE_SIZE >> 10, PAGE_SIZE >> 10, 0, 0, 0, 0,
+		(vma->vm_end - vma->vm_start) >> 10, page_kb, page_kb, 0, 0, 0, 0,
 	};
-	uint64_t vals[NR_SMAPS_VALUES];
+	uint64_t vals[NR_SMAPS_VALUES], shared_hugetlb = 0, private_hugetlb = 0;
 
-	walk_page_range_all(m, vma, vma->vm_start, vma->vm_end, smaps_pte, &mss);
+	/* smaps_hugetlb_range: a huge page counts in *_Hugetlb only */
+	if (is_vm_hugetlb_page(vma))
+		hugetlb_smaps(m, vma, &private_hugetlb, &shared_hugetlb);
+	else
+		walk_page_range_all(m, vma, vma->vm_start, vma->vm_end, smaps_pte, &mss);
 	memcpy(vals, kb, sizeof(vals));
 	vals[3] = mss.resident >> 10;
 	vals[4] = (mss.pss >> PSS_SHIFT) >> 10;
@@ -394,6 +417,8 @@ static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 	vals[9] = mss.private_dirty >> 10;
 	vals[10] = mss.referenced >> 10;
 	vals[11] = mss.anonymous >> 10;
+	vals[17] = shared_hugetlb >> 10;
+	vals[18] = private_hugetlb >> 10;
 	vals[19] = mss.swap >> 10;
 	vals[20] = (mss.swap_pss >> PSS_SHIFT) >> 10;
 	vals[21] = (mss.pss_locked >> PSS_SHIFT) >> 10;
@@ -439,7 +464,8 @@ static void vma_flags_text(struct text *t, uint64_t f)
 		{ VM_READ, "rd" }, { VM_WRITE, "wr" }, { VM_EXEC, "ex" }, { VM_SHARED, "sh" },
 		{ VM_MAYREAD, "mr" }, { VM_MAYWRITE, "mw" }, { VM_MAYEXEC, "me" },
 		{ VM_MAYSHARE, "ms" }, { VM_LOCKED, "lo" }, { VM_IO, "io" },
-		{ VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },	/* bit order, as show_smap_vma_flags */
+		{ VM_DONTEXPAND, "de" }, { VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },
+		{ VM_HUGETLB, "ht" },	/* bit order, as show_smap_vma_flags */
 	};
 
 	text_printf(t, "VmFlags:");

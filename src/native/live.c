@@ -283,7 +283,8 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 		ret = live_census_check(lv);
 		if (ret)
 			return ret;
-		if (lv->counters_image) {
+		if (lv->counters_image && !(e->source == SCENARIO_EXPECT_MEMINFO &&
+					    proc_meminfo_image_free(e->field))) {
 			o->kind = OUTCOME_IMAGE;
 			snprintf(o->note, sizeof(o->note), "%s", lv->image_note);
 		}
@@ -371,6 +372,18 @@ static int run_drain(struct exec *x, const struct scenario_statement *st)
 	return 0;
 }
 
+/* sysctl nr_hugepages, in a VM guest only (live_sysctl.c) */
+static int run_sysctl(struct exec *x, const struct scenario_statement *st)
+{
+	return live_run_sysctl(live_of(x), st);
+}
+
+/* a hugetlb segment is made here, where the pool is; the rest before the tasks */
+static int run_shm(struct exec *x, const struct scenario_statement *st)
+{
+	return st->shm.hugetlb ? live_make_hugetlb_shm(live_of(x), st) : 0;
+}
+
 static const struct exec_ops live_ops = {
 	.name = "live side",
 	.task_size = sizeof(struct live_task),
@@ -381,6 +394,8 @@ static const struct exec_ops live_ops = {
 	.statement = {
 		[SCENARIO_RECLAIM] = run_reclaim,
 		[SCENARIO_DRAIN] = run_drain,
+		[SCENARIO_SYSCTL] = run_sysctl,
+		[SCENARIO_SHM] = run_shm,
 	},
 	.call = run_call,
 	.sweep = sweep,
@@ -471,6 +486,7 @@ int native_run(const struct scenario *s, const struct native_options *o,
 out:
 	live_witnesses_close(&lv);
 	native_kill_all();
+	live_sysctl_restore(&lv);
 	for (i = 0; i < exec_nr_tasks(&lv.x); i++) {
 		struct live_task *t = (struct live_task *)exec_task_at(&lv.x, i);
 

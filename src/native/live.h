@@ -176,6 +176,10 @@ struct live {
 		uint64_t opened_ns;	/* CLOCK_MONOTONIC, as the samples */
 	} witness[CPU_SETSIZE / 64];
 	size_t nr_witnesses;
+	/* sysctl nr_hugepages in a VM guest (live_sysctl.c): the value to
+	 * put back at the end */
+	bool hugepages_saved;
+	uint64_t saved_nr_hugepages;
 };
 
 
@@ -198,6 +202,13 @@ int live_drain_all(void);
 int live_make_objects(struct live *lv);
 int live_find_file(struct live *lv, const char *name);
 int live_find_shm(struct live *lv, const char *name);
+
+/* live_sysctl.c: the guest of `conform --kernel` says so on its command line */
+#define LIVE_VM_GUEST_TOKEN "unevict.vm_guest=1"
+bool live_in_vm_guest(void);
+int live_run_sysctl(struct live *lv, const struct scenario_statement *st);
+void live_sysctl_restore(struct live *lv);
+int live_make_hugetlb_shm(struct live *lv, const struct scenario_statement *st);
 
 /* live_quiet.c */
 int live_census_take(struct live *lv, struct lock_census *c);

@@ -224,9 +224,12 @@ int live_make_objects(struct live *lv)
 		if (ret)
 			return ret;
 	}
-	/* root, 0600: the owner and the creator of every segment is uid 0 */
+	/* root, 0600: the owner and the creator of every segment is uid 0;
+	 * an SHM_HUGETLB one waits for its statement (the pool comes later) */
 	for (i = 0; i < nr_shms; i++) {
 		sh = exec_object_at(&lv->x, EXEC_SHMS, i);
+		if (sh->st->shm.hugetlb)
+			continue;
 		sh->id = shmget(IPC_PRIVATE, sh->size, IPC_CREAT | 0600);
 		if (sh->id < 0)
 			return live_driver_error(lv, NULL, "shmget of '%s': %s", sh->name,
@@ -236,6 +239,35 @@ int live_make_objects(struct live *lv)
 			return live_driver_error(lv, NULL, "shm '%s': more segments than the clean-up table holds (%d)",
 						 sh->name, LIVE_MAX_OBJECTS);
 		}
+	}
+	return 0;
+}
+
+/*
+ * `shm NAME SIZE hugetlb` at its place in the run, in the run's IPC
+ * namespace (the tasks are in it already): its huge pages are reserved
+ * here, from the pool a sysctl before it made.  A pool too small stops
+ * the run with the model's words for it (interp.c create_shm).
+ */
+int live_make_hugetlb_shm(struct live *lv, const struct scenario_statement *st)
+{
+	int i = live_find_shm(lv, st->shm.name);
+	struct exec_object *sh;
+	const char *name;
+
+	if (i < 0)
+		return live_driver_error(lv, st, "no shm segment '%s'", st->shm.name);
+	sh = exec_object_at(&lv->x, EXEC_SHMS, (size_t)i);
+	sh->id = shmget(IPC_PRIVATE, sh->size, IPC_CREAT | SHM_HUGETLB | 0600);
+	if (sh->id < 0) {
+		name = scenario_errno_name(errno);
+		return live_stop_here(lv, st, "shmget of '%s' fails: %s", st->shm.name,
+				      name ? name : strerror(errno));
+	}
+	if (live_register_shmid(sh->id)) {
+		shmctl(sh->id, IPC_RMID, NULL);
+		return live_driver_error(lv, st, "shm '%s': more segments than the clean-up table holds (%d)",
+					 st->shm.name, LIVE_MAX_OBJECTS);
 	}
 	return 0;
 }

@@ -283,7 +283,12 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 				return ret;
 			break;
 		case SCENARIO_SYSCTL:
-			return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
+			/* the huge page pool, in the VM of `conform --kernel` only */
+			if (strcmp(st->sysctl.name, "nr_hugepages"))
+				return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
+			if (!live_in_vm_guest())
+				return cannot(why, len, s, st, "sysctl nr_hugepages changes this machine's huge page pool: conform sets it only in the VM of --kernel (docs/VM.md)");
+			break;
 		case SCENARIO_MEMCG:
 			ret = memcg_hier(s, st, &hier, why, len);
 			if (ret)
@@ -310,8 +315,6 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 					      LIVE_MAX_OBJECTS);
 			break;
 		case SCENARIO_CALL:
-			if (st->call.kind == SCENARIO_CALL_MMAP && st->call.hugetlb)
-				return unsupported(why, len, s, st, "mmap ... hugetlb");
 			if ((st->call.kind == SCENARIO_CALL_READ ||
 			     st->call.kind == SCENARIO_CALL_WRITE) && st->call.len > LIVE_MAX_BUFFER)
 				return cannot(why, len, s, st, "reads and writes of more than %lluM",

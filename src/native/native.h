@@ -73,6 +73,13 @@ void proc_smaps_image(const char *smaps, const struct proc_span *regions,
 bool proc_status_image_part(const char *field, const struct proc_image *image,
 			    int64_t *part);
 
+/*
+ * A /proc/meminfo field no task image can move: the huge page pool's
+ * (HugePages_*, Hugetlb, Hugepagesize): the helper maps no hugetlb page,
+ * so an mlockall of its image leaves them exact.
+ */
+bool proc_meminfo_image_free(const char *field);
+
 /* ---- /proc/kpageflags and /proc/kpagecgroup: memcg expectations ---- */
 
 /*

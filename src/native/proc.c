@@ -185,9 +185,17 @@ bool proc_status_image_part(const char *field, const struct proc_image *image,
 		*part = image->rss_kb;
 	else if (!strcmp(field, "RssAnon"))
 		*part = image->anon_kb;
+	else if (!strcmp(field, "HugetlbPages"))
+		*part = 0; /* the helper's image maps no hugetlb page */
 	else
 		return false;
 	return true;
+}
+
+bool proc_meminfo_image_free(const char *field)
+{
+	return !strncmp(field, "HugePages_", 10) || !strcmp(field, "Hugetlb") ||
+	       !strcmp(field, "Hugepagesize");
 }
 
 /* ---- /proc/kpageflags ---- */

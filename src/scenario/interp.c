@@ -158,14 +158,14 @@ static int create_file(struct exec *x, const struct scenario_statement *st)
 	return 0;
 }
 
-/* `shm NAME SIZE`: shmget(IPC_PRIVATE, SIZE, 0600) by root, before the tasks run. */
+/* `shm NAME SIZE [hugetlb]`: shmget(IPC_PRIVATE, SIZE, 0600 [| SHM_HUGETLB]) by root. */
 static int create_shm(struct exec *x, const struct scenario_statement *st)
 {
 	struct run *r = run_of(x);
 	char buf[32];
 	int id, ret;
 
-	ret = unev_shm_create(r->m, st->shm.size, 0, &id);
+	ret = unev_shmget(r->m, st->shm.size, 0, st->shm.hugetlb ? UNEV_SHM_HUGETLB : 0, &id);
 	if (ret)
 		return runtime_error(r, st, "shmget of '%s' fails: %s", st->shm.name,
 				     render_errno_text(-ret, buf, sizeof(buf)));
@@ -212,7 +212,7 @@ static int run_sysctl(struct exec *x, const struct scenario_statement *st)
 		return runtime_error(r, st, "sysctl %s: '%s' is not a number", sc->name, sc->value);
 	ret = unev_sysctl_set(r->m, sc->name, v);
 	if (ret == -ENOENT)
-		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count)",
+		return runtime_error(r, st, "unknown sysctl '%s' (the model has swappiness, min_free_kbytes, compact_unevictable_allowed, max_map_count, nr_hugepages)",
 				     sc->name);
 	if (ret)
 		return runtime_error(r, st, "sysctl %s=%s is out of range", sc->name, sc->value);

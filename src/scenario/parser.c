@@ -782,14 +782,21 @@ static int parse_file_statement(struct parser *p, struct scenario_statement *st)
 
 static int parse_shm(struct parser *p, struct scenario_statement *st)
 {
-	static const char usage[] = "shm NAME SIZE";
+	static const char usage[] = "shm NAME SIZE [hugetlb]";
+	static const char *const flags[] = {"hugetlb", NULL};
+	struct args a;
 	int ret;
 
 	ret = take_name(p, st->shm.name, 1, "a shm segment name");
-	if (!ret)
+	if (!ret && p->nr_words < 3)
 		ret = expect_words(p, 3, usage);
 	if (!ret)
 		ret = size_value(p, p->words[2], "SIZE", &st->shm.size);
+	/* hugetlb: SHM_HUGETLB, the segment's pages from the huge page pool */
+	if (!ret)
+		ret = collect_args(p, 3, NULL, flags, 0, usage, &a);
+	if (!ret)
+		st->shm.hugetlb = has_flag(&a, "hugetlb");
 	return ret;
 }
 

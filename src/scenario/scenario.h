@@ -107,6 +107,7 @@ struct scenario_file {
 struct scenario_shm {
 	char name[SCENARIO_NAME_MAX];
 	uint64_t size;
+	bool hugetlb;			/* SHM_HUGETLB */
 };
 
 enum scenario_call_kind {

@@ -8,6 +8,8 @@
 #include "interp.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* struct unev_machine_config limits (include/unevict.h) */
 #define MODEL_NODES_MAX 64
@@ -27,11 +29,117 @@ static int unsupported(char *err, size_t errlen, const struct scenario *s,
 	return -EINVAL;
 }
 
+/*
+ * Hugetlb memory (mmap ... hugetlb, shm ... hugetlb) is modelled for
+ * mmap, touch, mlock*, munlock*, munmap, shmat, shmdt, exit and exec.
+ * Calls the model does not follow on it yet are refused: madvise, mremap
+ * and mprotect of a region it backs, and fork of a task that made a
+ * private hugetlb mapping (the child shares its pages copy-on-write
+ * without a reservation of its own).
+ */
+struct huge_region {
+	char task[SCENARIO_NAME_MAX];
+	char region[SCENARIO_NAME_MAX];	/* "" for a task with a private mapping */
+};
+
+struct model_scope {
+	struct huge_region *huge;
+	size_t nr_huge;
+	char (*huge_shms)[SCENARIO_NAME_MAX];
+	size_t nr_huge_shms;
+};
+
+static bool huge_find(const struct model_scope *sc, const char *task, const char *region)
+{
+	for (size_t i = 0; i < sc->nr_huge; i++)
+		if (!strcmp(sc->huge[i].task, task) && !strcmp(sc->huge[i].region, region))
+			return true;
+	return false;
+}
+
+static int huge_add(struct model_scope *sc, const char *task, const char *region)
+{
+	struct huge_region *n;
+
+	if (huge_find(sc, task, region))
+		return 0;
+	n = realloc(sc->huge, (sc->nr_huge + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	sc->huge = n;
+	snprintf(n[sc->nr_huge].task, sizeof(n->task), "%s", task);
+	snprintf(n[sc->nr_huge].region, sizeof(n->region), "%s", region);
+	sc->nr_huge++;
+	return 0;
+}
+
+static void huge_del(struct model_scope *sc, const char *task, const char *region)
+{
+	for (size_t i = 0; i < sc->nr_huge; i++)
+		if (!strcmp(sc->huge[i].task, task) && !strcmp(sc->huge[i].region, region))
+			sc->huge[i] = sc->huge[--sc->nr_huge];
+}
+
+static bool huge_shm(const struct model_scope *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nr_huge_shms; i++)
+		if (!strcmp(sc->huge_shms[i], name))
+			return true;
+	return false;
+}
+
+/* Keep track of what hugetlb memory backs; refuse what the model lacks. */
+static int hugetlb_scope_check(struct model_scope *sc, const struct scenario *s,
+			       const struct scenario_statement *st, char *err, size_t errlen)
+{
+	const struct scenario_call *c = &st->call;
+	bool huge;
+
+	if (st->kind == SCENARIO_SHM && st->shm.hugetlb) {
+		char (*n)[SCENARIO_NAME_MAX] = realloc(sc->huge_shms,
+						       (sc->nr_huge_shms + 1) * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		sc->huge_shms = n;
+		snprintf(n[sc->nr_huge_shms++], SCENARIO_NAME_MAX, "%s", st->shm.name);
+		return 0;
+	}
+	if (st->kind != SCENARIO_CALL)
+		return 0;
+	switch (c->kind) {
+	case SCENARIO_CALL_MMAP:
+	case SCENARIO_CALL_SHMAT:
+		huge = c->kind == SCENARIO_CALL_MMAP ? c->hugetlb : huge_shm(sc, c->shm);
+		huge_del(sc, c->task, c->target);
+		if (!huge)
+			return 0;
+		if (c->kind == SCENARIO_CALL_MMAP && !c->shared && huge_add(sc, c->task, ""))
+			return -ENOMEM;
+		return huge_add(sc, c->task, c->target);
+	case SCENARIO_CALL_MADVISE:
+	case SCENARIO_CALL_MREMAP:
+	case SCENARIO_CALL_MPROTECT:
+		if (huge_find(sc, c->task, c->target))
+			return unsupported(err, errlen, s, st, "madvise, mremap or mprotect of hugetlb memory");
+		return 0;
+	case SCENARIO_CALL_FORK:
+		if (huge_find(sc, c->task, ""))
+			return unsupported(err, errlen, s, st, "fork of a task with a private hugetlb mapping");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int model_statement_check(void *ctx, const struct scenario *s,
 				 const struct scenario_statement *st,
 				 char *err, size_t errlen)
 {
-	(void)ctx;
+	int ret = hugetlb_scope_check(ctx, s, st, err, errlen);
+
+	if (ret)
+		return ret;
 	switch (st->kind) {
 	case SCENARIO_MACHINE:
 		if (st->machine.nodes > MODEL_NODES_MAX) {
@@ -83,10 +191,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 				   scenario_statement_name(st->kind));
 	case SCENARIO_CALL:
 		switch (st->call.kind) {
-		case SCENARIO_CALL_MMAP:
-			if (st->call.hugetlb)
-				return unsupported(err, errlen, s, st, "mmap ... hugetlb");
-			return 0;
 		default:
 			return 0;
 		}
@@ -100,5 +204,10 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 
 int scenario_model_check(const struct scenario *s, char *err, size_t errlen)
 {
-	return scenario_check(s, model_statement_check, NULL, err, errlen);
+	struct model_scope sc = {0};
+	int ret = scenario_check(s, model_statement_check, &sc, err, errlen);
+
+	free(sc.huge);
+	free(sc.huge_shms);
+	return ret;
 }

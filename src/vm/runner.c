@@ -614,11 +614,13 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 	 * emergencies and alerts go there (a memcg OOM kill's report, an
 	 * error, once cut a result line in two), and an oops panics, so that
 	 * "Kernel panic" shows every one.  UNEVICT_VM_APPEND: more of the
-	 * command line (loglevel=7 to see the whole log).
+	 * command line (loglevel=7 to see the whole log).  unevict.vm_guest=1
+	 * tells the live side it may set the scenario's nr_hugepages
+	 * (live_sysctl.c): this machine is ours.
 	 */
 	snprintf(append, sizeof(append),
 		 "console=ttyS0 loglevel=2 oops=panic printk.time=1 panic=-1 rdinit=/init mitigations=off "
-		 "tsc=reliable %s",
+		 "tsc=reliable unevict.vm_guest=1 %s",
 		 getenv("UNEVICT_VM_APPEND") ? getenv("UNEVICT_VM_APPEND") : "");
 	argv[n++] = append;
 	argv[n++] = "-serial";

@@ -149,6 +149,15 @@ static void test_smaps_image_is_every_vma_apart_from_the_regions(void **state)
 	assert_int_equal(part, 300);
 	assert_true(proc_status_image_part("RssAnon", &image, &part));
 	assert_int_equal(part, 0);
+	/* the helper maps no hugetlb page: its HugetlbPages is the regions' */
+	part = -1;
+	assert_true(proc_status_image_part("HugetlbPages", &image, &part));
+	assert_int_equal(part, 0);
+	/* nor does an mlockall of the image move the huge page pool */
+	assert_true(proc_meminfo_image_free("HugePages_Free"));
+	assert_true(proc_meminfo_image_free("Hugetlb"));
+	assert_false(proc_meminfo_image_free("Mlocked"));
+	assert_false(proc_meminfo_image_free("HugePagesX"));
 	/* issue 10: a VMA spanning two regions is neither's image */
 	proc_smaps_image(smaps_text, merged, 2, &image);
 	assert_int_equal(image.vmas, 1);

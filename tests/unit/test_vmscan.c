@@ -131,7 +131,9 @@ static void test_reclaim_arguments(void **state)
 	assert_int_equal(unev_reclaim(m, P(1), -1, 7, &got), -EINVAL);
 	assert_int_equal(unev_memcg_create(m, "x", 5, P(1), &id), -EINVAL);
 	assert_int_equal(unev_sysctl_set(m, "swappiness", 201), -EINVAL);
-	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 1), -ENOENT);
+	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 1), 0);
+	/* overcommit of huge pages is not modelled */
+	assert_int_equal(unev_sysctl_set(m, "nr_overcommit_hugepages", 1), -ENOENT);
 	unev_machine_destroy(m);
 }
 

@@ -72,6 +72,7 @@
 #define LIVE_MAX_WATCHED 96
 /* files and shm segments of a scenario */
 #define LIVE_MAX_OBJECTS 64
+#define LIVE_MAX_MACHINE_SAVED 16
 /* the witness ring of one CPU: 64 pages of context-switch samples */
 #define LIVE_WITNESS_PAGES 64
 /* CPU time other processes may use on a task's CPU during one run: a
@@ -191,6 +192,12 @@ struct live {
 		uint64_t opened_ns;	/* CLOCK_MONOTONIC, as the samples */
 	} witness[CPU_SETSIZE / 64];
 	size_t nr_witnesses;
+	/* knobs a VM guest's run set (live_machine.c), set back at its end */
+	struct {
+		char path[128];
+		char old[64];
+	} machine_saved[LIVE_MAX_MACHINE_SAVED];
+	size_t nr_machine_saved;
 };
 
 
@@ -205,6 +212,15 @@ const char *live_memcg_path(int i);
 int live_register_path(const char *path, bool mount);
 int live_register_pid(pid_t pid, int pidfd);
 int live_register_memcg_path(const char *path);
+
+/* live_machine.c: only where native_machine_is_ours() */
+int live_machine_begin(struct live *lv);
+void live_machine_end(struct live *lv);
+int live_run_sysctl(struct live *lv, const struct scenario_statement *st);
+int live_reclaim_machine(struct live *lv, const struct scenario_statement *st);
+
+/* live.c */
+int live_read_pgsteal(struct live *lv, int64_t *pages);
 
 /* live_files.c */
 int live_read_file(const char *path, char *buf, size_t len);

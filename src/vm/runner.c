@@ -613,12 +613,15 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 	 * The console carries conform's output too: only the kernel's
 	 * emergencies and alerts go there (a memcg OOM kill's report, an
 	 * error, once cut a result line in two), and an oops panics, so that
-	 * "Kernel panic" shows every one.  UNEVICT_VM_APPEND: more of the
+	 * "Kernel panic" shows every one.  rootfstype=ramfs: the initramfs
+	 * is unpacked into ramfs, not tmpfs (init_rootfs), so our binaries and
+	 * files are unevictable, never on the anon lists a reclaim with swap
+	 * scans (only the scenario's pages are).  UNEVICT_VM_APPEND: more of the
 	 * command line (loglevel=7 to see the whole log).
 	 */
 	snprintf(append, sizeof(append),
 		 "console=ttyS0 loglevel=2 oops=panic printk.time=1 panic=-1 rdinit=/init mitigations=off "
-		 "tsc=reliable %s",
+		 "tsc=reliable rootfstype=ramfs %s",
 		 getenv("UNEVICT_VM_APPEND") ? getenv("UNEVICT_VM_APPEND") : "");
 	argv[n++] = append;
 	argv[n++] = "-serial";

@@ -201,7 +201,8 @@ static void print_side_by_side(const struct scenario *s, const struct outcome *m
 /*
  * A machine the live kernel is not: design=rmap-walk|none (the live kernel
  * has only mlock-count; none has no kernel left at all), a kernel= of
- * another profile, or a zero_page= the host does not have.  The statement,
+ * another profile, a zero_page= the host does not have, or a cgroup= of
+ * the hierarchy the live memcgs are not in.  The statement,
  * with the reason in @why; NULL when the live kernel can run it.
  */
 static const struct scenario_statement *model_only_machine(const struct scenario *s,
@@ -235,6 +236,9 @@ static const struct scenario_statement *model_only_machine(const struct scenario
 		else if (m->zero_page_given && m->zero_page != live_zero_page)
 			snprintf(why, len, "zero_page=%s, but the live kernel's zero page is %s",
 				 m->zero_page ? "on" : "off", live_zero_page ? "on" : "off");
+		else if (m->cgroup_given && h->memcg_hier == (m->cgroup_v2 ? PROC_MEMCG_V1 : PROC_MEMCG_V2))
+			snprintf(why, len, "cgroup=%s, but the live memcgs are cgroup %s",
+				 m->cgroup_v2 ? "v2" : "v1", m->cgroup_v2 ? "v1" : "v2");
 		else
 			return NULL;
 		return &s->statements[i];

@@ -53,20 +53,16 @@ static int read_first_line(const char *path, char *buf, size_t len)
  * back; THP's "always [madvise] never" is remembered as the bracketed one. */
 static int set_and_remember(struct live *lv, const char *path, const char *value)
 {
-	char old[sizeof(lv->machine_saved[0].old)], *open, *close;
+	char line[sizeof(lv->machine_saved[0].old)], old[sizeof(line)];
 	int ret;
 
 	if (lv->nr_machine_saved == LIVE_MAX_MACHINE_SAVED)
 		return -ENOSPC;
-	ret = read_first_line(path, old, sizeof(old));
+	ret = read_first_line(path, line, sizeof(line));
 	if (ret)
 		return ret;
-	open = strchr(old, '[');
-	close = open ? strchr(open, ']') : NULL;
-	if (open && close) {
-		*close = '\0';
-		memmove(old, open + 1, strlen(open + 1) + 1);
-	}
+	if (proc_bracketed(line, old, sizeof(old)))
+		snprintf(old, sizeof(old), "%s", line);
 	ret = live_write_text(path, value);
 	if (ret)
 		return ret;

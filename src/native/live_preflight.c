@@ -174,19 +174,16 @@ static bool scenario_memcg_below(const struct scenario *s, const char *memcg, co
 static int check_thp(const struct scenario *s, const struct scenario_statement *st, char *why,
 		     size_t len)
 {
-	char mode[128] = "", *open, *close;
+	char text[128] = "", mode[32];
 	const char *want = scenario_thp_name(st->machine.thp);
 
-	if (live_read_file("/sys/kernel/mm/transparent_hugepage/enabled", mode, sizeof(mode)))
+	if (live_read_file("/sys/kernel/mm/transparent_hugepage/enabled", text, sizeof(text)))
 		return cannot(why, len, s, st, "thp=%s: this kernel has no transparent huge pages", want);
-	open = strchr(mode, '[');
-	close = open ? strchr(open, ']') : NULL;
-	if (!open || !close)
+	if (proc_bracketed(text, mode, sizeof(mode)))
 		return cannot(why, len, s, st, "thp=%s: cannot read this machine's THP mode", want);
-	*close = '\0';
-	if (strcmp(open + 1, want))
+	if (strcmp(mode, want))
 		return cannot(why, len, s, st, "thp=%s, but this machine's THP mode is %s (conform never changes it; a VM does: conform --kernel)",
-			      want, open + 1);
+			      want, mode);
 	return 0;
 }
 

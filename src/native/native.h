@@ -35,6 +35,13 @@
 int proc_field(const char *text, const char *name, int64_t *value);
 
 /*
+ * The chosen one of a sysfs choice ("always [madvise] never", THP's
+ * enabled): 0 with it in out (len bytes), or -ENOENT (no brackets, or too
+ * long).
+ */
+int proc_bracketed(const char *text, char *out, size_t len);
+
+/*
  * The /proc/vmstat fields the mlock machinery moves (gauges and events):
  * while our tasks sit idle they must not move; if they do, someone else
  * is locking or unlocking memory right now (CONFORM.md "Noise").

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -651,6 +652,9 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 		close(fds[0]);
 		close(fds[1]);
 		setpgid(0, 0);
+		/* conform killed (a ctest timeout, ^C) takes its VM with it:
+		 * an orphaned TCG guest would hold a CPU to its own timeout */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execvp(argv[0], argv);
 		fprintf(stderr, VM_MARK "note cannot run qemu-system-x86_64: %s\n", strerror(errno));
 		_exit(127);

@@ -866,10 +866,30 @@ static void test_model_reclaim_follows_machine_cgroup(void **state)
 	assert_int_equal(model_reclaim_2m_of(text, false), 549);
 }
 
+/* THP's enabled file as 6.18 shows it (always [madvise] never), and what is
+ * no choice at all. */
+static void test_proc_bracketed_reads_the_choice(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(proc_bracketed("always [madvise] never\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "madvise");
+	assert_int_equal(proc_bracketed("[always] madvise never", out, sizeof(out)), 0);
+	assert_string_equal(out, "always");
+	assert_int_equal(proc_bracketed("0x0000\n", out, sizeof(out)), -ENOENT);
+	assert_int_equal(proc_bracketed("[unterminated", out, sizeof(out)), -ENOENT);
+	/* 7 characters and the NUL need 8 bytes */
+	assert_int_equal(proc_bracketed("[madvise]", out, 7), -ENOENT);
+	assert_int_equal(proc_bracketed("[madvise]", out, 8), 0);
+	assert_string_equal(out, "madvise");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_field_reads_each_format),
+		cmocka_unit_test(test_proc_bracketed_reads_the_choice),
 		cmocka_unit_test(test_proc_field_needs_the_whole_name),
 		cmocka_unit_test(test_smaps_sum_counts_every_overlapping_vma_whole),
 		cmocka_unit_test(test_smaps_image_is_every_vma_apart_from_the_regions),

@@ -717,6 +717,8 @@ static int run_expect(struct run *r, const struct scenario_statement *st)
 
 		if ((o = record(r, st)))
 			o->kind = OUTCOME_NOT_RUN;
+		r->sum->expectations++;
+		r->sum->not_run++;
 		render_not_run(r->rd, st, t->victim ? t->victim : e->task, t->exit_line);
 		return 0;
 	} else {

@@ -81,9 +81,9 @@ int live_machine_begin(struct live *lv)
 
 	if (!native_machine_is_ours())
 		return 0;
-	for (i = 0; i < lv->s->nr_statements; i++)
-		if (lv->s->statements[i].kind == SCENARIO_MACHINE)
-			m = &lv->s->statements[i].machine;
+	for (i = 0; i < lv->x.s->nr_statements; i++)
+		if (lv->x.s->statements[i].kind == SCENARIO_MACHINE)
+			m = &lv->x.s->statements[i].machine;
 	/* THP as the scenario says (the model's default is madvise), before
 	 * any task maps anything */
 	ret = set_and_remember(lv, THP_ENABLED,
@@ -127,7 +127,7 @@ int live_run_sysctl(struct live *lv, const struct scenario_statement *st)
 int live_reclaim_machine(struct live *lv, const struct scenario_statement *st)
 {
 	const struct scenario_reclaim *rc = &st->reclaim;
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct outcome *o = exec_record(&lv->x, st);
 	uint64_t pages = rc->size / 4096 + (rc->size % 4096 != 0);
 	char path[PATH_MAX], text[32];
 	int64_t before, after;

@@ -105,6 +105,7 @@ static void install_signal_handlers(void)
 static void conform_probe_host(struct conform_host *h)
 {
 	char why[300];
+	FILE *f;
 
 	h->profile_match = host_probe_kernel(h->release, sizeof(h->release), h->profile,
 					     sizeof(h->profile));
@@ -112,6 +113,12 @@ static void conform_probe_host(struct conform_host *h)
 		h->profile[0] = 0;
 	h->zero_page = host_probe_zero_page(h->zero_page_how, sizeof(h->zero_page_how));
 	h->memcg_hier = native_memcg_hierarchy(why, sizeof(why));
+	h->machine_ours = native_machine_is_ours();
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (!f || !fgets(why, sizeof(why), f) || proc_bracketed(why, h->thp, sizeof(h->thp)))
+		h->thp[0] = '\0';
+	if (f)
+		fclose(f);
 }
 
 static void print_host(const struct conform_host *h)
@@ -125,6 +132,9 @@ static void print_host(const struct conform_host *h)
 	       h->zero_page_how,
 	       h->memcg_hier == PROC_MEMCG_V1 ? "cgroup v1"
 	       : h->memcg_hier == PROC_MEMCG_V2 ? "cgroup v2" : "not live here");
+	/* a VM guest sets each scenario's thp= (live_machine_begin) */
+	printf("  THP %s%s\n", h->thp[0] ? h->thp : "absent",
+	       h->machine_ours ? "; this machine is conform's (a VM): each scenario's thp=, sysctls, swap= and machine-wide reclaim run live" : "");
 }
 
 /* The model's records: 0, or CONFORM_EXIT_BAD with the message printed. */
@@ -201,7 +211,8 @@ static void print_side_by_side(const struct scenario *s, const struct outcome *m
 /*
  * A machine the live kernel is not: design=rmap-walk|none (the live kernel
  * has only mlock-count; none has no kernel left at all), a kernel= of
- * another profile, or a zero_page= the host does not have.  The statement,
+ * another profile, a zero_page= the host does not have, or a cgroup= of
+ * the hierarchy the live memcgs are not in.  The statement,
  * with the reason in @why; NULL when the live kernel can run it.
  */
 static const struct scenario_statement *model_only_machine(const struct scenario *s,
@@ -235,6 +246,9 @@ static const struct scenario_statement *model_only_machine(const struct scenario
 		else if (m->zero_page_given && m->zero_page != live_zero_page)
 			snprintf(why, len, "zero_page=%s, but the live kernel's zero page is %s",
 				 m->zero_page ? "on" : "off", live_zero_page ? "on" : "off");
+		else if (m->cgroup_given && h->memcg_hier == (m->cgroup_v2 ? PROC_MEMCG_V1 : PROC_MEMCG_V2))
+			snprintf(why, len, "cgroup=%s, but the live memcgs are cgroup %s",
+				 m->cgroup_v2 ? "v2" : "v1", m->cgroup_v2 ? "v1" : "v2");
 		else
 			return NULL;
 		return &s->statements[i];

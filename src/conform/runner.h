@@ -29,6 +29,8 @@ struct conform_host {
 	enum host_zero_page zero_page;
 	char zero_page_how[64];
 	int memcg_hier;		/* PROC_MEMCG_V1, _V2, or <0: no memcgs live */
+	char thp[16];		/* THP's mode ("" if none) */
+	bool machine_ours;	/* a VM guest's: sysctl, thp=, swap= run live */
 };
 
 struct conform_options {

@@ -93,7 +93,7 @@ static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 
 /* pgsteal_anon + pgsteal_file: pages reclaimed by anyone (memcg reclaim
  * counts no pgsteal_direct/kswapd, only these and the memcg's own). */
-static int read_pgsteal(struct live *lv, int64_t *pages)
+int live_read_pgsteal(struct live *lv, int64_t *pages)
 {
 	int64_t anon, file;
 	int ret = live_read_file("/proc/vmstat", lv->buf, LIVE_BUF_SIZE);
@@ -129,7 +129,7 @@ static int reclaim_write(struct live *lv, const struct scenario_statement *st, i
 		return live_driver_error(lv, st, "writing %s to %s: %s", text, path,
 					 strerror(-*wret));
 	lv->scan_valid = false; /* the scan before is stale now */
-	ret = read_pgsteal(lv, &after);
+	ret = live_read_pgsteal(lv, &after);
 	if (ret)
 		return live_driver_error(lv, st, "reading /proc/vmstat: %s", strerror(-ret));
 	o->kind = OUTCOME_VALUE;
@@ -169,7 +169,7 @@ static int reclaim_v2(struct live *lv, const struct scenario_statement *st, int 
 	int ret = live_memcg_file(lv, i, "memory.reclaim", path), wret;
 
 	if (!ret)
-		ret = read_pgsteal(lv, &before);
+		ret = live_read_pgsteal(lv, &before);
 	if (ret)
 		return live_driver_error(lv, st, "reading memcg '%s': %s", st->reclaim.memcg,
 					 strerror(-ret));
@@ -204,8 +204,11 @@ static int run_reclaim(struct exec *x, const struct scenario_statement *st)
 	uint64_t usage, kmem, stock, limit;
 	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
 	int64_t before;
-	int i = live_find_memcg(lv, rc->memcg), ret, wret = 0, back;
+	int i, ret, wret = 0, back;
 
+	if (!rc->memcg_given)	/* a VM guest's (native_scenario_check) */
+		return live_reclaim_machine(lv, st);
+	i = live_find_memcg(lv, rc->memcg);
 	if (i < 0)
 		return live_stop_here(lv, st, "no memcg '%s'", rc->memcg);
 	if (lv->memcg_hier == PROC_MEMCG_V2)
@@ -220,7 +223,7 @@ static int run_reclaim(struct exec *x, const struct scenario_statement *st)
 	if (!ret)
 		ret = live_read_file(path, old_limit, sizeof(old_limit));
 	if (!ret)
-		ret = read_pgsteal(lv, &before);
+		ret = live_read_pgsteal(lv, &before);
 	if (ret)
 		return live_driver_error(lv, st, "reading memcg '%s': %s", rc->memcg, strerror(-ret));
 	limit = proc_reclaim_limit(usage / 4096, kmem / 4096, live_subtree_user(lv, i), size, &stock);
@@ -372,7 +375,7 @@ static int run_drain(struct exec *x, const struct scenario_statement *st)
 	return 0;
 }
 
-/* sysctl nr_hugepages, in a VM guest only (live_sysctl.c) */
+/* a VM guest's (native_scenario_check refuses it on a host) */
 static int run_sysctl(struct exec *x, const struct scenario_statement *st)
 {
 	return live_run_sysctl(live_of(x), st);
@@ -458,7 +461,9 @@ int native_run(const struct scenario *s, const struct native_options *o,
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	live_pin_driver(&lv);
 	live_watch_fields(&lv);
-	ret = live_make_objects(&lv);
+	ret = live_machine_begin(&lv);
+	if (!ret)
+		ret = live_make_objects(&lv);
 	if (!ret)
 		ret = live_make_memcgs(&lv);
 	for (i = 0; i < s->nr_statements && !ret; i++)
@@ -486,7 +491,6 @@ int native_run(const struct scenario *s, const struct native_options *o,
 out:
 	live_witnesses_close(&lv);
 	native_kill_all();
-	live_sysctl_restore(&lv);
 	for (i = 0; i < exec_nr_tasks(&lv.x); i++) {
 		struct live_task *t = (struct live_task *)exec_task_at(&lv.x, i);
 
@@ -495,6 +499,7 @@ out:
 		if (t->memfd >= 0)
 			close(t->memfd);
 	}
+	live_machine_end(&lv);
 	live_unpin_driver(&lv);
 	exec_free(&lv.x);
 	free(lv.buf);

@@ -73,6 +73,7 @@
 #define LIVE_MAX_WATCHED 96
 /* files and shm segments of a scenario */
 #define LIVE_MAX_OBJECTS 64
+#define LIVE_MAX_MACHINE_SAVED 16
 /* the witness ring of one CPU: 64 pages of context-switch samples */
 #define LIVE_WITNESS_PAGES 64
 /* CPU time other processes may use on a task's CPU during one run: a
@@ -176,10 +177,12 @@ struct live {
 		uint64_t opened_ns;	/* CLOCK_MONOTONIC, as the samples */
 	} witness[CPU_SETSIZE / 64];
 	size_t nr_witnesses;
-	/* sysctl nr_hugepages in a VM guest (live_sysctl.c): the value to
-	 * put back at the end */
-	bool hugepages_saved;
-	uint64_t saved_nr_hugepages;
+	/* knobs a VM guest's run set (live_machine.c), set back at its end */
+	struct {
+		char path[128];
+		char old[64];
+	} machine_saved[LIVE_MAX_MACHINE_SAVED];
+	size_t nr_machine_saved;
 };
 
 
@@ -195,6 +198,15 @@ int live_register_path(const char *path, bool mount);
 int live_register_pid(pid_t pid, int pidfd);
 int live_register_memcg_path(const char *path);
 
+/* live_machine.c: only where native_machine_is_ours() */
+int live_machine_begin(struct live *lv);
+void live_machine_end(struct live *lv);
+int live_run_sysctl(struct live *lv, const struct scenario_statement *st);
+int live_reclaim_machine(struct live *lv, const struct scenario_statement *st);
+
+/* live.c */
+int live_read_pgsteal(struct live *lv, int64_t *pages);
+
 /* live_files.c */
 int live_read_file(const char *path, char *buf, size_t len);
 int live_stat_refresh(void);
@@ -203,11 +215,6 @@ int live_make_objects(struct live *lv);
 int live_find_file(struct live *lv, const char *name);
 int live_find_shm(struct live *lv, const char *name);
 
-/* live_sysctl.c: the guest of `conform --kernel` says so on its command line */
-#define LIVE_VM_GUEST_TOKEN "unevict.vm_guest=1"
-bool live_in_vm_guest(void);
-int live_run_sysctl(struct live *lv, const struct scenario_statement *st);
-void live_sysctl_restore(struct live *lv);
 int live_make_hugetlb_shm(struct live *lv, const struct scenario_statement *st);
 
 /* live_quiet.c */

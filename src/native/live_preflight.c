@@ -169,6 +169,45 @@ static bool scenario_memcg_below(const struct scenario *s, const char *memcg, co
 	return false;
 }
 
+/* thp= on a host: this machine's mode, which conform never changes (a VM
+ * guest sets the scenario's: live_machine_begin). */
+static int check_thp(const struct scenario *s, const struct scenario_statement *st, char *why,
+		     size_t len)
+{
+	char text[128] = "", mode[32];
+	const char *want = scenario_thp_name(st->machine.thp);
+
+	if (live_read_file("/sys/kernel/mm/transparent_hugepage/enabled", text, sizeof(text)))
+		return cannot(why, len, s, st, "thp=%s: this kernel has no transparent huge pages", want);
+	if (proc_bracketed(text, mode, sizeof(mode)))
+		return cannot(why, len, s, st, "thp=%s: cannot read this machine's THP mode", want);
+	if (strcmp(mode, want))
+		return cannot(why, len, s, st, "thp=%s, but this machine's THP mode is %s (conform never changes it; a VM does: conform --kernel)",
+			      want, mode);
+	return 0;
+}
+
+/*
+ * `reclaim` of the whole machine: only in a VM guest (a machine of our own),
+ * through the node's reclaim file (6.17+), of one node.
+ */
+static int check_reclaim_machine(const struct scenario *s, const struct scenario_statement *st,
+				 char *why, size_t len)
+{
+	const struct scenario_reclaim *rc = &st->reclaim;
+	char path[PATH_MAX];
+
+	if (!native_machine_is_ours())
+		return unsupported(why, len, s, st, "reclaim without memcg= (model only on a host: the live side reclaims the whole machine only in a VM of conform --kernel)");
+	if (!rc->node_given && live_nodes() > 1)
+		return cannot(why, len, s, st, "reclaim without node= on %u nodes: the kernel's reclaim file is per node",
+			      live_nodes());
+	if (!native_node_reclaim_file(rc->node_given ? rc->node : 0, path, sizeof(path)))
+		return cannot(why, len, s, st, "reclaim without memcg=: this kernel has no %s (per-node reclaim came in 6.17)",
+			      path);
+	return 0;
+}
+
 /*
  * `reclaim` live: only in a memcg (the live side never reclaims the whole
  * machine), run from CPU 0, with every task of the memcg on CPU 0 (the
@@ -183,7 +222,7 @@ static int check_reclaim(const struct scenario *s, const struct scenario_stateme
 	int ret;
 
 	if (!rc->memcg_given)
-		return unsupported(why, len, s, st, "reclaim without memcg= (model only: the live side never reclaims the whole machine)");
+		return check_reclaim_machine(s, st, why, len);
 	/* v1 lowers the limit (mem_cgroup_resize_max), v2 writes memory.reclaim
 	 * (memory_reclaim): the model follows either (unev_machine_config.memcg_v2) */
 	ret = memcg_hier(s, st, hier, why, len);
@@ -267,8 +306,14 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 			 * the model (model_only_machine); none has no kernel */
 			if (st->machine.design == SCENARIO_DESIGN_NONE)
 				return cannot(why, len, s, st, "design=none is model only: no kernel runs it");
-			if (st->machine.swap_bytes)
-				return cannot(why, len, s, st, "the live side runs without swap");
+			/* a VM guest has the zram swap the machine asks for */
+			if (st->machine.swap_bytes && !native_machine_is_ours())
+				return cannot(why, len, s, st, "the live side runs without swap (swap= runs in a VM: conform --kernel)");
+			if (st->machine.swap_bytes && !native_swap_total())
+				return cannot(why, len, s, st, "swap=: the VM has no swap (its zram device could not be made)");
+			if (st->machine.thp_given && !native_machine_is_ours() &&
+			    (ret = check_thp(s, st, why, len)))
+				return ret;
 			if (st->machine.nodes > live_nodes())
 				return cannot(why, len, s, st, "%u nodes, this machine has %u",
 					      st->machine.nodes, live_nodes());
@@ -283,11 +328,8 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 				return ret;
 			break;
 		case SCENARIO_SYSCTL:
-			/* the huge page pool, in the VM of `conform --kernel` only */
-			if (strcmp(st->sysctl.name, "nr_hugepages"))
-				return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls)");
-			if (!live_in_vm_guest())
-				return cannot(why, len, s, st, "sysctl nr_hugepages changes this machine's huge page pool: conform sets it only in the VM of --kernel (docs/VM.md)");
+			if (!native_machine_is_ours())
+				return unsupported(why, len, s, st, "sysctl (conform never changes the machine's sysctls; it runs them in a VM: conform --kernel)");
 			break;
 		case SCENARIO_MEMCG:
 			ret = memcg_hier(s, st, &hier, why, len);

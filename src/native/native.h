@@ -36,6 +36,13 @@
 int proc_field(const char *text, const char *name, int64_t *value);
 
 /*
+ * The chosen one of a sysfs choice ("always [madvise] never", THP's
+ * enabled): 0 with it in out (len bytes), or -ENOENT (no brackets, or too
+ * long).
+ */
+int proc_bracketed(const char *text, char *out, size_t len);
+
+/*
  * The /proc/vmstat fields the mlock machinery moves (gauges and events):
  * while our tasks sit idle they must not move; if they do, someone else
  * is locking or unlocking memory right now (CONFORM.md "Noise").
@@ -212,6 +219,19 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len);
  * already: conform never changes the machine's root cgroup.
  */
 int native_memcg_hierarchy(char *why, size_t len);
+
+/*
+ * The machine is ours to change: conform runs in the VM guest of
+ * `conform --kernel` (its /init, our parent, sets NATIVE_VM_GUEST_ENV=1).
+ * There the live side runs sysctl, thp=, swap= and machine-wide reclaim
+ * (live_machine.c); anywhere else it refuses them.
+ */
+#define NATIVE_VM_GUEST_ENV "UNEVICT_VM_GUEST"
+bool native_machine_is_ours(void);
+/* SwapTotal of /proc/meminfo in bytes (0: none, or unreadable). */
+uint64_t native_swap_total(void);
+/* The node's proactive reclaim file (6.17+) in path: is it there to write? */
+bool native_node_reclaim_file(unsigned int node, char *path, size_t len);
 
 /* What else happened during a live run. */
 struct native_run_info {

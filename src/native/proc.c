@@ -285,6 +285,17 @@ uint64_t proc_reclaim_limit(uint64_t usage, uint64_t kmem, uint64_t user, uint64
 	return charged > size ? charged - size : 0;
 }
 
+int proc_bracketed(const char *text, char *out, size_t len)
+{
+	const char *open = strchr(text, '['), *close = open ? strchr(open, ']') : NULL;
+
+	if (!close || (size_t)(close - open) > len)
+		return -ENOENT;
+	memcpy(out, open + 1, (size_t)(close - open - 1));
+	out[close - open - 1] = '\0';
+	return 0;
+}
+
 bool proc_has_word(const char *list, const char *word, const char *separators)
 {
 	size_t len = strlen(word), n;

@@ -103,6 +103,8 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 			cfg.kernel = NULL;	/* the design's own profile */
 		if (sm->zero_page_given)
 			cfg.zero_page = sm->zero_page;
+		if (sm->cgroup_given)	/* the scenario's word over conform's */
+			cfg.memcg_v2 = sm->cgroup_v2;
 	}
 	ret = unev_machine_create(&cfg, &r->m);
 	if (ret)

@@ -494,7 +494,8 @@ static int expect_words(struct parser *p, size_t nr, const char *usage)
 
 static const char usage_machine[] =
 	"machine [nodes=N] [mem=SIZE] [cpus=N] [swap=SIZE] [design=mlock-count|rmap-walk|none] "
-	"[kernel=5.10|6.1|6.12|6.18|7.N] [zero_page=on|off] [thp=never|madvise|always]";
+	"[kernel=5.10|6.1|6.12|6.18|7.N] [zero_page=on|off] [thp=never|madvise|always] "
+	"[cgroup=v1|v2]";
 
 /* One of @names (NULL entries skipped) or an error naming them all. */
 static int choice_value(struct parser *p, const char *v, const char *key,
@@ -540,8 +541,9 @@ static int parse_machine_kernel(struct parser *p, const char *v, struct scenario
 static int parse_machine(struct parser *p, struct scenario_statement *st)
 {
 	static const char *const keys[] = {"nodes", "mem", "cpus", "swap",
-					   "design", "kernel", "zero_page", "thp", NULL};
+					   "design", "kernel", "zero_page", "thp", "cgroup", NULL};
 	static const char *const on_off[] = {"off", "on"};
+	static const char *const cgroups[] = {"v1", "v2"};
 	unsigned int choice = 0;	/* set by every successful lookup; 0 quiets gcc without LTO */
 	struct scenario_machine *m = &st->machine;
 	struct args a;
@@ -620,6 +622,13 @@ static int parse_machine(struct parser *p, struct scenario_statement *st)
 			return ret;
 		m->thp = (enum scenario_thp)choice;
 		m->thp_given = true;
+	}
+	if ((v = option(&a, "cgroup"))) {
+		ret = choice_value(p, v, "cgroup=", cgroups, 2, "v1 or v2", &choice);
+		if (ret)
+			return ret;
+		m->cgroup_v2 = choice;
+		m->cgroup_given = true;
 	}
 	return 0;
 }

@@ -63,9 +63,12 @@ struct scenario_machine {
 	char kernel[SCENARIO_KERNEL_MAX];	/* kernel=: "6.18" by default */
 	bool zero_page;		/* zero_page=on|off, default on */
 	enum scenario_thp thp;	/* default madvise */
+	/* cgroup=v1|v2: the memcg hierarchy; default v1 in `run`, the live
+	 * kernel's in conform (unev_machine_config.memcg_v2) */
+	bool cgroup_v2;
 	/* Which options were written: the live kernel checks only those. */
 	bool nodes_given, mem_given, cpus_given, swap_given, design_given;
-	bool kernel_given, zero_page_given, thp_given;
+	bool kernel_given, zero_page_given, thp_given, cgroup_given;
 };
 
 struct scenario_task {

@@ -17,6 +17,7 @@
  * kernel's log.
  */
 #include "vm.h"
+#include "native.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -245,6 +246,19 @@ int main(void)
 	knob("thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag", NULL);
 	knob("fault_around_bytes", "/sys/kernel/debug/fault_around_bytes", NULL);
 	knob("overcommit_memory", "/proc/sys/vm/overcommit_memory", NULL);
+	/* no ASLR: every task's address space is laid out the same from run
+	 * to run, so are its page tables, part of oom_badness's score (with
+	 * it, ties between equal tasks broke differently from run to run:
+	 * memcg/oom_limit_0_kills_every_task killed 6, 8 or 10 tasks) */
+	knob("randomize_va_space", "/proc/sys/kernel/randomize_va_space", "0");
+	/* a reclaim of the whole machine writes the node's reclaim file, whose
+	 * __node_reclaim scans only when the node's unmapped page cache or
+	 * reclaimable slab is above these ratios of it: 0, so it always does */
+	knob("min_unmapped_ratio", "/proc/sys/vm/min_unmapped_ratio", "0");
+	knob("min_slab_ratio", "/proc/sys/vm/min_slab_ratio", "0");
+	/* swapped pages go to the zram device, not to zswap's pool first
+	 * (pswpout counts only what reaches the device) */
+	knob("zswap", "/sys/module/zswap/parameters/enabled", "N");
 	zram_swap();
 	read_args(argv);
 	pid = fork();
@@ -252,6 +266,9 @@ int main(void)
 		if (chdir("/w"))
 			_exit(126);
 		setenv("UNEVICT_NO_PROGRESS", "1", 1);
+		/* the machine is conform's to change (native_machine_is_ours):
+		 * sysctl, thp=, swap= and machine-wide reclaim run live here */
+		setenv(NATIVE_VM_GUEST_ENV, "1", 1);
 		execv(argv[0], argv);
 		_exit(127);
 	}

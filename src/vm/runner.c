@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -613,14 +614,15 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 	 * The console carries conform's output too: only the kernel's
 	 * emergencies and alerts go there (a memcg OOM kill's report, an
 	 * error, once cut a result line in two), and an oops panics, so that
-	 * "Kernel panic" shows every one.  UNEVICT_VM_APPEND: more of the
-	 * command line (loglevel=7 to see the whole log).  unevict.vm_guest=1
-	 * tells the live side it may set the scenario's nr_hugepages
-	 * (live_sysctl.c): this machine is ours.
+	 * "Kernel panic" shows every one.  rootfstype=ramfs: the initramfs
+	 * is unpacked into ramfs, not tmpfs (init_rootfs), so our binaries and
+	 * files are unevictable, never on the anon lists a reclaim with swap
+	 * scans (only the scenario's pages are).  UNEVICT_VM_APPEND: more of the
+	 * command line (loglevel=7 to see the whole log).
 	 */
 	snprintf(append, sizeof(append),
 		 "console=ttyS0 loglevel=2 oops=panic printk.time=1 panic=-1 rdinit=/init mitigations=off "
-		 "tsc=reliable unevict.vm_guest=1 %s",
+		 "tsc=reliable rootfstype=ramfs %s",
 		 getenv("UNEVICT_VM_APPEND") ? getenv("UNEVICT_VM_APPEND") : "");
 	argv[n++] = append;
 	argv[n++] = "-serial";
@@ -650,6 +652,9 @@ static int boot(const struct vm_kernel *k, const char *initrd, const char *disk,
 		close(fds[0]);
 		close(fds[1]);
 		setpgid(0, 0);
+		/* conform killed (a ctest timeout, ^C) takes its VM with it:
+		 * an orphaned TCG guest would hold a CPU to its own timeout */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execvp(argv[0], argv);
 		fprintf(stderr, VM_MARK "note cannot run qemu-system-x86_64: %s\n", strerror(errno));
 		_exit(127);

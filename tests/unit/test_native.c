@@ -821,18 +821,26 @@ static const char reclaim_2m_text[] =
 	"drain\n"
 	"reclaim 2M memcg=g\n";
 
-static int64_t model_reclaim_2m(bool memcg_v2)
+static int64_t model_reclaim_2m_of(const char *text, bool memcg_v2)
 {
-	struct scenario *s = parse(reclaim_2m_text);
-	struct outcome out[6];
+	struct scenario *s = parse(text);
+	struct outcome out[7];
+	int64_t value;
+	size_t last = s->nr_statements - 1;	/* the reclaim */
 	struct scenario_run_options opts = {.quiet = true, .records = out, .memcg_v2 = memcg_v2};
 	struct scenario_run_summary sum;
 	char err[256];
 
 	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
-	assert_int_equal(out[5].kind, OUTCOME_VALUE);
+	assert_int_equal(out[last].kind, OUTCOME_VALUE);
+	value = out[last].value;
 	scenario_free(s);
-	return out[5].value;
+	return value;
+}
+
+static int64_t model_reclaim_2m(bool memcg_v2)
+{
+	return model_reclaim_2m_of(reclaim_2m_text, memcg_v2);
 }
 
 /*
@@ -850,10 +858,47 @@ static void test_model_reclaim_follows_the_hierarchy(void **state)
 	assert_int_equal(model_reclaim_2m(true), 519);
 }
 
+/*
+ * `machine cgroup=v1|v2` picks the hierarchy whatever the caller says
+ * (conform's live kernel, `run`'s v1): the same 549 and 519 pages.
+ */
+static void test_model_reclaim_follows_machine_cgroup(void **state)
+{
+	char text[sizeof(reclaim_2m_text) + 32];
+
+	(void)state;
+	snprintf(text, sizeof(text), "machine cgroup=v2\n%s", reclaim_2m_text);
+	assert_int_equal(model_reclaim_2m_of(text, false), 519);
+	assert_int_equal(model_reclaim_2m_of(text, true), 519);
+	snprintf(text, sizeof(text), "machine cgroup=v1\n%s", reclaim_2m_text);
+	assert_int_equal(model_reclaim_2m_of(text, true), 549);
+	assert_int_equal(model_reclaim_2m_of(text, false), 549);
+}
+
+/* THP's enabled file as 6.18 shows it (always [madvise] never), and what is
+ * no choice at all. */
+static void test_proc_bracketed_reads_the_choice(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(proc_bracketed("always [madvise] never\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "madvise");
+	assert_int_equal(proc_bracketed("[always] madvise never", out, sizeof(out)), 0);
+	assert_string_equal(out, "always");
+	assert_int_equal(proc_bracketed("0x0000\n", out, sizeof(out)), -ENOENT);
+	assert_int_equal(proc_bracketed("[unterminated", out, sizeof(out)), -ENOENT);
+	/* 7 characters and the NUL need 8 bytes */
+	assert_int_equal(proc_bracketed("[madvise]", out, 7), -ENOENT);
+	assert_int_equal(proc_bracketed("[madvise]", out, 8), 0);
+	assert_string_equal(out, "madvise");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_field_reads_each_format),
+		cmocka_unit_test(test_proc_bracketed_reads_the_choice),
 		cmocka_unit_test(test_proc_field_needs_the_whole_name),
 		cmocka_unit_test(test_smaps_sum_counts_every_overlapping_vma_whole),
 		cmocka_unit_test(test_smaps_image_is_every_vma_apart_from_the_regions),
@@ -881,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_model_oom_victim_is_not_the_caller),
 		cmocka_unit_test(test_model_reclaim_value_is_pages_reclaimed),
 		cmocka_unit_test(test_model_reclaim_follows_the_hierarchy),
+		cmocka_unit_test(test_model_reclaim_follows_machine_cgroup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

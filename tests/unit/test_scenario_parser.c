@@ -214,6 +214,29 @@ static void test_machine_kernel_zero_page_thp(void **state)
 			   "t.uvs:1: expected never, madvise or always after 'thp=', found 'sometimes'");
 }
 
+/* cgroup=v1|v2 (SCENARIO.md, added 2026-11-29): not given, the model's
+ * hierarchy is the caller's (v1 in `run`, the live kernel's in conform). */
+static void test_machine_cgroup(void **state)
+{
+	struct scenario *s;
+
+	(void)state;
+	s = parse_ok("machine\n");
+	assert_false(s->statements[0].machine.cgroup_given);
+	assert_false(s->statements[0].machine.cgroup_v2);
+	scenario_free(s);
+	s = parse_ok("machine cgroup=v2\n");
+	assert_true(s->statements[0].machine.cgroup_given);
+	assert_true(s->statements[0].machine.cgroup_v2);
+	scenario_free(s);
+	s = parse_ok("machine cgroup=v1 swap=64M\n");
+	assert_true(s->statements[0].machine.cgroup_given);
+	assert_false(s->statements[0].machine.cgroup_v2);
+	scenario_free(s);
+	assert_parse_error("machine cgroup=v3\n",
+			   "t.uvs:1: expected v1 or v2 after 'cgroup=', found 'v3'");
+}
+
 static void test_machine_twice_is_an_error(void **state)
 {
 	(void)state;
@@ -771,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_comments_blank_lines_and_tabs),
 		cmocka_unit_test(test_machine_defaults_and_options),
 		cmocka_unit_test(test_machine_kernel_zero_page_thp),
+		cmocka_unit_test(test_machine_cgroup),
 		cmocka_unit_test(test_machine_twice_is_an_error),
 		cmocka_unit_test(test_task_options_in_any_order),
 		cmocka_unit_test(test_setup_statements),

@@ -298,7 +298,8 @@ struct task_struct {
 	int pid;
 	bool alive;
 	unsigned int cpu;
-	uint64_t rlimit_memlock;      /* bytes */
+	uint64_t rlimit_memlock;      /* bytes: the soft limit, which mlock reads */
+	uint64_t rlimit_memlock_max;  /* bytes: the hard limit */
 	bool cap_ipc_lock;
 	unsigned int uid;
 	int memcg;
@@ -606,7 +607,7 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
 int find_vma_index(struct mm_struct *mm, uint64_t addr);
 int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr);
-int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot, int flags,
+int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64_t len, int prot, int flags,
 	    struct address_space *file, bool fmode_write, uint64_t off, int shm_id,
 	    uint64_t *result);
 /* mm_counter: RssAnon, RssShmem or RssFile by the folio's kind. */
@@ -719,6 +720,7 @@ int shmem_swapin(struct unev_machine *m, struct address_space *as, uint64_t inde
 		 struct folio **out);
 bool swap_cache_remove(struct unev_machine *m, struct folio *f, uint64_t entry);
 void swap_entry_dup(struct unev_machine *m, uint64_t entry);
+uint32_t swap_cache_lookup(const struct unev_machine *m, uint64_t slot);
 uint32_t swap_count(const struct unev_machine *m, uint64_t slot);
 void swap_exit(struct unev_machine *m);
 int swap_init(struct unev_machine *m);

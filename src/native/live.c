@@ -272,6 +272,21 @@ static bool expect_of_killed_task(struct live *lv, const struct scenario_stateme
 	return true;
 }
 
+/* The task and region of `expect TASK smaps|mincore REGION`: 0, or the
+ * run stops here. */
+static int expect_task_region(struct live *lv, const struct scenario_statement *st,
+			      struct live_task **t, struct scenario_region **reg)
+{
+	*t = live_alive_task(lv, st, st->expect.task);
+	if (!*t)
+		return 1;
+	*reg = live_find_region(*t, st->expect.region);
+	if (!*reg)
+		return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+				      (*t)->name, st->expect.region);
+	return 0;
+}
+
 static int run_expect(struct live *lv, const struct scenario_statement *st)
 {
 	const struct scenario_expect *e = &st->expect;
@@ -353,13 +368,9 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 	case SCENARIO_EXPECT_SMAPS:
 		if (expect_of_killed_task(lv, st, o))
 			return 0;
-		t = live_alive_task(lv, st, e->task);
-		if (!t)
-			return 1;
-		reg = live_find_region(t, e->region);
-		if (!reg)
-			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
-					 t->name, e->region);
+		ret = expect_task_region(lv, st, &t, &reg);
+		if (ret)
+			return ret;
 		ret = live_read_smaps(lv, t, NULL);
 		if (ret)
 			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->name,
@@ -373,6 +384,20 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		o->kind = OUTCOME_VALUE;
 		o->value = cur;
 		return 0;
+	case SCENARIO_EXPECT_MINCORE: {
+		uint64_t resident;
+
+		if (expect_of_killed_task(lv, st, o))
+			return 0;
+		ret = expect_task_region(lv, st, &t, &reg);
+		if (!ret)
+			ret = live_mincore(lv, st, t, reg, &resident);
+		if (ret)
+			return ret;
+		o->kind = OUTCOME_VALUE;
+		o->value = (int64_t)resident;
+		return 0;
+	}
 	}
 	return 0;
 }

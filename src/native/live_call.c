@@ -292,7 +292,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	struct native_reply r;
 	struct scenario_region *reg = NULL;
 	struct live_task *t;
-	uint64_t shm_size = 0;
+	uint64_t shm_size = 0, fixed_addr = 0;
 	int ret, flags;
 
 	t = live_alive_task(lv, st, c->task);
@@ -306,9 +306,18 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.addr = c->range_given ? reg->addr + c->off : reg->addr;
 		cmd.len = c->range_given ? c->len : reg->len;
 	}
+	if (c->fixed[0]) {	/* fixed=OTHER [fixed_off=OFF]: OTHER's address */
+		struct scenario_region *other = live_find_region(t, c->fixed);
+
+		if (!other)
+			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					      t->name, c->fixed);
+		fixed_addr = other->addr + c->fixed_off;
+	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		cmd.op = NATIVE_OP_MMAP;
+		cmd.arg4 = fixed_addr;
 		cmd.len = c->size;
 		if (c->file[0]) {
 			int f = live_find_file(lv, c->file);
@@ -322,7 +331,9 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.arg2 = (uint64_t)((c->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
 				      (c->locked ? MAP_LOCKED : 0) |
 				      (c->populate ? MAP_POPULATE : 0) |
-				      (c->hugetlb ? MAP_HUGETLB : 0));
+				      (c->hugetlb ? MAP_HUGETLB : 0) |
+				      (c->fixed[0] ? (c->noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED)
+						   : 0));
 		if (c->file[0])
 			cmd.arg2 &= ~(uint64_t)MAP_ANONYMOUS;
 		break;
@@ -360,7 +371,9 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	case SCENARIO_CALL_MREMAP:
 		cmd.op = NATIVE_OP_MREMAP;
 		cmd.arg1 = c->size;
-		cmd.arg2 = c->maymove ? MREMAP_MAYMOVE : 0;
+		cmd.arg2 = (c->maymove ? MREMAP_MAYMOVE : 0) | (c->fixed[0] ? MREMAP_FIXED : 0) |
+			   (c->dontunmap ? MREMAP_DONTUNMAP : 0);
+		cmd.arg3 = fixed_addr;
 		break;
 	case SCENARIO_CALL_MADVISE:
 		cmd.op = NATIVE_OP_MADVISE;
@@ -421,6 +434,16 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 			   : c->shmctl_op == SCENARIO_SHMCTL_UNLOCK ? SHM_UNLOCK
 								    : IPC_RMID;
 		break;
+	case SCENARIO_CALL_MSYNC:
+		cmd.op = NATIVE_OP_MSYNC;
+		cmd.arg1 = (uint64_t)(unsigned int)c->msync_flags; /* MS_* are Linux's */
+		break;
+	case SCENARIO_CALL_SETRLIMIT:
+		cmd.op = NATIVE_OP_SETRLIMIT;
+		cmd.arg1 = c->memlock_unlimited ? (uint64_t)RLIM_INFINITY : c->memlock;
+		cmd.arg2 = c->memlock_max_unlimited ? (uint64_t)RLIM_INFINITY : c->memlock_max;
+		cmd.arg3 = c->memlock_max_given;
+		break;
 	default:
 		/* native_scenario_check() refused it */
 		return live_stop_here(lv, st, "'%s' is not supported by the live side yet",
@@ -450,6 +473,8 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	     bind_region(t, c->target, r.value, c->size)) ||
 	    (c->kind == SCENARIO_CALL_SHMAT && bind_region(t, c->target, r.value, shm_size)))
 		return live_driver_error(lv, st, "too many regions");
+	if (c->kind == SCENARIO_CALL_SETRLIMIT)	/* what the image rules compare */
+		t->limit_pages = c->memlock_unlimited ? UINT64_MAX : c->memlock / LIVE_PAGE_SIZE;
 	if (c->kind == SCENARIO_CALL_MLOCKALL && (cmd.arg1 & MCL_CURRENT)) {
 		/* the task's own image is mlocked now: see CONFORM.md */
 		struct proc_image image;
@@ -471,4 +496,31 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	return 0;
 }
 
+#endif /* __linux__ */
+
+#ifdef __linux__
+/*
+ * expect TASK mincore REGION [OFF LEN]: the task itself calls mincore(2)
+ * (no other process can ask about its pages); mincore faults nothing and
+ * moves no folio, so the counters the scenario measures stay as they are.
+ */
+int live_mincore(struct live *lv, const struct scenario_statement *st, struct live_task *t,
+		 const struct scenario_region *reg, uint64_t *resident)
+{
+	const struct scenario_expect *e = &st->expect;
+	struct native_cmd cmd = {.op = NATIVE_OP_MINCORE};
+	struct native_reply r;
+	int ret;
+
+	cmd.addr = e->range_given ? reg->addr + e->off : reg->addr;
+	cmd.len = e->range_given ? e->len : reg->len;
+	ret = live_call_task(lv, st, t, &cmd, &r);
+	if (ret)
+		return ret;
+	if (r.err)
+		return live_stop_here(lv, st, "mincore failed: %s (the expectation counts the pages of a range mincore accepts)",
+				      strerror(r.err));
+	*resident = r.value;
+	return 0;
+}
 #endif /* __linux__ */

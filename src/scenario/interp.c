@@ -488,19 +488,29 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 			return ret;
 		call_range(c, reg, &addr, &len);
 	}
+	if (c->fixed[0]) {	/* fixed=OTHER [fixed_off=OFF]: OTHER's address */
+		struct scenario_region *other;
+
+		ret = bound_region(r, st, t, c->fixed, &other);
+		if (ret)
+			return ret;
+		newaddr = other->addr + c->fixed_off;	/* wraps as a program's would */
+	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		flags = (c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE) |
-			(c->locked ? UNEV_MAP_LOCKED : 0) | (c->populate ? UNEV_MAP_POPULATE : 0);
+			(c->locked ? UNEV_MAP_LOCKED : 0) | (c->populate ? UNEV_MAP_POPULATE : 0) |
+			(c->fixed[0] ? (c->noreplace ? UNEV_MAP_FIXED_NOREPLACE : UNEV_MAP_FIXED) : 0);
 		if (c->file[0]) {
 			struct run_object *f = find_object(r->files, r->nr_files, c->file);
 
 			if (!f)
 				return runtime_error(r, st, "no file '%s'", c->file);
-			*result = unev_sys_mmap_file(r->m, t->pid, 0, c->size, prot_value(c->prot),
-						     flags, f->id, c->file_off, &newaddr);
+			*result = unev_sys_mmap_file(r->m, t->pid, newaddr, c->size,
+						     prot_value(c->prot), flags, f->id, c->file_off,
+						     &newaddr);
 		} else {
-			*result = unev_sys_mmap(r->m, t->pid, 0, c->size, prot_value(c->prot),
+			*result = unev_sys_mmap(r->m, t->pid, newaddr, c->size, prot_value(c->prot),
 						flags | UNEV_MAP_ANONYMOUS, &newaddr);
 		}
 		if (*result == 0) {
@@ -539,8 +549,10 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		*result = unev_sys_mprotect(r->m, t->pid, addr, len, prot_value(c->prot));
 		return 0;
 	case SCENARIO_CALL_MREMAP:
-		*result = unev_sys_mremap(r->m, t->pid, addr, len, c->size,
-					  c->maymove ? UNEV_MREMAP_MAYMOVE : 0, 0,
+		flags = (c->maymove ? UNEV_MREMAP_MAYMOVE : 0) |
+			(c->fixed[0] ? UNEV_MREMAP_FIXED : 0) |
+			(c->dontunmap ? UNEV_MREMAP_DONTUNMAP : 0);
+		*result = unev_sys_mremap(r->m, t->pid, addr, len, c->size, flags, newaddr,
 					  &newaddr);
 		if (*result == 0) {
 			reg->addr = newaddr;
@@ -624,6 +636,22 @@ static int run_call(struct run *r, const struct scenario_statement *st,
 		*result = unev_sys_shmctl(r->m, t->pid, sh->id, shmctl_cmd(c->shmctl_op));
 		return 0;
 	}
+	case SCENARIO_CALL_MSYNC:
+		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */
+		*result = unev_sys_msync(r->m, t->pid, addr, len, c->msync_flags);
+		return 0;
+	case SCENARIO_CALL_SETRLIMIT: {
+		uint64_t cur = c->memlock_unlimited ? UNEV_RLIM_INFINITY : c->memlock, max;
+
+		/* without max=, the hard limit getrlimit reads */
+		*result = unev_sys_getrlimit(r->m, t->pid, UNEV_RLIMIT_MEMLOCK, NULL, &max);
+		if (*result)
+			return 0;
+		if (c->memlock_max_given)
+			max = c->memlock_max_unlimited ? UNEV_RLIM_INFINITY : c->memlock_max;
+		*result = unev_sys_setrlimit(r->m, t->pid, UNEV_RLIMIT_MEMLOCK, cur, max);
+		return 0;
+	}
 	}
 	return runtime_error(r, st, "'%s' is not supported by the model yet",
 			     scenario_call_name(c->kind));
@@ -638,6 +666,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		[SCENARIO_EXPECT_VMSTAT] = "vmstat", [SCENARIO_EXPECT_MEMINFO] = "meminfo",
 		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
 		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
+		[SCENARIO_EXPECT_MINCORE] = "mincore",
 	};
 	struct scenario_region *reg;
 	struct run_task *t = NULL;	/* set by live_task when it returns 0 */
@@ -674,6 +703,19 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		scenario_region_span(reg, &start, &end);
 		ret = unev_smaps_read(r->m, t->pid, start, end, e->field, value);
 		break;
+	case SCENARIO_EXPECT_MINCORE:
+		ret = live_task(r, st, e->task, &t);
+		if (!ret)
+			ret = bound_region(r, st, t, e->region, &reg);
+		if (ret)
+			return ret;
+		start = e->range_given ? reg->addr + e->off : reg->addr;
+		end = e->range_given ? e->len : reg->len;	/* the length */
+		ret = unev_sys_mincore(r->m, t->pid, start, end, NULL, value);
+		if (ret)
+			return runtime_error(r, st, "mincore failed: %s (the expectation counts the pages of a range mincore accepts)",
+					     render_errno_text(-ret, buf, sizeof(buf)));
+		return 0;
 	case SCENARIO_EXPECT_OK:
 	case SCENARIO_EXPECT_ERRNO:
 		return 0;
@@ -707,7 +749,8 @@ static int run_expect(struct run *r, const struct scenario_statement *st)
 			 e->source == SCENARIO_EXPECT_OK
 				 ? "0"
 				 : render_errno_text(e->errno_value, buf, sizeof(buf)));
-	} else if ((e->source == SCENARIO_EXPECT_STATUS || e->source == SCENARIO_EXPECT_SMAPS) &&
+	} else if ((e->source == SCENARIO_EXPECT_STATUS || e->source == SCENARIO_EXPECT_SMAPS ||
+		    e->source == SCENARIO_EXPECT_MINCORE) &&
 		   killed_task(r, e->task)) {
 		/* the OOM killer took the task: its /proc is gone, as live;
 		 * the expectation is not run and the run goes on (issue 13) */

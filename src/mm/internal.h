@@ -105,6 +105,8 @@ struct folio_batch {
 
 struct cpu_state {
 	struct folio_batch lru_add;   /* cpu_fbatches.lru_add (mm/swap.c) */
+	struct folio_batch lru_deactivate; /* cpu_fbatches.lru_deactivate: MADV_COLD */
+	struct folio_batch lru_lazyfree;   /* cpu_fbatches.lru_lazyfree: MADV_FREE */
 	struct folio_batch mlock;     /* mlock_fbatch (mm/mlock.c) */
 };
 
@@ -156,6 +158,8 @@ enum vm_event_item {
 	PSWPIN,
 	PSWPOUT,
 	OOM_KILL,
+	PGLAZYFREE,
+	PGLAZYFREED,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -409,6 +413,10 @@ void folio_add_lru(struct unev_machine *m, struct folio *f);
 void lru_add_folios(struct unev_machine *m, struct folio **folios, unsigned int nr);
 void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
+/* folio_deactivate (MADV_COLD) and folio_mark_lazyfree (MADV_FREE): queued
+ * in this CPU's batch, moved when it fills or at the next drain. */
+void folio_deactivate(struct unev_machine *m, struct folio *f);
+void folio_mark_lazyfree(struct unev_machine *m, struct folio *f);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);
 bool folio_batch_add(struct unev_machine *m, struct folio_batch *b, uint32_t pfn, uint8_t tag);
@@ -577,6 +585,7 @@ uint64_t *pte_lookup(struct mm_struct *mm, uint64_t addr, bool alloc);
 void free_pgtables(struct mm_struct *mm);
 int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, bool write);
 void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
+void zap_swap_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte);
 int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
 int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len, bool ignore_errors);
 /* Visit each present PTE of [start, end): fn returns nonzero to stop. */
@@ -734,6 +743,12 @@ struct folio_ref_batch {
 	struct folio *folios[FOLIO_BATCH_SIZE];
 };
 void check_move_unevictable_folios(struct unev_machine *m, struct folio_ref_batch *fb);
+/* reclaim_pages (MADV_PAGEOUT): shrink_folio_list of folios isolated by
+ * the caller (a reference each), references ignored; the rest go back
+ * through folio_putback_lru. */
+void reclaim_pages(struct unev_machine *m, uint32_t *pfns, unsigned int nr);
+/* folio_isolate_lru: off its list with a reference, or false. */
+bool folio_isolate_lru(struct unev_machine *m, struct folio *f);
 
 /* ---- task.c: task_lookup also makes the task "current": its CPU runs the call ---- */
 struct task_struct *task_lookup(struct unev_machine *m, int pid);

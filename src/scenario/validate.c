@@ -87,6 +87,11 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 			if (st->call.hugetlb)
 				return unsupported(err, errlen, s, st, "mmap ... hugetlb");
 			return 0;
+		case SCENARIO_CALL_MREMAP:
+			if (st->call.fixed[0] || st->call.dontunmap)
+				return unsupported(err, errlen, s, st,
+						   "mremap ... fixed= or dontunmap (MREMAP_FIXED, MREMAP_DONTUNMAP)");
+			return 0;
 		default:
 			return 0;
 		}

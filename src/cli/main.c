@@ -44,7 +44,7 @@ struct cli_totals {
 	unsigned int files;
 	unsigned int files_ran;	/* passed the checks and started */
 	bool several;		/* more than one file: a line per file */
-	unsigned int expectations, passed, failed;
+	unsigned int expectations, passed, failed, not_run;
 	int status;
 };
 
@@ -234,6 +234,19 @@ static int close_steps(struct run_steps *tf)
 }
 
 /*
+ * ", K not run" after "N passed, M failed" when expectations of tasks the
+ * OOM killer took were not run; nothing otherwise, so the line scripts
+ * read keeps its form.
+ */
+static const char *not_run_text(unsigned int not_run, char *buf, size_t len)
+{
+	if (!not_run)
+		return "";
+	snprintf(buf, len, ", %u not run", not_run);
+	return buf;
+}
+
+/*
  * Run one parsed (or unparsable: s == NULL, message in err) scenario and
  * report it as text or into json_runs.
  */
@@ -244,6 +257,7 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 	struct scenario_run_summary sum = {0};
 	struct scenario_run_options run = o->run;
 	json_t *jr = NULL;
+	char buf[32];
 	int status, ret;
 
 	if (o->json) {
@@ -280,14 +294,16 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 	totals->expectations += sum.expectations;
 	totals->passed += sum.passed;
 	totals->failed += sum.failed;
+	totals->not_run += sum.not_run;
 	totals->status = worse(totals->status, status);
 	if (jr) {
 		json_object_set_new(jr, "status", json_integer(status));
 		if (ret)
 			json_object_set_new(jr, "error", json_string(err));
 	} else if (sum.ran && totals->several) {
-		fprintf(stdout, "%s: %u expectations: %u passed, %u failed\n", name,
-			sum.expectations, sum.passed, sum.failed);
+		fprintf(stdout, "%s: %u expectations: %u passed, %u failed%s\n", name,
+			sum.expectations, sum.passed, sum.failed,
+			not_run_text(sum.not_run, buf, sizeof(buf)));
 	}
 	return status;
 }
@@ -296,11 +312,13 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 static int finish(const struct cli_options *o, json_t *root, json_t *json_runs,
 		  const struct cli_totals *t)
 {
+	char buf[32];
+
 	if (o->json) {
-		json_t *sum = json_pack("{s:i, s:i, s:i, s:i}", "files", (int)t->files,
+		json_t *sum = json_pack("{s:i, s:i, s:i, s:i, s:i}", "files", (int)t->files,
 					"expectations", (int)t->expectations,
 					"passed", (int)t->passed, "failed",
-					(int)t->failed);
+					(int)t->failed, "not_run", (int)t->not_run);
 
 		json_object_set_new(root, "version", json_string(UNEV_VERSION));
 		json_object_set(root, "runs", json_runs);
@@ -314,8 +332,9 @@ static int finish(const struct cli_options *o, json_t *root, json_t *json_runs,
 	} else if (t->files_ran && (t->several || t->status != EXIT_BAD_INPUT)) {
 		/* (one file stopped by an error has no total: it did not finish) */
 		/* the closing line scripts read: exactly "N passed, M failed" */
-		fprintf(stdout, "%u expectations: %u passed, %u failed\n",
-			t->expectations, t->passed, t->failed);
+		fprintf(stdout, "%u expectations: %u passed, %u failed%s\n",
+			t->expectations, t->passed, t->failed,
+			not_run_text(t->not_run, buf, sizeof(buf)));
 	}
 	return t->status;
 }

@@ -299,6 +299,10 @@ void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint6
 
 		if (s >= e)
 			continue;
+		/* unmap_mapping_range_vma -> zap_page_range_single, which
+		 * drains this CPU first up to 6.12 (unmap_drains_batches) */
+		if (m->profile->unmap_drains_batches)
+			lru_add_drain(m);
 		walk_page_range(m, vma, vma->vm_start + ((s - vstart) << PAGE_SHIFT),
 				vma->vm_start + ((e - vstart) << PAGE_SHIFT), zap_file_pte, &ctx);
 	}

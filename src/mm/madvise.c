@@ -33,11 +33,14 @@ static bool madvise_behavior_valid(const struct unev_machine *m, int advice)
 static int madvise_remove(struct unev_machine *m, struct vm_area_struct *vma,
 			  uint64_t start, uint64_t end)
 {
+	/* before vma_is_shared_maywrite, VM_WRITE itself (profile) */
+	uint64_t need = m->profile->madvise_remove_needs_write ? VM_WRITE : VM_MAYWRITE;
+
 	if (vma->vm_flags & VM_LOCKED)
 		return -EINVAL;
 	if (!vma->mapping)
 		return -EINVAL;
-	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
+	if ((vma->vm_flags & (VM_SHARED | need)) != (VM_SHARED | need))
 		return -EACCES;
 	return vfs_fallocate_punch_hole(m, vma->mapping,
 					(start - vma->vm_start) + (vma->vm_pgoff << PAGE_SHIFT),
@@ -169,7 +172,10 @@ static int madvise_vma(struct unev_machine *m,
 			walk_page_range_all(m, vma, start, end, madvise_free_pte, NULL);
 			return 0;
 		}
-		/* zap_page_range_single: no drain on 6.18, as for munmap */
+		/* zap_page_range_single drains this CPU first up to 6.12; 6.18
+		 * does not, as for munmap (unmap_drains_batches) */
+		if (m->profile->unmap_drains_batches)
+			lru_add_drain(m);
 		zap_page_range(m, vma, start, end);
 		return 0;
 	case UNEV_MADV_COLD:
@@ -179,6 +185,19 @@ static int madvise_vma(struct unev_machine *m,
 		return madvise_cold_or_pageout(m, vma, start, end, advice == UNEV_MADV_PAGEOUT);
 	case UNEV_MADV_REMOVE:
 		return madvise_remove(m, vma, start, end);
+	case UNEV_MADV_WILLNEED:
+		/*
+		 * madvise_willneed: anonymous and shmem VMAs read their swapped
+		 * pages back (the swapin walk; not modelled: it allocates only
+		 * for swap entries) and then lru_add_drain() this CPU, on every
+		 * profile; a file of a disk or ramfs goes to vfs_fadvise, which
+		 * does not drain.  5.10's mlock leaves its last page in the
+		 * pagevec, which this drain puts on the unevictable list
+		 * (madvise_locked_vma_einval.uvs in the 5.10 VM).
+		 */
+		if (!vma->mapping || vma->mapping->kind == MAPPING_SHMEM)
+			lru_add_drain(m);
+		return 0;
 	default:
 		return 0;
 	}

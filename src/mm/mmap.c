@@ -280,10 +280,11 @@ static int unev_sys_brk_call(struct unev_machine *m, int pid, uint64_t brk, uint
 	}
 	if (brk <= mm->brk) {
 		/* SYSCALL brk: no VMA in [newbrk, oldbrk) (the heap was
-		 * munmapped): the break stays where it was */
+		 * munmapped): the break stays where it was (6.1+; 5.10 unmaps
+		 * the range regardless and moves the break) */
 		struct vm_area_struct *brkvma = find_vma(mm, newbrk);
 
-		if (!brkvma || brkvma->vm_start >= oldbrk)
+		if (m->profile->brk_shrink_needs_vma && (!brkvma || brkvma->vm_start >= oldbrk))
 			return 0;
 		mm->brk = brk;
 		if (do_munmap(m, t, newbrk, oldbrk - newbrk)) {

@@ -20,7 +20,8 @@ static int mprotect_fixup(struct unev_machine *m, struct mm_struct *mm,
 	if (newflags & VM_WRITE) {
 		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE)))
 			newflags |= VM_ACCOUNT;
-	} else if ((oldflags & VM_ACCOUNT) && !vma->mapping && !vma->anon_vma) {
+	} else if ((oldflags & VM_ACCOUNT) && !vma->mapping && !vma->anon_vma &&
+		   m->profile->mprotect_unaccounts_unfaulted) {
 		newflags &= ~VM_ACCOUNT;
 	}
 	if (newflags == oldflags)

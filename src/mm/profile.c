@@ -41,6 +41,9 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = false,
 		.has_madv_dontneed_locked = false,
 		.populate_walks_vmas = false,
+		.brk_shrink_needs_vma = false,
+		.mprotect_unaccounts_unfaulted = false,
+		.madvise_remove_needs_write = true,
 		.mremap_shrink_before_lookup = true,
 	},
 	{
@@ -63,6 +66,9 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = false,	/* seen: EINVAL on 5.10 */
 		.has_madv_dontneed_locked = false,
 		.populate_walks_vmas = false,
+		.brk_shrink_needs_vma = false,	/* seen: the break moves */
+		.mprotect_unaccounts_unfaulted = false,
+		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
 		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
 	},
 	{
@@ -78,6 +84,9 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = true,	/* seen: Rss 32 kB past a hole */
+		.brk_shrink_needs_vma = true,
+		.mprotect_unaccounts_unfaulted = false,
+		.madvise_remove_needs_write = false,	/* seen on 6.1.176: as 6.18 */
 		.mremap_shrink_before_lookup = false,
 	},
 	{
@@ -96,6 +105,9 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
+		.brk_shrink_needs_vma = true,
+		.mprotect_unaccounts_unfaulted = true,
+		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 	},
 	{
@@ -113,6 +125,9 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
+		.brk_shrink_needs_vma = true,
+		.mprotect_unaccounts_unfaulted = true,
+		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 	},
 	{
@@ -128,6 +143,9 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_populate = true,
 		.has_madv_dontneed_locked = true,
 		.populate_walks_vmas = false,
+		.brk_shrink_needs_vma = true,
+		.mprotect_unaccounts_unfaulted = true,
+		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 	},
 };

@@ -45,6 +45,17 @@ struct kernel_profile {
 	/* mremap shrinks (do_munmap of the tail) before it looks the VMA up:
 	 * a hole at addr gives 0, not EFAULT */
 	bool mremap_shrink_before_lookup;
+	/* brk shrinking first looks for a VMA in [newbrk, oldbrk) and keeps
+	 * the break when there is none (6.1's maple-tree brk); before, it
+	 * unmapped the range whatever lay there and moved the break */
+	bool brk_shrink_needs_vma;
+	/* mprotect_fixup gives VM_ACCOUNT back when an anonymous VMA never
+	 * written (no anon_vma) loses write (≈6.6), so it may merge with an
+	 * unaccounted neighbour; before, VM_ACCOUNT stayed */
+	bool mprotect_unaccounts_unfaulted;
+	/* madvise_remove wants VM_SHARED|VM_WRITE (EACCES for a read-only
+	 * shared mapping); later vma_is_shared_maywrite (VM_MAYWRITE) */
+	bool madvise_remove_needs_write;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

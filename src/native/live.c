@@ -36,24 +36,9 @@ int live_driver_error(struct live *lv, const struct scenario_statement *st,
 	va_list ap;
 
 	va_start(ap, fmt);
-	scenario_verror(lv->err, lv->errlen, lv->s, st, "live: ", fmt, ap);
+	scenario_verror(lv->x.err, lv->x.errlen, lv->x.s, st, "live: ", fmt, ap);
 	va_end(ap);
 	return -EIO;
-}
-
-/* The run stops at a statement it cannot execute, as the model's does. */
-
-int live_stop_here(struct live *lv, const struct scenario_statement *st,
-		     const char *fmt, ...)
-{
-	struct outcome *o = &lv->out[st - lv->s->statements];
-	va_list ap;
-
-	o->kind = OUTCOME_ERROR;
-	va_start(ap, fmt);
-	vsnprintf(o->note, sizeof(o->note), fmt, ap);
-	va_end(ap);
-	return 1;
 }
 
 /*
@@ -67,7 +52,7 @@ int live_stop_here(struct live *lv, const struct scenario_statement *st,
 static int expect_memcg(struct live *lv, const struct scenario_statement *st)
 {
 	const struct scenario_expect *e = &st->expect;
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct outcome *o = exec_record(&lv->x, st);
 	const char *file, *key;
 	char path[PATH_MAX];
 	int64_t value;
@@ -132,7 +117,7 @@ static int reclaim_write(struct live *lv, const struct scenario_statement *st, i
 			 const char *path, const char *text, int64_t before, int gave_up,
 			 int *wret)
 {
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct outcome *o = exec_record(&lv->x, st);
 	int64_t after;
 	int ret = live_pin_cpu0();
 
@@ -178,7 +163,7 @@ static int reclaim_write(struct live *lv, const struct scenario_statement *st, i
 static int reclaim_v2(struct live *lv, const struct scenario_statement *st, int i,
 		      uint64_t size)
 {
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct outcome *o = exec_record(&lv->x, st);
 	char path[PATH_MAX], text[32];
 	int64_t before;
 	int ret = live_memcg_file(lv, i, "memory.reclaim", path), wret;
@@ -210,10 +195,11 @@ static int reclaim_v2(struct live *lv, const struct scenario_statement *st, int 
  * refuses a memcg with tasks elsewhere).  The statement's value is the
  * pages reclaimed: pgsteal_anon + pgsteal_file, before and after.
  */
-static int run_reclaim(struct live *lv, const struct scenario_statement *st)
+static int run_reclaim(struct exec *x, const struct scenario_statement *st)
 {
+	struct live *lv = live_of(x);
 	const struct scenario_reclaim *rc = &st->reclaim;
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct outcome *o = exec_record(&lv->x, st);
 	char path[PATH_MAX], old_limit[64], text[32];
 	uint64_t usage, kmem, stock, limit;
 	uint64_t size = rc->size / 4096 + (rc->size % 4096 != 0);
@@ -256,22 +242,6 @@ static const char *const source_files[] = {
 	[SCENARIO_EXPECT_MEMINFO] = "/proc/meminfo",
 };
 
-/*
- * `expect status|smaps` of a task the OOM killer took (the checker lets
- * through only tasks alive on paper, so an exited one was killed): its
- * /proc is gone; not run, as on the model, and the run goes on.
- */
-static bool expect_of_killed_task(struct live *lv, const struct scenario_statement *st,
-				  struct outcome *o)
-{
-	struct live_task *t = live_find_task(lv, st->expect.task);
-
-	if (!t || !t->exited)
-		return false;
-	o->kind = OUTCOME_NOT_RUN;
-	return true;
-}
-
 /* The task and region of `expect TASK smaps|mincore REGION`: 0, or the
  * run stops here. */
 static int expect_task_region(struct live *lv, const struct scenario_statement *st,
@@ -283,14 +253,16 @@ static int expect_task_region(struct live *lv, const struct scenario_statement *
 	*reg = live_find_region(*t, st->expect.region);
 	if (!*reg)
 		return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
-				      (*t)->name, st->expect.region);
+				      (*t)->x.name, st->expect.region);
 	return 0;
 }
 
-static int run_expect(struct live *lv, const struct scenario_statement *st)
+/* `expect SOURCE ...` but ok|errno, of a task alive (the loop's): the
+ * value read now, less the baseline where it is machine-wide. */
+static int run_expect(struct exec *x, const struct scenario_statement *st, struct outcome *o)
 {
 	const struct scenario_expect *e = &st->expect;
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct live *lv = live_of(x);
 	struct proc_image image;
 	struct scenario_region *reg;
 	struct live_task *t;
@@ -300,15 +272,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 
 	switch (e->source) {
 	case SCENARIO_EXPECT_OK:
-	case SCENARIO_EXPECT_ERRNO:
-		/* the call's outcome, with what its image rule needs */
-		if (lv->last_call)
-			*o = *lv->last_call;
-		o->kind = lv->last_errno == LIVE_KILLED	 ? OUTCOME_KILLED
-			  : lv->last_errno == LIVE_NOT_RUN ? OUTCOME_NOT_RUN
-							   : OUTCOME_ERRNO;
-		o->err = lv->last_errno > 0 ? 0 : lv->last_errno;
-		return 0;
+	case SCENARIO_EXPECT_ERRNO: /* the loop's */
 	case SCENARIO_EXPECT_LRU:
 		return 0; /* model only: nothing to read here */
 	case SCENARIO_EXPECT_MEMCG:
@@ -340,12 +304,10 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		}
 		return 0;
 	case SCENARIO_EXPECT_STATUS:
-		if (expect_of_killed_task(lv, st, o))
-			return 0;
 		t = live_alive_task(lv, st, e->task);
 		if (!t)
 			return 1;
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)t->x.pid);
 		ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
 		if (ret)
 			return live_driver_error(lv, st, "reading %s: %s", path, strerror(-ret));
@@ -353,7 +315,7 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 			return live_stop_here(lv, st, "%s has no field '%s'", path, e->field);
 		ret = live_read_smaps(lv, t, &image);
 		if (ret)
-			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->name,
+			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->x.name,
 					    strerror(-ret));
 		if (!proc_status_image_part(e->field, &image, &part)) {
 			o->kind = OUTCOME_IMAGE;
@@ -366,14 +328,12 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 		o->value = cur - part;
 		return 0;
 	case SCENARIO_EXPECT_SMAPS:
-		if (expect_of_killed_task(lv, st, o))
-			return 0;
 		ret = expect_task_region(lv, st, &t, &reg);
 		if (ret)
 			return ret;
 		ret = live_read_smaps(lv, t, NULL);
 		if (ret)
-			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->name,
+			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->x.name,
 					    strerror(-ret));
 		{
 			struct proc_span sp = live_region_span(reg);
@@ -387,8 +347,6 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 	case SCENARIO_EXPECT_MINCORE: {
 		uint64_t resident;
 
-		if (expect_of_killed_task(lv, st, o))
-			return 0;
 		ret = expect_task_region(lv, st, &t, &reg);
 		if (!ret)
 			ret = live_mincore(lv, st, t, reg, &resident);
@@ -402,73 +360,55 @@ static int run_expect(struct live *lv, const struct scenario_statement *st)
 	return 0;
 }
 
-/*
- * A call of a task the OOM killer took earlier never happens: it is not
- * run, on the model alike (issue 13).  A fork not run leaves a dead
- * child, whose calls are not run either.  true when st is such a call.
- */
-static bool call_not_run(struct live *lv, const struct scenario_statement *st)
+/* ---- the live backend of the statement loop (exec.h) ---- */
+
+/* A run disturbed is not worth finishing; the pages may move from here:
+ * the last memcg scan is stale. */
+static int before_statement(struct exec *x, const struct scenario_statement *st)
 {
-	struct live_task *t = live_find_task(lv, st->call.task), *child;
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct live *lv = live_of(x);
 
-	if (!t || !t->killed)
-		return false;
-	if (st->call.kind == SCENARIO_CALL_FORK) {
-		child = live_add_task(lv, st->call.target);
-		if (child)
-			child->exited = child->killed = true;
-	}
-	o->kind = OUTCOME_NOT_RUN;
-	lv->last_errno = LIVE_NOT_RUN;
-	lv->last_call = o;
-	return true;
-}
-
-/* 0, >0 to stop at this statement (recorded), <0 a driver error. */
-static int run_statement(struct live *lv, const struct scenario_statement *st)
-{
-	struct outcome *o = &lv->out[st - lv->s->statements];
-	int result = 0, ret;
-
-	/* the pages may move from here: the last memcg scan is stale */
+	if (lv->disturbed)
+		return 1;
 	if (st->kind != SCENARIO_EXPECT && st->kind != SCENARIO_PRINT)
 		lv->scan_valid = false;
-	switch (st->kind) {
-	case SCENARIO_MACHINE:
-	case SCENARIO_TASK: /* started before the baseline */
-	case SCENARIO_FILE: /* made before the tasks */
-	case SCENARIO_SHM:
-	case SCENARIO_MEMCG:
-	case SCENARIO_PRINT: /* not compared */
-		return 0;
-	case SCENARIO_CALL:
-		if (call_not_run(lv, st))
-			return 0;
-		ret = live_run_call(lv, st, &result);
-		if (ret)
-			return ret;
-		lv->last_errno = result;
-		lv->last_call = o;
-		o->kind = result == LIVE_KILLED ? OUTCOME_KILLED : OUTCOME_ERRNO;
-		o->err = result == LIVE_KILLED ? 0 : result;
-		/* the OOM killer may have taken another task too */
-		return live_sweep_dead_tasks(lv, st);
-	case SCENARIO_RECLAIM:
-		return run_reclaim(lv, st);
-	case SCENARIO_DRAIN:
-		ret = live_drain_all();
-		if (ret)
-			return live_driver_error(lv, st, "move_pages: %s", strerror(-ret));
-		return 0;
-	case SCENARIO_EXPECT:
-		return run_expect(lv, st);
-	default:
-		/* native_scenario_check() refused it */
-		return live_stop_here(lv, st, "'%s' is not supported by the live side yet",
-				 scenario_statement_name(st->kind));
-	}
+	return 0;
 }
+
+static int run_call(struct exec *x, const struct scenario_statement *st, int *result)
+{
+	return live_run_call(live_of(x), st, result);
+}
+
+static int sweep(struct exec *x, const struct scenario_statement *st)
+{
+	return live_sweep_dead_tasks(live_of(x), st);
+}
+
+static int run_drain(struct exec *x, const struct scenario_statement *st)
+{
+	int ret = live_drain_all();
+
+	if (ret)
+		return live_driver_error(live_of(x), st, "move_pages: %s", strerror(-ret));
+	return 0;
+}
+
+static const struct exec_ops live_ops = {
+	.name = "live side",
+	.task_size = sizeof(struct live_task),
+	.task_init = live_task_init,
+	.before_statement = before_statement,
+	/* machine, task (started before the baseline), file, shm, memcg (made
+	 * before the tasks), print (not compared): nothing to do */
+	.statement = {
+		[SCENARIO_RECLAIM] = run_reclaim,
+		[SCENARIO_DRAIN] = run_drain,
+	},
+	.call = run_call,
+	.sweep = sweep,
+	.expect = run_expect,
+};
 
 static int baseline(struct live *lv)
 {
@@ -500,21 +440,17 @@ int native_run(const struct scenario *s, const struct native_options *o,
 
 	/* static: the census tables are too big for a polite stack frame */
 	memset(&lv, 0, sizeof(lv));
-	lv.s = s;
+	exec_init(&lv.x, s, &live_ops, out, err, errlen);
+	lv.x.stop_in_record = true;
 	lv.o = o;
-	lv.out = out;
-	lv.err = err;
-	lv.errlen = errlen;
 	memset(info, 0, sizeof(*info));
-	memset(out, 0, s->nr_statements * sizeof(*out));
-	lv.tasks = calloc(LIVE_MAX_TASKS, sizeof(*lv.tasks));
 	lv.buf = malloc(LIVE_BUF_SIZE);
 	lv.base_vmstat = malloc(LIVE_BUF_SIZE / 4);
 	lv.base_meminfo = malloc(LIVE_BUF_SIZE / 4);
 	lv.kpage_cgroup = calloc(LIVE_KPAGE_CHUNK, sizeof(uint64_t));
 	lv.kpage_flags = calloc(LIVE_KPAGE_CHUNK, sizeof(uint64_t));
 	lv.driver_cpu = -1;
-	if (!lv.tasks || !lv.buf || !lv.base_vmstat || !lv.base_meminfo || !lv.kpage_cgroup ||
+	if (!lv.buf || !lv.base_vmstat || !lv.base_meminfo || !lv.kpage_cgroup ||
 	    !lv.kpage_flags) {
 		ret = live_driver_error(&lv, NULL, "out of memory");
 		goto out;
@@ -543,9 +479,8 @@ int native_run(const struct scenario *s, const struct native_options *o,
 		ret = baseline(&lv);
 	if (!ret)
 		ret = live_quiet_window(&lv, "before the run");
-	/* a run disturbed from its start is not worth finishing */
-	for (i = 0; i < s->nr_statements && !ret && !lv.disturbed; i++)
-		ret = run_statement(&lv, &s->statements[i]);
+	if (!ret)
+		ret = exec_run(&lv.x);
 	if (ret > 0)
 		ret = 0; /* stopped at a statement: its outcome says why */
 	if (!ret)
@@ -559,14 +494,16 @@ int native_run(const struct scenario *s, const struct native_options *o,
 out:
 	live_witnesses_close(&lv);
 	native_kill_all();
-	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
-		if (lv.tasks[i].sock >= 0)
-			close(lv.tasks[i].sock);
-	for (i = 0; lv.tasks && i < lv.nr_tasks; i++)
-		if (lv.tasks[i].memfd >= 0)
-			close(lv.tasks[i].memfd);
+	for (i = 0; i < exec_nr_tasks(&lv.x); i++) {
+		struct live_task *t = (struct live_task *)exec_task_at(&lv.x, i);
+
+		if (t->sock >= 0)
+			close(t->sock);
+		if (t->memfd >= 0)
+			close(t->memfd);
+	}
 	live_unpin_driver(&lv);
-	free(lv.tasks);
+	exec_free(&lv.x);
 	free(lv.buf);
 	free(lv.base_vmstat);
 	free(lv.base_meminfo);

@@ -6,6 +6,7 @@
 #ifndef LIVE_H
 #define LIVE_H
 
+#include "exec.h"
 #include "native.h"
 #include "protocol.h"
 
@@ -79,13 +80,13 @@
 #define LIVE_FOREIGN_NS_MAX 1000000
 /* the largest read or write a scenario may make live */
 #define LIVE_MAX_BUFFER (256ULL << 20)
+/* regions of one task: live_read_smaps tells the image from them */
+#define LIVE_MAX_REGIONS 64
 /* live_call_task: the task was killed during the call, it never replied. */
 #define LIVE_CALL_KILLED 2
-/* A call's result when its task was killed (outcome KILLED): positive,
- * where the kernel's results are 0 or -errno. */
-#define LIVE_KILLED 1
-/* A call's result when its task was dead before it (outcome NOT_RUN). */
-#define LIVE_NOT_RUN 2
+/* A call's result when its task was killed in it: none (task_died marked
+ * the task; the loop records OUTCOME_KILLED). */
+#define LIVE_KILLED 0
 
 /* ---- one run ---- */
 
@@ -104,27 +105,23 @@ struct lock_census {
 	int64_t vmlck_kb[CENSUS_MAX];
 };
 
+/* A task of the run: the loop's record (name, pid, regions, killed...),
+ * then what the live side keeps of its process. */
 struct live_task {
-	char name[SCENARIO_NAME_MAX];
-	pid_t pid;
+	struct exec_task x;	/* first: the loop's table holds live_tasks */
 	int pidfd, sock;
 	/* the helper's shared memory (unevict_task.c), closed after the run:
 	 * no exit or exec of a task releases it */
 	int memfd;
-	bool exited;
-	bool killed;		/* by the memcg OOM killer: calls not run */
 	unsigned int cpu;
 	/* RLIMIT_MEMLOCK and CAP_IPC_LOCK, for the mlockall image rule */
 	uint64_t limit_pages;
 	bool capable;
-	struct scenario_region regions[64];
-	size_t nr_regions;
-	bool heap_known;
-	uint64_t heap_start;
 	int memcg;		/* index in live.memcgs, -1: none */
 };
 
-/* A memcg of the scenario: live_memcg_paths[i + 1] is its directory. */
+/* A memcg of the scenario, the i-th of the loop's table (EXEC_MEMCGS):
+ * live_memcg_paths[i + 1] is its directory. */
 struct live_memcg {
 	const struct scenario_memcg *sm;
 	int parent;		/* index, -1: the run's directory */
@@ -137,15 +134,8 @@ struct live_memcg {
 #define LIVE_KPAGE_CHUNK 65536
 
 struct live {
-	const struct scenario *s;
+	struct exec x;		/* first: the loop's state; the hooks get &lv->x */
 	const struct native_options *o;
-	struct outcome *out;
-	char *err;
-	size_t errlen;
-	struct live_task *tasks;
-	size_t nr_tasks;
-	int last_errno;	/* the last call's: 0, -errno, LIVE_KILLED or LIVE_NOT_RUN */
-	struct outcome *last_call;
 	char *buf, *base_vmstat, *base_meminfo;
 	/* a task's image was mlocked: system-wide counters include it */
 	bool image_dirty;	/* a task's mlockall(MCL_CURRENT) locked its own image */
@@ -165,13 +155,8 @@ struct live {
 	size_t nr_watched;
 	size_t nr_watched_expected;	/* the first ones: fields the scenario expects */
 	bool reads_lock_counters;	/* expects a field a foreign mlock can move */
-	/* files: their order of declaration is their number in the helper */
-	const struct scenario_file *files[LIVE_MAX_OBJECTS];
-	const struct scenario_statement *file_statements[LIVE_MAX_OBJECTS];
-	size_t nr_files;
-	const struct scenario_shm *shms[LIVE_MAX_OBJECTS];
-	int shmids[LIVE_MAX_OBJECTS];
-	size_t nr_shms;
+	/* files and segments are the loop's (EXEC_FILES: a file's order of
+	 * declaration is its number in the helper; EXEC_SHMS: id is the shmid) */
 	uint64_t buffer_size;	/* of the helpers' read/write buffer */
 	char file_paths[LIVE_MAX_OBJECTS][PATH_MAX];
 	/* memcgs; the page tallies of the last scan, valid until a statement
@@ -211,8 +196,8 @@ int live_read_file(const char *path, char *buf, size_t len);
 int live_stat_refresh(void);
 int live_drain_all(void);
 int live_make_objects(struct live *lv);
-int live_find_file(const struct live *lv, const char *name);
-int live_find_shm(const struct live *lv, const char *name);
+int live_find_file(struct live *lv, const char *name);
+int live_find_shm(struct live *lv, const char *name);
 
 /* live_quiet.c */
 int live_census_take(struct live *lv, struct lock_census *c);
@@ -234,6 +219,7 @@ int live_receive(struct live *lv, int sock, struct native_reply *r);
 int live_send_cmd(int sock, struct native_cmd *c, int fd);
 const char *live_task_failure(int ret);
 int live_pidfd_open(pid_t pid);
+void live_task_init(struct exec *x, struct exec_task *t);
 struct live_task *live_add_task(struct live *lv, const char *name);
 uint64_t live_limit_pages(const struct scenario_task *tk);
 int live_spawn_task(struct live *lv, const struct scenario_statement *st);
@@ -248,7 +234,7 @@ int live_call_task(struct live *lv, const struct scenario_statement *st,
 int live_write_text(const char *path, const char *text);
 int live_memcg_file(const struct live *lv, int i, const char *file, char *path);
 int live_memcg_read_number(struct live *lv, int i, const char *file, uint64_t *value);
-int live_find_memcg(const struct live *lv, const char *name);
+int live_find_memcg(struct live *lv, const char *name);
 int live_make_memcgs(struct live *lv);
 int live_join_memcg(struct live *lv, const struct scenario_statement *st,
 		      struct live_task *t);
@@ -268,8 +254,13 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 /* live.c */
 int live_driver_error(struct live *lv, const struct scenario_statement *st,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int live_stop_here(struct live *lv, const struct scenario_statement *st,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The run stops at a statement it cannot execute, as the model's does:
+ * the statement's record says why (OUTCOME_ERROR), 1. */
+#define live_stop_here(lv, st, ...) exec_stop(&(lv)->x, st, __VA_ARGS__)
+static inline struct live *live_of(struct exec *x)
+{
+	return (struct live *)x;
+}
 
 /* live_preflight.c */
 bool live_have_capability(int cap);

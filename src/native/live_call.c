@@ -4,27 +4,56 @@
  */
 #include "live.h"
 
+#include <unevict.h>
+
 #ifdef __linux__
+
+/*
+ * The model's numbers (call_args.c) go to the real system calls: this
+ * libc's must be the same (they are the uapi's; a few architectures
+ * number some of them differently, and the live side would be wrong there).
+ */
+_Static_assert(UNEV_PROT_READ == PROT_READ && UNEV_PROT_WRITE == PROT_WRITE &&
+		       UNEV_PROT_EXEC == PROT_EXEC,
+	       "PROT_*");
+_Static_assert(UNEV_MAP_SHARED == MAP_SHARED && UNEV_MAP_PRIVATE == MAP_PRIVATE &&
+		       UNEV_MAP_ANONYMOUS == MAP_ANONYMOUS && UNEV_MAP_LOCKED == MAP_LOCKED &&
+		       UNEV_MAP_POPULATE == MAP_POPULATE && UNEV_MAP_HUGETLB == MAP_HUGETLB &&
+		       UNEV_MAP_FIXED == MAP_FIXED && UNEV_MAP_FIXED_NOREPLACE == MAP_FIXED_NOREPLACE,
+	       "MAP_*");
+_Static_assert(UNEV_MADV_DONTNEED == MADV_DONTNEED && UNEV_MADV_FREE == MADV_FREE &&
+		       UNEV_MADV_PAGEOUT == MADV_PAGEOUT && UNEV_MADV_COLD == MADV_COLD &&
+		       UNEV_MADV_WILLNEED == MADV_WILLNEED && UNEV_MADV_REMOVE == MADV_REMOVE &&
+		       UNEV_MADV_DONTNEED_LOCKED == MADV_DONTNEED_LOCKED &&
+		       UNEV_MADV_POPULATE_READ == MADV_POPULATE_READ &&
+		       UNEV_MADV_POPULATE_WRITE == MADV_POPULATE_WRITE,
+	       "MADV_*");
+_Static_assert(UNEV_MLOCK_ONFAULT == MLOCK_ONFAULT && UNEV_MCL_CURRENT == MCL_CURRENT &&
+		       UNEV_MCL_FUTURE == MCL_FUTURE && UNEV_MCL_ONFAULT == MCL_ONFAULT &&
+		       UNEV_MREMAP_MAYMOVE == MREMAP_MAYMOVE && UNEV_MREMAP_FIXED == MREMAP_FIXED &&
+		       UNEV_MREMAP_DONTUNMAP == MREMAP_DONTUNMAP,
+	       "MLOCK_*, MCL_*, MREMAP_*");
+_Static_assert(UNEV_MS_ASYNC == MS_ASYNC && UNEV_MS_SYNC == MS_SYNC &&
+		       UNEV_MS_INVALIDATE == MS_INVALIDATE && UNEV_RLIMIT_MEMLOCK == RLIMIT_MEMLOCK &&
+		       SCENARIO_MS_ASYNC == MS_ASYNC && SCENARIO_MS_SYNC == MS_SYNC &&
+		       SCENARIO_MS_INVALIDATE == MS_INVALIDATE,
+	       "MS_*, RLIMIT_MEMLOCK");
+_Static_assert(UNEV_SHM_LOCK == SHM_LOCK && UNEV_SHM_UNLOCK == SHM_UNLOCK &&
+		       UNEV_IPC_RMID == IPC_RMID && UNEV_SHM_RDONLY == SHM_RDONLY,
+	       "SHM_*, IPC_RMID");
 
 struct scenario_region *live_find_region(struct live_task *t, const char *name)
 {
-	return scenario_region_find(t->regions, t->nr_regions, name);
+	return exec_find_region(&t->x, name);
 }
 
+/* at most LIVE_MAX_REGIONS a task: live_read_smaps's spans */
 static int bind_region(struct live_task *t, const char *name, uint64_t addr,
 		       uint64_t len)
 {
-	struct scenario_region *reg = live_find_region(t, name);
-
-	if (!reg) {
-		if (t->nr_regions == sizeof(t->regions) / sizeof(t->regions[0]))
-			return -E2BIG;
-		reg = &t->regions[t->nr_regions++];
-		snprintf(reg->name, sizeof(reg->name), "%s", name);
-	}
-	reg->addr = addr;
-	reg->len = len;
-	return 0;
+	if (!live_find_region(t, name) && exec_nr_regions(&t->x) == LIVE_MAX_REGIONS)
+		return -E2BIG;
+	return exec_bind_region(&t->x, name, addr, len);
 }
 
 /* the span `smaps REGION` sums, as on the model */
@@ -39,52 +68,20 @@ struct proc_span live_region_span(const struct scenario_region *reg)
 /* /proc/PID/smaps of a task, and the share of it that is the image. */
 int live_read_smaps(struct live *lv, struct live_task *t, struct proc_image *image)
 {
-	struct proc_span spans[64];
+	struct proc_span spans[LIVE_MAX_REGIONS];
 	char path[64];
 	size_t i;
 	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)t->x.pid);
 	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
 	if (ret)
 		return ret;
-	for (i = 0; i < t->nr_regions; i++)
-		spans[i] = live_region_span(&t->regions[i]);
+	for (i = 0; i < exec_nr_regions(&t->x); i++)
+		spans[i] = live_region_span(exec_region_at(&t->x, i));
 	if (image)
-		proc_smaps_image(lv->buf, spans, t->nr_regions, image);
+		proc_smaps_image(lv->buf, spans, exec_nr_regions(&t->x), image);
 	return 0;
-}
-
-static int prot_value(int prot)
-{
-	return (prot & SCENARIO_PROT_READ ? PROT_READ : 0) |
-	       (prot & SCENARIO_PROT_WRITE ? PROT_WRITE : 0) |
-	       (prot & SCENARIO_PROT_EXEC ? PROT_EXEC : 0);
-}
-
-static int advice_value(enum scenario_advice advice)
-{
-	switch (advice) {
-	case SCENARIO_ADVICE_DONTNEED:
-		return MADV_DONTNEED;
-	case SCENARIO_ADVICE_FREE:
-		return MADV_FREE;
-	case SCENARIO_ADVICE_PAGEOUT:
-		return MADV_PAGEOUT;
-	case SCENARIO_ADVICE_COLD:
-		return MADV_COLD;
-	case SCENARIO_ADVICE_WILLNEED:
-		return MADV_WILLNEED;
-	case SCENARIO_ADVICE_REMOVE:
-		return MADV_REMOVE;
-	case SCENARIO_ADVICE_DONTNEED_LOCKED:
-		return MADV_DONTNEED_LOCKED;
-	case SCENARIO_ADVICE_POPULATE_READ:
-		return MADV_POPULATE_READ;
-	case SCENARIO_ADVICE_POPULATE_WRITE:
-		return MADV_POPULATE_WRITE;
-	}
-	return -1;
 }
 
 /* A field of the task's /proc/PID/status (in kB) and its image's smaps
@@ -95,7 +92,7 @@ static int read_status_and_image(struct live *lv, struct live_task *t, const cha
 	char path[64];
 	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->x.pid);
 	ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
 	if (!ret)
 		ret = proc_field(lv->buf, field, kb);
@@ -161,6 +158,7 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 	struct native_cmd c = {.op = NATIVE_OP_FORK};
 	struct native_reply r, hello;
 	struct live_task *child;
+	size_t parent;
 	int sv[2], ret;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
@@ -173,29 +171,31 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 		ret = -EPROTO;
 	if (ret) {
 		close(sv[0]);
-		return live_driver_error(lv, st, "task '%s' %s", t->name, live_task_failure(ret));
+		return live_driver_error(lv, st, "task '%s' %s", t->x.name, live_task_failure(ret));
 	}
 	*result = -r.err;
 	if (r.err) {
 		close(sv[0]);
 		return 0;
 	}
+	parent = exec_task_index(&lv->x, &t->x);
 	child = live_add_task(lv, st->call.target);
 	if (!child) {
 		kill(r.pid, SIGKILL);
 		close(sv[0]);
 		return live_driver_error(lv, st, "more than %d tasks", LIVE_MAX_TASKS);
 	}
+	t = (struct live_task *)exec_task_at(&lv->x, parent); /* the add moves the table */
 	child->sock = sv[0];
-	child->pid = r.pid;
+	child->x.pid = r.pid;
 	child->cpu = t->cpu;
 	child->limit_pages = t->limit_pages;
 	child->capable = t->capable;
-	memcpy(child->regions, t->regions, t->nr_regions * sizeof(t->regions[0]));
-	child->nr_regions = t->nr_regions;
-	child->heap_known = t->heap_known;
-	child->heap_start = t->heap_start;
 	child->memcg = t->memcg;
+	if (exec_task_copy(&child->x, &t->x)) {
+		kill(r.pid, SIGKILL);
+		return live_driver_error(lv, st, "out of memory");
+	}
 	/* no image page is charged: the helper writes nothing fork shares
 	 * copy-on-write (unevict_task.c), so a fork copies none of it */
 	child->pidfd = live_pidfd_open(r.pid);
@@ -207,7 +207,7 @@ static int call_fork(struct live *lv, const struct scenario_statement *st,
 	if (!ret && (hello.op != NATIVE_OP_HELLO || hello.pid != r.pid))
 		ret = -EPROTO;
 	if (ret)
-		return live_driver_error(lv, st, "task '%s' %s after fork", child->name,
+		return live_driver_error(lv, st, "task '%s' %s after fork", child->x.name,
 				    live_task_failure(ret));
 	return 0;
 }
@@ -222,12 +222,12 @@ static int call_exit(struct live *lv, const struct scenario_statement *st,
 	if (!ret)
 		ret = live_wait_readable(t->pidfd, lv->o->timeout_ms);
 	if (ret)
-		return live_driver_error(lv, st, "task '%s' did not exit: %s", t->name,
+		return live_driver_error(lv, st, "task '%s' did not exit: %s", t->x.name,
 				    live_task_failure(ret));
-	waitpid(t->pid, NULL, WNOHANG | __WALL); /* ours to reap, or its parent's */
+	waitpid(t->x.pid, NULL, WNOHANG | __WALL); /* ours to reap, or its parent's */
 	close(t->sock);
 	t->sock = -1;
-	t->exited = true;
+	t->x.exit_line = st->line;
 	return 0;
 }
 
@@ -241,17 +241,17 @@ static int call_exec(struct live *lv, const struct scenario_statement *st,
 	if (!ret)
 		ret = live_receive(lv, t->sock, &r);
 	if (ret)
-		return live_driver_error(lv, st, "task '%s' %s in exec", t->name,
+		return live_driver_error(lv, st, "task '%s' %s in exec", t->x.name,
 				    live_task_failure(ret));
 	if (r.op == NATIVE_OP_EXEC) { /* execve failed */
 		*result = -r.err;
 		return 0;
 	}
-	if (r.op != NATIVE_OP_HELLO || r.pid != t->pid || r.err)
-		return live_driver_error(lv, st, "task '%s' sent garbage after exec", t->name);
+	if (r.op != NATIVE_OP_HELLO || r.pid != t->x.pid || r.err)
+		return live_driver_error(lv, st, "task '%s' sent garbage after exec", t->x.name);
 	*result = 0;
-	t->nr_regions = 0;
-	t->heap_known = false;
+	scenario_table_clear(&t->x.regions);
+	t->x.heap_known = false;
 	if (t->memcg >= 0)
 		live_memcg_image(lv, t, st, "exec");
 	return 0;
@@ -271,13 +271,13 @@ static int call_brk(struct live *lv, const struct scenario_statement *st,
 	}
 	if (ret)
 		return ret;
-	if (!t->heap_known) {
-		t->heap_known = true;
-		t->heap_start = r.value2;
+	if (!t->x.heap_known) {
+		t->x.heap_known = true;
+		t->x.heap_start = r.value2;
 	}
 	*result = -r.err;
-	if (!r.err && bind_region(t, "brk", t->heap_start,
-				  r.value > t->heap_start ? r.value - t->heap_start : 0))
+	if (!r.err && bind_region(t, "brk", t->x.heap_start,
+				  r.value > t->x.heap_start ? r.value - t->x.heap_start : 0))
 		return live_driver_error(lv, st, "too many regions");
 	return 0;
 }
@@ -287,7 +287,7 @@ static int call_brk(struct live *lv, const struct scenario_statement *st,
 int live_run_call(struct live *lv, const struct scenario_statement *st, int *result)
 {
 	const struct scenario_call *c = &st->call;
-	struct outcome *o = &lv->out[st - lv->s->statements];
+	struct outcome *o = exec_record(&lv->x, st);
 	struct native_cmd cmd = {0};
 	struct native_reply r;
 	struct scenario_region *reg = NULL;
@@ -302,7 +302,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		reg = live_find_region(t, c->target);
 		if (!reg)
 			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
-					 t->name, c->target);
+					 t->x.name, c->target);
 		cmd.addr = c->range_given ? reg->addr + c->off : reg->addr;
 		cmd.len = c->range_given ? c->len : reg->len;
 	}
@@ -311,7 +311,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 
 		if (!other)
 			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
-					      t->name, c->fixed);
+					      t->x.name, c->fixed);
 		fixed_addr = other->addr + c->fixed_off;
 	}
 	switch (c->kind) {
@@ -327,15 +327,8 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 			cmd.arg3 = (uint64_t)f + 1;
 			cmd.addr = c->file_off;
 		}
-		cmd.arg1 = (uint64_t)prot_value(c->prot);
-		cmd.arg2 = (uint64_t)((c->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
-				      (c->locked ? MAP_LOCKED : 0) |
-				      (c->populate ? MAP_POPULATE : 0) |
-				      (c->hugetlb ? MAP_HUGETLB : 0) |
-				      (c->fixed[0] ? (c->noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED)
-						   : 0));
-		if (c->file[0])
-			cmd.arg2 &= ~(uint64_t)MAP_ANONYMOUS;
+		cmd.arg1 = (uint64_t)exec_prot(c->prot);
+		cmd.arg2 = (uint64_t)exec_mmap_flags(c);
 		break;
 	case SCENARIO_CALL_MUNMAP:
 		cmd.op = NATIVE_OP_MUNMAP;
@@ -345,19 +338,19 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		break;
 	case SCENARIO_CALL_MLOCK2:
 		cmd.op = NATIVE_OP_MLOCK2;
-		cmd.arg1 = c->raw_flags_given ? c->raw_flags : (c->onfault ? MLOCK_ONFAULT : 0);
+		cmd.arg1 = (uint64_t)(unsigned int)exec_mlock2_flags(c);
 		break;
 	case SCENARIO_CALL_MUNLOCK:
 		cmd.op = NATIVE_OP_MUNLOCK;
 		break;
 	case SCENARIO_CALL_MLOCKALL:
 		cmd.op = NATIVE_OP_MLOCKALL;
-		flags = c->raw_flags_given ? (int)c->raw_flags : c->mlockall_flags;
+		flags = exec_mlockall_flags(c);
 		cmd.arg1 = (uint64_t)(unsigned int)flags;
 		if ((flags & MCL_CURRENT) && !t->capable) {
 			ret = measure_vm(lv, t, o);
 			if (ret)
-				return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+				return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->x.pid,
 						    strerror(-ret));
 		}
 		break;
@@ -366,18 +359,17 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		break;
 	case SCENARIO_CALL_MPROTECT:
 		cmd.op = NATIVE_OP_MPROTECT;
-		cmd.arg1 = (uint64_t)prot_value(c->prot);
+		cmd.arg1 = (uint64_t)exec_prot(c->prot);
 		break;
 	case SCENARIO_CALL_MREMAP:
 		cmd.op = NATIVE_OP_MREMAP;
 		cmd.arg1 = c->size;
-		cmd.arg2 = (c->maymove ? MREMAP_MAYMOVE : 0) | (c->fixed[0] ? MREMAP_FIXED : 0) |
-			   (c->dontunmap ? MREMAP_DONTUNMAP : 0);
+		cmd.arg2 = (uint64_t)exec_mremap_flags(c);
 		cmd.arg3 = fixed_addr;
 		break;
 	case SCENARIO_CALL_MADVISE:
 		cmd.op = NATIVE_OP_MADVISE;
-		cmd.arg1 = (uint64_t)advice_value(c->advice);
+		cmd.arg1 = (uint64_t)exec_advice(c->advice);
 		break;
 	case SCENARIO_CALL_TOUCH:
 		cmd.op = NATIVE_OP_TOUCH;
@@ -412,15 +404,15 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		if (ret < 0)
 			return live_stop_here(lv, st, "no shm segment '%s'", c->shm);
 		cmd.op = NATIVE_OP_SHMAT;
-		cmd.arg1 = (uint64_t)lv->shmids[ret];
+		cmd.arg1 = (uint64_t)exec_object_at(&lv->x, EXEC_SHMS, (size_t)ret)->id;
 		cmd.arg2 = c->rdonly ? SHM_RDONLY : 0;
-		shm_size = lv->shms[ret]->size;
+		shm_size = exec_object_at(&lv->x, EXEC_SHMS, (size_t)ret)->size;
 		break;
 	case SCENARIO_CALL_SHMDT:
 		reg = live_find_region(t, c->target);
 		if (!reg)
 			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
-					 t->name, c->target);
+					 t->x.name, c->target);
 		cmd.op = NATIVE_OP_SHMDT;
 		cmd.addr = reg->addr;
 		break;
@@ -429,10 +421,8 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		if (ret < 0)
 			return live_stop_here(lv, st, "no shm segment '%s'", c->target);
 		cmd.op = NATIVE_OP_SHMCTL;
-		cmd.arg1 = (uint64_t)lv->shmids[ret];
-		cmd.arg2 = c->shmctl_op == SCENARIO_SHMCTL_LOCK	    ? SHM_LOCK
-			   : c->shmctl_op == SCENARIO_SHMCTL_UNLOCK ? SHM_UNLOCK
-								    : IPC_RMID;
+		cmd.arg1 = (uint64_t)exec_object_at(&lv->x, EXEC_SHMS, (size_t)ret)->id;
+		cmd.arg2 = (uint64_t)exec_shmctl_cmd(c->shmctl_op);
 		break;
 	case SCENARIO_CALL_MSYNC:
 		cmd.op = NATIVE_OP_MSYNC;
@@ -456,7 +446,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		ret = measure_locked(lv, t, o, cmd.op != NATIVE_OP_MREMAP ? cmd.len
 					       : cmd.arg1 > cmd.len ? cmd.arg1 - cmd.len : 0);
 		if (ret)
-			return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->pid,
+			return live_driver_error(lv, st, "reading /proc/%d: %s", (int)t->x.pid,
 						 strerror(-ret));
 	}
 	ret = live_call_task(lv, st, t, &cmd, &r);
@@ -483,10 +473,10 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 			ret = live_read_smaps(lv, t, &image);
 			if (ret)
 				return live_driver_error(lv, st, "reading smaps of task '%s': %s",
-						    t->name, strerror(-ret));
+						    t->x.name, strerror(-ret));
 			snprintf(lv->image_note, sizeof(lv->image_note),
 				 "includes task %s's image: %lld resident pages locked by its mlockall at line %u",
-				 t->name, (long long)(image.locked_rss_kb / 4), st->line);
+				 t->x.name, (long long)(image.locked_rss_kb / 4), st->line);
 		}
 		lv->image_dirty = true;
 		lv->counters_image = true;

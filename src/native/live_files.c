@@ -92,8 +92,8 @@ static const char *disk_directory(void)
 
 static int make_file(struct live *lv, size_t i)
 {
-	const struct scenario_file *f = lv->files[i];
-	const struct scenario_statement *st = lv->file_statements[i];
+	const struct scenario_statement *st = exec_object_at(&lv->x, EXEC_FILES, i)->st;
+	const struct scenario_file *f = &st->file;
 	static const char *const fs_names[] = {
 		[SCENARIO_FS_DISK] = "disk", [SCENARIO_FS_TMPFS] = "tmpfs",
 		[SCENARIO_FS_RAMFS] = "ramfs",
@@ -179,31 +179,38 @@ static void remove_stale_directories(const char *base)
 /* Every file and segment of the scenario, before any task: as the probe. */
 int live_make_objects(struct live *lv)
 {
+	size_t i, nr_files = 0, nr_shms = 0;
+	struct exec_object *sh;
 	const char *base;
-	size_t i;
-	int ret;
+	int ret = 0;
 
-	for (i = 0; i < lv->s->nr_statements; i++) {
-		const struct scenario_statement *st = &lv->s->statements[i];
+	for (i = 0; i < lv->x.s->nr_statements && !ret; i++) {
+		const struct scenario_statement *st = &lv->x.s->statements[i];
 
 		/* native_scenario_check() refused more than LIVE_MAX_OBJECTS */
-		if (st->kind == SCENARIO_FILE && lv->nr_files < LIVE_MAX_OBJECTS) {
-			lv->file_statements[lv->nr_files] = st;
-			lv->files[lv->nr_files++] = &st->file;
-		}
-		else if (st->kind == SCENARIO_SHM && lv->nr_shms < LIVE_MAX_OBJECTS)
-			lv->shms[lv->nr_shms++] = &st->shm;
+		nr_files = exec_nr_objects(&lv->x, EXEC_FILES);
+		nr_shms = exec_nr_objects(&lv->x, EXEC_SHMS);
+		if (st->kind == SCENARIO_FILE && nr_files < LIVE_MAX_OBJECTS)
+			ret = exec_add_object(&lv->x, EXEC_FILES, st, st->file.name, (int)nr_files,
+					      st->file.size);
+		else if (st->kind == SCENARIO_SHM && nr_shms < LIVE_MAX_OBJECTS)
+			ret = exec_add_object(&lv->x, EXEC_SHMS, st, st->shm.name, -1,
+					      st->shm.size);
 		else if (st->kind == SCENARIO_CALL && (st->call.kind == SCENARIO_CALL_READ ||
 						       st->call.kind == SCENARIO_CALL_WRITE) &&
 			 st->call.len > lv->buffer_size)
 			lv->buffer_size = st->call.len;
 	}
-	if (!lv->nr_files && !lv->nr_shms)
+	if (ret)
+		return live_driver_error(lv, NULL, "out of memory");
+	nr_files = exec_nr_objects(&lv->x, EXEC_FILES);
+	nr_shms = exec_nr_objects(&lv->x, EXEC_SHMS);
+	if (!nr_files && !nr_shms)
 		return 0;
 	ret = enter_namespaces(lv);
 	if (ret)
 		return ret;
-	if (lv->nr_files) {
+	if (nr_files) {
 		base = disk_directory();
 		if (!base)
 			return live_driver_error(lv, NULL, "no disk file system for the files (/tmp and /var/tmp are in memory)");
@@ -212,44 +219,35 @@ int live_make_objects(struct live *lv)
 		if (ret)
 			return live_driver_error(lv, NULL, "mkdtemp in %s: %s", base, strerror(-ret));
 	}
-	for (i = 0; i < lv->nr_files; i++) {
+	for (i = 0; i < nr_files; i++) {
 		ret = make_file(lv, i);
 		if (ret)
 			return ret;
 	}
 	/* root, 0600: the owner and the creator of every segment is uid 0 */
-	for (i = 0; i < lv->nr_shms; i++) {
-		lv->shmids[i] = shmget(IPC_PRIVATE, lv->shms[i]->size, IPC_CREAT | 0600);
-		if (lv->shmids[i] < 0)
-			return live_driver_error(lv, NULL, "shmget of '%s': %s", lv->shms[i]->name,
+	for (i = 0; i < nr_shms; i++) {
+		sh = exec_object_at(&lv->x, EXEC_SHMS, i);
+		sh->id = shmget(IPC_PRIVATE, sh->size, IPC_CREAT | 0600);
+		if (sh->id < 0)
+			return live_driver_error(lv, NULL, "shmget of '%s': %s", sh->name,
 					    strerror(errno));
-		if (live_register_shmid(lv->shmids[i])) {
-			shmctl(lv->shmids[i], IPC_RMID, NULL);
+		if (live_register_shmid(sh->id)) {
+			shmctl(sh->id, IPC_RMID, NULL);
 			return live_driver_error(lv, NULL, "shm '%s': more segments than the clean-up table holds (%d)",
-						 lv->shms[i]->name, LIVE_MAX_OBJECTS);
+						 sh->name, LIVE_MAX_OBJECTS);
 		}
 	}
 	return 0;
 }
 
-int live_find_file(const struct live *lv, const char *name)
+int live_find_file(struct live *lv, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < lv->nr_files; i++)
-		if (!strcmp(lv->files[i]->name, name))
-			return (int)i;
-	return -1;
+	return exec_object_index(&lv->x, EXEC_FILES, name);
 }
 
-int live_find_shm(const struct live *lv, const char *name)
+int live_find_shm(struct live *lv, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < lv->nr_shms; i++)
-		if (!strcmp(lv->shms[i]->name, name))
-			return (int)i;
-	return -1;
+	return exec_object_index(&lv->x, EXEC_SHMS, name);
 }
 
 #endif /* __linux__ */

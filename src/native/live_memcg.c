@@ -103,14 +103,10 @@ int live_memcg_read_number(struct live *lv, int i, const char *file, uint64_t *v
 	return errno || end == lv->buf ? -EPROTO : 0;
 }
 
-int live_find_memcg(const struct live *lv, const char *name)
+/* Its index in lv->memcgs, the loop's EXEC_MEMCGS; -1: none. */
+int live_find_memcg(struct live *lv, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < lv->nr_memcgs; i++)
-		if (!strcmp(lv->memcgs[i].sm->name, name))
-			return (int)i;
-	return -1;
+	return exec_object_index(&lv->x, EXEC_MEMCGS, name);
 }
 
 static bool memcg_in_subtree(const struct live *lv, int memcg, int root)
@@ -244,8 +240,8 @@ static int make_memcgs(struct live *lv)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < lv->s->nr_statements; i++) {
-		const struct scenario_statement *st = &lv->s->statements[i];
+	for (i = 0; i < lv->x.s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->x.s->statements[i];
 		struct live_memcg *mc;
 
 		if (st->kind != SCENARIO_MEMCG)
@@ -286,6 +282,9 @@ static int make_memcgs(struct live *lv)
 			return live_driver_error(lv, st, "memcg '%s': path too long", st->memcg.name);
 		if (live_register_memcg_path(path))
 			return live_driver_error(lv, st, "too many memcgs");
+		if (exec_add_object(&lv->x, EXEC_MEMCGS, st, st->memcg.name, (int)lv->nr_memcgs,
+				    st->memcg.limit))
+			return live_driver_error(lv, st, "out of memory");
 		lv->nr_memcgs++;
 		if (mkdir(path, 0755))
 			return live_driver_error(lv, st, "mkdir %s: %s", path, strerror(errno));
@@ -320,12 +319,12 @@ int live_join_memcg(struct live *lv, const struct scenario_statement *st,
 	t->memcg = live_find_memcg(lv, st->task.memcg);
 	if (t->memcg < 0)
 		return live_driver_error(lv, st, "no memcg '%s'", st->task.memcg);
-	snprintf(text, sizeof(text), "%d", (int)t->pid);
+	snprintf(text, sizeof(text), "%d", (int)t->x.pid);
 	ret = live_memcg_file(lv, t->memcg, "cgroup.procs", path);
 	if (!ret)
 		ret = live_write_text(path, text);
 	if (ret)
-		return live_driver_error(lv, st, "task '%s' joining memcg '%s': %s", t->name,
+		return live_driver_error(lv, st, "task '%s' joining memcg '%s': %s", t->x.name,
 				    st->task.memcg, strerror(-ret));
 	return 0;
 }
@@ -344,7 +343,7 @@ void live_memcg_image(struct live *lv, const struct live_task *t,
 		if (!lv->memcgs[i].image_note[0])
 			snprintf(lv->memcgs[i].image_note, sizeof(lv->memcgs[i].image_note),
 				 "memcg %s holds task %s's own image pages since its %s at line %u",
-				 lv->memcgs[i].sm->name, t->name, what, st->line);
+				 lv->memcgs[i].sm->name, t->x.name, what, st->line);
 }
 
 
@@ -354,7 +353,7 @@ static void scan_on_task_cpu(struct live *lv)
 	cpu_set_t used, one;
 	int cpu;
 
-	live_task_cpus(lv->s, &used);
+	live_task_cpus(lv->x.s, &used);
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (!CPU_ISSET(cpu, &used))
 			continue;

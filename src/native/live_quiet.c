@@ -131,8 +131,8 @@ void live_watch_fields(struct live *lv)
 {
 	size_t i;
 
-	for (i = 0; i < lv->s->nr_statements; i++) {
-		const struct scenario_statement *st = &lv->s->statements[i];
+	for (i = 0; i < lv->x.s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->x.s->statements[i];
 
 		if (st->kind == SCENARIO_EXPECT && (st->expect.source == SCENARIO_EXPECT_VMSTAT ||
 						    st->expect.source == SCENARIO_EXPECT_MEMINFO)) {
@@ -250,7 +250,7 @@ void live_pin_driver(struct live *lv)
 	if (sched_getaffinity(0, sizeof(lv->saved_affinity), &lv->saved_affinity))
 		return;
 	lv->affinity_saved = true;
-	live_task_cpus(lv->s, &used);
+	live_task_cpus(lv->x.s, &used);
 	for (cpu = CPU_SETSIZE - 1; cpu >= 0; cpu--) {
 		if (!CPU_ISSET(cpu, &lv->saved_affinity) || CPU_ISSET(cpu, &used))
 			continue;
@@ -348,7 +348,7 @@ int live_witnesses_open(struct live *lv)
 	cpu_set_t used;
 	int cpu;
 
-	live_task_cpus(lv->s, &used);
+	live_task_cpus(lv->x.s, &used);
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
 	attr.type = PERF_TYPE_SOFTWARE;

@@ -205,7 +205,7 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 	ret = drop_capability(CAP_SYS_RESOURCE);
 	if (ret)
 		child_fail(sock, 8, -ret);
-	for (i = 0; i < lv->nr_files; i++) {
+	for (i = 0; i < exec_nr_objects(&lv->x, EXEC_FILES); i++) {
 		int fd = open(lv->file_paths[i], O_RDWR);
 
 		if (fd < 0)
@@ -213,12 +213,12 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 		/* no readahead on a disk file, as the model has none: a read
 		 * brings in exactly its pages, each an order-0 folio
 		 * (force_page_cache_ra; ext4 readahead would make large ones) */
-		if (lv->files[i]->fs == SCENARIO_FS_DISK)
+		if (exec_object_at(&lv->x, EXEC_FILES, i)->st->file.fs == SCENARIO_FS_DISK)
 			posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 		snprintf(fd_texts[i], sizeof(fd_texts[i]), "%d", fd);
 		argv[4 + i] = fd_texts[i];
 	}
-	argv[4 + lv->nr_files] = NULL;
+	argv[4 + i] = NULL;
 	if (tk->uid_given && tk->uid != 0) {
 		ret = become_uid(tk->uid, tk->cap_ipc_lock);
 		if (ret)
@@ -236,18 +236,22 @@ int live_pidfd_open(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-struct live_task *live_add_task(struct live *lv, const char *name)
+/* The loop's task_init: no process yet. */
+void live_task_init(struct exec *x, struct exec_task *xt)
 {
-	struct live_task *t;
+	struct live_task *t = (struct live_task *)xt;
 
-	if (lv->nr_tasks == LIVE_MAX_TASKS)
-		return NULL;
-	t = &lv->tasks[lv->nr_tasks++];
-	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", name);
+	(void)x;
 	t->pidfd = t->sock = t->memfd = -1;
 	t->memcg = -1;
-	return t;
+}
+
+/* A new task; every live_task pointer may have moved.  NULL: too many. */
+struct live_task *live_add_task(struct live *lv, const char *name)
+{
+	if (exec_nr_tasks(&lv->x) == LIVE_MAX_TASKS)
+		return NULL;
+	return (struct live_task *)exec_add_task(&lv->x, name, 0);
 }
 
 uint64_t live_limit_pages(const struct scenario_task *tk)
@@ -294,7 +298,7 @@ int live_spawn_task(struct live *lv, const struct scenario_statement *st)
 	}
 	close(sv[1]);
 	t->sock = sv[0];
-	t->pid = pid;
+	t->x.pid = pid;
 	t->pidfd = live_pidfd_open(pid);
 	if (t->pidfd < 0 || live_register_pid(pid, t->pidfd)) {
 		kill(pid, SIGKILL);
@@ -303,13 +307,13 @@ int live_spawn_task(struct live *lv, const struct scenario_statement *st)
 	}
 	ret = live_receive(lv, t->sock, &r);
 	if (ret)
-		return live_driver_error(lv, st, "task '%s' %s while starting", t->name,
+		return live_driver_error(lv, st, "task '%s' %s while starting", t->x.name,
 				    live_task_failure(ret));
 	if (r.op != NATIVE_OP_HELLO || r.err || r.pid != pid) {
 		int step = r.pid < 0 && -r.pid < (int)(sizeof(child_steps) /
 						      sizeof(child_steps[0])) ? -r.pid : 0;
 
-		return live_driver_error(lv, st, "task '%s' could not start: %s: %s", t->name,
+		return live_driver_error(lv, st, "task '%s' could not start: %s: %s", t->x.name,
 				    child_steps[step], strerror(r.err));
 	}
 	return live_join_memcg(lv, st, t);
@@ -318,27 +322,16 @@ int live_spawn_task(struct live *lv, const struct scenario_statement *st)
 
 struct live_task *live_find_task(struct live *lv, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < lv->nr_tasks; i++)
-		if (!strcmp(lv->tasks[i].name, name))
-			return &lv->tasks[i];
-	return NULL;
+	return (struct live_task *)exec_find_task(&lv->x, name);
 }
 
+/* The task st names, alive; NULL: the run stops here (recorded). */
 struct live_task *live_alive_task(struct live *lv, const struct scenario_statement *st,
 				   const char *name)
 {
-	struct live_task *t = live_find_task(lv, name);
+	int ret;
 
-	if (!t)
-		live_stop_here(lv, st, "task '%s' does not exist (the call that would have created it failed)",
-			  name);
-	else if (t->exited)
-		live_stop_here(lv, st, "task '%s' has exited", name);
-	else
-		return t;
-	return NULL;
+	return (struct live_task *)exec_alive_task(&lv->x, st, name, &ret);
 }
 
 /*
@@ -357,7 +350,7 @@ static int death_signal(struct live *lv, struct live_task *t)
 	if (!syscall(SYS_waitid, 3 /* P_PIDFD */, t->pidfd, &si, WEXITED | WNOHANG | __WALL,
 		     NULL) && si.si_pid)
 		return si.si_code == CLD_EXITED ? 0 : si.si_status;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->x.pid);
 	if (live_read_file(path, lv->buf, 4096))
 		return -1;
 	p = strrchr(lv->buf, ')');
@@ -379,13 +372,13 @@ static int task_died(struct live *lv, const struct scenario_statement *st,
 {
 	int sig = death_signal(lv, t);
 
-	t->exited = true;
+	exec_task_killed(&t->x, st);
 	if (t->sock >= 0)
 		close(t->sock);
 	t->sock = -1;
-	t->killed = sig == SIGKILL;
+	t->x.killed = sig == SIGKILL;
 	if (sig != SIGKILL)
-		return live_driver_error(lv, st, "task '%s' died (%s)", t->name,
+		return live_driver_error(lv, st, "task '%s' died (%s)", t->x.name,
 				    sig > 0 ? strsignal(sig) : sig == 0 ? "exited" : "how is unknown");
 	return 0;
 }
@@ -396,11 +389,11 @@ int live_sweep_dead_tasks(struct live *lv, const struct scenario_statement *st)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < lv->nr_tasks; i++) {
-		struct live_task *t = &lv->tasks[i];
+	for (i = 0; i < exec_nr_tasks(&lv->x); i++) {
+		struct live_task *t = (struct live_task *)exec_task_at(&lv->x, i);
 		struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
 
-		if (t->exited || t->pidfd < 0 || poll(&p, 1, 0) != 1)
+		if (t->x.exit_line || t->pidfd < 0 || poll(&p, 1, 0) != 1)
 			continue;
 		ret = task_died(lv, st, t);
 		if (ret)
@@ -426,7 +419,7 @@ int live_call_task(struct live *lv, const struct scenario_statement *st,
 	if (!ret && r->op != c->op)
 		ret = -EPROTO;
 	if (ret)
-		return live_driver_error(lv, st, "task '%s' %s", t->name, live_task_failure(ret));
+		return live_driver_error(lv, st, "task '%s' %s", t->x.name, live_task_failure(ret));
 	return 0;
 }
 

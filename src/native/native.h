@@ -6,8 +6,9 @@
  * - live*.c:   the driver.  Every task is a real process (the static helper
  *              src/native/task/unevict_task.c) pinned to its CPU; the driver
  *              sends each call to its task and reads /proc for each
- *              expectation.  Linux only, root only.  live.c runs the
- *              statements; live_task.c (processes, protocol), live_call.c
+ *              expectation.  Linux only, root only.  live.c is the live
+ *              backend of the one statement loop (src/scenario/exec.h) and
+ *              its expectations and reclaim; live_task.c (processes, protocol), live_call.c
  *              (calls), live_files.c (files, shm, namespaces), live_memcg.c,
  *              live_quiet.c (quiet windows, census, witnesses),
  *              live_preflight.c, live_cleanup.c (the signal-safe tables).

@@ -50,6 +50,8 @@ struct scenario_run_summary {
 	unsigned int expectations;
 	unsigned int passed;
 	unsigned int failed;
+	/* status/smaps of a task the OOM killer took: nothing to read */
+	unsigned int not_run;
 };
 
 /*

@@ -78,10 +78,11 @@ void render_finish(struct render *rd, const struct scenario_run_summary *sum)
 {
 	if (rd->opt->json)
 		json_object_set_new(rd->opt->json, "summary",
-				    json_pack("{s:i, s:i, s:i}", "expectations",
+				    json_pack("{s:i, s:i, s:i, s:i}", "expectations",
 					      (int)sum->expectations, "passed",
 					      (int)sum->passed, "failed",
-					      (int)sum->failed));
+					      (int)sum->failed, "not_run",
+					      (int)sum->not_run));
 }
 
 void render_free(struct render *rd)

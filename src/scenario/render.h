@@ -1,7 +1,8 @@
 /*
  * render.h - the output of `unevict run` (render.c): text, the -v event
- * lines, or the --json document.  The executor (interp.c) says what
- * happened, statement by statement; only render.c formats it, and it is
+ * lines, or the --json document.  The loop (exec.c) and the model's
+ * backend (interp.c) say what happened, statement by statement; only
+ * render.c formats it, and it is
  * the scenario layer's only user of jansson.  Private to src/scenario.
  */
 #ifndef SCENARIO_RENDER_H

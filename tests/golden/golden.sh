@@ -17,6 +17,17 @@ out=tests/golden
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT INT TERM
 status=0
+# keep NEW GOLDEN WHAT: regen copies the new output over the golden file;
+# check compares them and shows the first lines that differ.
+keep() {
+  if [ "$mode" = regen ]; then
+    cp "$1" "$2"
+  elif ! cmp -s "$1" "$2"; then
+    echo "changed: $3; diff $2 <new>:"
+    diff "$2" "$1" | head -20
+    status=1
+  fi
+}
 : >"$tmp/sums"
 for f in tests/scenarios/*/*.uvs tests/model/*/*.uvs; do
   name=$(printf '%s' "${f#tests/}" | sed 's|/|__|g; s|\.uvs$||')
@@ -25,13 +36,7 @@ for f in tests/scenarios/*/*.uvs tests/model/*/*.uvs; do
   "$unevict" run -v "$f" >"$tmp/v" 2>&1
   echo "exit $?" >>"$tmp/v"
   echo "$(sha256sum <"$tmp/v" | cut -d' ' -f1)  $f" >>"$tmp/sums"
-  if [ "$mode" = regen ]; then
-    cp "$tmp/out" "$out/$name.json"
-  elif ! cmp -s "$tmp/out" "$out/$name.json"; then
-    echo "changed: unevict run --json $f; diff $out/$name.json <new>:"
-    diff "$out/$name.json" "$tmp/out" | head -20
-    status=1
-  fi
+  keep "$tmp/out" "$out/$name.json" "unevict run --json $f"
 done
 # the malformed scenarios: their FILE:LINE messages, all in one file
 for f in tests/bad/*.uvs; do
@@ -39,22 +44,12 @@ for f in tests/bad/*.uvs; do
   "$unevict" run "$f" 2>&1
   echo "exit $?"
 done >"$tmp/bad"
+keep "$tmp/bad" "$out/bad.txt" "unevict run tests/bad/*.uvs"
+keep "$tmp/sums" "$out/verbose.sha256" "unevict run -v (SHA-256 per scenario)"
 if [ "$mode" = regen ]; then
-  cp "$tmp/bad" "$out/bad.txt"
-elif ! cmp -s "$tmp/bad" "$out/bad.txt"; then
-  echo "changed: unevict run tests/bad/*.uvs; diff $out/bad.txt <new>:"
-  diff "$out/bad.txt" "$tmp/bad" | head -20
-  status=1
-fi
-if [ "$mode" = regen ]; then
-  cp "$tmp/sums" "$out/verbose.sha256"
   for g in "$out"/*.json; do       # goldens of scenarios gone from the corpus
     name=$(basename "$g" .json | sed 's|__|/|g')
     [ -f "tests/$name.uvs" ] || rm -f "$g"
   done
-elif ! diff "$out/verbose.sha256" "$tmp/sums" >"$tmp/d"; then
-  echo "changed: unevict run -v of:"
-  grep '^>' "$tmp/d" | sed 's/^> [0-9a-f]*  /  /'
-  status=1
 fi
 exit $status

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../src/native/host_probe.h"
+#include "host_probe.h"
 #include "unevict.h"
 
 #include <errno.h>

@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../src/vm/vm.h"
+#include "vm.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -347,6 +347,9 @@ static int line_names(const char *p, const char *name)
  *   The break is also page-aligned, as the model's is.
  * - [vvar], [vvar_vclock] and [vdso] go: see the head of this file.
  */
+/* The break fix_address_space left: where the scenario's heap begins. */
+static uint64_t heap_start;
+
 static void fix_address_space(void)
 {
 	static char maps[16384];
@@ -360,6 +363,7 @@ static void fix_address_space(void)
 
 	if (aligned != cur && (uint64_t)syscall(SYS_brk, aligned) != aligned)
 		die("cannot align the break");
+	heap_start = aligned;
 	fd = open("/proc/self/maps", O_RDONLY);
 	if (fd < 0)
 		die("cannot open /proc/self/maps");
@@ -535,6 +539,15 @@ static int do_brk(struct task_slot *me, uint64_t size, int negative)
 	if (negative ? size > cur : size > UINT64_MAX - cur)
 		return ENOMEM;
 	want = negative ? cur - size : cur + size;
+	/*
+	 * Below the scenario's heap lies static glibc's TLS heap, not a
+	 * program's data: a real program's break cannot go under its start
+	 * (brk's min_brk), nor can the model's, so neither may ours.  5.10
+	 * would unmap it (its brk shrinks whatever lies there); 6.x too when
+	 * the TLS heap is the VMA under newbrk.
+	 */
+	if (want < heap_start)
+		return ENOMEM;
 	if (want != cur && (uint64_t)sys1(SYS_brk, want) != want)
 		return ENOMEM;
 	me->st.reply.value = want;

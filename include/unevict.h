@@ -151,6 +151,27 @@ int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t addr,
 int unev_sys_brk(struct unev_machine *m, int pid, uint64_t newbrk,
 		 uint64_t *result);
 int unev_sys_fork(struct unev_machine *m, int pid, int *child);
+
+#define UNEV_MAP_FIXED_NOREPLACE 0x100000
+#define UNEV_MS_ASYNC 1
+#define UNEV_MS_INVALIDATE 2
+#define UNEV_MS_SYNC 4
+#define UNEV_RLIMIT_MEMLOCK 8
+/* mincore(2): *resident receives the pages reported resident; @vec, if not
+ * NULL, one byte a page of the range as the kernel fills it.  On -ENOMEM
+ * (a hole) the pages before it are reported. */
+int unev_sys_mincore(struct unev_machine *m, int pid, uint64_t start, uint64_t len,
+		     unsigned char *vec, uint64_t *resident);
+/* msync(2) with MS_ASYNC, MS_SYNC, MS_INVALIDATE. */
+int unev_sys_msync(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int flags);
+/* setrlimit(2) and getrlimit(2) of RLIMIT_MEMLOCK (bytes, or
+ * UNEV_RLIM_INFINITY; either pointer of getrlimit may be NULL); any other
+ * resource is -EINVAL (not modelled).  Tasks lack CAP_SYS_RESOURCE: a
+ * raised hard limit is -EPERM. */
+int unev_sys_setrlimit(struct unev_machine *m, int pid, int resource, uint64_t cur,
+		       uint64_t max);
+int unev_sys_getrlimit(struct unev_machine *m, int pid, int resource, uint64_t *cur,
+		       uint64_t *max);
 int unev_sys_exit(struct unev_machine *m, int pid);
 int unev_sys_exec(struct unev_machine *m, int pid);
 

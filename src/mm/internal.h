@@ -106,6 +106,8 @@ struct folio_batch {
 
 struct cpu_state {
 	struct folio_batch lru_add;   /* cpu_fbatches.lru_add (mm/swap.c) */
+	struct folio_batch lru_deactivate; /* cpu_fbatches.lru_deactivate: MADV_COLD */
+	struct folio_batch lru_lazyfree;   /* cpu_fbatches.lru_lazyfree: MADV_FREE */
 	struct folio_batch mlock;     /* mlock_fbatch (mm/mlock.c) */
 };
 
@@ -157,6 +159,8 @@ enum vm_event_item {
 	PSWPIN,
 	PSWPOUT,
 	OOM_KILL,
+	PGLAZYFREE,
+	PGLAZYFREED,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -305,7 +309,8 @@ struct task_struct {
 	int pid;
 	bool alive;
 	unsigned int cpu;
-	uint64_t rlimit_memlock;      /* bytes */
+	uint64_t rlimit_memlock;      /* bytes: the soft limit, which mlock reads */
+	uint64_t rlimit_memlock_max;  /* bytes: the hard limit */
 	bool cap_ipc_lock;
 	unsigned int uid;
 	int memcg;
@@ -438,6 +443,10 @@ void folio_add_lru(struct unev_machine *m, struct folio *f);
 void lru_add_folios(struct unev_machine *m, struct folio **folios, unsigned int nr);
 void folio_add_lru_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
+/* folio_deactivate (MADV_COLD) and folio_mark_lazyfree (MADV_FREE): queued
+ * in this CPU's batch, moved when it fills or at the next drain. */
+void folio_deactivate(struct unev_machine *m, struct folio *f);
+void folio_mark_lazyfree(struct unev_machine *m, struct folio *f);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);
 bool folio_batch_add(struct unev_machine *m, struct folio_batch *b, uint32_t pfn, uint8_t tag);
@@ -606,6 +615,7 @@ uint64_t *pte_lookup(struct mm_struct *mm, uint64_t addr, bool alloc);
 void free_pgtables(struct mm_struct *mm);
 int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, bool write);
 void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
+void zap_swap_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte);
 int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
 int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len, bool ignore_errors);
 /* Visit each present PTE of [start, end): fn returns nonzero to stop. */
@@ -636,7 +646,7 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
 int find_vma_index(struct mm_struct *mm, uint64_t addr);
 int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, uint64_t addr);
-int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot, int flags,
+int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64_t len, int prot, int flags,
 	    struct address_space *file, bool fmode_write, uint64_t off, int shm_id,
 	    uint64_t *result);
 /* mm_counter: RssAnon, RssShmem or RssFile by the folio's kind. */
@@ -776,6 +786,7 @@ int shmem_swapin(struct unev_machine *m, struct address_space *as, uint64_t inde
 		 struct folio **out);
 bool swap_cache_remove(struct unev_machine *m, struct folio *f, uint64_t entry);
 void swap_entry_dup(struct unev_machine *m, uint64_t entry);
+uint32_t swap_cache_lookup(const struct unev_machine *m, uint64_t slot);
 uint32_t swap_count(const struct unev_machine *m, uint64_t slot);
 void swap_exit(struct unev_machine *m);
 int swap_init(struct unev_machine *m);
@@ -789,6 +800,12 @@ struct folio_ref_batch {
 	struct folio *folios[FOLIO_BATCH_SIZE];
 };
 void check_move_unevictable_folios(struct unev_machine *m, struct folio_ref_batch *fb);
+/* reclaim_pages (MADV_PAGEOUT): shrink_folio_list of folios isolated by
+ * the caller (a reference each), references ignored; the rest go back
+ * through folio_putback_lru. */
+void reclaim_pages(struct unev_machine *m, uint32_t *pfns, unsigned int nr);
+/* folio_isolate_lru: off its list with a reference, or false. */
+bool folio_isolate_lru(struct unev_machine *m, struct folio *f);
 
 /* ---- task.c: task_lookup also makes the task "current": its CPU runs the call ---- */
 struct task_struct *task_lookup(struct unev_machine *m, int pid);

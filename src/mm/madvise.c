@@ -47,6 +47,112 @@ static int madvise_remove(struct unev_machine *m, struct vm_area_struct *vma,
 					end - start);
 }
 
+/*
+ * madvise_free_pte_range: a swap entry is freed; each anonymous folio (not
+ * the zero page) loses its PTE's young and dirty bits and is queued for
+ * the lru_lazyfree batch.  A folio in the swap cache or dirty is skipped
+ * when another PTE maps it; one in the swap cache is also skipped here (the
+ * model does not free its swap: folio_free_swap), a dirty one is cleaned.
+ */
+static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			    uint64_t *pte, void *arg)
+{
+	struct folio *f;
+
+	(void)addr;
+	(void)arg;
+	if (*pte & PTE_SWAP) {
+		zap_swap_pte(m, vma, pte);
+		return 0;
+	}
+	if (pte_pfn(*pte) == m->zero_pfn)
+		return 0;
+	f = pfn_to_page(m, pte_pfn(*pte));
+	if (folio_test(f, PG_swapcache) || folio_test(f, PG_dirty)) {
+		if (f->mapcount != 1 || folio_test(f, PG_swapcache))
+			return 0;
+		folio_clear(f, PG_dirty);
+	}
+	*pte &= ~(PTE_YOUNG | PTE_DIRTY);
+	folio_mark_lazyfree(m, f);
+	return 0;
+}
+
+/* madvise_cold_or_pageout_pte_range's walk: the folios it passes on */
+struct cold_walk {
+	bool pageout;
+	uint32_t *isolated;	/* pageout: the folios reclaim_pages gets */
+	unsigned int nr, cap;
+	int err;
+};
+
+/*
+ * One PTE of MADV_COLD or MADV_PAGEOUT: a folio another PTE maps too is
+ * left alone; the rest lose their referenced state (MADV_COLD also the
+ * PTE's young bit) and are deactivated through the lru_deactivate batch
+ * (MADV_COLD) or isolated for reclaim (MADV_PAGEOUT; an unevictable one is
+ * put straight back).
+ */
+static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			    uint64_t *pte, void *arg)
+{
+	struct cold_walk *w = arg;
+	struct folio *f;
+
+	(void)vma;
+	(void)addr;
+	if (pte_pfn(*pte) == m->zero_pfn)
+		return 0;
+	f = pfn_to_page(m, pte_pfn(*pte));
+	if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
+		return 0;
+	if (!w->pageout)
+		*pte &= ~PTE_YOUNG;
+	folio_clear(f, PG_referenced);
+	if (!w->pageout) {
+		folio_deactivate(m, f);
+		return 0;
+	}
+	if (!folio_isolate_lru(m, f))
+		return 0;
+	if (folio_test(f, PG_unevictable)) {
+		folio_add_lru(m, f);	/* folio_putback_lru */
+		folio_put(m, f);
+		return 0;
+	}
+	if (w->nr == w->cap) {
+		unsigned int cap = w->cap ? 2 * w->cap : 64;
+		uint32_t *v = realloc(w->isolated, cap * sizeof(*v));
+
+		if (!v) {
+			folio_add_lru(m, f);
+			folio_put(m, f);
+			w->err = -ENOMEM;
+			return 1;
+		}
+		w->isolated = v;
+		w->cap = cap;
+	}
+	w->isolated[w->nr++] = page_to_pfn(m, f);
+	return 0;
+}
+
+/* madvise_cold / madvise_pageout of one VMA: this CPU's batches are
+ * drained first (lru_add_drain), so folios still in the lru_add batch are
+ * on their list when the walk meets them */
+static int madvise_cold_or_pageout(struct unev_machine *m, struct vm_area_struct *vma,
+				   uint64_t start, uint64_t end, bool pageout)
+{
+	struct cold_walk w = { .pageout = pageout };
+
+	lru_add_drain(m);
+	walk_page_range(m, vma, start, end, madvise_cold_pte, &w);
+	if (pageout && w.nr)
+		reclaim_pages(m, w.isolated, w.nr);
+	free(w.isolated);
+	return w.err;
+}
+
 /* One VMA's share of madvise: the VM_LOCKED refusals of
  * madvise_dontneed_free_valid_vma, can_madv_lru_vma and madvise_remove. */
 static int madvise_vma(struct unev_machine *m,
@@ -61,7 +167,9 @@ static int madvise_vma(struct unev_machine *m,
 		if (advice == UNEV_MADV_FREE) {
 			if (vma->mapping)
 				return -EINVAL;	/* MADV_FREE is for private anon only */
-			/* lazyfree LRU moves are not modelled yet: the pages stay */
+			/* madvise_free_single_vma: drain, then the walk */
+			lru_add_drain(m);
+			walk_page_range_all(m, vma, start, end, madvise_free_pte, NULL);
 			return 0;
 		}
 		/* zap_page_range_single drains this CPU first up to 6.12; 6.18
@@ -74,7 +182,7 @@ static int madvise_vma(struct unev_machine *m,
 	case UNEV_MADV_PAGEOUT:
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
 			return -EINVAL;
-		return 0;	/* deactivation and pageout are reclaim's, not modelled yet */
+		return madvise_cold_or_pageout(m, vma, start, end, advice == UNEV_MADV_PAGEOUT);
 	case UNEV_MADV_REMOVE:
 		return madvise_remove(m, vma, start, end);
 	case UNEV_MADV_WILLNEED:

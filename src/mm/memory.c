@@ -340,6 +340,14 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 	return err;
 }
 
+/* a swap entry's PTE cleared: free_swap_and_cache (zap, MADV_FREE) */
+void zap_swap_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte)
+{
+	swap_entry_free(m, *pte);
+	vma->mm->swapents--;
+	*pte = 0;
+}
+
 /* zap_present_ptes: rmap removal munlocks (batched, not drained); the
  * mapping's reference goes and the folio is freed once no batch holds it. */
 static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
@@ -350,10 +358,8 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 
 	(void)addr;
 	(void)arg;
-	if (*pte & PTE_SWAP) {	/* free_swap_and_cache */
-		swap_entry_free(m, *pte);
-		vma->mm->swapents--;
-		*pte = 0;
+	if (*pte & PTE_SWAP) {
+		zap_swap_pte(m, vma, pte);
 		return 0;
 	}
 	*pte = 0;

@@ -553,11 +553,7 @@ static void putback_lru_page(struct unev_machine *m, struct folio *f)
 
 static bool isolate_lru_page(struct unev_machine *m, struct folio *f)
 {
-	if (!folio_test_clear(f, PG_lru))
-		return false;
-	lruvec_del_folio(m, folio_lruvec(m, f), f, "isolate_lru_page");
-	folio_get(f);
-	return true;
+	return folio_isolate_lru(m, f);
 }
 
 void mlock_vma_page(struct unev_machine *m, struct folio *f)

@@ -141,6 +141,25 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 	return 0;
 }
 
+/*
+ * __get_unmapped_area with MAP_FIXED: the address as given, if the range
+ * fits below TASK_SIZE (ENOMEM) and starts on a page (EINVAL);
+ * MAP_FIXED_NOREPLACE then refuses a range any VMA overlaps (EEXIST).
+ */
+static int get_unmapped_area_fixed(struct mm_struct *mm, uint64_t addr, uint64_t len, int flags)
+{
+	struct vm_area_struct *vma;
+
+	if (addr > TASK_SIZE - len)
+		return -ENOMEM;
+	if (offset_in_page(addr))
+		return -EINVAL;
+	if (!(flags & UNEV_MAP_FIXED_NOREPLACE))
+		return 0;
+	vma = find_vma(mm, addr);	/* find_vma_intersection */
+	return vma && vma->vm_start < addr + len ? -EEXIST : 0;
+}
+
 /* do_mmap: the order of checks of mm/mmap.c; anonymous when @file is NULL.
  * @fmode_write: the file was opened for writing (FMODE_WRITE); a shared
  * mapping of one that was not (a SHM_RDONLY attach) may never write, so it
@@ -148,17 +167,19 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 static int do_mmap_hugetlb(struct unev_machine *m, struct task_struct *t, uint64_t len,
 			   int prot, int flags, struct address_space *file, uint64_t *result);
 
-int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int prot,
-	    int flags, struct address_space *file, bool fmode_write, uint64_t off,
+int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64_t len,
+	    int prot, int flags, struct address_space *file, bool fmode_write, uint64_t off,
 	    int shm_id, uint64_t *result)
 {
-	uint64_t vm_flags, pgoff, addr = 0;
+	uint64_t vm_flags, pgoff;
 	int err;
 
 	if (flags & UNEV_MAP_HUGETLB)
 		return do_mmap_hugetlb(m, t, len, prot, flags, file, result);
 	if (!len)
 		return -EINVAL;
+	if (flags & UNEV_MAP_FIXED_NOREPLACE)
+		flags |= UNEV_MAP_FIXED;
 	len = PAGE_ALIGN(len);
 	if (!len || len > TASK_SIZE)
 		return -ENOMEM;
@@ -170,10 +191,18 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	 * one past the limit */
 	if (t->mm->nr_vmas > m->max_map_count)
 		return -ENOMEM;
-	err = is_file_hugepages(file) ? hugetlb_get_unmapped_area(t->mm, len, &addr)
-				      : get_unmapped_area(t->mm, len, &addr);
-	if (err)
-		return err;
+	if (flags & UNEV_MAP_FIXED) {
+		err = get_unmapped_area_fixed(t->mm, addr, len, flags);
+		if (err)
+			return err;
+	} else {
+		/* a hint is not modelled: top-down placement (huge-aligned
+		 * for a hugetlb file) */
+		err = is_file_hugepages(file) ? hugetlb_get_unmapped_area(t->mm, len, &addr)
+					      : get_unmapped_area(t->mm, len, &addr);
+		if (err)
+			return err;
+	}
 	vm_flags = calc_vm_prot_bits(prot) | t->mm->def_flags | VM_MAYREAD | VM_MAYWRITE |
 		   VM_MAYEXEC;
 	if (flags & UNEV_MAP_LOCKED) {
@@ -205,6 +234,14 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len, int pro
 	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE &&
 	    !is_file_hugepages(file))
 		vm_flags |= VM_ACCOUNT;
+	/* __mmap_prepare: MAP_FIXED over VMAs unmaps them first (their pages
+	 * zapped and munlocked through the batch, not drained; locked_vm and
+	 * total_vm lose them), after every check above saw them in place */
+	if (flags & UNEV_MAP_FIXED) {
+		err = do_munmap(m, t, addr, len);
+		if (err)
+			return err;
+	}
 	err = mmap_region(m, t, addr, len, vm_flags, pgoff, file, shm_id);
 	if (err)
 		return err;
@@ -234,7 +271,7 @@ static int do_mmap_hugetlb(struct unev_machine *m, struct task_struct *t, uint64
 	err = hugetlb_file_setup(m, hlen, "/anon_hugepage (deleted)", false, &file);
 	if (err)
 		return err;
-	err = do_mmap(m, t, hlen, prot, flags & ~UNEV_MAP_HUGETLB, file, true, 0, 0, result);
+	err = do_mmap(m, t, 0, hlen, prot, flags & ~UNEV_MAP_HUGETLB, file, true, 0, 0, result);
 	mapping_put(m, file);	/* fput: the VMA holds its own reference */
 	return err;
 }
@@ -244,12 +281,11 @@ static int unev_sys_mmap_call(struct unev_machine *m, int pid, uint64_t addr, ui
 {
 	struct task_struct *t = task_lookup(m, pid);
 
-	(void)addr;	/* hints and MAP_FIXED are not modelled: top-down placement */
 	if (!t)
 		return -ESRCH;
 	if (!(flags & UNEV_MAP_ANONYMOUS))
 		return -EBADF;	/* a file needs unev_sys_mmap_file */
-	return do_mmap(m, t, len, prot, flags, NULL, true, 0, 0, result);
+	return do_mmap(m, t, addr, len, prot, flags, NULL, true, 0, 0, result);
 }
 
 int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int prot,
@@ -267,13 +303,12 @@ static int unev_sys_mmap_file_call(struct unev_machine *m, int pid, uint64_t add
 	struct task_struct *t = task_lookup(m, pid);
 	struct address_space *file = file_lookup(m, ino);
 
-	(void)addr;
 	if (!t)
 		return -ESRCH;
 	if (!file || (flags & UNEV_MAP_ANONYMOUS))
 		return -EBADF;
 	/* the scenario's files are opened O_RDWR, as src/native opens them */
-	return do_mmap(m, t, len, prot, flags, file, true, off, 0, result);
+	return do_mmap(m, t, addr, len, prot, flags, file, true, off, 0, result);
 }
 
 int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,

@@ -119,7 +119,7 @@ static int unev_sys_shmat_call(struct unev_machine *m, int pid, int shmid, int s
 		return -EACCES;
 	/* do_shmat -> do_mmap(MAP_SHARED): def_flags (MCL_FUTURE) apply; an
 	 * SHM_RDONLY attach maps a file opened O_RDONLY (no VM_MAYWRITE) */
-	err = do_mmap(m, t, seg->file->size,
+	err = do_mmap(m, t, 0, seg->file->size,
 		      rdonly ? UNEV_PROT_READ : UNEV_PROT_READ | UNEV_PROT_WRITE,
 		      UNEV_MAP_SHARED, seg->file, !rdonly, 0, shmid, addr);
 	return err;

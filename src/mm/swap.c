@@ -174,12 +174,102 @@ void folio_add_lru_vma(struct unev_machine *m, struct folio *f,
 	folio_add_lru(m, f);
 }
 
+/*
+ * lru_deactivate (MADV_COLD's folio_deactivate): an active folio goes to
+ * the head of its inactive list, PGDEACTIVATE; an unevictable or already
+ * inactive one stays.
+ */
+static void lru_deactivate(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test(f, PG_unevictable) || !folio_test(f, PG_active))
+		return;
+	lruvec_del_folio(m, folio_lruvec(m, f), f, "lru_deactivate");
+	folio_clear(f, PG_active | PG_referenced);
+	lruvec_add_folio(m, folio_lruvec(m, f), f, "lru_deactivate");
+	count_vm_events(m, PGDEACTIVATE, (long)folio_nr_pages(f));
+}
+
+/*
+ * lru_lazyfree (MADV_FREE's folio_mark_lazyfree): a swap-backed anonymous
+ * folio loses PG_swapbacked and so moves to the inactive file list, where
+ * reclaim may discard it without swap unless it is written again.
+ */
+static void lru_lazyfree(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_anon(f) || !folio_test(f, PG_swapbacked) ||
+	    folio_test(f, PG_swapcache) || folio_test(f, PG_unevictable))
+		return;
+	lruvec_del_folio(m, folio_lruvec(m, f), f, "lru_lazyfree");
+	folio_clear(f, PG_active | PG_referenced | PG_swapbacked);
+	lruvec_add_folio(m, folio_lruvec(m, f), f, "lru_lazyfree");
+	count_vm_events(m, PGLAZYFREE, (long)folio_nr_pages(f));
+}
+
+/* folio_batch_move_lru for a move between lists: a folio no longer on
+ * the LRU (isolated, freed from its list) is skipped; then the batch's
+ * references go. */
+static void folio_batch_move_lru(struct unev_machine *m, struct folio_batch *b,
+				 void (*move_fn)(struct unev_machine *, struct folio *),
+				 const char *why)
+{
+	unsigned int nr = b->nr;
+
+	b->nr = 0;
+	if (nr)
+		trace_event(m, UNEV_EV_BATCH_DRAIN, UNEV_LRU_NONE, nr, 0, why);
+	for (unsigned int i = 0; i < nr; i++) {
+		struct folio *f = pfn_to_page(m, b->pfn[i]);
+
+		if (folio_test(f, PG_lru))
+			move_fn(m, f);
+	}
+	for (unsigned int i = 0; i < nr; i++)
+		folio_put(m, pfn_to_page(m, b->pfn[i]));
+}
+
+/* folio_batch_add_and_move: queue with a reference, move when full */
+static void folio_batch_add_and_move(struct unev_machine *m, struct folio_batch *b,
+				     struct folio *f,
+				     void (*move_fn)(struct unev_machine *, struct folio *),
+				     const char *why)
+{
+	folio_get(f);
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), 0) || f->order > 0)
+		folio_batch_move_lru(m, b, move_fn, why);
+}
+
+/* folio_deactivate: only an active evictable folio on the LRU is queued */
+void folio_deactivate(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test(f, PG_lru) || folio_test(f, PG_unevictable) || !folio_test(f, PG_active))
+		return;
+	folio_batch_add_and_move(m, &m->cpus[m->cur_cpu].lru_deactivate, f, lru_deactivate,
+				 "folio_batch_move_lru(lru_deactivate)");
+}
+
+/* folio_mark_lazyfree: a swap-backed anonymous folio not in the swap
+ * cache, evictable; whether it is on the LRU is asked when it moves */
+void folio_mark_lazyfree(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_anon(f) || !folio_test(f, PG_swapbacked) ||
+	    folio_test(f, PG_swapcache) || folio_test(f, PG_unevictable))
+		return;
+	folio_batch_add_and_move(m, &m->cpus[m->cur_cpu].lru_lazyfree, f, lru_lazyfree,
+				 "folio_batch_move_lru(lru_lazyfree)");
+}
+
+/* lru_add_drain_cpu: lru_add first, then (6.18's order) lru_deactivate and
+ * lru_lazyfree; the mlock batch is the caller's (lru_add_drain) */
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
 {
 	unsigned int saved = m->cur_cpu;
 
 	m->cur_cpu = cpu;
 	folio_batch_move_lru_add(m, &m->cpus[cpu].lru_add);
+	folio_batch_move_lru(m, &m->cpus[cpu].lru_deactivate, lru_deactivate,
+			     "folio_batch_move_lru(lru_deactivate)");
+	folio_batch_move_lru(m, &m->cpus[cpu].lru_lazyfree, lru_lazyfree,
+			     "folio_batch_move_lru(lru_lazyfree)");
 	m->cur_cpu = saved;
 }
 

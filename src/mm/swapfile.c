@@ -34,6 +34,15 @@ static uint32_t swap_cache_pfn(const struct unev_machine *m, uint64_t slot)
 	return ci ? ci->cache[slot % SWAPFILE_CLUSTER] : PFN_NIL;
 }
 
+/* lookup_swap_cache without its side effects: the folio of @slot in the
+ * swap cache, or PFN_NIL (mincore asks; a slot past the end has none). */
+uint32_t swap_cache_lookup(const struct unev_machine *m, uint64_t slot)
+{
+	if (slot >= m->swap_total)
+		return PFN_NIL;
+	return swap_cache_pfn(m, slot);
+}
+
 /* The slots below hold an entry or a folio, so their cluster exists. */
 static uint32_t *swap_map_of(struct unev_machine *m, uint64_t slot)
 {

@@ -75,7 +75,7 @@ int unev_task_create(struct unev_machine *m, const struct unev_task_config *cfg,
 	if (!t)
 		return -ENOMEM;
 	t->cpu = cfg->cpu;
-	t->rlimit_memlock = cfg->memlock;
+	t->rlimit_memlock = t->rlimit_memlock_max = cfg->memlock;
 	t->cap_ipc_lock = cfg->cap_ipc_lock;
 	t->uid = cfg->uid;
 	t->memcg = cfg->memcg;
@@ -98,6 +98,7 @@ static int unev_sys_fork_call(struct unev_machine *m, int pid, int *child)
 	p = m->tasks[pid - 1];	/* the table may have moved */
 	c->cpu = p->cpu;
 	c->rlimit_memlock = p->rlimit_memlock;
+	c->rlimit_memlock_max = p->rlimit_memlock_max;
 	c->cap_ipc_lock = p->cap_ipc_lock;
 	c->uid = p->uid;
 	c->memcg = p->memcg;
@@ -186,4 +187,56 @@ void task_kill(struct unev_machine *m, struct task_struct *t)
 	mm_destroy(m, t->mm);
 	t->mm = NULL;
 	t->alive = false;
+}
+
+/*
+ * setrlimit -> do_prlimit: a soft limit above the hard one is EINVAL; a
+ * hard limit raised needs CAP_SYS_RESOURCE, which no scenario task has
+ * (the live tasks drop it): EPERM.  Only RLIMIT_MEMLOCK is modelled; mlock
+ * reads the new soft limit at its next call, nothing locked changes.
+ */
+static int unev_sys_setrlimit_call(struct unev_machine *m, int pid, int resource, uint64_t cur,
+				   uint64_t max)
+{
+	struct task_struct *t = task_lookup(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	if (resource != UNEV_RLIMIT_MEMLOCK)
+		return -EINVAL;	/* not modelled */
+	if (cur > max)
+		return -EINVAL;
+	if (max > t->rlimit_memlock_max)
+		return -EPERM;
+	t->rlimit_memlock = cur;
+	t->rlimit_memlock_max = max;
+	return 0;
+}
+
+int unev_sys_setrlimit(struct unev_machine *m, int pid, int resource, uint64_t cur, uint64_t max)
+{
+	int ret = unev_sys_setrlimit_call(m, pid, resource, cur, max);
+
+	syscall_exit(m);
+	return ret;
+}
+
+int unev_sys_getrlimit(struct unev_machine *m, int pid, int resource, uint64_t *cur,
+		       uint64_t *max)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	int ret = 0;
+
+	if (!t)
+		ret = -ESRCH;
+	else if (resource != UNEV_RLIMIT_MEMLOCK)
+		ret = -EINVAL;	/* not modelled */
+	else {
+		if (cur)
+			*cur = t->rlimit_memlock;
+		if (max)
+			*max = t->rlimit_memlock_max;
+	}
+	syscall_exit(m);
+	return ret;
 }

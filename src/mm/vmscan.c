@@ -24,6 +24,7 @@ struct scan_control {
 	uint64_t nr_unqueued_dirty;    /* dirty file folios met this pass */
 	unsigned int may_deactivate;   /* DEACTIVATE_ANON | DEACTIVATE_FILE */
 	int target_memcg;              /* -1: the whole node (global reclaim) */
+	bool ignore_references;        /* reclaim_pages (MADV_PAGEOUT) */
 };
 #define DEACTIVATE_ANON 1
 #define DEACTIVATE_FILE 2
@@ -122,6 +123,16 @@ static uint64_t isolate_lru_folios(struct unev_machine *m, uint64_t nr_to_scan,
 	return taken;
 }
 
+/* folio_isolate_lru: off its list, with a reference the caller puts back */
+bool folio_isolate_lru(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_clear(f, PG_lru))
+		return false;
+	lruvec_del_folio(m, folio_lruvec(m, f), f, "folio_isolate_lru");
+	folio_get(f);
+	return true;
+}
+
 /* ---- the rmap side of reclaim (mm/rmap.c) ---- */
 
 struct referenced_arg {
@@ -182,6 +193,19 @@ static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
 		else if (design_rmap_walk(m))
 			mlock_vma_page(m, f);
 		return 1;	/* before 2.6.28: SWAP_FAIL, the page is activated */
+	}
+	if (folio_test_anon(f) && !folio_test(f, PG_swapbacked)) {
+		/* a lazyfree folio written again since MADV_FREE cannot be
+		 * discarded: swap-backed again, the unmap fails */
+		if ((*pte & PTE_DIRTY) || folio_test(f, PG_dirty)) {
+			folio_set(f, PG_swapbacked);
+			return 1;
+		}
+		*pte = 0;	/* discard: no swap entry */
+		mm_counter_inc(vma->mm, f, -1);
+		folio_remove_rmap_pte(m, f, vma);
+		folio_put(m, f);
+		return 0;
 	}
 	*pte = folio_test_anon(f) ? *swap_entry : 0;
 	mm_counter_inc(vma->mm, f, -1);
@@ -248,7 +272,7 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 		sc->nr_scanned += (uint64_t)nr;
 		if (!folio_evictable(m, f))
 			goto activate_locked;
-		refs = folio_check_references(m, f);
+		refs = sc->ignore_references ? FOLIOREF_RECLAIM : folio_check_references(m, f);
 		if (refs == FOLIOREF_ACTIVATE)
 			goto activate_locked;
 		if (refs == FOLIOREF_KEEP)
@@ -283,6 +307,17 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 			}
 			folio_clear(f, PG_dirty | PG_reclaim);	/* pageout */
 			goto keep;
+		}
+		if (folio_test_anon(f) && !folio_test(f, PG_swapbacked)) {
+			/* lazyfree, unmapped and clean: only the isolation
+			 * holds it (folio_ref_freeze), it is discarded */
+			if (f->refcount != 1)
+				goto keep;
+			count_vm_events(m, PGLAZYFREED, nr);
+			nr_reclaimed += (uint64_t)nr;
+			folio_put(m, f);
+			list->pfn[i] = PFN_NIL;
+			continue;
 		}
 		if (folio_test(f, PG_swapbacked) && !folio_test_anon(f)) {
 			if (shmem_writeout(m, f))
@@ -711,4 +746,27 @@ int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/*
+ * reclaim_pages -> reclaim_folio_list (MADV_PAGEOUT): the isolated folios
+ * lose PG_active and go through shrink_folio_list with their references
+ * ignored; what cannot go (anonymous memory without swap space, a folio
+ * found mapped in a VM_LOCKED VMA) is activated there and put back through
+ * the lru_add batch, so the last partial batch waits for a drain.  No
+ * pgscan or pgsteal: those are shrink_inactive_list's.
+ */
+void reclaim_pages(struct unev_machine *m, uint32_t *pfns, unsigned int nr)
+{
+	struct folio_list list = { .pfn = pfns, .nr = nr, .cap = nr }, ret = { 0 };
+	struct scan_control sc = { .priority = DEF_PRIORITY, .may_swap = true,
+				   .target_memcg = -1, .ignore_references = true };
+	unsigned int culled = 0;
+
+	for (unsigned int i = 0; i < nr; i++)
+		folio_clear(pfn_to_page(m, pfns[i]), PG_active);
+	shrink_folio_list(m, &list, &sc, &ret);
+	for (unsigned int i = 0; i < ret.nr; i++)
+		folio_putback_lru(m, pfn_to_page(m, ret.pfn[i]), &culled);
+	free(ret.pfn);
 }

@@ -117,7 +117,9 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "pgfree", VS_EVENT, PGFREE },
 	{ "pgactivate", VS_EVENT, PGACTIVATE },
 	{ "pgdeactivate", VS_EVENT, PGDEACTIVATE },
+	{ "pglazyfree", VS_EVENT, PGLAZYFREE },
 	{ "pgfault", VS_EVENT, PGFAULT },
+	{ "pglazyfreed", VS_EVENT, PGLAZYFREED },
 	{ "pgrefill", VS_EVENT, PGREFILL },
 	{ "pgsteal_kswapd", VS_EVENT, PGSTEAL_KSWAPD },
 	{ "pgsteal_direct", VS_EVENT, PGSTEAL_DIRECT },
@@ -315,6 +317,7 @@ struct mem_size_stats {
 	uint64_t resident, anonymous, referenced, swap;
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss, pss_dirty, pss_locked, swap_pss;
+	uint64_t lazyfree;		/* MADV_FREE'd anon pages not written since */
 };
 
 /* smaps_page_accumulate */
@@ -362,8 +365,12 @@ static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 		return 0;
 	f = &m->memmap[pfn];
 	dirty = (*pte & PTE_DIRTY) || folio_test(f, PG_dirty);
-	if (folio_test_anon(f))
+	if (folio_test_anon(f)) {
 		mss->anonymous += PAGE_SIZE;
+		/* smaps_account: lazyfree until written again */
+		if (!folio_test(f, PG_swapbacked) && !dirty)
+			mss->lazyfree += PAGE_SIZE;
+	}
 	mss->resident += PAGE_SIZE;
 	if ((*pte & PTE_YOUNG) || folio_test(f, PG_referenced))
 		mss->referenced += PAGE_SIZE;
@@ -417,6 +424,7 @@ static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 	vals[9] = mss.private_dirty >> 10;
 	vals[10] = mss.referenced >> 10;
 	vals[11] = mss.anonymous >> 10;
+	vals[13] = mss.lazyfree >> 10;
 	vals[17] = shared_hugetlb >> 10;
 	vals[18] = private_hugetlb >> 10;
 	vals[19] = mss.swap >> 10;

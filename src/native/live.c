@@ -245,6 +245,21 @@ static const char *const source_files[] = {
 	[SCENARIO_EXPECT_MEMINFO] = "/proc/meminfo",
 };
 
+/* The task and region of `expect TASK smaps|mincore REGION`: 0, or the
+ * run stops here. */
+static int expect_task_region(struct live *lv, const struct scenario_statement *st,
+			      struct live_task **t, struct scenario_region **reg)
+{
+	*t = live_alive_task(lv, st, st->expect.task);
+	if (!*t)
+		return 1;
+	*reg = live_find_region(*t, st->expect.region);
+	if (!*reg)
+		return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+				      (*t)->x.name, st->expect.region);
+	return 0;
+}
+
 /* `expect SOURCE ...` but ok|errno, of a task alive (the loop's): the
  * value read now, less the baseline where it is machine-wide. */
 static int run_expect(struct exec *x, const struct scenario_statement *st, struct outcome *o)
@@ -317,13 +332,9 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 		o->value = cur - part;
 		return 0;
 	case SCENARIO_EXPECT_SMAPS:
-		t = live_alive_task(lv, st, e->task);
-		if (!t)
-			return 1;
-		reg = live_find_region(t, e->region);
-		if (!reg)
-			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
-					 t->x.name, e->region);
+		ret = expect_task_region(lv, st, &t, &reg);
+		if (ret)
+			return ret;
 		ret = live_read_smaps(lv, t, NULL);
 		if (ret)
 			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->x.name,
@@ -337,6 +348,18 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 		o->kind = OUTCOME_VALUE;
 		o->value = cur;
 		return 0;
+	case SCENARIO_EXPECT_MINCORE: {
+		uint64_t resident;
+
+		ret = expect_task_region(lv, st, &t, &reg);
+		if (!ret)
+			ret = live_mincore(lv, st, t, reg, &resident);
+		if (ret)
+			return ret;
+		o->kind = OUTCOME_VALUE;
+		o->value = (int64_t)resident;
+		return 0;
+	}
 	}
 	return 0;
 }

@@ -18,7 +18,8 @@ _Static_assert(UNEV_PROT_READ == PROT_READ && UNEV_PROT_WRITE == PROT_WRITE &&
 	       "PROT_*");
 _Static_assert(UNEV_MAP_SHARED == MAP_SHARED && UNEV_MAP_PRIVATE == MAP_PRIVATE &&
 		       UNEV_MAP_ANONYMOUS == MAP_ANONYMOUS && UNEV_MAP_LOCKED == MAP_LOCKED &&
-		       UNEV_MAP_POPULATE == MAP_POPULATE && UNEV_MAP_HUGETLB == MAP_HUGETLB,
+		       UNEV_MAP_POPULATE == MAP_POPULATE && UNEV_MAP_HUGETLB == MAP_HUGETLB &&
+		       UNEV_MAP_FIXED == MAP_FIXED && UNEV_MAP_FIXED_NOREPLACE == MAP_FIXED_NOREPLACE,
 	       "MAP_*");
 _Static_assert(UNEV_MADV_DONTNEED == MADV_DONTNEED && UNEV_MADV_FREE == MADV_FREE &&
 		       UNEV_MADV_PAGEOUT == MADV_PAGEOUT && UNEV_MADV_COLD == MADV_COLD &&
@@ -29,8 +30,14 @@ _Static_assert(UNEV_MADV_DONTNEED == MADV_DONTNEED && UNEV_MADV_FREE == MADV_FRE
 	       "MADV_*");
 _Static_assert(UNEV_MLOCK_ONFAULT == MLOCK_ONFAULT && UNEV_MCL_CURRENT == MCL_CURRENT &&
 		       UNEV_MCL_FUTURE == MCL_FUTURE && UNEV_MCL_ONFAULT == MCL_ONFAULT &&
-		       UNEV_MREMAP_MAYMOVE == MREMAP_MAYMOVE,
+		       UNEV_MREMAP_MAYMOVE == MREMAP_MAYMOVE && UNEV_MREMAP_FIXED == MREMAP_FIXED &&
+		       UNEV_MREMAP_DONTUNMAP == MREMAP_DONTUNMAP,
 	       "MLOCK_*, MCL_*, MREMAP_*");
+_Static_assert(UNEV_MS_ASYNC == MS_ASYNC && UNEV_MS_SYNC == MS_SYNC &&
+		       UNEV_MS_INVALIDATE == MS_INVALIDATE && UNEV_RLIMIT_MEMLOCK == RLIMIT_MEMLOCK &&
+		       SCENARIO_MS_ASYNC == MS_ASYNC && SCENARIO_MS_SYNC == MS_SYNC &&
+		       SCENARIO_MS_INVALIDATE == MS_INVALIDATE,
+	       "MS_*, RLIMIT_MEMLOCK");
 _Static_assert(UNEV_SHM_LOCK == SHM_LOCK && UNEV_SHM_UNLOCK == SHM_UNLOCK &&
 		       UNEV_IPC_RMID == IPC_RMID && UNEV_SHM_RDONLY == SHM_RDONLY,
 	       "SHM_*, IPC_RMID");
@@ -285,7 +292,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	struct native_reply r;
 	struct scenario_region *reg = NULL;
 	struct live_task *t;
-	uint64_t shm_size = 0;
+	uint64_t shm_size = 0, fixed_addr = 0;
 	int ret, flags;
 
 	t = live_alive_task(lv, st, c->task);
@@ -299,9 +306,18 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.addr = c->range_given ? reg->addr + c->off : reg->addr;
 		cmd.len = c->range_given ? c->len : reg->len;
 	}
+	if (c->fixed[0]) {	/* fixed=OTHER [fixed_off=OFF]: OTHER's address */
+		struct scenario_region *other = live_find_region(t, c->fixed);
+
+		if (!other)
+			return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+					      t->x.name, c->fixed);
+		fixed_addr = other->addr + c->fixed_off;
+	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		cmd.op = NATIVE_OP_MMAP;
+		cmd.arg4 = fixed_addr;
 		cmd.len = c->size;
 		if (c->file[0]) {
 			int f = live_find_file(lv, c->file);
@@ -349,6 +365,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.op = NATIVE_OP_MREMAP;
 		cmd.arg1 = c->size;
 		cmd.arg2 = (uint64_t)exec_mremap_flags(c);
+		cmd.arg3 = fixed_addr;
 		break;
 	case SCENARIO_CALL_MADVISE:
 		cmd.op = NATIVE_OP_MADVISE;
@@ -407,6 +424,16 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.arg1 = (uint64_t)exec_object_at(&lv->x, EXEC_SHMS, (size_t)ret)->id;
 		cmd.arg2 = (uint64_t)exec_shmctl_cmd(c->shmctl_op);
 		break;
+	case SCENARIO_CALL_MSYNC:
+		cmd.op = NATIVE_OP_MSYNC;
+		cmd.arg1 = (uint64_t)(unsigned int)c->msync_flags; /* MS_* are Linux's */
+		break;
+	case SCENARIO_CALL_SETRLIMIT:
+		cmd.op = NATIVE_OP_SETRLIMIT;
+		cmd.arg1 = c->memlock_unlimited ? (uint64_t)RLIM_INFINITY : c->memlock;
+		cmd.arg2 = c->memlock_max_unlimited ? (uint64_t)RLIM_INFINITY : c->memlock_max;
+		cmd.arg3 = c->memlock_max_given;
+		break;
 	default:
 		/* native_scenario_check() refused it */
 		return live_stop_here(lv, st, "'%s' is not supported by the live side yet",
@@ -436,6 +463,8 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	     bind_region(t, c->target, r.value, c->size)) ||
 	    (c->kind == SCENARIO_CALL_SHMAT && bind_region(t, c->target, r.value, shm_size)))
 		return live_driver_error(lv, st, "too many regions");
+	if (c->kind == SCENARIO_CALL_SETRLIMIT)	/* what the image rules compare */
+		t->limit_pages = c->memlock_unlimited ? UINT64_MAX : c->memlock / LIVE_PAGE_SIZE;
 	if (c->kind == SCENARIO_CALL_MLOCKALL && (cmd.arg1 & MCL_CURRENT)) {
 		/* the task's own image is mlocked now: see CONFORM.md */
 		struct proc_image image;
@@ -457,4 +486,31 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	return 0;
 }
 
+#endif /* __linux__ */
+
+#ifdef __linux__
+/*
+ * expect TASK mincore REGION [OFF LEN]: the task itself calls mincore(2)
+ * (no other process can ask about its pages); mincore faults nothing and
+ * moves no folio, so the counters the scenario measures stay as they are.
+ */
+int live_mincore(struct live *lv, const struct scenario_statement *st, struct live_task *t,
+		 const struct scenario_region *reg, uint64_t *resident)
+{
+	const struct scenario_expect *e = &st->expect;
+	struct native_cmd cmd = {.op = NATIVE_OP_MINCORE};
+	struct native_reply r;
+	int ret;
+
+	cmd.addr = e->range_given ? reg->addr + e->off : reg->addr;
+	cmd.len = e->range_given ? e->len : reg->len;
+	ret = live_call_task(lv, st, t, &cmd, &r);
+	if (ret)
+		return ret;
+	if (r.err)
+		return live_stop_here(lv, st, "mincore failed: %s (the expectation counts the pages of a range mincore accepts)",
+				      strerror(r.err));
+	*resident = r.value;
+	return 0;
+}
 #endif /* __linux__ */

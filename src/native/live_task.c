@@ -89,20 +89,20 @@ const char *live_task_failure(int ret)
 
 /* ---- starting tasks ---- */
 
-static int drop_cap_ipc_lock(void)
+static int drop_capability(int cap)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2];
-	uint32_t bit = 1U << CAP_IPC_LOCK;
+	uint32_t bit = 1U << (cap % 32);
 
 	/* from the bounding set too: exec as root would give it back */
-	if (prctl(PR_CAPBSET_DROP, CAP_IPC_LOCK, 0, 0, 0))
+	if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
 		return -errno;
 	if (syscall(SYS_capget, &h, d))
 		return -errno;
-	d[0].effective &= ~bit;
-	d[0].permitted &= ~bit;
-	d[0].inheritable &= ~bit;
+	d[cap / 32].effective &= ~bit;
+	d[cap / 32].permitted &= ~bit;
+	d[cap / 32].inheritable &= ~bit;
 	if (syscall(SYS_capset, &h, d))
 		return -errno;
 	return 0;
@@ -147,6 +147,7 @@ static void child_fail(int sock, int step, int err)
 static const char *const child_steps[] = {
 	"?", "prctl(PR_SET_PDEATHSIG)", "sched_setaffinity", "setrlimit(RLIMIT_MEMLOCK)",
 	"setresuid", "dropping CAP_IPC_LOCK", "execve of the helper", "opening a file",
+	"dropping CAP_SYS_RESOURCE",
 };
 
 static void child_setup(const struct live *lv, const struct scenario_task *tk,
@@ -193,12 +194,17 @@ static void child_setup(const struct live *lv, const struct scenario_task *tk,
 	rl.rlim_max = rl.rlim_cur;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl))
 		child_fail(sock, 3, errno);
-	/* as root, before the uid changes: the bounding set, the files */
+	/* as root, before the uid changes: the bounding set, the files.  No
+	 * task has CAP_SYS_RESOURCE, on every host alike: a `setrlimit` that
+	 * raises the hard limit is EPERM, as on the model */
 	if (!tk->cap_ipc_lock) {
-		ret = drop_cap_ipc_lock();
+		ret = drop_capability(CAP_IPC_LOCK);
 		if (ret)
 			child_fail(sock, 5, -ret);
 	}
+	ret = drop_capability(CAP_SYS_RESOURCE);
+	if (ret)
+		child_fail(sock, 8, -ret);
 	for (i = 0; i < exec_nr_objects(&lv->x, EXEC_FILES); i++) {
 		int fd = open(lv->file_paths[i], O_RDWR);
 

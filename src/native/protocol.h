@@ -32,7 +32,7 @@ enum native_op {
 	/* task -> driver, unasked: up and ready, after start, exec and fork */
 	NATIVE_OP_HELLO = 1,
 	/* len, arg1 = prot, arg2 = flags, arg3 = file i + 1 (0: anonymous),
-	 * addr = file offset -> value = address */
+	 * addr = file offset, arg4 = address (MAP_FIXED) -> value = address */
 	NATIVE_OP_MMAP,
 	NATIVE_OP_MUNMAP,	/* addr, len */
 	NATIVE_OP_MLOCK,	/* addr, len */
@@ -41,7 +41,8 @@ enum native_op {
 	NATIVE_OP_MLOCKALL,	/* arg1 = flags */
 	NATIVE_OP_MUNLOCKALL,
 	NATIVE_OP_MPROTECT,	/* addr, len, arg1 = prot */
-	NATIVE_OP_MREMAP,	/* addr, len, arg1 = new len, arg2 = flags -> value */
+	/* addr, len, arg1 = new len, arg2 = flags, arg3 = new address -> value */
+	NATIVE_OP_MREMAP,
 	NATIVE_OP_MADVISE,	/* addr, len, arg1 = advice */
 	NATIVE_OP_TOUCH,	/* addr, len, arg1 = write; a fault is EFAULT */
 	/* the child's socket comes with the command (SCM_RIGHTS); the child
@@ -58,13 +59,20 @@ enum native_op {
 	NATIVE_OP_SHMAT,	/* arg1 = shmid, arg2 = shmflg -> value = address */
 	NATIVE_OP_SHMDT,	/* addr */
 	NATIVE_OP_SHMCTL,	/* arg1 = shmid, arg2 = cmd */
+	/* mincore of addr, len a chunk at a time into the slot's vector ->
+	 * value = the pages reported resident (also on failure: those before) */
+	NATIVE_OP_MINCORE,
+	NATIVE_OP_MSYNC,	/* addr, len, arg1 = flags */
+	/* setrlimit(RLIMIT_MEMLOCK): soft = arg1, hard = arg2 if arg3, else the
+	 * hard limit getrlimit reads (RLIM_INFINITY: none) */
+	NATIVE_OP_SETRLIMIT,
 };
 
 struct native_cmd {
 	uint32_t magic;
 	uint32_t op;
 	uint64_t addr, len;
-	uint64_t arg1, arg2, arg3;
+	uint64_t arg1, arg2, arg3, arg4;
 };
 
 struct native_reply {

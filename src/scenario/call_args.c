@@ -52,7 +52,8 @@ int exec_mmap_flags(const struct scenario_call *c)
 {
 	return (c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE) |
 	       (c->file[0] ? 0 : UNEV_MAP_ANONYMOUS) | (c->locked ? UNEV_MAP_LOCKED : 0) |
-	       (c->populate ? UNEV_MAP_POPULATE : 0) | (c->hugetlb ? UNEV_MAP_HUGETLB : 0);
+	       (c->populate ? UNEV_MAP_POPULATE : 0) | (c->hugetlb ? UNEV_MAP_HUGETLB : 0) |
+	       (c->fixed[0] ? (c->noreplace ? UNEV_MAP_FIXED_NOREPLACE : UNEV_MAP_FIXED) : 0);
 }
 
 /* raw_flags=: the number as written, for the kernel's EINVAL on bad bits */
@@ -74,5 +75,6 @@ int exec_mlockall_flags(const struct scenario_call *c)
 
 int exec_mremap_flags(const struct scenario_call *c)
 {
-	return c->maymove ? UNEV_MREMAP_MAYMOVE : 0;
+	return (c->maymove ? UNEV_MREMAP_MAYMOVE : 0) | (c->fixed[0] ? UNEV_MREMAP_FIXED : 0) |
+	       (c->dontunmap ? UNEV_MREMAP_DONTUNMAP : 0);
 }

@@ -226,6 +226,12 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 	if (ret)
 		return ret;
 	cs->last_call_line = st->line;
+	/* fixed=OTHER: the address of a region the task has */
+	if (c->fixed[0]) {
+		ret = bound_region(cs, st, t, c->fixed);
+		if (ret)
+			return ret;
+	}
 	if (scenario_call_on_range(c->kind))
 		return bound_region(cs, st, t, c->target);
 	switch (c->kind) {
@@ -269,6 +275,7 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 		return set_add(&t->regions, "brk", st->line) ? out_of_memory(cs, st) : 0;
 	case SCENARIO_CALL_MLOCKALL:
 	case SCENARIO_CALL_MUNLOCKALL:
+	case SCENARIO_CALL_SETRLIMIT:
 		return 0;
 	default:
 		break;	/* the calls on a range, checked above */
@@ -294,6 +301,7 @@ static int check_expect(struct check_state *cs,
 	case SCENARIO_EXPECT_STATUS:
 		return live_task(cs, st, e->task, &t);
 	case SCENARIO_EXPECT_SMAPS:
+	case SCENARIO_EXPECT_MINCORE:
 		ret = live_task(cs, st, e->task, &t);
 		return ret ? ret : bound_region(cs, st, t, e->region);
 	case SCENARIO_EXPECT_MEMCG:
@@ -414,6 +422,7 @@ bool scenario_call_on_range(enum scenario_call_kind kind)
 	case SCENARIO_CALL_MREMAP:
 	case SCENARIO_CALL_MADVISE:
 	case SCENARIO_CALL_TOUCH:
+	case SCENARIO_CALL_MSYNC:
 		return true;
 	default:
 		return false;

@@ -547,11 +547,19 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 		/* a read fault without the zero page: what the live host
 		 * (which has one) cannot show */
 		bool no_reads = g->zero_page_off && g->o->no_unobservable;
+		/* msync in a few of them, with the same draws (issue 11) */
+		bool sync = what >= 96;
 
-		emit(g, " touch");
+		emit(g, sync ? " msync" : " touch");
 		emit_region_range(g, r);
-		if (gen_chance(g, 30))
-			emit(g, gen_chance(g, 50) && !no_reads ? " read" : " write");
+		if (gen_chance(g, 30)) {
+			bool first = gen_chance(g, 50);
+
+			if (sync)
+				emit(g, first ? " sync invalidate" : " async");
+			else
+				emit(g, first && !no_reads ? " read" : " write");
+		}
 	}
 	emit(g, "\n");
 }

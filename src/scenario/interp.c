@@ -324,6 +324,14 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 			return ret;
 		exec_call_range(c, reg, &addr, &len);
 	}
+	if (c->fixed[0]) {	/* fixed=OTHER [fixed_off=OFF]: OTHER's address */
+		struct scenario_region *other;
+
+		ret = bound_region(r, st, t, c->fixed, &other);
+		if (ret)
+			return ret;
+		newaddr = other->addr + c->fixed_off;	/* wraps as a program's would */
+	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		flags = exec_mmap_flags(c);
@@ -332,10 +340,11 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 
 			if (!f)
 				return runtime_error(r, st, "no file '%s'", c->file);
-			*result = unev_sys_mmap_file(r->m, t->pid, 0, c->size, exec_prot(c->prot),
-						     flags, f->id, c->file_off, &newaddr);
+			*result = unev_sys_mmap_file(r->m, t->pid, newaddr, c->size,
+						     exec_prot(c->prot), flags, f->id, c->file_off,
+						     &newaddr);
 		} else {
-			*result = unev_sys_mmap(r->m, t->pid, 0, c->size, exec_prot(c->prot),
+			*result = unev_sys_mmap(r->m, t->pid, newaddr, c->size, exec_prot(c->prot),
 						flags, &newaddr);
 		}
 		if (*result == 0) {
@@ -367,7 +376,7 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		return 0;
 	case SCENARIO_CALL_MREMAP:
 		*result = unev_sys_mremap(r->m, t->pid, addr, len, c->size,
-					  exec_mremap_flags(c), 0,
+					  exec_mremap_flags(c), newaddr,
 					  &newaddr);
 		if (*result == 0) {
 			reg->addr = newaddr;
@@ -451,6 +460,22 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		*result = unev_sys_shmctl(r->m, t->pid, sh->id, exec_shmctl_cmd(c->shmctl_op));
 		return 0;
 	}
+	case SCENARIO_CALL_MSYNC:
+		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */
+		*result = unev_sys_msync(r->m, t->pid, addr, len, c->msync_flags);
+		return 0;
+	case SCENARIO_CALL_SETRLIMIT: {
+		uint64_t cur = c->memlock_unlimited ? UNEV_RLIM_INFINITY : c->memlock, max;
+
+		/* without max=, the hard limit getrlimit reads */
+		*result = unev_sys_getrlimit(r->m, t->pid, UNEV_RLIMIT_MEMLOCK, NULL, &max);
+		if (*result)
+			return 0;
+		if (c->memlock_max_given)
+			max = c->memlock_max_unlimited ? UNEV_RLIM_INFINITY : c->memlock_max;
+		*result = unev_sys_setrlimit(r->m, t->pid, UNEV_RLIMIT_MEMLOCK, cur, max);
+		return 0;
+	}
 	}
 	return runtime_error(r, st, "'%s' is not supported by the model yet",
 			     scenario_call_name(c->kind));
@@ -465,6 +490,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		[SCENARIO_EXPECT_VMSTAT] = "vmstat", [SCENARIO_EXPECT_MEMINFO] = "meminfo",
 		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
 		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
+		[SCENARIO_EXPECT_MINCORE] = "mincore",
 	};
 	struct scenario_region *reg;
 	struct exec_task *t = NULL;	/* set by live_task when it returns 0 */
@@ -501,6 +527,19 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		scenario_region_span(reg, &start, &end);
 		ret = unev_smaps_read(r->m, t->pid, start, end, e->field, value);
 		break;
+	case SCENARIO_EXPECT_MINCORE:
+		ret = live_task(r, st, e->task, &t);
+		if (!ret)
+			ret = bound_region(r, st, t, e->region, &reg);
+		if (ret)
+			return ret;
+		start = e->range_given ? reg->addr + e->off : reg->addr;
+		end = e->range_given ? e->len : reg->len;	/* the length */
+		ret = unev_sys_mincore(r->m, t->pid, start, end, NULL, value);
+		if (ret)
+			return runtime_error(r, st, "mincore failed: %s (the expectation counts the pages of a range mincore accepts)",
+					     render_errno_text(-ret, buf, sizeof(buf)));
+		return 0;
 	case SCENARIO_EXPECT_OK:
 	case SCENARIO_EXPECT_ERRNO:
 		return 0;

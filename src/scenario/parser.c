@@ -109,6 +109,8 @@ static const char *const call_names[] = {
 	[SCENARIO_CALL_EXIT] = "exit",
 	[SCENARIO_CALL_EXEC] = "exec",
 	[SCENARIO_CALL_BRK] = "brk",
+	[SCENARIO_CALL_MSYNC] = "msync",
+	[SCENARIO_CALL_SETRLIMIT] = "setrlimit",
 };
 #define NR_CALLS (sizeof(call_names) / sizeof(call_names[0]))
 
@@ -636,6 +638,9 @@ static int parse_machine(struct parser *p, struct scenario_statement *st)
 static const char usage_task[] =
 	"task NAME [cpu=N] [memcg=NAME] [memlock=SIZE|unlimited] [cap_ipc_lock] [uid=N]";
 
+static int limit_value(struct parser *p, const char *v, const char *key, uint64_t *bytes,
+		       bool *unlimited);
+
 static int parse_task(struct parser *p, struct scenario_statement *st)
 {
 	static const char *const keys[] = {"cpu", "memcg", "memlock", "uid",
@@ -665,18 +670,9 @@ static int parse_task(struct parser *p, struct scenario_statement *st)
 		t->memcg_given = true;
 	}
 	if ((v = option(&a, "memlock"))) {
-		if (!strcmp(v, "unlimited")) {
-			t->memlock_unlimited = true;
-		} else {
-			int r = scenario_parse_size(v, &t->memlock);
-
-			if (r == -ERANGE)
-				return parse_error(p, "size '%s' for memlock= does not fit in 64 bits",
-						   quote(p, 0, v));
-			if (r)
-				return parse_error(p, "expected a size or 'unlimited' after 'memlock=', found '%s'",
-						   quote(p, 0, v));
-		}
+		ret = limit_value(p, v, "memlock", &t->memlock, &t->memlock_unlimited);
+		if (ret)
+			return ret;
 		t->memlock_given = true;
 	}
 	if ((v = option(&a, "uid"))) {
@@ -890,13 +886,35 @@ static int region_range(struct parser *p, struct scenario_call *c,
 }
 
 static const char usage_mmap[] =
-	"mmap REGION LEN [prot=rw|r|none] [private|shared] [anon|file=F [off=OFF]] [locked] [populate] [hugetlb]";
+	"mmap REGION LEN [prot=rw|r|none] [private|shared] [anon|file=F [off=OFF]] [locked] [populate] [hugetlb] "
+	"[fixed=OTHER [fixed_off=OFF] [noreplace]]";
+
+/*
+ * fixed=OTHER [fixed_off=OFF] (an extension, README): the call passes the
+ * address of region OTHER plus OFF, as a program passes an address it
+ * knows, with MAP_FIXED (mmap) or MREMAP_FIXED (mremap).
+ */
+static int fixed_option(struct parser *p, struct scenario_call *c, const struct args *a)
+{
+	const char *v = option(a, "fixed");
+	int ret;
+
+	if (!v) {
+		if (option(a, "fixed_off"))
+			return parse_error(p, "%s: 'fixed_off=' needs 'fixed='", call_names[c->kind]);
+		return 0;
+	}
+	ret = option_name(p, c->fixed, "fixed", v);
+	if (!ret && (v = option(a, "fixed_off")))
+		ret = size_value(p, v, "fixed_off=", &c->fixed_off);
+	return ret;
+}
 
 static int parse_mmap(struct parser *p, struct scenario_call *c)
 {
-	static const char *const keys[] = {"prot", "file", "off", NULL};
+	static const char *const keys[] = {"prot", "file", "off", "fixed", "fixed_off", NULL};
 	static const char *const flags[] = {"private", "shared", "anon", "locked",
-					    "populate", "hugetlb", NULL};
+					    "populate", "hugetlb", "noreplace", NULL};
 	struct args a;
 	const char *v;
 	int ret;
@@ -941,7 +959,11 @@ static int parse_mmap(struct parser *p, struct scenario_call *c)
 	c->locked = has_flag(&a, "locked");
 	c->populate = has_flag(&a, "populate");
 	c->hugetlb = has_flag(&a, "hugetlb");
-	return 0;
+	c->noreplace = has_flag(&a, "noreplace");
+	ret = fixed_option(p, c, &a);
+	if (!ret && c->noreplace && !c->fixed[0])
+		return parse_error(p, "mmap: 'noreplace' needs 'fixed='");
+	return ret;
 }
 
 /* munmap mlock mlock2 munlock touch: REGION [OFF LEN] [flags] */
@@ -994,17 +1016,31 @@ static int parse_mlockall(struct parser *p, struct scenario_call *c)
 	return 0;
 }
 
+/* CALL REGION [OFF LEN] [nr_tail words] plus options and flags (mprotect,
+ * madvise, msync) */
+static int region_call_args(struct parser *p, struct scenario_call *c,
+			    const char *const *keys, const char *const *flags, size_t nr_tail,
+			    const char *usage, struct args *a)
+{
+	char what[64];
+	int ret;
+
+	snprintf(what, sizeof(what), "a REGION name after '%s'", call_names[c->kind]);
+	ret = take_name(p, c->target, 2, what);
+	if (!ret)
+		ret = collect_args(p, 3, keys, flags, nr_tail + 2, usage, a);
+	if (!ret)
+		ret = region_range(p, c, a, nr_tail, usage);
+	return ret;
+}
+
 static int parse_mprotect(struct parser *p, struct scenario_call *c)
 {
 	static const char usage[] = "mprotect REGION [OFF LEN] PROT";
 	struct args a;
 	int ret;
 
-	ret = take_name(p, c->target, 2, "a REGION name after 'mprotect'");
-	if (!ret)
-		ret = collect_args(p, 3, NULL, NULL, 3, usage, &a);
-	if (!ret)
-		ret = region_range(p, c, &a, 1, usage);
+	ret = region_call_args(p, c, NULL, NULL, 1, usage, &a);
 	if (!ret)
 		ret = prot_value(p, a.pos[a.nr_pos - 1], &c->prot);
 	return ret;
@@ -1019,11 +1055,7 @@ static int parse_madvise(struct parser *p, struct scenario_call *c)
 	size_t i;
 	int ret;
 
-	ret = take_name(p, c->target, 2, "a REGION name after 'madvise'");
-	if (!ret)
-		ret = collect_args(p, 3, NULL, NULL, 3, usage, &a);
-	if (!ret)
-		ret = region_range(p, c, &a, 1, usage);
+	ret = region_call_args(p, c, NULL, NULL, 1, usage, &a);
 	if (ret)
 		return ret;
 	w = a.pos[a.nr_pos - 1];
@@ -1039,20 +1071,26 @@ static int parse_madvise(struct parser *p, struct scenario_call *c)
 
 static int parse_mremap(struct parser *p, struct scenario_call *c)
 {
-	static const char usage[] = "mremap REGION NEWLEN [maymove]";
-	static const char *const flags[] = {"maymove", NULL};
+	static const char usage[] =
+		"mremap REGION NEWLEN [maymove] [fixed=OTHER [fixed_off=OFF]] [dontunmap]";
+	static const char *const flags[] = {"maymove", "dontunmap", NULL};
+	static const char *const keys[] = {"fixed", "fixed_off", NULL};
 	struct args a;
 	int ret;
 
 	ret = take_name(p, c->target, 2, "a REGION name after 'mremap'");
 	if (!ret)
-		ret = collect_args(p, 3, NULL, flags, 1, usage, &a);
+		ret = collect_args(p, 3, keys, flags, 1, usage, &a);
 	if (ret)
 		return ret;
 	if (a.nr_pos != 1)
 		return parse_error(p, "mremap: expected NEWLEN after the region, found the end of the line (usage: %s)",
 				   usage);
 	c->maymove = has_flag(&a, "maymove");
+	c->dontunmap = has_flag(&a, "dontunmap");
+	ret = fixed_option(p, c, &a);
+	if (ret)
+		return ret;
 	return size_value(p, a.pos[0], "NEWLEN", &c->size);
 }
 
@@ -1137,6 +1175,74 @@ static int parse_brk(struct parser *p, struct scenario_call *c)
 	return ret;
 }
 
+/* msync REGION [OFF LEN] [async|sync] [invalidate] | msync REGION [OFF LEN] flags=N */
+static int parse_msync(struct parser *p, struct scenario_call *c)
+{
+	static const char usage[] =
+		"msync REGION [OFF LEN] [async|sync] [invalidate] | msync REGION [OFF LEN] flags=N";
+	static const char *const flags[] = {"async", "sync", "invalidate", NULL};
+	static const char *const keys[] = {"flags", NULL};
+	struct args a;
+	int ret;
+
+	ret = region_call_args(p, c, keys, flags, 0, usage, &a);
+	if (!ret)
+		ret = raw_flags_option(p, c, &a);
+	if (ret)
+		return ret;
+	/* both is a flags word the kernel refuses (EINVAL): flags=5 says it */
+	if (has_flag(&a, "async") && has_flag(&a, "sync"))
+		return parse_error(p, "msync: 'async' and 'sync' exclude each other (flags=5 passes both)");
+	c->msync_flags = c->raw_flags_given ? (int)c->raw_flags
+			 : (has_flag(&a, "async") ? SCENARIO_MS_ASYNC : 0) |
+				   (has_flag(&a, "sync") ? SCENARIO_MS_SYNC : 0) |
+				   (has_flag(&a, "invalidate") ? SCENARIO_MS_INVALIDATE : 0);
+	return 0;
+}
+
+/* SIZE or `unlimited` after KEY= */
+static int limit_value(struct parser *p, const char *v, const char *key, uint64_t *bytes,
+		       bool *unlimited)
+{
+	int ret;
+
+	if (!strcmp(v, "unlimited")) {
+		*unlimited = true;
+		return 0;
+	}
+	ret = scenario_parse_size(v, bytes);
+	if (ret == -ERANGE)
+		return parse_error(p, "size '%s' for %s= does not fit in 64 bits",
+				   quote(p, 0, v), key);
+	if (ret)
+		return parse_error(p, "expected a size or 'unlimited' after '%s=', found '%s'", key,
+				   quote(p, 0, v));
+	return 0;
+}
+
+/* setrlimit memlock=SIZE|unlimited [max=SIZE|unlimited]: RLIMIT_MEMLOCK's
+ * soft limit, and its hard limit with max= (an extension, README) */
+static int parse_setrlimit(struct parser *p, struct scenario_call *c)
+{
+	static const char usage[] = "setrlimit memlock=SIZE|unlimited [max=SIZE|unlimited]";
+	static const char *const keys[] = {"memlock", "max", NULL};
+	struct args a;
+	const char *v;
+	int ret;
+
+	ret = collect_args(p, 2, keys, NULL, 0, usage, &a);
+	if (ret)
+		return ret;
+	v = option(&a, "memlock");
+	if (!v)
+		return parse_error(p, "setrlimit: expected 'memlock=' (usage: %s)", usage);
+	ret = limit_value(p, v, "memlock", &c->memlock, &c->memlock_unlimited);
+	if (ret || !(v = option(&a, "max")))
+		return ret;
+	c->memlock_max_given = true;
+	return limit_value(p, v, "max", &c->memlock_max, &c->memlock_max_unlimited);
+}
+
 static int parse_call(struct parser *p, struct scenario_statement *st)
 {
 	static const char *const region_flags_none[] = {NULL};
@@ -1153,13 +1259,13 @@ static int parse_call(struct parser *p, struct scenario_statement *st)
 				   quote(p, 0, w));
 	strcpy(c->task, w);
 	if (p->nr_words < 2)
-		return parse_error(p, "expected a call after '%s:' (mmap, munmap, mlock, mlock2, munlock, mlockall, munlockall, mprotect, mremap, madvise, touch, read, write, truncate, punch, shmat, shmdt, shmctl, fork, exit, exec, brk), found the end of the line",
+		return parse_error(p, "expected a call after '%s:' (mmap, munmap, mlock, mlock2, munlock, mlockall, munlockall, mprotect, mremap, madvise, touch, read, write, truncate, punch, shmat, shmdt, shmctl, fork, exit, exec, brk, msync, setrlimit), found the end of the line",
 				   quote(p, 0, w));
 	for (i = 0; i < NR_CALLS; i++)
 		if (!strcmp(call_names[i], p->words[1]))
 			break;
 	if (i == NR_CALLS)
-		return parse_error(p, "unknown call '%s' (expected mmap, munmap, mlock, mlock2, munlock, mlockall, munlockall, mprotect, mremap, madvise, touch, read, write, truncate, punch, shmat, shmdt, shmctl, fork, exit, exec or brk)",
+		return parse_error(p, "unknown call '%s' (expected mmap, munmap, mlock, mlock2, munlock, mlockall, munlockall, mprotect, mremap, madvise, touch, read, write, truncate, punch, shmat, shmdt, shmctl, fork, exit, exec, brk, msync or setrlimit)",
 				   quote(p, 0, p->words[1]));
 	c->kind = (enum scenario_call_kind)i;
 	switch (c->kind) {
@@ -1210,6 +1316,10 @@ static int parse_call(struct parser *p, struct scenario_statement *st)
 		return expect_words(p, 2, usage);
 	case SCENARIO_CALL_BRK:
 		return parse_brk(p, c);
+	case SCENARIO_CALL_MSYNC:
+		return parse_msync(p, c);
+	case SCENARIO_CALL_SETRLIMIT:
+		return parse_setrlimit(p, c);
 	}
 	return parse_error(p, "internal error: call '%s' has no parser",
 			   call_names[i]);
@@ -1307,12 +1417,13 @@ static int parse_compact(struct parser *p, struct scenario_statement *st)
 
 /* ---- expectations and output ---- */
 
+static int parse_operator_value(struct parser *p, struct scenario_expect *e, size_t i,
+				bool kb_allowed);
+
 /* FIELD OP VALUE [kB] from word i on; `kB` only where the file prints kB. */
 static int parse_comparison(struct parser *p, struct scenario_expect *e,
 			    size_t i, bool field_is_lru, bool kb_allowed)
 {
-	const char *end, *w;
-	size_t op;
 	int ret;
 
 	if (field_is_lru) {
@@ -1332,7 +1443,17 @@ static int parse_comparison(struct parser *p, struct scenario_expect *e,
 		if (ret)
 			return ret;
 	}
-	i++;
+	return parse_operator_value(p, e, i + 1, kb_allowed);
+}
+
+/* OP VALUE [kB] from word i on (after the field, whose name e->field has). */
+static int parse_operator_value(struct parser *p, struct scenario_expect *e, size_t i,
+				bool kb_allowed)
+{
+	const char *end, *w;
+	size_t op;
+	int ret;
+
 	if (i >= p->nr_words)
 		return parse_error(p, "expected an operator (=, !=, <, <=, >, >=) after '%s', found the end of the line",
 				   e->field);
@@ -1373,6 +1494,41 @@ static int parse_comparison(struct parser *p, struct scenario_expect *e,
 	return 0;
 }
 
+/*
+ * expect TASK mincore REGION [OFF LEN] OP N: OFF LEN, when given, are the
+ * two words before the operator; the value is pages, as mincore's vector
+ * counts them.
+ */
+static int parse_expect_mincore(struct parser *p, struct scenario_expect *e)
+{
+	size_t i;
+	int ret;
+
+	e->source = SCENARIO_EXPECT_MINCORE;
+	ret = take_name(p, e->region, 3, "a REGION name after 'mincore'");
+	if (ret)
+		return ret;
+	for (i = 4; i < p->nr_words; i++)
+		for (size_t op = 0; op < NR_OPERATORS; op++)
+			if (!strcmp(operator_names[op], p->words[i]))
+				goto found_op;
+	return parse_error(p, "expected an operator (=, !=, <, <=, >, >=) after the region, found the end of the line (usage: expect TASK mincore REGION [OFF LEN] OP N)");
+found_op:
+	if (i == 6) {
+		ret = size_value(p, p->words[4], "OFF", &e->off);
+		if (!ret)
+			ret = size_value(p, p->words[5], "LEN", &e->len);
+		if (ret)
+			return ret;
+		e->range_given = true;
+	} else if (i != 4) {
+		return parse_error(p, "mincore: expected OFF and LEN or nothing between the region and the operator, found %s (usage: expect TASK mincore REGION [OFF LEN] OP N)",
+				   found(p, 4));
+	}
+	strcpy(e->field, "mincore");
+	return parse_operator_value(p, e, i, false);
+}
+
 static int parse_expect(struct parser *p, struct scenario_statement *st)
 {
 	struct scenario_expect *e = &st->expect;
@@ -1380,7 +1536,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 	int ret;
 
 	if (p->nr_words < 2)
-		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps after 'expect', found the end of the line");
+		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|mincore after 'expect', found the end of the line");
 	w = p->words[1];
 	if (!strcmp(w, "ok")) {
 		e->source = SCENARIO_EXPECT_OK;
@@ -1414,7 +1570,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 		return ret ? ret : parse_comparison(p, e, 3, false, false);
 	}
 	if (!is_name(w))
-		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps after 'expect', found %s",
+		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|mincore after 'expect', found %s",
 				   found(p, 1));
 	ret = take_name(p, e->task, 1, "a task name");
 	if (ret)
@@ -1428,7 +1584,9 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 		ret = take_name(p, e->region, 3, "a REGION name after 'smaps'");
 		return ret ? ret : parse_comparison(p, e, 4, false, true);
 	}
-	return parse_error(p, "expected 'status' or 'smaps' after 'expect %s' (or ok, errno, vmstat, meminfo, lru in its place), found %s",
+	if (p->nr_words > 2 && !strcmp(p->words[2], "mincore"))
+		return parse_expect_mincore(p, e);
+	return parse_error(p, "expected 'status', 'smaps' or 'mincore' after 'expect %s' (or ok, errno, vmstat, meminfo, lru in its place), found %s",
 			   quote(p, 0, w), found(p, 2));
 }
 

@@ -136,12 +136,20 @@ enum scenario_call_kind {
 	SCENARIO_CALL_EXIT,
 	SCENARIO_CALL_EXEC,
 	SCENARIO_CALL_BRK,
+	/* added 2026-11-28 (SCENARIO.md) and the extensions in README */
+	SCENARIO_CALL_MSYNC,
+	SCENARIO_CALL_SETRLIMIT,
 };
 
 /* Protection bits: Linux's PROT_* values. */
 #define SCENARIO_PROT_READ 0x1
 #define SCENARIO_PROT_WRITE 0x2
 #define SCENARIO_PROT_EXEC 0x4
+
+/* msync flags: Linux's MS_* values. */
+#define SCENARIO_MS_ASYNC 1
+#define SCENARIO_MS_INVALIDATE 2
+#define SCENARIO_MS_SYNC 4
 
 /* mlockall flags: Linux's MCL_* values. */
 #define SCENARIO_MCL_CURRENT 1
@@ -209,6 +217,19 @@ struct scenario_call {
 	bool write;			/* touch: write (default) or read */
 	bool rdonly;			/* shmat SHM_RDONLY */
 	enum scenario_shmctl_op shmctl_op;
+	/* mmap fixed=OTHER [fixed_off=OFF] [noreplace]: MAP_FIXED (or
+	 * MAP_FIXED_NOREPLACE) at OTHER's address plus OFF; mremap
+	 * fixed=OTHER [fixed_off=OFF]: MREMAP_FIXED to there. */
+	char fixed[SCENARIO_NAME_MAX];	/* "" without fixed= */
+	uint64_t fixed_off;
+	bool noreplace;			/* mmap MAP_FIXED_NOREPLACE */
+	bool dontunmap;			/* mremap MREMAP_DONTUNMAP */
+	int msync_flags;		/* SCENARIO_MS_*, or flags=N's word */
+	/* setrlimit memlock=SIZE|unlimited [max=SIZE|unlimited]: the soft
+	 * RLIMIT_MEMLOCK, and the hard one if max= is given (else kept, as a
+	 * program that reads it with getrlimit first) */
+	uint64_t memlock, memlock_max;
+	bool memlock_unlimited, memlock_max_unlimited, memlock_max_given;
 };
 
 struct scenario_reclaim {
@@ -240,6 +261,9 @@ enum scenario_expect_source {
 	SCENARIO_EXPECT_SMAPS,
 	SCENARIO_EXPECT_LRU,
 	SCENARIO_EXPECT_MEMCG,	/* extension: expect memcg NAME FIELD OP V (bytes) */
+	/* expect TASK mincore REGION [OFF LEN] OP N: pages mincore(2) reports
+	 * resident (added 2026-11-28) */
+	SCENARIO_EXPECT_MINCORE,
 };
 
 enum scenario_operator {
@@ -254,7 +278,9 @@ enum scenario_operator {
 struct scenario_expect {
 	enum scenario_expect_source source;
 	char task[SCENARIO_NAME_MAX];	/* status, smaps; memcg: the memcg */
-	char region[SCENARIO_NAME_MAX];	/* smaps */
+	char region[SCENARIO_NAME_MAX];	/* smaps, mincore */
+	bool range_given;		/* mincore REGION OFF LEN */
+	uint64_t off, len;
 	char field[SCENARIO_NAME_MAX];	/* vmstat meminfo status smaps lru */
 	enum scenario_operator op;
 	uint64_t value;			/* pages (vmstat, lru) or kB */

@@ -625,7 +625,7 @@ static void test_expectations(void **state)
 	assert_parse_error("expect vmstat nr_mlock = 18446744073709551616\n",
 			   "t.uvs:1: value '18446744073709551616' does not fit in 64 bits");
 	assert_parse_error("expect a status VmLck =\n", "t.uvs:1: expected a number after '='");
-	assert_parse_error("expect a rss\n", "t.uvs:1: expected 'status' or 'smaps'");
+	assert_parse_error("expect a rss\n", "t.uvs:1: expected 'status', 'smaps' or 'mincore'");
 	assert_parse_error("expect\n", "t.uvs:1: expected ok, errno, vmstat");
 }
 
@@ -785,6 +785,67 @@ static void test_parse_file_reports_a_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/x.uvs: cannot open"));
 }
 
+/* issue 11: expect TASK mincore REGION [OFF LEN] (SCENARIO.md, added
+ * 2026-11-28), msync, setrlimit and fixed= (README extensions) */
+static void test_mincore_msync_setrlimit_fixed(void **state)
+{
+	const struct scenario_call *c;
+	const struct scenario_expect *e;
+	struct scenario *s;
+
+	(void)state;
+	s = parse_ok("task a\na: mmap r1 64p\nexpect a mincore r1 = 16\nexpect a mincore r1 4K 64K >= 3\n");
+	e = &s->statements[2].expect;
+	assert_int_equal(e->source, SCENARIO_EXPECT_MINCORE);
+	assert_string_equal(e->region, "r1");
+	assert_false(e->range_given);
+	assert_int_equal(e->value, 16);
+	e = &s->statements[3].expect;
+	assert_true(e->range_given);
+	assert_int_equal(e->off, 4096);
+	assert_int_equal(e->len, 65536);
+	assert_int_equal(e->op, SCENARIO_OP_GE);
+	assert_int_equal(e->value, 3);
+	scenario_free(s);
+	assert_parse_error("expect a mincore r1 4K = 1\n", "expected OFF and LEN or nothing");
+	assert_parse_error("expect a mincore r1 = 1 kB\n", "found 'kB'");
+
+	s = parse_call("a: msync r1 4K 8K sync invalidate", &c);
+	assert_int_equal(c->kind, SCENARIO_CALL_MSYNC);
+	assert_true(c->range_given);
+	assert_int_equal(c->msync_flags, SCENARIO_MS_SYNC | SCENARIO_MS_INVALIDATE);
+	scenario_free(s);
+	s = parse_call("a: msync r1 flags=5", &c);
+	assert_int_equal(c->msync_flags, 5);
+	scenario_free(s);
+	assert_parse_error("task a\na: msync r1 async sync\n", "exclude each other");
+
+	s = parse_call("a: setrlimit memlock=64K", &c);
+	assert_int_equal(c->kind, SCENARIO_CALL_SETRLIMIT);
+	assert_int_equal(c->memlock, 65536);
+	assert_false(c->memlock_max_given);
+	scenario_free(s);
+	s = parse_call("a: setrlimit max=unlimited memlock=unlimited", &c);
+	assert_true(c->memlock_unlimited);
+	assert_true(c->memlock_max_given);
+	assert_true(c->memlock_max_unlimited);
+	scenario_free(s);
+	assert_parse_error("task a\na: setrlimit\n", "expected 'memlock='");
+
+	s = parse_call("a: mmap r2 4p noreplace fixed_off=8K fixed=r1 locked", &c);
+	assert_string_equal(c->fixed, "r1");
+	assert_int_equal(c->fixed_off, 8192);
+	assert_true(c->noreplace);
+	assert_true(c->locked);
+	scenario_free(s);
+	s = parse_call("a: mremap r1 8p maymove fixed=r2 dontunmap", &c);
+	assert_string_equal(c->fixed, "r2");
+	assert_true(c->dontunmap);
+	scenario_free(s);
+	assert_parse_error("task a\na: mmap r2 4p noreplace\n", "'noreplace' needs 'fixed='");
+	assert_parse_error("task a\na: mmap r2 4p fixed_off=4K\n", "'fixed_off=' needs 'fixed='");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_model_check_names_what_is_out_of_scope),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_parse_file_reports_a_missing_file),
+		cmocka_unit_test(test_mincore_msync_setrlimit_fixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -96,6 +97,7 @@ struct task_state {
 		struct cmsghdr align;
 	} control;
 	void *touch_env[24];	/* task_setjmp's */
+	unsigned char mincore_vec[512];	/* mincore's vector, a chunk of pages at a time */
 	volatile sig_atomic_t touching;
 	int child_fd;	/* a forked child's socket, until it takes it */
 	int used;	/* a live process runs in this slot */
@@ -579,6 +581,51 @@ static int file_io(int write, uint64_t i, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/*
+ * mincore of [addr, addr + len) a chunk of the slot's vector at a time (the
+ * kernel itself works a page of vector at a time and stops at the first
+ * error): reply value = the pages reported resident before any error.
+ */
+static int do_mincore(struct task_slot *me, uint64_t addr, uint64_t len)
+{
+	const uint64_t chunk = sizeof(me->st.mincore_vec) * TASK_PAGE_SIZE;
+	uint64_t resident = 0;
+	int err = 0;
+
+	do {
+		uint64_t n = len < chunk ? len : chunk, pages, i;
+
+		err = err_of(sys3(SYS_mincore, addr, n, (long)(uintptr_t)me->st.mincore_vec));
+		if (err)
+			break;
+		pages = (n + TASK_PAGE_SIZE - 1) / TASK_PAGE_SIZE;
+		for (i = 0; i < pages; i++)
+			resident += me->st.mincore_vec[i] & 1;
+		addr += n;
+		len -= n;
+	} while (len);
+	me->st.reply.value = resident;
+	return err;
+}
+
+/* setrlimit(RLIMIT_MEMLOCK, {soft, hard}); without a hard limit given, the
+ * one getrlimit reads, as a program raising only its soft limit does */
+static int do_setrlimit_memlock(uint64_t soft, uint64_t hard, int hard_given)
+{
+	uint64_t rl[2] = {soft, hard};
+	int err;
+
+	if (!hard_given) {
+		uint64_t old[2];
+
+		err = err_of(sys4(SYS_prlimit64, 0, RLIMIT_MEMLOCK, 0, (long)(uintptr_t)old));
+		if (err)
+			return err;
+		rl[1] = old[1];
+	}
+	return err_of(sys4(SYS_prlimit64, 0, RLIMIT_MEMLOCK, (long)(uintptr_t)rl, 0));
+}
+
 /* A mapping's address, or its errno. */
 static int address_or_errno(struct task_slot *me, long r)
 {
@@ -650,7 +697,7 @@ static void serve(struct task_slot *me)
 		switch (cmd->op) {
 		case NATIVE_OP_MMAP:
 			err = address_or_errno(
-				me, sys6(SYS_mmap, 0, (long)cmd->len, (long)cmd->arg1,
+				me, sys6(SYS_mmap, (long)cmd->arg4, (long)cmd->len, (long)cmd->arg1,
 					 (long)cmd->arg2,
 					 cmd->arg3 ? file_fd(cmd->arg3 - 1) : -1, (long)cmd->addr));
 			break;
@@ -677,7 +724,7 @@ static void serve(struct task_slot *me)
 			break;
 		case NATIVE_OP_MREMAP:
 			err = address_or_errno(me, sys5(SYS_mremap, cmd->addr, cmd->len,
-							cmd->arg1, cmd->arg2, 0));
+							cmd->arg1, cmd->arg2, cmd->arg3));
 			break;
 		case NATIVE_OP_MADVISE:
 			err = err_of(sys3(SYS_madvise, cmd->addr, cmd->len, cmd->arg1));
@@ -708,6 +755,15 @@ static void serve(struct task_slot *me)
 			break;
 		case NATIVE_OP_SHMCTL:
 			err = err_of(sys3(SYS_shmctl, cmd->arg1, cmd->arg2, 0));
+			break;
+		case NATIVE_OP_MINCORE:
+			err = do_mincore(me, cmd->addr, cmd->len);
+			break;
+		case NATIVE_OP_MSYNC:
+			err = err_of(sys3(SYS_msync, cmd->addr, cmd->len, cmd->arg1));
+			break;
+		case NATIVE_OP_SETRLIMIT:
+			err = do_setrlimit_memlock(cmd->arg1, cmd->arg2, (int)cmd->arg3);
 			break;
 		case NATIVE_OP_FORK:
 			if (fd < 0)

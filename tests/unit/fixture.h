@@ -46,6 +46,32 @@ static inline int fixture_teardown(struct unev_machine *m)
 	return 0;
 }
 
+/* What a cmocka test gets as its state from fixture_state_setup. */
+struct fixture {
+	struct unev_machine *m;
+	int pid;
+};
+
+/* fixture_setup as a cmocka setup's body; the fixture is one per test
+ * file (a static of this inline function in each file that calls it). */
+static inline int fixture_state_setup(void **state, unsigned int cpus, uint64_t mem_bytes)
+{
+	static struct fixture fx;
+
+	if (fixture_setup(&fx.m, &fx.pid, cpus, mem_bytes))
+		return -1;
+	*state = &fx;
+	return 0;
+}
+
+/* A cmocka teardown for fixture_state_setup. */
+static inline int fixture_state_teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	return fixture_teardown(fx->m);
+}
+
 /* A /proc/vmstat counter of the model; the test fails if there is none. */
 static inline uint64_t fixture_vmstat(struct unev_machine *m, const char *name)
 {

@@ -16,26 +16,10 @@
 
 #include "fixture.h"
 
-struct fixture {
-	struct unev_machine *m;
-	int pid;
-};
-
+/* two CPUs, the default memory */
 static int setup(void **state)
 {
-	static struct fixture fx;
-
-	if (fixture_setup(&fx.m, &fx.pid, 2, 0))
-		return -1;
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	return fixture_teardown(fx->m);
+	return fixture_state_setup(state, 2, 0);
 }
 
 static uint64_t map(struct fixture *fx, uint64_t len, int flags)
@@ -188,12 +172,12 @@ static void test_free_lazyfree_then_reclaim_discards(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mincore_counts_zero_page_not_onfault, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msync_invalidate_locked_is_ebusy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_setrlimit_memlock_soft_and_hard, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_fixed_unmaps_through_the_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cold_and_pageout_move_in_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_lazyfree_then_reclaim_discards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mincore_counts_zero_page_not_onfault, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_msync_invalidate_locked_is_ebusy, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_setrlimit_memlock_soft_and_hard, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_map_fixed_unmaps_through_the_batch, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_cold_and_pageout_move_in_batches, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_free_lazyfree_then_reclaim_discards, setup, fixture_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

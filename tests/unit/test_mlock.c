@@ -14,26 +14,10 @@
 
 #include "fixture.h"
 
-struct fixture {
-	struct unev_machine *m;
-	int pid;
-};
-
+/* two CPUs, the default memory */
 static int setup(void **state)
 {
-	static struct fixture fx;
-
-	if (fixture_setup(&fx.m, &fx.pid, 2, 0))
-		return -1;
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	return fixture_teardown(fx->m);
+	return fixture_state_setup(state, 2, 0);
 }
 
 static uint64_t vmstat(struct unev_machine *m, const char *name)
@@ -202,13 +186,13 @@ static void test_mlock_prot_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mlock_touched_range_culls_every_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_munmap_leaves_partial_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mlock_hole_locks_first_vma, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errno_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rlimit_edges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fork_parent_cow_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mlock_prot_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mlock_touched_range_culls_every_page, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_munmap_leaves_partial_batch, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_mlock_hole_locks_first_vma, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_errno_order, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_rlimit_edges, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_fork_parent_cow_write, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_mlock_prot_none, setup, fixture_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

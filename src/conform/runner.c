@@ -458,7 +458,7 @@ int conform_files(char **files, int nr_files, struct conform_options *o)
 			     t.live_runs - runs);
 		scenario_free(s);
 	}
-	printf("live runs: %u for %u scenarios; %u scenario%s needed a rerun (%u extra run%s, %u disturbed by other processes)\n",
+	printf("live runs: %u for %u scenarios; %u scenario%s needed a rerun (%u extra run%s, %u disturbed by other processes or the driver)\n",
 	       t.live_runs, t.scenarios, t.rerun_scenarios, t.rerun_scenarios == 1 ? "" : "s",
 	       t.extra_runs, t.extra_runs == 1 ? "" : "s", t.disturbed_runs);
 	if (t.model_only)

@@ -371,7 +371,10 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 static int before_statement(struct exec *x, const struct scenario_statement *st)
 {
 	struct live *lv = live_of(x);
+	int ret = live_own_pages_check(lv);
 
+	if (ret)
+		return ret;
 	if (lv->disturbed)
 		return 1;
 	if (st->kind != SCENARIO_EXPECT && st->kind != SCENARIO_PRINT)
@@ -445,7 +448,7 @@ static int baseline(struct live *lv)
 		ret = live_census_take(lv, &lv->census_base);
 	if (ret)
 		return live_driver_error(lv, NULL, "reading the baseline: %s", strerror(-ret));
-	return 0;
+	return live_own_pages_base(lv);
 }
 
 /*
@@ -500,6 +503,10 @@ int native_run(const struct scenario *s, const struct native_options *o,
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	live_pin_driver(&lv);
 	live_watch_fields(&lv);
+	if (exec_reserve(&lv.x, LIVE_MAX_REGIONS)) {
+		ret = live_driver_error(&lv, NULL, "out of memory");
+		goto out;
+	}
 	ret = live_machine_begin(&lv);
 	if (!ret)
 		ret = live_make_objects(&lv);
@@ -519,6 +526,8 @@ int native_run(const struct scenario *s, const struct native_options *o,
 		ret = exec_run(&lv.x);
 	if (ret > 0)
 		ret = 0; /* stopped at a statement: its outcome says why */
+	if (!ret)
+		ret = live_own_pages_check(&lv);
 	if (!ret)
 		ret = live_census_check(&lv);
 	if (!ret)

@@ -228,6 +228,64 @@ int live_census_check(struct live *lv)
 	return 0;
 }
 
+/* ---- the driver's own pages ---- */
+
+/*
+ * The driver's RssAnon + RssShmem (kB), read without allocating.  A page
+ * the driver faults during a run goes into its CPU's lru_add batch like a
+ * task's (folio_add_lru), and the next lru_add_drain_all() (a `drain`, a
+ * task's munlock or migrate_prep) puts it on an LRU list the scenario
+ * counts: one page more on inactive_anon than the kernel, undisturbed by
+ * us, has.  An allocation of the loop's (a region table that grows, a
+ * fork's copy of one; in an ASan build every malloc, as freed chunks wait
+ * in its quarantine) is enough (calls/madvise_cold_deactivates_in_batches
+ * in the fresh-clone CI: nr_inactive_anon 101 for 100, in two runs that
+ * agreed with each other).
+ */
+static int own_kb(int64_t *kb)
+{
+	char text[4096];	/* the stack native_run touched before the baseline */
+	int64_t anon, shmem;
+	int ret = live_read_file("/proc/self/status", text, sizeof(text));
+
+	if (ret)
+		return ret;
+	if (proc_field(text, "RssAnon", &anon) || proc_field(text, "RssShmem", &shmem))
+		return -ENOENT;
+	*kb = anon + shmem;
+	return 0;
+}
+
+int live_own_pages_base(struct live *lv)
+{
+	int ret = own_kb(&lv->own_kb_base);
+
+	if (ret)
+		return live_driver_error(lv, NULL, "reading /proc/self/status: %s", strerror(-ret));
+	return 0;
+}
+
+/* Called before every statement and after the last: a run in which the
+ * driver itself grew is disturbed (by us), and is run again. */
+int live_own_pages_check(struct live *lv)
+{
+	int64_t kb;
+	int ret;
+
+	if (lv->disturbed)
+		return 0;
+	ret = own_kb(&kb);
+	if (ret)
+		return live_driver_error(lv, NULL, "reading /proc/self/status: %s", strerror(-ret));
+	if (kb <= lv->own_kb_base)
+		return 0;
+	lv->disturbed = true;
+	snprintf(lv->disturbed_by, sizeof(lv->disturbed_by),
+		 "the driver itself, which faulted %lld kB of its own memory during the run",
+		 (long long)(kb - lv->own_kb_base));
+	return 0;
+}
+
 /* ---- the driver's own CPU ---- */
 
 /* Every CPU a task of the scenario runs on (forks inherit their parent's). */

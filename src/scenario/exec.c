@@ -35,6 +35,9 @@ void exec_free(struct exec *x)
 	scenario_table_free(&x->tasks);
 	for (int k = 0; k < EXEC_NR_OBJECTS; k++)
 		scenario_table_free(&x->objects[k]);
+	for (size_t i = 0; i < x->nr_spare; i++)
+		scenario_table_free(&x->spare[i]);
+	free(x->spare);
 }
 
 struct outcome *exec_record(struct exec *x, const struct scenario_statement *st)
@@ -98,10 +101,60 @@ struct exec_task *exec_add_task(struct exec *x, const char *name, int pid)
 		memset((char *)t + sizeof(t->name), 0, x->ops->task_size - sizeof(t->name));
 	}
 	t->pid = pid;
-	scenario_table_init(&t->regions, sizeof(struct scenario_region));
+	if (x->nr_spare)
+		t->regions = x->spare[--x->nr_spare];
+	else
+		scenario_table_init(&t->regions, sizeof(struct scenario_region));
 	if (x->ops->task_init)
 		x->ops->task_init(x, t);
 	return t;
+}
+
+int exec_reserve(struct exec *x, size_t regions)
+{
+	size_t tasks = 0, objects[EXEC_NR_OBJECTS] = {0}, i;
+	int ret;
+
+	for (i = 0; i < x->s->nr_statements; i++) {
+		const struct scenario_statement *st = &x->s->statements[i];
+
+		switch (st->kind) {
+		case SCENARIO_TASK:
+			tasks++;
+			break;
+		case SCENARIO_CALL:
+			tasks += st->call.kind == SCENARIO_CALL_FORK;
+			break;
+		case SCENARIO_FILE:
+			objects[EXEC_FILES]++;
+			break;
+		case SCENARIO_SHM:
+			objects[EXEC_SHMS]++;
+			break;
+		case SCENARIO_MEMCG:
+			objects[EXEC_MEMCGS]++;
+			break;
+		default:
+			break;
+		}
+	}
+	ret = scenario_table_reserve(&x->tasks, tasks);
+	for (int k = 0; k < EXEC_NR_OBJECTS && !ret; k++)
+		ret = scenario_table_reserve(&x->objects[k], objects[k]);
+	for (i = 0; i < exec_nr_tasks(x) && !ret; i++)
+		ret = scenario_table_reserve(&exec_task_at(x, i)->regions, regions);
+	/* a region table for each task still to come (exec_add_task) */
+	if (!ret && tasks > exec_nr_tasks(x) && !x->spare) {
+		x->spare = calloc(tasks - exec_nr_tasks(x), sizeof(*x->spare));
+		if (!x->spare)
+			return -ENOMEM;
+		for (i = 0; i < tasks - exec_nr_tasks(x) && !ret; i++) {
+			scenario_table_init(&x->spare[i], sizeof(struct scenario_region));
+			ret = scenario_table_reserve(&x->spare[i], regions);
+			x->nr_spare = i + 1;
+		}
+	}
+	return ret;
 }
 
 struct exec_task *exec_alive_task(struct exec *x, const struct scenario_statement *st,
@@ -127,7 +180,6 @@ void exec_task_killed(struct exec_task *t, const struct scenario_statement *st)
 
 int exec_task_copy(struct exec_task *child, const struct exec_task *parent)
 {
-	scenario_table_free(&child->regions);
 	if (scenario_table_copy(&child->regions, &parent->regions))
 		return -ENOMEM;
 	child->heap_known = parent->heap_known;

@@ -123,6 +123,9 @@ struct exec {
 	struct outcome scratch_call, scratch;
 	struct scenario_table tasks;	/* of ops->task_size */
 	struct scenario_table objects[EXEC_NR_OBJECTS];	/* of struct exec_object */
+	/* exec_reserve's region tables for the tasks still to come */
+	struct scenario_table *spare;
+	size_t nr_spare;
 	/* the previous call, for `expect ok|errno` */
 	int last_err;			/* 0 or -errno */
 	bool last_not_run;		/* its task was dead */
@@ -143,6 +146,13 @@ struct exec {
 void exec_init(struct exec *x, const struct scenario *s, const struct exec_ops *ops,
 	       struct outcome *out, char *err, size_t errlen);
 void exec_free(struct exec *x);
+/*
+ * Room, made now, for every task and object the scenario can make and for
+ * `regions` regions in each task: a live run allocates nothing once its
+ * baseline is read (a page the driver faults would be counted: live.c).
+ * 0, -ENOMEM.
+ */
+int exec_reserve(struct exec *x, size_t regions);
 /* Every statement in order, until one fails or stops the run. */
 int exec_run(struct exec *x);
 

@@ -385,6 +385,7 @@ void *scenario_table_at(const struct scenario_table *t, size_t i);
 /* The record named name: found, or added zeroed but for its name
  * (*added); NULL when out of memory or the name is too long. */
 void *scenario_table_get(struct scenario_table *t, const char *name, bool *added);
+int scenario_table_reserve(struct scenario_table *t, size_t n);
 int scenario_table_copy(struct scenario_table *dst, const struct scenario_table *src);
 void scenario_table_clear(struct scenario_table *t);
 void scenario_table_free(struct scenario_table *t);

@@ -41,17 +41,24 @@ static size_t slot_of(const struct scenario_table *t, const char *name)
 	return s;
 }
 
+/* Every record into the (cleared) index again. */
+static void reindex(struct scenario_table *t)
+{
+	memset(t->slots, 0, t->nr_slots * sizeof(*t->slots));
+	for (size_t i = 0; i < t->nr; i++)
+		t->slots[slot_of(t, item_name(t, i))] = i + 1;
+}
+
 static int rehash(struct scenario_table *t, size_t nr_slots)
 {
-	size_t *slots = calloc(nr_slots, sizeof(*slots)), i;
+	size_t *slots = calloc(nr_slots, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
 	free(t->slots);
 	t->slots = slots;
 	t->nr_slots = nr_slots;
-	for (i = 0; i < t->nr; i++)
-		t->slots[slot_of(t, item_name(t, i))] = i + 1;
+	reindex(t);
 	return 0;
 }
 
@@ -70,6 +77,27 @@ void *scenario_table_at(const struct scenario_table *t, size_t i)
 	return (char *)t->items + i * t->item_size;
 }
 
+/* Room for n records without another allocation (a live run's tables,
+ * sized before the baseline: live.c's live_own_pages_check). */
+int scenario_table_reserve(struct scenario_table *t, size_t n)
+{
+	size_t nr_slots = t->nr_slots ? t->nr_slots : 16;
+
+	if (n > t->cap) {
+		void *items = realloc(t->items, n * t->item_size);
+
+		if (!items)
+			return -ENOMEM;
+		t->items = items;
+		t->cap = n;
+	}
+	while (nr_slots < 2 * (n + 1))
+		nr_slots *= 2;
+	if (nr_slots != t->nr_slots)
+		return rehash(t, nr_slots);
+	return 0;
+}
+
 void *scenario_table_get(struct scenario_table *t, const char *name, bool *added)
 {
 	void *item = scenario_table_find(t, name);
@@ -80,15 +108,9 @@ void *scenario_table_get(struct scenario_table *t, const char *name, bool *added
 		return item;
 	if (len >= SCENARIO_NAME_MAX || len >= t->item_size)
 		return NULL;
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-		void *items = realloc(t->items, cap * t->item_size);
-
-		if (!items)
-			return NULL;
-		t->items = items;
-		t->cap = cap;
-	}
+	if (t->nr == t->cap &&
+	    scenario_table_reserve(t, t->cap ? t->cap * 2 : 8))
+		return NULL;
 	/* at most half full: short probes */
 	if (2 * (t->nr + 1) > t->nr_slots && rehash(t, t->nr_slots ? 2 * t->nr_slots : 16))
 		return NULL;
@@ -100,20 +122,25 @@ void *scenario_table_get(struct scenario_table *t, const char *name, bool *added
 	return item;
 }
 
+/*
+ * dst (initialised) becomes a copy of src, with src's room.  Where dst has
+ * that room already (exec_reserve's spare tables: a live fork) nothing is
+ * allocated.
+ */
 int scenario_table_copy(struct scenario_table *dst, const struct scenario_table *src)
 {
-	scenario_table_init(dst, src->item_size);
-	if (!src->nr)
-		return 0;
-	dst->items = malloc(src->nr * src->item_size);
-	if (!dst->items)
-		return -ENOMEM;
-	memcpy(dst->items, src->items, src->nr * src->item_size);
-	dst->nr = dst->cap = src->nr;
-	if (rehash(dst, src->nr_slots)) {
+	if (dst->item_size != src->item_size || dst->cap < src->nr ||
+	    dst->nr_slots < src->nr_slots) {
 		scenario_table_free(dst);
-		return -ENOMEM;
+		dst->item_size = src->item_size;
+		if (src->cap && scenario_table_reserve(dst, src->cap))
+			return -ENOMEM;
 	}
+	if (src->nr)
+		memcpy(dst->items, src->items, src->nr * src->item_size);
+	dst->nr = src->nr;
+	if (dst->nr_slots)
+		reindex(dst);
 	return 0;
 }
 

@@ -155,11 +155,56 @@ static void missing_task_is_an_error(void **state)
 	scenario_free(s);
 }
 
+/*
+ * exec_reserve, as a live run calls it before its baseline: the task table
+ * has room for both declared tasks and the fork's child, each task 64
+ * regions, and the child added during the run takes a spare table made
+ * beforehand (the allocation a driver must not make after its baseline).
+ */
+static void reserve_makes_room_before_the_run(void **state)
+{
+	struct scenario *s = NULL;
+	struct exec_task *a, *c;
+	void *tasks_before;
+	char err[256];
+	struct fake f;
+
+	(void)state;
+	assert_int_equal(scenario_parse_text("t.uvs",
+					     "task a\ntask b\na: mmap r 1p\na: fork c\nfile f fs=tmpfs size=1p\n",
+					     &s, err, sizeof(err)), 0);
+	memset(&f, 0, sizeof(f));
+	exec_init(&f.x, s, &fake_ops, NULL, err, sizeof(err));
+	assert_int_equal(exec_reserve(&f.x, 64), 0);
+	assert_int_equal(f.x.tasks.cap, 3);	/* a, b, and the fork's c */
+	assert_int_equal(f.x.objects[EXEC_FILES].cap, 1);
+	assert_int_equal(f.x.nr_spare, 3);
+	a = exec_add_task(&f.x, "a", 100);
+	assert_non_null(a);
+	assert_int_equal(f.x.nr_spare, 2);
+	assert_int_equal(a->regions.cap, 64);
+	assert_int_equal(exec_bind_region(a, "r", 0x10000, 4096), 0);
+	tasks_before = f.x.tasks.items;
+	c = exec_add_task(&f.x, "c", 102);
+	assert_non_null(c);
+	assert_ptr_equal(f.x.tasks.items, tasks_before);
+	assert_int_equal(f.x.nr_spare, 1);
+	assert_int_equal(c->regions.cap, 64);
+	a = exec_find_task(&f.x, "a");
+	assert_int_equal(exec_task_copy(c, a), 0);
+	assert_int_equal(c->regions.cap, 64);
+	assert_non_null(exec_find_region(c, "r"));
+	assert_int_equal(exec_find_region(c, "r")->len, 4096);
+	exec_free(&f.x);
+	scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(killed_caller_then_not_run),
 		cmocka_unit_test(missing_task_is_an_error),
+		cmocka_unit_test(reserve_makes_room_before_the_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

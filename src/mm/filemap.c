@@ -195,6 +195,7 @@ void mapping_put(struct unev_machine *m, struct address_space *as)
 	truncate_inode_pages_range(m, as, 0, as->nr_slots);
 	page_cache_free(as);
 	free(as->i_mmap);
+	free(as->ra);
 	m->mappings[as->id - 1] = NULL;
 	free(as);
 }
@@ -354,12 +355,37 @@ static int file_call_begin(struct unev_machine *m, int pid, int ino, struct addr
 	return *as ? 0 : -EBADF;
 }
 
-/* filemap_read / shmem_file_read_iter: up to i_size.  A tmpfs hole reads
+/* file_ra_state.prev_pos of @t's open file description of @as (the tasks
+ * of one declared task share it): -1 until a read goes through it. */
+static int64_t *file_prev_pos(struct address_space *as, const struct task_struct *t)
+{
+	struct file_ra *n;
+
+	for (unsigned int i = 0; i < as->nr_ra; i++)
+		if (as->ra[i].files == t->files)
+			return &as->ra[i].prev_pos;
+	n = realloc(as->ra, (as->nr_ra + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	as->ra = n;
+	n[as->nr_ra].files = t->files;
+	n[as->nr_ra].prev_pos = -1;
+	return &n[as->nr_ra++].prev_pos;
+}
+
+/*
+ * filemap_read / shmem_file_read_iter: up to i_size.  A tmpfs hole reads
  * as the zero page and allocates nothing (SGP_READ); other file systems
- * read the page into the cache (readahead beyond the range is not modelled). */
+ * read the page into the cache (readahead beyond the range is not modelled).
+ * Each folio read is marked accessed: shmem marks a page read from its
+ * first byte; filemap_read marks every folio but the first when that one
+ * holds the byte before the file's prev_pos (the same folio read again).
+ */
 static int unev_sys_pread_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
+	struct task_struct *t;
+	int64_t *prev_pos = NULL;
 	uint64_t end;
 
 	int err = file_call_begin(m, pid, ino, &as);
@@ -368,17 +394,34 @@ static int unev_sys_pread_call(struct unev_machine *m, int pid, int ino, uint64_
 		return err;
 	if (off + len < off)
 		return -EINVAL;
+	if (len == 0 || off >= as->size)
+		return 0;
+	t = task_lookup(m, pid);
+	if (as->kind != MAPPING_SHMEM) {
+		prev_pos = file_prev_pos(as, t);
+		if (!prev_pos)
+			return -ENOMEM;
+	}
 	end = off + len < as->size ? off + len : as->size;
-	for (uint64_t idx = off >> PAGE_SHIFT; off < end && idx <= (end - 1) >> PAGE_SHIFT; idx++) {
+	for (uint64_t idx = off >> PAGE_SHIFT; idx <= (end - 1) >> PAGE_SHIFT; idx++) {
 		struct folio *f;
+		bool first = idx == off >> PAGE_SHIFT;
 		int err = filemap_get_folio(m, as, idx, as->kind != MAPPING_SHMEM, &f);
 
 		if (err == -ENOENT)
 			continue;
 		if (err)
 			return err;
-		folio_set(f, PG_referenced);
+		if (as->kind == MAPPING_SHMEM) {
+			if (!first || (off & (PAGE_SIZE - 1)) == 0)
+				folio_mark_accessed(m, f);
+		} else if (!first || *prev_pos < 1 ||
+			   (uint64_t)(*prev_pos - 1) >> PAGE_SHIFT != idx) {
+			folio_mark_accessed(m, f);
+		}
 	}
+	if (prev_pos)
+		*prev_pos = (int64_t)end;
 	return 0;
 }
 
@@ -391,7 +434,9 @@ int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint6
 }
 
 /* generic_perform_write / shmem_write_begin: each page is found or added
- * to the cache (through the lru_add batch); i_size grows to cover it. */
+ * to the cache (through the lru_add batch); i_size grows to cover it.
+ * shmem_get_folio(SGP_WRITE) marks a cached folio accessed and a new one
+ * referenced; a disk or ramfs write_begin (FGP_WRITEBEGIN) marks nothing. */
 static int unev_sys_pwrite_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
@@ -408,10 +453,15 @@ static int unev_sys_pwrite_call(struct unev_machine *m, int pid, int ino, uint64
 		return -EFBIG;
 	for (uint64_t idx = off >> PAGE_SHIFT; idx <= (end - 1) >> PAGE_SHIFT; idx++) {
 		struct folio *f;
+		bool cached = cache_entry(as, idx) != PFN_NIL;	/* or swapped out */
 		int err = filemap_get_folio(m, as, idx, true, &f);
 
 		if (err)
 			return err;
+		if (as->kind == MAPPING_SHMEM && cached)
+			folio_mark_accessed(m, f);
+		else if (as->kind == MAPPING_SHMEM)
+			folio_set(f, PG_referenced);
 		folio_set(f, PG_dirty);
 	}
 	if (end > as->size)

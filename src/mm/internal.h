@@ -108,6 +108,7 @@ struct cpu_state {
 	struct folio_batch lru_add;   /* cpu_fbatches.lru_add (mm/swap.c) */
 	struct folio_batch lru_deactivate; /* cpu_fbatches.lru_deactivate: MADV_COLD */
 	struct folio_batch lru_lazyfree;   /* cpu_fbatches.lru_lazyfree: MADV_FREE */
+	struct folio_batch lru_activate;   /* cpu_fbatches.lru_activate: folio_mark_accessed */
 	struct folio_batch mlock;     /* mlock_fbatch (mm/mlock.c) */
 };
 
@@ -198,6 +199,13 @@ struct address_space {
 	uint64_t hugetlb_resv;        /* MAPPING_HUGETLB: huge pages reserved for the cache
 	                               * (the inode's resv_map: shared mappings, SHM_HUGETLB) */
 	char name[64];                /* the path smaps shows */
+	/* file_ra_state.prev_pos of each open file description of this file:
+	 * where the last read(2) through it ended (filemap_read), -1 at open */
+	struct file_ra {
+		int files;            /* task_struct.files of the tasks sharing it */
+		int64_t prev_pos;
+	} *ra;
+	unsigned int nr_ra;
 };
 
 /* ---- SysV shared memory (ipc/shm.c) ---- */
@@ -315,6 +323,8 @@ struct task_struct {
 	unsigned int uid;
 	int memcg;
 	struct mm_struct *mm;
+	int files;                    /* whose open files it shares: the pid of the task
+	                               * the scenario declared (fork shares them, exec keeps them) */
 	bool exit_pending;            /* OOM-killed in its own call: exits on return */
 };
 
@@ -447,6 +457,9 @@ void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
  * in this CPU's batch, moved when it fills or at the next drain. */
 void folio_deactivate(struct unev_machine *m, struct folio *f);
 void folio_mark_lazyfree(struct unev_machine *m, struct folio *f);
+/* folio_mark_accessed: referenced, then active (through this CPU's
+ * lru_activate batch, or at once in its lru_add batch) */
+void folio_mark_accessed(struct unev_machine *m, struct folio *f);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);
 bool folio_batch_add(struct unev_machine *m, struct folio_batch *b, uint32_t pfn, uint8_t tag);

@@ -258,8 +258,69 @@ void folio_mark_lazyfree(struct unev_machine *m, struct folio *f)
 				 "folio_batch_move_lru(lru_lazyfree)");
 }
 
-/* lru_add_drain_cpu: lru_add first, then (6.18's order) lru_deactivate and
- * lru_lazyfree; the mlock batch is the caller's (lru_add_drain) */
+/*
+ * lru_activate (folio_mark_accessed's folio_activate): an inactive
+ * evictable folio moves to its active list, PGACTIVATE.
+ */
+static void lru_activate(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test(f, PG_active) || folio_test(f, PG_unevictable))
+		return;
+	lruvec_del_folio(m, folio_lruvec(m, f), f, "lru_activate");
+	folio_set(f, PG_active);
+	lruvec_add_folio(m, folio_lruvec(m, f), f, "lru_activate");
+	count_vm_events(m, PGACTIVATE, (long)folio_nr_pages(f));
+}
+
+/* folio_activate: an inactive evictable folio on the LRU is queued in this
+ * CPU's lru_activate batch, moved when the batch fills or is drained */
+static void folio_activate(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test(f, PG_active) || folio_test(f, PG_unevictable) || !folio_test(f, PG_lru))
+		return;
+	folio_batch_add_and_move(m, &m->cpus[m->cur_cpu].lru_activate, f, lru_activate,
+				 "folio_batch_move_lru(lru_activate)");
+}
+
+/* __lru_cache_activate_folio: a folio not on the LRU is looked for in this
+ * CPU's lru_add batch only; found there, it is marked active and lru_add
+ * puts it on the active list (no PGACTIVATE). */
+static void lru_cache_activate_folio(struct unev_machine *m, struct folio *f)
+{
+	const struct folio_batch *b = &m->cpus[m->cur_cpu].lru_add;
+	uint32_t pfn = page_to_pfn(m, f);
+
+	for (unsigned int i = b->nr; i-- > 0;) {
+		if (b->pfn[i] == pfn) {
+			folio_set(f, PG_active);
+			return;
+		}
+	}
+}
+
+/*
+ * folio_mark_accessed (the classic LRU; the host has no MGLRU): inactive
+ * unreferenced -> inactive referenced -> active unreferenced; an
+ * unevictable folio only ever gains PG_referenced.
+ */
+void folio_mark_accessed(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test(f, PG_referenced)) {
+		folio_set(f, PG_referenced);
+	} else if (folio_test(f, PG_unevictable)) {
+		return;
+	} else if (!folio_test(f, PG_active)) {
+		if (folio_test(f, PG_lru))
+			folio_activate(m, f);
+		else
+			lru_cache_activate_folio(m, f);
+		folio_clear(f, PG_referenced);
+	}
+}
+
+/* lru_add_drain_cpu: lru_add first, then (6.18's order) lru_deactivate,
+ * lru_lazyfree and lru_activate; the mlock batch is the caller's
+ * (lru_add_drain) */
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
 {
 	unsigned int saved = m->cur_cpu;
@@ -270,6 +331,8 @@ void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
 			     "folio_batch_move_lru(lru_deactivate)");
 	folio_batch_move_lru(m, &m->cpus[cpu].lru_lazyfree, lru_lazyfree,
 			     "folio_batch_move_lru(lru_lazyfree)");
+	folio_batch_move_lru(m, &m->cpus[cpu].lru_activate, lru_activate,
+			     "folio_batch_move_lru(lru_activate)");
 	m->cur_cpu = saved;
 }
 

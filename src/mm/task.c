@@ -79,6 +79,7 @@ int unev_task_create(struct unev_machine *m, const struct unev_task_config *cfg,
 	t->cap_ipc_lock = cfg->cap_ipc_lock;
 	t->uid = cfg->uid;
 	t->memcg = cfg->memcg;
+	t->files = t->pid;
 	*pid = t->pid;
 	return 0;
 }
@@ -102,6 +103,7 @@ static int unev_sys_fork_call(struct unev_machine *m, int pid, int *child)
 	c->cap_ipc_lock = p->cap_ipc_lock;
 	c->uid = p->uid;
 	c->memcg = p->memcg;
+	c->files = p->files;	/* copy_files: the same open file descriptions */
 	err = dup_mmap(m, p->mm, c->mm);
 	if (err) {
 		mm_destroy(m, c->mm);

@@ -213,6 +213,38 @@ static void test_shmat_rdonly_may_not_write(void **state)
 	assert_int_equal(vm("nr_shmem"), 15);
 }
 
+/* A second read activates (live 6.18, files/disk_read_twice_activates_in_batches.uvs
+ * and disk_read_same_folio_marked_once.uvs): through the lru_activate batch of
+ * 31 for folios on the LRU, at once for those still in the lru_add batch; the
+ * first folio of a read is not marked again when the last read ended in it. */
+static void test_second_read_activates_in_batches(void **state)
+{
+	int f, g;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, P(100), &f), 0);
+	assert_int_equal(unev_file_create(m, "/tmp/g", UNEV_FS_DISK, P(4), &g), 0);
+	assert_int_equal(unev_sys_pread(m, pid, f, 0, P(100)), 0);
+	assert_int_equal(unev_sys_pread(m, pid, f, 0, P(100)), 0);
+	assert_int_equal(vm("pgactivate"), 93);
+	assert_int_equal(vm("nr_active_file"), 93);
+	unev_drain_all(m);
+	assert_int_equal(vm("pgactivate"), 93);
+	assert_int_equal(vm("nr_active_file"), 100);
+	assert_int_equal(unev_sys_pread(m, pid, g, 0, P(1)), 0);
+	unev_drain_all(m);
+	assert_int_equal(unev_sys_pread(m, pid, g, 0, P(1)), 0);
+	assert_int_equal(unev_sys_pread(m, pid, g, 100, 10), 0);
+	unev_drain_all(m);
+	assert_int_equal(vm("pgactivate"), 93);
+	assert_int_equal(unev_sys_pread(m, pid, g, P(1), P(1)), 0);
+	assert_int_equal(unev_sys_pread(m, pid, g, 0, P(1)), 0);
+	assert_int_equal(vm("pgactivate"), 93);	/* waiting in lru_activate */
+	unev_drain_all(m);
+	assert_int_equal(vm("pgactivate"), 94);
+	assert_int_equal(vm("nr_active_file"), 101);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncate_under_locked_mapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_madvise_remove_errnos, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shmat_rdonly_may_not_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_read_activates_in_batches, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

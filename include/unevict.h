@@ -151,6 +151,14 @@ int unev_sys_madvise(struct unev_machine *m, int pid, uint64_t addr,
 int unev_sys_brk(struct unev_machine *m, int pid, uint64_t newbrk,
 		 uint64_t *result);
 int unev_sys_fork(struct unev_machine *m, int pid, int *child);
+/* The task's stack grows down by @len bytes (whole pages), one page at a
+ * time from the top, each written as a program's deeper frame would
+ * (expand_downwards, then the fault).  A growth the kernel refuses
+ * (RLIMIT_MEMLOCK of a VM_LOCKED stack, RLIMIT_STACK, the guard gap) is
+ * SIGSEGV: -EFAULT, the pages grown before it kept.  *start, *end: the
+ * stack VMA afterwards, also on failure (a one-page VMA at the first call). */
+int unev_sys_grow_stack(struct unev_machine *m, int pid, uint64_t len, uint64_t *start,
+			uint64_t *end);
 
 #define UNEV_MAP_FIXED_NOREPLACE 0x100000
 #define UNEV_MS_ASYNC 1

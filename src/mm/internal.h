@@ -45,6 +45,12 @@
  * mmap_base); without randomisation the stack may reach down to here.
  * Only mremap grows a region past MMAP_BASE, up to here (vma_expandable). */
 #define STACK_BOTTOM (TASK_SIZE - (9ULL << 20))
+/* The model's stack VMA ends here: a task's stack grows down from one page
+ * to RLIMIT_STACK (8 MiB, the default every task has) and so never passes
+ * STACK_BOTTOM.  stack_guard_gap: 256 pages kept free below it. */
+#define RLIMIT_STACK_DEFAULT (8ULL << 20)
+#define STACK_TOP (STACK_BOTTOM + RLIMIT_STACK_DEFAULT)
+#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)
 #define BRK_START 0x555555559000ULL    /* where every model heap starts */
 
 /* ---- struct page / folio (include/linux/page-flags.h) ---- */
@@ -298,6 +304,13 @@ struct mm_struct {
 	uint64_t start_brk, brk;
 	uint64_t nr_pgtables;
 	uint64_t hugetlb_usage;       /* pages of hugetlb folios mapped (status HugetlbPages) */
+	/* The task's stack VMA (mmap.c, grow_stack): made at the first growth.
+	 * Until then, what mlockall did to the stack it would have had: the
+	 * VM_LOCKED_MASK bits of MCL_CURRENT (munlockall clears them) and
+	 * whether a populate faulted its page in. */
+	bool stack_made;
+	uint64_t stack_lock_flags;
+	bool stack_populated;
 };
 
 /* ---- memory cgroups (memcontrol.h) ---- */

@@ -474,6 +474,12 @@ static void apply_mlockall_flags(struct unev_machine *m, struct mm_struct *mm, i
 		if (flags & UNEV_MCL_ONFAULT)
 			to_add |= VM_LOCKONFAULT;
 	}
+	/* the stack the model has not made yet (mmap.c stack_vma_make) */
+	if (!mm->stack_made) {
+		mm->stack_lock_flags = to_add;
+		if (to_add == VM_LOCKED)
+			mm->stack_populated = true;
+	}
 	for (uint64_t pos = 0;;) {
 		struct vm_area_struct *vma = find_vma(mm, pos), *cur;
 		uint64_t newflags;

@@ -406,12 +406,110 @@ void mm_destroy(struct unev_machine *m, struct mm_struct *mm)
 	free(mm);
 }
 
+/*
+ * The task's stack (an extension, issue 11): a VM_GROWSDOWN anonymous VMA
+ * that the model makes at the first growth, one page at STACK_TOP below
+ * which it grows.  Live, the helper's one-page split of its [stack] VMA's
+ * lowest page (docs/CONFORM.md "the stack").  It has the VM_LOCKED bits
+ * mlockall(MCL_CURRENT) gave every VMA since, and its page if a populate
+ * faulted it in: the same as if it had been there from the start.
+ */
+static int stack_vma_make(struct unev_machine *m, struct task_struct *t)
+{
+	struct mm_struct *mm = t->mm;
+	struct vm_area_struct *vma = vm_area_alloc(mm), *above;
+
+	if (!vma)
+		return -ENOMEM;
+	above = find_vma(mm, STACK_TOP - PAGE_SIZE);	/* a MAP_FIXED mapping there */
+	vma->vm_start = STACK_TOP - PAGE_SIZE;
+	vma->vm_end = STACK_TOP;
+	vma->vm_flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
+			VM_GROWSDOWN | VM_ACCOUNT | mm->stack_lock_flags;
+	vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
+	if ((above && above->vm_start < STACK_TOP) || vma_insert(mm, vma)) {
+		vm_area_free(m, vma);
+		return -ENOMEM;
+	}
+	mm->stack_made = true;
+	mm->total_vm++;
+	if (vma->vm_flags & VM_LOCKED)
+		mm->locked_vm++;
+	if (mm->stack_populated)
+		return handle_mm_fault(m, vma, vma->vm_start, true);
+	return 0;
+}
+
+/* expand_downwards + acct_stack_growth: the VMA grows to @addr, or -ENOMEM
+ * (the stack_guard_gap to an accessible VMA below, RLIMIT_STACK, and for a
+ * VM_LOCKED stack RLIMIT_MEMLOCK through mlock_future_ok), charged to
+ * total_vm and, when locked, to locked_vm. */
+static int expand_downwards(struct task_struct *t, struct vm_area_struct *vma, uint64_t addr)
+{
+	struct mm_struct *mm = t->mm;
+	int idx = find_vma_index(mm, vma->vm_start);
+	struct vm_area_struct *prev = idx > 0 ? mm->vmas[idx - 1] : NULL;
+	uint64_t grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return -EFAULT;
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && (prev->vm_flags & VM_ACCESS_FLAGS) &&
+	    addr - prev->vm_end < STACK_GUARD_GAP)
+		return -ENOMEM;
+	if (grow > vma->vm_pgoff || vma->vm_end - addr > RLIMIT_STACK_DEFAULT ||
+	    !mlock_future_ok(t, vma->vm_flags, grow << PAGE_SHIFT))
+		return -ENOMEM;
+	if (vma->vm_flags & VM_LOCKED)
+		mm->locked_vm += grow;
+	mm->total_vm += grow;
+	vma->vm_start = addr;
+	vma->vm_pgoff -= grow;
+	return 0;
+}
+
+static int unev_sys_grow_stack_call(struct unev_machine *m, int pid, uint64_t len,
+				    uint64_t *start, uint64_t *end)
+{
+	struct task_struct *t = task_lookup(m, pid);
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	if (!t)
+		return -ESRCH;
+	if (!t->mm->stack_made)
+		err = stack_vma_make(m, t);
+	vma = find_vma(t->mm, STACK_TOP - PAGE_SIZE);
+	if (!vma || vma->vm_end != STACK_TOP || !(vma->vm_flags & VM_GROWSDOWN))
+		return err ? err : -EFAULT;	/* unmapped by the scenario */
+	for (uint64_t done = 0; !err && done < len; done += PAGE_SIZE) {
+		uint64_t addr = vma->vm_start - PAGE_SIZE;
+
+		/* lock_mm_and_find_vma: a fault below a VM_GROWSDOWN VMA grows
+		 * it, or the program gets SIGSEGV */
+		err = expand_downwards(t, vma, addr) ? -EFAULT : handle_mm_fault(m, vma, addr, true);
+	}
+	*start = vma->vm_start;
+	*end = vma->vm_end;
+	return err == -ENOMEM ? -ENOMEM : err ? -EFAULT : 0;
+}
+
+int unev_sys_grow_stack(struct unev_machine *m, int pid, uint64_t len, uint64_t *start,
+			uint64_t *end)
+{
+	int ret = unev_sys_grow_stack_call(m, pid, len, start, end);
+
+	syscall_exit(m);
+	return ret;
+}
+
 /* dup_mmap: the child's VMAs lose VM_LOCKED, its locked_vm is 0, and only
  * VMAs with an anon_vma get their page tables copied (vma_needs_copy): the
  * rest fault in later.  Private pages become COW-shared in both. */
 int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm)
 {
 	mm->total_vm = old->total_vm;
+	mm->stack_made = old->stack_made;	/* its stack is copied below */
+	mm->stack_populated = old->stack_populated;
 	mm->start_brk = old->start_brk;
 	mm->brk = old->brk;
 	for (unsigned int i = 0; i < old->nr_vmas; i++) {

@@ -282,6 +282,30 @@ static int call_brk(struct live *lv, const struct scenario_statement *st,
 	return 0;
 }
 
+/* grow_stack: the helper grows its stack below the region's start (its
+ * split page's, the first time); the region is the VMA, also after a
+ * growth the kernel refused. */
+static int call_grow_stack(struct live *lv, const struct scenario_statement *st,
+			   struct live_task *t, int *result)
+{
+	struct scenario_region *reg = live_find_region(t, "stack");
+	struct native_cmd c = {.op = NATIVE_OP_GROW_STACK, .arg1 = st->call.size,
+			       .arg2 = reg ? reg->addr : 0};
+	struct native_reply r;
+	int ret = live_call_task(lv, st, t, &c, &r);
+
+	if (ret == LIVE_CALL_KILLED) {
+		*result = LIVE_KILLED;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	*result = -r.err;
+	if (r.value2 > r.value && bind_region(t, "stack", r.value, r.value2 - r.value))
+		return live_driver_error(lv, st, "too many regions");
+	return 0;
+}
+
 /* Run one call: *result is the kernel's 0 or -errno (or LIVE_KILLED); a
  * return >0 stops the run here. */
 int live_run_call(struct live *lv, const struct scenario_statement *st, int *result)
@@ -384,6 +408,8 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		return call_exec(lv, st, t, result);
 	case SCENARIO_CALL_BRK:
 		return call_brk(lv, st, t, result);
+	case SCENARIO_CALL_GROW_STACK:
+		return call_grow_stack(lv, st, t, result);
 	case SCENARIO_CALL_READ:
 	case SCENARIO_CALL_WRITE:
 	case SCENARIO_CALL_TRUNCATE:

@@ -66,6 +66,10 @@ enum native_op {
 	/* setrlimit(RLIMIT_MEMLOCK): soft = arg1, hard = arg2 if arg3, else the
 	 * hard limit getrlimit reads (RLIM_INFINITY: none) */
 	NATIVE_OP_SETRLIMIT,
+	/* grow the stack by arg1 bytes below arg2 (0: the split page's start),
+	 * a page at a time -> value = its new start, value2 = its end (also on
+	 * failure: EFAULT, the fault the kernel refused) */
+	NATIVE_OP_GROW_STACK,
 };
 
 struct native_cmd {

@@ -273,6 +273,8 @@ static int check_call(struct check_state *cs, const struct scenario_statement *s
 		return 0;
 	case SCENARIO_CALL_BRK:
 		return set_add(&t->regions, "brk", st->line) ? out_of_memory(cs, st) : 0;
+	case SCENARIO_CALL_GROW_STACK:
+		return set_add(&t->regions, "stack", st->line) ? out_of_memory(cs, st) : 0;
 	case SCENARIO_CALL_MLOCKALL:
 	case SCENARIO_CALL_MUNLOCKALL:
 	case SCENARIO_CALL_SETRLIMIT:

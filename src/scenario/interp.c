@@ -414,6 +414,15 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 				render_address(r->rd, reg->addr + reg->len);
 		}
 		return ret;
+	case SCENARIO_CALL_GROW_STACK: {
+		uint64_t start = 0, end = 0;
+
+		/* the region is the stack VMA, also after a growth that failed */
+		*result = unev_sys_grow_stack(r->m, t->pid, c->size, &start, &end);
+		if (end && bind_region(t, "stack", start, end - start))
+			return runtime_error(r, st, "out of memory");
+		return 0;
+	}
 	case SCENARIO_CALL_READ:
 	case SCENARIO_CALL_WRITE:
 	case SCENARIO_CALL_TRUNCATE:

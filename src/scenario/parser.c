@@ -111,6 +111,7 @@ static const char *const call_names[] = {
 	[SCENARIO_CALL_BRK] = "brk",
 	[SCENARIO_CALL_MSYNC] = "msync",
 	[SCENARIO_CALL_SETRLIMIT] = "setrlimit",
+	[SCENARIO_CALL_GROW_STACK] = "grow_stack",
 };
 #define NR_CALLS (sizeof(call_names) / sizeof(call_names[0]))
 
@@ -1175,6 +1176,19 @@ static int parse_brk(struct parser *p, struct scenario_call *c)
 	return ret;
 }
 
+/* grow_stack SIZE: a whole number of pages, at least one */
+static int parse_grow_stack(struct parser *p, struct scenario_call *c)
+{
+	static const char usage[] = "grow_stack SIZE (whole pages)";
+	int ret = expect_words(p, 3, usage);
+
+	if (!ret)
+		ret = size_value(p, p->words[2], "grow_stack SIZE", &c->size);
+	if (!ret && (c->size == 0 || c->size % SCENARIO_PAGE_SIZE))
+		ret = parse_error(p, "grow_stack SIZE must be a whole number of pages, at least one");
+	return ret;
+}
+
 /* msync REGION [OFF LEN] [async|sync] [invalidate] | msync REGION [OFF LEN] flags=N */
 static int parse_msync(struct parser *p, struct scenario_call *c)
 {
@@ -1320,6 +1334,8 @@ static int parse_call(struct parser *p, struct scenario_statement *st)
 		return parse_msync(p, c);
 	case SCENARIO_CALL_SETRLIMIT:
 		return parse_setrlimit(p, c);
+	case SCENARIO_CALL_GROW_STACK:
+		return parse_grow_stack(p, c);
 	}
 	return parse_error(p, "internal error: call '%s' has no parser",
 			   call_names[i]);

@@ -139,6 +139,7 @@ enum scenario_call_kind {
 	/* added 2026-11-28 (SCENARIO.md) and the extensions in README */
 	SCENARIO_CALL_MSYNC,
 	SCENARIO_CALL_SETRLIMIT,
+	SCENARIO_CALL_GROW_STACK,	/* extension: grow_stack SIZE, binds "stack" */
 };
 
 /* Protection bits: Linux's PROT_* values. */

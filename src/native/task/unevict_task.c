@@ -346,9 +346,17 @@ static int line_names(const char *p, const char *name)
  *   brk growth makes a new VMA, as on the model, whose heap starts empty.
  *   The break is also page-aligned, as the model's is.
  * - [vvar], [vvar_vclock] and [vdso] go: see the head of this file.
+ * - The lowest page of [stack] becomes a VMA of its own (MADV_NOHUGEPAGE
+ *   changes its flags) and is dropped (MADV_DONTNEED; 128 KiB below the
+ *   arguments, nothing used it): the scenario's stack, which `grow_stack`
+ *   grows, is that one-page VM_GROWSDOWN VMA, as the model's is.  The
+ *   rest of [stack] stays the image's.  We never run on it after start.
  */
 /* The break fix_address_space left: where the scenario's heap begins. */
 static uint64_t heap_start;
+/* The start of the page fix_address_space split from [stack]: the
+ * scenario's stack grows down from there. */
+static uint64_t stack_low;
 
 static void fix_address_space(void)
 {
@@ -382,6 +390,12 @@ static void fix_address_space(void)
 		if (end == aligned && start < end &&
 		    madvise((void *)start, end - start, MADV_NOHUGEPAGE))
 			die("cannot mark the heap");
+		if (line_names(p, "[stack]") && end - start > TASK_PAGE_SIZE) {
+			if (madvise((void *)start, TASK_PAGE_SIZE, MADV_NOHUGEPAGE) ||
+			    madvise((void *)start, TASK_PAGE_SIZE, MADV_DONTNEED))
+				die("cannot split the stack");
+			stack_low = start;
+		}
 		if ((line_names(p, "[vdso]") || line_names(p, "[vvar]") ||
 		     line_names(p, "[vvar_vclock]")) && nr_special < 8) {
 			special[nr_special][0] = start;
@@ -552,6 +566,30 @@ static int do_brk(struct task_slot *me, uint64_t size, int negative)
 		return ENOMEM;
 	me->st.reply.value = want;
 	return 0;
+}
+
+/*
+ * The stack grows as under a program's deeper frames: one byte written in
+ * each page below its start, from the top down, so each fault grows the
+ * VMA by exactly one page (expand_downwards to the faulting page) and
+ * faults that page.  We run on our slot's stack, so a refused growth's
+ * SIGSEGV is handled here (EFAULT) where a program would die of it.
+ */
+static int grow_stack(struct task_slot *me, uint64_t len, uint64_t bottom)
+{
+	uint64_t low = bottom ? bottom : stack_low;
+	int err = 0;
+
+	if (!stack_low)
+		die("no [stack] to grow");
+	for (uint64_t done = 0; done < len && !err; done += TASK_PAGE_SIZE) {
+		err = touch(me, low - TASK_PAGE_SIZE, 1, 1);
+		if (!err)
+			low -= TASK_PAGE_SIZE;
+	}
+	me->st.reply.value = low;
+	me->st.reply.value2 = stack_low + TASK_PAGE_SIZE;
+	return err;
 }
 
 static int file_fd(uint64_t i)
@@ -734,6 +772,9 @@ static void serve(struct task_slot *me)
 			break;
 		case NATIVE_OP_BRK:
 			err = do_brk(me, cmd->arg1, (int)cmd->arg2);
+			break;
+		case NATIVE_OP_GROW_STACK:
+			err = grow_stack(me, cmd->arg1, cmd->arg2);
 			break;
 		case NATIVE_OP_PREAD:
 		case NATIVE_OP_PWRITE:

@@ -257,12 +257,22 @@ static int call_exec(struct live *lv, const struct scenario_statement *st,
 	return 0;
 }
 
-static int call_brk(struct live *lv, const struct scenario_statement *st,
-		    struct live_task *t, int *result)
+/*
+ * The calls whose reply binds a region: brk (sbrk; the region is the heap
+ * from its first break) and grow_stack (the helper grows its stack below
+ * the region's start, its split page's the first time; the region is the
+ * VMA, also after a growth the kernel refused).
+ */
+static int call_binding(struct live *lv, const struct scenario_statement *st,
+			struct live_task *t, int *result)
 {
-	struct native_cmd c = {.op = NATIVE_OP_BRK, .arg1 = st->call.size,
-			       .arg2 = st->call.size_negative};
+	bool brk = st->call.kind == SCENARIO_CALL_BRK;
+	struct scenario_region *stack = live_find_region(t, "stack");
+	struct native_cmd c = {.op = brk ? NATIVE_OP_BRK : NATIVE_OP_GROW_STACK,
+			       .arg1 = st->call.size,
+			       .arg2 = brk ? st->call.size_negative : stack ? stack->addr : 0};
 	struct native_reply r;
+	uint64_t addr, len;
 	int ret = live_call_task(lv, st, t, &c, &r);
 
 	if (ret == LIVE_CALL_KILLED) {
@@ -271,37 +281,16 @@ static int call_brk(struct live *lv, const struct scenario_statement *st,
 	}
 	if (ret)
 		return ret;
-	if (!t->x.heap_known) {
+	*result = -r.err;
+	if (brk && !t->x.heap_known) {
 		t->x.heap_known = true;
 		t->x.heap_start = r.value2;
 	}
-	*result = -r.err;
-	if (!r.err && bind_region(t, "brk", t->x.heap_start,
-				  r.value > t->x.heap_start ? r.value - t->x.heap_start : 0))
-		return live_driver_error(lv, st, "too many regions");
-	return 0;
-}
-
-/* grow_stack: the helper grows its stack below the region's start (its
- * split page's, the first time); the region is the VMA, also after a
- * growth the kernel refused. */
-static int call_grow_stack(struct live *lv, const struct scenario_statement *st,
-			   struct live_task *t, int *result)
-{
-	struct scenario_region *reg = live_find_region(t, "stack");
-	struct native_cmd c = {.op = NATIVE_OP_GROW_STACK, .arg1 = st->call.size,
-			       .arg2 = reg ? reg->addr : 0};
-	struct native_reply r;
-	int ret = live_call_task(lv, st, t, &c, &r);
-
-	if (ret == LIVE_CALL_KILLED) {
-		*result = LIVE_KILLED;
+	if (brk ? r.err != 0 : r.value2 <= r.value)
 		return 0;
-	}
-	if (ret)
-		return ret;
-	*result = -r.err;
-	if (r.value2 > r.value && bind_region(t, "stack", r.value, r.value2 - r.value))
+	addr = brk ? t->x.heap_start : r.value;
+	len = brk ? (r.value > addr ? r.value - addr : 0) : r.value2 - r.value;
+	if (bind_region(t, brk ? "brk" : "stack", addr, len))
 		return live_driver_error(lv, st, "too many regions");
 	return 0;
 }
@@ -407,9 +396,8 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	case SCENARIO_CALL_EXEC:
 		return call_exec(lv, st, t, result);
 	case SCENARIO_CALL_BRK:
-		return call_brk(lv, st, t, result);
 	case SCENARIO_CALL_GROW_STACK:
-		return call_grow_stack(lv, st, t, result);
+		return call_binding(lv, st, t, result);
 	case SCENARIO_CALL_READ:
 	case SCENARIO_CALL_WRITE:
 	case SCENARIO_CALL_TRUNCATE:

@@ -362,10 +362,16 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 		zap_swap_pte(m, vma, pte);
 		return 0;
 	}
-	*pte = 0;
-	if (pfn == m->zero_pfn)
+	if (pfn == m->zero_pfn) {
+		*pte = 0;
 		return 0;
+	}
 	f = pfn_to_page(m, pfn);
+	/* zap_present_folio_ptes: a file folio's young PTE is an access
+	 * (vma_has_recency: no madvise SEQUENTIAL/RANDOM in the model) */
+	if (!folio_test_anon(f) && (*pte & PTE_YOUNG))
+		folio_mark_accessed(m, f);
+	*pte = 0;
 	mm_counter_inc(vma->mm, f, -1);
 	folio_remove_rmap_pte(m, f, vma);
 	folio_put(m, f);
@@ -415,6 +421,9 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 			table = NULL;
 			pte = pte_lookup(vma->mm, addr, false);
 		}
+		/* follow_page_pte with FOLL_TOUCH: mark_page_accessed */
+		if (pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn)
+			folio_mark_accessed(m, pfn_to_page(m, pte_pfn(*pte)));
 		if (foll_mlock && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn) {
 			lru_add_drain(m);	/* push cached pages to LRU */
 			mlock_vma_page(m, pfn_to_page(m, pte_pfn(*pte)));

@@ -129,6 +129,9 @@ void page_cache_free(struct address_space *as)
 	for (uint64_t i = 0; i < cache_chunks(as->nr_slots); i++)
 		free(as->chunks[i]);
 	free(as->chunks);
+	free(as->ra);	/* the open files' read state goes with the cache */
+	as->ra = NULL;
+	as->nr_ra = 0;
 }
 
 /* filemap_remove_folio: the folio leaves the cache (mapping = NULL, as
@@ -195,7 +198,6 @@ void mapping_put(struct unev_machine *m, struct address_space *as)
 	truncate_inode_pages_range(m, as, 0, as->nr_slots);
 	page_cache_free(as);
 	free(as->i_mmap);
-	free(as->ra);
 	m->mappings[as->id - 1] = NULL;
 	free(as);
 }

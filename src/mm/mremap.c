@@ -125,8 +125,9 @@ static int check_prep_vma(const struct remap *r, const struct vm_area_struct *vm
  * VM_LOCKONFAULT and VM_ACCOUNT (no munlock: its pages went with the page
  * tables) and, when the whole VMA moved, its anon_vma links; an anonymous
  * one gets the page offset of an unfaulted VMA.  locked_vm is not given
- * back (profile mremap_dontunmap_charges_locked: the new VMA is charged as
- * well on 6.18, and the charge of the old one is never returned).
+ * back: the new VMA's pages stand for the old one's charge, except on 6.18,
+ * which charges the new VMA as well (profile mremap_dontunmap_charges_locked)
+ * and never returns the old charge (seen: VmLck 64 kB after munmap of all).
  */
 static void dontunmap_complete(struct remap *r, struct vm_area_struct *vma)
 {
@@ -156,8 +157,9 @@ static int move_vma(struct remap *r, struct vm_area_struct *vma)
 	/* prep_move_vma keeps room for the unmap's splits (one VMA into three) */
 	if (mm->nr_vmas + 3 >= r->m->max_map_count)
 		return -ENOMEM;
-	/* before 6.15, MREMAP_DONTUNMAP of part of a locked VMA split it first
-	 * so that only the range moved loses VM_LOCKED */
+	/* MREMAP_DONTUNMAP of part of a locked VMA splits it first so that
+	 * only the range moved loses VM_LOCKED (6.12, 7.x; not 5.10, 6.1 or
+	 * 6.18, where the pages left in the VMA stay mlocked) */
 	if (dontunmap && (vma->vm_flags & VM_LOCKED) &&
 	    r->m->profile->mremap_dontunmap_splits_locked) {
 		idx = find_vma_index(mm, vma->vm_start);

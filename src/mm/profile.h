@@ -65,11 +65,14 @@ struct kernel_profile {
 	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */
 	bool mremap_dontunmap_anon_only;
 	/* MREMAP_DONTUNMAP of part of a VM_LOCKED VMA splits it first, so only
-	 * the range moved loses VM_LOCKED (move_vma before 6.15's rework) */
+	 * the range moved loses VM_LOCKED (seen on 6.12 and 7.3, from 6.12's
+	 * move_vma); without, the whole VMA loses it and the pages left there
+	 * stay mlocked (seen on 5.10, 6.1 and 6.18) */
 	bool mremap_dontunmap_splits_locked;
 	/* MREMAP_DONTUNMAP of a VM_LOCKED VMA charges the new VMA to locked_vm
-	 * while the old one, cleared of VM_LOCKED, keeps its charge
-	 * (vrm_stat_account, 6.15+); before, locked_vm was left as it was */
+	 * while the old one, cleared of VM_LOCKED, keeps its charge (6.18's
+	 * vrm_stat_account: seen on 6.18.15 and 6.18.44, gone on 7.3.4); else
+	 * locked_vm is left as it was */
 	bool mremap_dontunmap_charges_locked;
 	/* do_mremap page-aligns the lengths before check_mremap_params (which
 	 * also checks the new range) and runs check_prep_vma before

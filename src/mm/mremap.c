@@ -73,8 +73,9 @@ static int check_mremap_params(const struct remap *r)
 		return -EINVAL;
 	if ((r->flags & UNEV_MREMAP_DONTUNMAP) && r->old_len != r->new_len)
 		return -EINVAL;
-	/* the worst case splits both ranges in three: 4 maps below the limit */
-	if (r->t->mm->nr_vmas + 2 >= r->m->max_map_count - 3)
+	/* the worst case splits both ranges in three: map_count + 2 must stay
+	 * below max_map_count - 3 (added up here: a limit below 3 wraps not) */
+	if (r->t->mm->nr_vmas + 2 + 3 >= r->m->max_map_count)
 		return -ENOMEM;
 	return 0;
 }

@@ -75,7 +75,7 @@ static const struct kernel_profile profiles[] = {
 		.brk_shrink_needs_vma = false,	/* seen: the break moves */
 		.mprotect_unaccounts_unfaulted = false,
 		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
-		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
+		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10; MREMAP_FIXED from a hole unmaps the destination, then EFAULT */
 		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
 		.mremap_dontunmap_anon_only = true,	/* seen: EINVAL for shared and file VMAs */
 		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */

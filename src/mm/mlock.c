@@ -140,13 +140,15 @@ static void mlock_folio_batch(struct unev_machine *m, struct folio_batch *b)
 		folio_put(m, pfn_to_page(m, b->pfn[i]));
 }
 
-/* Queue @f with @tag on this CPU's batch; process it when full or large. */
+/* Queue @f with @tag on this CPU's batch; process it when full or large,
+ * or at once while the LRU caches are disabled (move_pages). */
 static void mlock_batch_queue(struct unev_machine *m, struct folio *f, uint8_t tag)
 {
 	struct folio_batch *b = &m->cpus[m->cur_cpu].mlock;
 
 	folio_get(f);
-	if (!folio_batch_add(m, b, page_to_pfn(m, f), tag) || f->order > 0)
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), tag) || f->order > 0 ||
+	    lru_cache_disabled(m))
 		mlock_folio_batch(m, b);
 }
 

@@ -66,6 +66,10 @@ enum native_op {
 	/* setrlimit(RLIMIT_MEMLOCK): soft = arg1, hard = arg2 if arg3, else the
 	 * hard limit getrlimit reads (RLIM_INFINITY: none) */
 	NATIVE_OP_SETRLIMIT,
+	/* move_pages(0, ...) of every page [addr, addr + len) touches to node
+	 * arg1, a chunk of the slot's arrays at a time -> value = the pages
+	 * not migrated (the sum of every chunk's value) */
+	NATIVE_OP_MOVE_PAGES,
 };
 
 struct native_cmd {

@@ -21,6 +21,14 @@
  *     unevictable list of the new node with an mlock_count of 1.
  * pgmigrate_success counts the pages moved, pgmigrate_fail those that
  * could not be.
+ *
+ * Before 5.13 (the profile's move_pages_disables_lru_cache, 5.10) the
+ * batches are only drained first (migrate_prep), the new page is put back
+ * through the per-CPU pagevec after its PTEs are restored, and 5.10's
+ * rmap-walk design counts the old page "cleared" and "stranded"
+ * (page_remove_rmap's clear_page_mlock of an isolated page) and the new one
+ * "mlocked" (remove_migration_pte's mlock_vma_page), culling nothing: its
+ * PG_unevictable came with the flags.
  */
 #include "internal.h"
 
@@ -132,11 +140,13 @@ static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
 	folio_migrate_flags(dst, src);
 	dst->memcg = src->memcg;
 	src->memcg = 0;
-	/* "push dst to LRU immediately" so that remove_migration_ptes builds
-	 * up its mlock_count; lru_add_drain when it was mlocked */
-	folio_add_lru(m, dst);
-	if (was_mlocked)
-		lru_add_drain(m);
+	/* 5.18+: "push dst to LRU immediately" so that remove_migration_ptes
+	 * builds up its mlock_count; lru_add_drain when it was mlocked */
+	if (m->profile->move_pages_disables_lru_cache) {
+		folio_add_lru(m, dst);
+		if (was_mlocked)
+			lru_add_drain(m);
+	}
 	/* remove_migration_ptes: each entry maps the new folio */
 	for (unsigned int i = 0; i < mp.nr; i++) {
 		struct vm_area_struct *vma = mp.v[i].vma;
@@ -152,9 +162,13 @@ static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
 		 * (mlock_vma_page) */
 		if (design_rmap_walk(m) && (vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED)
 			mlock_vma_page(m, dst);
-		if (vma->vm_flags & VM_LOCKED)
+		if (design_mlock_count(m) && (vma->vm_flags & VM_LOCKED))
 			mlock_drain_local(m);
 	}
+	/* before 5.13: putback_lru_page of the new page now, through this
+	 * CPU's lru_add pagevec (not drained: it may wait there) */
+	if (!m->profile->move_pages_disables_lru_cache)
+		folio_add_lru(m, dst);
 	free(mp.v);
 	folio_put(m, dst);	/* the allocation's reference */
 	folio_put(m, src);	/* the isolation's: src is freed */
@@ -249,7 +263,11 @@ static int do_pages_move(struct unev_machine *m, struct task_struct *t, uint64_t
 	l.pfn = malloc((nr_pages ? nr_pages : 1) * sizeof(*l.pfn));
 	if (!l.pfn)
 		return -ENOMEM;
-	lru_cache_disable(m);
+	/* lru_cache_disable (5.13+), else migrate_prep's lru_add_drain_all */
+	if (m->profile->move_pages_disables_lru_cache)
+		lru_cache_disable(m);
+	else
+		lru_add_drain_all(m);
 	for (i = 0; i < nr_pages; i++) {
 		int err = add_folio_for_migration(m, t->mm, start + i * PAGE_SIZE, &l);
 
@@ -271,7 +289,8 @@ static int do_pages_move(struct unev_machine *m, struct task_struct *t, uint64_t
 		for (uint64_t j = 0; j < nr_pages; j++)
 			if (status[j] == INT32_MIN)
 				status[j] = node;
-	lru_cache_enable(m);
+	if (m->profile->move_pages_disables_lru_cache)
+		lru_cache_enable(m);
 	free(l.pfn);
 	if (ret)
 		return ret;

@@ -46,6 +46,7 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = true,
 		.mremap_shrink_before_lookup = true,
 		.fork_copies_hugetlb = true,
+		.move_pages_disables_lru_cache = false,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -72,6 +73,7 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
 		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
 		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
+		.move_pages_disables_lru_cache = false,	/* migrate_prep: lru_add_drain_all(); seen: 90 of 100 migrated pages on the LRU, 10 in the pagevec */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -91,6 +93,7 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,	/* seen on 6.1.176: as 6.18 */
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.move_pages_disables_lru_cache = true,	/* seen: all agree in tests/model/migrate */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -113,6 +116,7 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.move_pages_disables_lru_cache = true,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -134,6 +138,7 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.move_pages_disables_lru_cache = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -153,6 +158,7 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.move_pages_disables_lru_cache = true,
 	},
 };
 

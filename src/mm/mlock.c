@@ -617,7 +617,7 @@ void munlock_vma_page(struct unev_machine *m, struct folio *f)
 static void munlock_pagevec(struct unev_machine *m, struct folio **pvec, unsigned int nr)
 {
 	struct folio *putback[FOLIO_BATCH_SIZE];
-	unsigned int nr_putback = 0;
+	unsigned int nr_putback = 0, nr_released = 0;
 	long rescued = 0;
 
 	for (unsigned int i = 0; i < nr; i++) {
@@ -633,9 +633,20 @@ static void munlock_pagevec(struct unev_machine *m, struct folio **pvec, unsigne
 			}
 			munlock_isolation_failed(m, f);
 		}
-		folio_put(m, f);
+		putback[nr_released++] = f;	/* pvec_putback: its pin goes below */
 		pvec[i] = NULL;
 	}
+	/*
+	 * pagevec_release of those pins: a pagevec not yet drained begins with
+	 * lru_add_drain() (__pagevec_release), so a page that failed isolation
+	 * because it waited in this CPU's lru_add pagevec reaches the LRU now
+	 * (seen on 5.10.0-32 after move_pages left 10 migrated pages there:
+	 * all 100 rescued by the munlock that followed, tests/model/migrate)
+	 */
+	if (nr_released)
+		lru_add_drain(m);
+	for (unsigned int i = 0; i < nr_released; i++)
+		folio_put(m, putback[i]);
 	for (unsigned int i = 0; i < nr; i++) {
 		struct folio *f = pvec[i];
 

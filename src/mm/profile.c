@@ -47,6 +47,11 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = true,
 		.fork_copies_hugetlb = true,
 		.move_pages_disables_lru_cache = false,
+		.mremap_dontunmap_anon_only = true,
+		.mremap_dontunmap_splits_locked = false,
+		.mremap_dontunmap_charges_locked = false,
+		.mremap_checks_first = false,
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -71,9 +76,14 @@ static const struct kernel_profile profiles[] = {
 		.brk_shrink_needs_vma = false,	/* seen: the break moves */
 		.mprotect_unaccounts_unfaulted = false,
 		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
-		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
+		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10; MREMAP_FIXED from a hole unmaps the destination, then EFAULT */
 		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
 		.move_pages_disables_lru_cache = false,	/* migrate_prep: lru_add_drain_all(); seen: 90 of 100 migrated pages on the LRU, 10 in the pagevec */
+		.mremap_dontunmap_anon_only = true,	/* seen: EINVAL for shared and file VMAs */
+		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
+		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
+		.mremap_checks_first = false,	/* seen: EINVAL for 65535 bytes against 16p, the destination unmapped before EAGAIN */
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -94,6 +104,11 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,	/* seen: all agree in tests/model/migrate */
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
+		.mremap_dontunmap_charges_locked = false,
+		.mremap_checks_first = false,
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -117,6 +132,11 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = true,	/* seen: r3 keeps 24 locked pages */
+		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
+		.mremap_checks_first = false,
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -139,6 +159,11 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = false,
+		.mremap_dontunmap_charges_locked = true,	/* seen: VmLck 128 kB after 16 pages */
+		.mremap_checks_first = true,	/* seen: calls/mremap_checks_before_unmap.uvs */
+		.mremap_moves_many_vmas = true,	/* seen: calls/mremap_fixed_moves_many_vmas.uvs */
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -159,6 +184,11 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = true,	/* seen on 7.3.4: split again, as 6.12 */
+		.mremap_dontunmap_charges_locked = false,	/* seen on 7.3.4: VmLck 64 kB, the double charge is gone */
+		.mremap_checks_first = true,
+		.mremap_moves_many_vmas = true,
 	},
 };
 

@@ -170,6 +170,24 @@ int unev_sys_grow_stack(struct unev_machine *m, int pid, uint64_t len, uint64_t 
  * (a hole) the pages before it are reported. */
 int unev_sys_mincore(struct unev_machine *m, int pid, uint64_t start, uint64_t len,
 		     unsigned char *vec, uint64_t *resident);
+/*
+ * move_pages(2) by task @pid of its own pages (pid 0, flags 0), every page
+ * that [start, start + len) touches, all to @node: *not_migrated receives
+ * the call's value (pages that could not be moved); @status, if not NULL,
+ * one int a page: its node, or the page's -errno (-ENOENT not present,
+ * -EFAULT no VMA or the zero page, -EACCES mapped by another PTE too).
+ * -ENODEV: no such node; -EOPNOTSUPP: a hugetlb page or a folio in the
+ * swap cache, which the model does not migrate.  (mm/migrate.c)
+ */
+int unev_sys_move_pages(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int node,
+			int *status, uint64_t *not_migrated);
+/* /proc/PID/numa_maps FIELD (N<node>, anon, dirty, mapped, active,
+ * swapcache, mapmax, writeback) in pages, summed over every VMA that
+ * overlaps [start, end); `mapped` and `active` are the counts even where
+ * the kernel leaves them out for being equal to another.  -ENOENT for an
+ * unknown field, -EOPNOTSUPP for a hugetlb VMA (not modelled). */
+int unev_numa_maps_read(const struct unev_machine *m, int pid, uint64_t start, uint64_t end,
+			const char *field, uint64_t *pages);
 /* msync(2) with MS_ASYNC, MS_SYNC, MS_INVALIDATE. */
 int unev_sys_msync(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int flags);
 /* setrlimit(2) and getrlimit(2) of RLIMIT_MEMLOCK (bytes, or

@@ -240,7 +240,9 @@ static const struct scenario_statement *model_only_machine(const struct scenario
 		else if (m->kernel_given && strcmp(m->kernel, live_profile))
 			snprintf(why, len, "kernel=%s, but the live kernel is %s", m->kernel,
 				 h->release);
-		else if (m->design != design_of_live)
+		/* without design= the model takes the live kernel's profile,
+		 * and with it its design (interp.c create_machine) */
+		else if (m->design_given && m->design != design_of_live)
 			snprintf(why, len, "the live kernel has the %s design, not design=%s",
 				 scenario_design_name(design_of_live), scenario_design_name(m->design));
 		else if (m->zero_page_given && m->zero_page != live_zero_page)

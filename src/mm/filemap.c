@@ -246,7 +246,7 @@ int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t
 	err = page_cache_prepare(as, index);
 	if (err)
 		return err;
-	f = alloc_user_folio(m, 0);
+	f = alloc_user_folio(m, numa_node_id(m));
 	if (!f)
 		return -ENOMEM;
 	if (as->kind == MAPPING_SHMEM)

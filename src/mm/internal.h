@@ -168,6 +168,8 @@ enum vm_event_item {
 	OOM_KILL,
 	PGLAZYFREE,
 	PGLAZYFREED,
+	PGMIGRATE_SUCCESS,
+	PGMIGRATE_FAIL,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -391,6 +393,9 @@ struct unev_machine {
 	unsigned int batch_size;      /* PAGEVEC_SIZE: the profile's */
 	int cur_pid;                  /* the task making the call, 0 if none */
 	bool in_reclaim;              /* PF_MEMALLOC: reclaim does not recurse */
+	/* lru_disable_count (mm/swap.c): while move_pages runs, every folio
+	 * queued on a per-CPU batch is processed at once */
+	unsigned int lru_disable_count;
 	uint64_t min_free_kbytes;     /* vm.min_free_kbytes set by sysctl, 0: computed */
 	uint64_t max_map_count;       /* vm.max_map_count: VMAs an mm may have */
 	bool compact_unevictable_allowed;
@@ -419,6 +424,12 @@ struct unev_machine {
 	void *trace_ctx;
 };
 
+/* lru_cache_disabled (mm/swap.c) */
+static inline bool lru_cache_disabled(const struct unev_machine *m)
+{
+	return m->lru_disable_count != 0;
+}
+
 /* ---- page_alloc.c ---- */
 static inline uint32_t page_to_pfn(const struct unev_machine *m, const struct page *p)
 {
@@ -438,6 +449,10 @@ struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order);
 /* A page for a user mapping or the page cache: watermarks (kswapd, direct
  * reclaim) and the current memcg's charge; NULL when neither can help. */
 struct folio *alloc_user_folio(struct unev_machine *m, int node);
+struct folio *alloc_migration_target(struct unev_machine *m, int node);
+/* The node of a CPU (the VM's qemu topology) and of the current call's. */
+int cpu_to_node(const struct unev_machine *m, unsigned int cpu);
+int numa_node_id(const struct unev_machine *m);
 void setup_per_zone_wmarks(struct unev_machine *m);
 void free_folio(struct unev_machine *m, struct folio *f);
 
@@ -479,6 +494,8 @@ void folio_mark_lazyfree(struct unev_machine *m, struct folio *f);
 void folio_mark_accessed(struct unev_machine *m, struct folio *f);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);
+void lru_cache_disable(struct unev_machine *m);
+void lru_cache_enable(struct unev_machine *m);
 bool folio_batch_add(struct unev_machine *m, struct folio_batch *b, uint32_t pfn, uint8_t tag);
 /* The design in force (machine design=): 5.18+, 2.6.28-5.17, or older. */
 static inline bool design_mlock_count(const struct unev_machine *m)

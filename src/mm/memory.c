@@ -118,8 +118,9 @@ static uint64_t vma_linear_index(const struct vm_area_struct *vma, uint64_t addr
 
 static struct folio *alloc_anon_folio(struct unev_machine *m)
 {
-	/* one node for now: memory policy and node choice come with migration */
-	return alloc_user_folio(m, 0);
+	/* the default memory policy: the node of the faulting CPU first
+	 * (first touch), then its zonelist (alloc_user_folio) */
+	return alloc_user_folio(m, numa_node_id(m));
 }
 
 /* A new anonymous folio for @addr (alloc_anon_folio + folio_add_new_anon_rmap

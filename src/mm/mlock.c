@@ -140,13 +140,15 @@ static void mlock_folio_batch(struct unev_machine *m, struct folio_batch *b)
 		folio_put(m, pfn_to_page(m, b->pfn[i]));
 }
 
-/* Queue @f with @tag on this CPU's batch; process it when full or large. */
+/* Queue @f with @tag on this CPU's batch; process it when full or large,
+ * or at once while the LRU caches are disabled (move_pages). */
 static void mlock_batch_queue(struct unev_machine *m, struct folio *f, uint8_t tag)
 {
 	struct folio_batch *b = &m->cpus[m->cur_cpu].mlock;
 
 	folio_get(f);
-	if (!folio_batch_add(m, b, page_to_pfn(m, f), tag) || f->order > 0)
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), tag) || f->order > 0 ||
+	    lru_cache_disabled(m))
 		mlock_folio_batch(m, b);
 }
 
@@ -621,7 +623,7 @@ void munlock_vma_page(struct unev_machine *m, struct folio *f)
 static void munlock_pagevec(struct unev_machine *m, struct folio **pvec, unsigned int nr)
 {
 	struct folio *putback[FOLIO_BATCH_SIZE];
-	unsigned int nr_putback = 0;
+	unsigned int nr_putback = 0, nr_released = 0;
 	long rescued = 0;
 
 	for (unsigned int i = 0; i < nr; i++) {
@@ -637,9 +639,20 @@ static void munlock_pagevec(struct unev_machine *m, struct folio **pvec, unsigne
 			}
 			munlock_isolation_failed(m, f);
 		}
-		folio_put(m, f);
+		putback[nr_released++] = f;	/* pvec_putback: its pin goes below */
 		pvec[i] = NULL;
 	}
+	/*
+	 * pagevec_release of those pins: a pagevec not yet drained begins with
+	 * lru_add_drain() (__pagevec_release), so a page that failed isolation
+	 * because it waited in this CPU's lru_add pagevec reaches the LRU now
+	 * (seen on 5.10.0-32 after move_pages left 10 migrated pages there:
+	 * all 100 rescued by the munlock that followed, tests/model/migrate)
+	 */
+	if (nr_released)
+		lru_add_drain(m);
+	for (unsigned int i = 0; i < nr_released; i++)
+		folio_put(m, putback[i]);
 	for (unsigned int i = 0; i < nr; i++) {
 		struct folio *f = pvec[i];
 

@@ -225,16 +225,69 @@ void setup_per_zone_wmarks(struct unev_machine *m)
 }
 
 /*
- * The allocator's slow path, run in order: below the low watermark kswapd
- * is woken (here it runs at once, on the caller's CPU, and balances the
- * node to its high watermark); below min, direct reclaim; then the memcg
- * charge, which may reclaim in the memcg and OOM-kill there.
+ * cpu_to_node: the CPUs split among the nodes as evenly as they go, in
+ * order, the first nodes taking one more when they do not divide: the
+ * topology `conform --kernel` gives qemu (-numa node,cpus=, src/vm/runner.c).
  */
-struct folio *alloc_user_folio(struct unev_machine *m, int node)
+int cpu_to_node(const struct unev_machine *m, unsigned int cpu)
 {
-	struct pglist_data *pgdat = &m->nodes[node];
-	struct folio *f;
+	unsigned int nodes = m->cfg.nodes, per = m->cfg.cpus / nodes,
+		     extra = m->cfg.cpus % nodes, first = 0;
 
+	for (unsigned int n = 0; n < nodes; n++) {
+		unsigned int cpus = per + (n < extra);
+
+		if (cpu < first + cpus)
+			return (int)n;
+		first += cpus;
+	}
+	return 0;
+}
+
+/* numa_node_id: the node of the CPU running the current call. */
+int numa_node_id(const struct unev_machine *m)
+{
+	return cpu_to_node(m, m->cur_cpu);
+}
+
+/*
+ * The i-th node of @local's zonelist (build_zonelists, find_next_best_node):
+ * the local node, then the others by distance.  qemu gives every remote
+ * node the same distance (20), and find_next_best_node then prefers a node
+ * above the local one ("penalize nodes under us"): local, local + 1, ...,
+ * the last, then 0, 1, ... local - 1.  (node_load's spreading, which only
+ * reorders remote nodes at equal distance across different local nodes'
+ * lists, is not modelled: with 2 nodes the order is local, other.)
+ */
+static int zonelist_node(const struct unev_machine *m, int local, unsigned int i)
+{
+	return (int)(((unsigned int)local + i) % m->cfg.nodes);
+}
+
+/*
+ * __alloc_pages of one order-0 user page preferring @node: the fast path
+ * (get_page_from_freelist at the low watermark) takes the first node of the
+ * zonelist above its low watermark, without waking anyone; when none is,
+ * the slow path runs on the preferred node: below the low watermark kswapd
+ * is woken (here it runs at once, on the caller's CPU, and balances the node
+ * to its high watermark), below min direct reclaim, then the zonelist is
+ * tried again for any free page.  (The kernel's slow path wakes every node's
+ * kswapd and retries at the min watermark; with one node, as every scenario
+ * before migration had, the two are the same.)  @thisnode (__GFP_THISNODE)
+ * never falls back.
+ */
+static struct folio *alloc_pages_node(struct unev_machine *m, int node, bool thisnode)
+{
+	unsigned int tries = thisnode ? 1 : m->cfg.nodes;
+	struct pglist_data *pgdat = &m->nodes[node];
+	struct folio *f = NULL;
+
+	for (unsigned int i = 0; i < tries; i++) {
+		int n = zonelist_node(m, node, i);
+
+		if (m->nodes[n].nr_free_pages > m->nodes[n].wmark_low)
+			return folio_alloc(m, n, 0);
+	}
 	if (pgdat->nr_free_pages <= pgdat->wmark_low && !m->in_reclaim)
 		wakeup_kswapd(m, node);
 	if (pgdat->nr_free_pages <= pgdat->wmark_min && !m->in_reclaim) {
@@ -242,7 +295,18 @@ struct folio *alloc_user_folio(struct unev_machine *m, int node)
 		do_try_to_free_pages(m, node, -1, 32, false);
 		m->in_reclaim = false;
 	}
-	f = folio_alloc(m, node, 0);
+	for (unsigned int i = 0; i < tries && !f; i++)
+		f = folio_alloc(m, zonelist_node(m, node, i), 0);
+	return f;
+}
+
+/* A page for a user mapping or the page cache, on @node or by its zonelist
+ * (alloc_pages_node above), then charged to the current memcg, which may
+ * reclaim there and OOM-kill. */
+struct folio *alloc_user_folio(struct unev_machine *m, int node)
+{
+	struct folio *f = alloc_pages_node(m, node, false);
+
 	if (!f)
 		return NULL;
 	if (mem_cgroup_charge(m, f)) {
@@ -250,4 +314,11 @@ struct folio *alloc_user_folio(struct unev_machine *m, int node)
 		return NULL;
 	}
 	return f;
+}
+
+/* alloc_migration_target with __GFP_THISNODE: a page on @node or none,
+ * not charged (mem_cgroup_migrate hands it the old folio's charge). */
+struct folio *alloc_migration_target(struct unev_machine *m, int node)
+{
+	return alloc_pages_node(m, node, true);
 }

@@ -61,6 +61,13 @@ struct kernel_profile {
 	 * (copy_page_range's VM_HUGETLB test, before 6.0's "hugetlb: lazy
 	 * page table copies in fork()"); since, only vma_needs_copy's VMAs */
 	bool fork_copies_hugetlb;
+	/* move_pages runs inside lru_cache_disable (5.13's "mm: disable LRU
+	 * pagevec during the migration temporarily"): batches are drained
+	 * and bypassed, and a new folio goes to the LRU before its PTEs are
+	 * restored; before, migrate_prep's lru_add_drain_all only, and
+	 * putback_lru_page of the new page after remove_migration_ptes,
+	 * through the per-CPU pagevec */
+	bool move_pages_disables_lru_cache;
 	/* MREMAP_DONTUNMAP takes only a private anonymous VMA (5.7-5.12;
 	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */
 	bool mremap_dontunmap_anon_only;

@@ -150,7 +150,8 @@ void folio_add_lru(struct unev_machine *m, struct folio *f)
 
 	assert(!folio_test(f, PG_lru));
 	folio_get(f);
-	if (!folio_batch_add(m, b, page_to_pfn(m, f), 0) || f->order > 0)
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), 0) || f->order > 0 ||
+	    lru_cache_disabled(m))
 		folio_batch_move_lru_add(m, b);
 }
 
@@ -234,7 +235,8 @@ static void folio_batch_add_and_move(struct unev_machine *m, struct folio_batch 
 				     const char *why)
 {
 	folio_get(f);
-	if (!folio_batch_add(m, b, page_to_pfn(m, f), 0) || f->order > 0)
+	if (!folio_batch_add(m, b, page_to_pfn(m, f), 0) || f->order > 0 ||
+	    lru_cache_disabled(m))
 		folio_batch_move_lru(m, b, move_fn, why);
 }
 
@@ -334,6 +336,24 @@ void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
 	folio_batch_move_lru(m, &m->cpus[cpu].lru_activate, lru_activate,
 			     "folio_batch_move_lru(lru_activate)");
 	m->cur_cpu = saved;
+}
+
+/*
+ * lru_cache_disable: from here every folio put on a per-CPU batch is moved
+ * at once (folio_batch_add_and_move, mlock_folio...), and the batches of
+ * every CPU are drained, the mlock batches with them (__lru_add_drain_all
+ * with force_all_cpus).  move_pages and migrate_pages run inside it.
+ */
+void lru_cache_disable(struct unev_machine *m)
+{
+	m->lru_disable_count++;
+	lru_add_drain_all(m);
+}
+
+void lru_cache_enable(struct unev_machine *m)
+{
+	assert(m->lru_disable_count > 0);
+	m->lru_disable_count--;
 }
 
 /* lru_add_drain: this CPU's lru_add batch first, then its mlock batch. */

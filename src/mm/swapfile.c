@@ -169,7 +169,7 @@ int do_swap_page(struct unev_machine *m, struct vm_area_struct *vma, uint64_t ad
 	} else {
 		if (anon_vma_prepare(m, vma))
 			return -ENOMEM;
-		f = alloc_user_folio(m, 0);
+		f = alloc_user_folio(m, numa_node_id(m));
 		if (!f)
 			return -ENOMEM;
 		folio_set(f, PG_swapbacked | PG_anon | PG_swapcache);

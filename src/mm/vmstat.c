@@ -130,6 +130,8 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "pgsteal_anon", VS_EVENT, PGSTEAL_ANON },
 	{ "pgsteal_file", VS_EVENT, PGSTEAL_FILE },
 	{ "oom_kill", VS_EVENT, OOM_KILL },
+	{ "pgmigrate_success", VS_EVENT, PGMIGRATE_SUCCESS },
+	{ "pgmigrate_fail", VS_EVENT, PGMIGRATE_FAIL },
 	{ "unevictable_pgs_culled", VS_EVENT, UNEVICTABLE_PGCULLED },
 	{ "unevictable_pgs_scanned", VS_EVENT, UNEVICTABLE_PGSCANNED },
 	{ "unevictable_pgs_rescued", VS_EVENT, UNEVICTABLE_PGRESCUED },
@@ -461,6 +463,91 @@ int unev_smaps_read(const struct unev_machine *cm, int pid, uint64_t start, uint
 			continue;
 		smaps_values(m, vma, v);
 		*kb += v[field].kb;
+	}
+	return 0;
+}
+
+/* struct numa_maps (fs/proc/task_mmu.c): one VMA's counts, in pages. */
+struct numa_maps {
+	uint64_t pages, anon, active, writeback, mapcount_max, dirty, swapcache;
+	uint64_t node[64];
+};
+
+/* gather_pte_stats + can_gather_numa_stats + gather_stats: a present PTE
+ * of a normal page (not the zero page); an unevictable folio counts as
+ * active. */
+static int numa_maps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			 uint64_t *pte, void *arg)
+{
+	struct numa_maps *md = arg;
+	const struct folio *f;
+
+	(void)vma;
+	(void)addr;
+	if (pte_pfn(*pte) == m->zero_pfn)
+		return 0;
+	f = &m->memmap[pte_pfn(*pte)];
+	md->pages++;
+	if ((*pte & PTE_DIRTY) || folio_test(f, PG_dirty))
+		md->dirty++;
+	if (folio_test(f, PG_swapcache))
+		md->swapcache++;
+	if (folio_test(f, PG_active) || folio_test(f, PG_unevictable))
+		md->active++;
+	if (folio_test_anon(f))
+		md->anon++;
+	if ((uint64_t)f->mapcount > md->mapcount_max)
+		md->mapcount_max = (uint64_t)f->mapcount;
+	md->node[f->node]++;
+	return 0;
+}
+
+int unev_numa_maps_read(const struct unev_machine *cm, int pid, uint64_t start, uint64_t end,
+			const char *field, uint64_t *pages)
+{
+	/* reading walks page tables but changes nothing */
+	struct unev_machine *m = (struct unev_machine *)cm;
+	const struct task_struct *t = task_get(m, pid);
+	unsigned int node = 0;
+	char *e;
+
+	if (!t)
+		return -ESRCH;
+	if (field[0] == 'N' && field[1] >= '0' && field[1] <= '9') {
+		unsigned long n = strtoul(field + 1, &e, 10);
+
+		if (*e || n >= 64)
+			return -ENOENT;
+		node = (unsigned int)n;
+	} else if (strcmp(field, "mapped") && strcmp(field, "anon") && strcmp(field, "dirty") &&
+		   strcmp(field, "active") && strcmp(field, "swapcache") &&
+		   strcmp(field, "writeback") && strcmp(field, "mapmax")) {
+		return -ENOENT;
+	}
+	*pages = 0;
+	for (unsigned int i = 0; i < t->mm->nr_vmas; i++) {
+		struct vm_area_struct *vma = t->mm->vmas[i];
+		struct numa_maps md = { 0 };
+		uint64_t v;
+
+		/* every VMA that overlaps the range counts, whole (as smaps) */
+		if (vma->vm_end <= start || vma->vm_start >= end)
+			continue;
+		if (is_vm_hugetlb_page(vma))
+			return -EOPNOTSUPP;
+		walk_page_range(m, vma, vma->vm_start, vma->vm_end, numa_maps_pte, &md);
+		v = field[0] == 'N'		   ? md.node[node]
+		    : !strcmp(field, "mapped")	   ? md.pages
+		    : !strcmp(field, "anon")	   ? md.anon
+		    : !strcmp(field, "dirty")	   ? md.dirty
+		    : !strcmp(field, "active")	   ? md.active
+		    : !strcmp(field, "swapcache") ? md.swapcache
+		    : !strcmp(field, "writeback") ? md.writeback
+						   : md.mapcount_max;
+		if (!strcmp(field, "mapmax"))	/* a maximum, not a sum */
+			*pages = v > *pages ? v : *pages;
+		else
+			*pages += v;
 	}
 	return 0;
 }

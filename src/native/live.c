@@ -348,6 +348,35 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 		o->kind = OUTCOME_VALUE;
 		o->value = cur;
 		return 0;
+	case SCENARIO_EXPECT_NUMA_MAPS: {
+		uint64_t starts[64];
+		int nr;
+
+		ret = expect_task_region(lv, st, &t, &reg);
+		if (ret)
+			return ret;
+		ret = live_read_smaps(lv, t, NULL);
+		if (ret)
+			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->x.name,
+						 strerror(-ret));
+		{
+			struct proc_span sp = live_region_span(reg);
+
+			nr = proc_smaps_starts(lv->buf, sp.start, sp.end, starts, 64);
+		}
+		if (nr < 0)
+			return live_stop_here(lv, st, "more than 64 VMAs overlap region '%s'",
+					      e->region);
+		snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)t->x.pid);
+		ret = live_read_file(path, lv->buf, LIVE_BUF_SIZE);
+		if (ret)
+			return live_driver_error(lv, st, "reading %s: %s", path, strerror(-ret));
+		if (proc_numa_maps_sum(lv->buf, starts, (size_t)nr, e->field, &cur))
+			return live_stop_here(lv, st, "numa_maps has no field '%s'", e->field);
+		o->kind = OUTCOME_VALUE;
+		o->value = cur;
+		return 0;
+	}
 	case SCENARIO_EXPECT_MINCORE: {
 		uint64_t resident;
 
@@ -401,6 +430,12 @@ static int run_drain(struct exec *x, const struct scenario_statement *st)
 	return 0;
 }
 
+/* `migrate`: the task's own move_pages(2) (live_call.c) */
+static int run_migrate(struct exec *x, const struct scenario_statement *st)
+{
+	return live_migrate(live_of(x), st);
+}
+
 /* a VM guest's (native_scenario_check refuses it on a host) */
 static int run_sysctl(struct exec *x, const struct scenario_statement *st)
 {
@@ -422,6 +457,7 @@ static const struct exec_ops live_ops = {
 	 * before the tasks), print (not compared): nothing to do */
 	.statement = {
 		[SCENARIO_RECLAIM] = run_reclaim,
+		[SCENARIO_MIGRATE] = run_migrate,
 		[SCENARIO_DRAIN] = run_drain,
 		[SCENARIO_SYSCTL] = run_sysctl,
 		[SCENARIO_SHM] = run_shm,

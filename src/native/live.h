@@ -268,6 +268,9 @@ uint64_t live_subtree_user(const struct live *lv, int root);
 /* live_call.c */
 int live_mincore(struct live *lv, const struct scenario_statement *st, struct live_task *t,
 		 const struct scenario_region *reg, uint64_t *resident);
+/* `migrate TASK REGION [OFF LEN] node=N`: the task's move_pages(2); the
+ * record is its value (pages not migrated) or its -errno */
+int live_migrate(struct live *lv, const struct scenario_statement *st);
 struct scenario_region *live_find_region(struct live_task *t, const char *name);
 struct proc_span live_region_span(const struct scenario_region *reg);
 int live_read_smaps(struct live *lv, struct live_task *t, struct proc_image *image);

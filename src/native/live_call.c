@@ -527,4 +527,37 @@ int live_mincore(struct live *lv, const struct scenario_statement *st, struct li
 	*resident = r.value;
 	return 0;
 }
+
+/*
+ * migrate TASK REGION [OFF LEN] node=N: the task moves its own pages
+ * (move_pages(2) with pid 0, as a program does; no other process may
+ * without CAP_SYS_NICE over it).  The kernel drains every CPU's batches
+ * first (lru_cache_disable), as the model does.
+ */
+int live_migrate(struct live *lv, const struct scenario_statement *st)
+{
+	const struct scenario_migrate *mg = &st->migrate;
+	struct native_cmd cmd = {.op = NATIVE_OP_MOVE_PAGES, .arg1 = mg->node};
+	struct outcome *o = exec_record(&lv->x, st);
+	struct scenario_region *reg;
+	struct native_reply r;
+	struct live_task *t;
+	int ret;
+
+	t = live_alive_task(lv, st, mg->task);
+	if (!t)
+		return 1;
+	reg = live_find_region(t, mg->region);
+	if (!reg)
+		return live_stop_here(lv, st, "task '%s' has no region '%s' (the call that would have bound it failed)",
+				      t->x.name, mg->region);
+	cmd.addr = mg->range_given ? reg->addr + mg->off : reg->addr;
+	cmd.len = mg->range_given ? mg->len : reg->len;
+	ret = live_call_task(lv, st, t, &cmd, &r);
+	if (ret)
+		return ret == LIVE_CALL_KILLED ? live_stop_here(lv, st, "task '%s' was killed in move_pages", t->x.name) : ret;
+	o->kind = OUTCOME_VALUE;
+	o->value = r.err ? -(int64_t)r.err : (int64_t)r.value;
+	return 0;
+}
 #endif /* __linux__ */

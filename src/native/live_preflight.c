@@ -347,7 +347,8 @@ int native_scenario_check(const struct scenario *s, char *why, size_t len)
 			if (ret)
 				return ret;
 			break;
-		case SCENARIO_MIGRATE:
+		case SCENARIO_MIGRATE:	/* the task's own move_pages(2) */
+			break;
 		case SCENARIO_COMPACT:
 			return unsupported(why, len, s, st, scenario_statement_name(st->kind));
 		case SCENARIO_FILE:

@@ -61,6 +61,21 @@ struct proc_span {
 int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 		   const char *field, int64_t *sum);
 
+/* The start addresses of the VMAs of smaps that overlap [start, end), at
+ * most @max of them: their number, or -E2BIG. */
+int proc_smaps_starts(const char *smaps, uint64_t start, uint64_t end, uint64_t *starts,
+		      size_t max);
+/*
+ * FIELD of /proc/PID/numa_maps (N<node>, anon, dirty, mapped, active,
+ * swapcache, writeback, mapmax) in pages, summed over the lines of the VMAs
+ * starting at starts[] (mapmax: their maximum).  The kernel leaves out
+ * `mapped` when it equals anon or dirty, and `active` when it equals
+ * mapped: those are given back, as the model reports the counts themselves;
+ * any other field left out is 0.  0, or -ENOENT for an unknown field.
+ */
+int proc_numa_maps_sum(const char *numa_maps, const uint64_t *starts, size_t nr,
+		       const char *field, int64_t *sum);
+
 /* The task's image: its VMAs that overlap no region (and below the gate
  * area, which /proc shows but total_vm does not count), in kB. */
 struct proc_image {

@@ -6,6 +6,7 @@
 #include "native.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,125 @@ int proc_smaps_sum(const char *smaps, uint64_t start, uint64_t end,
 	}
 	/* no VMA at all (every region unmapped) is 0, like the model's sum */
 	return seen || !*smaps ? 0 : -ENOENT;
+}
+
+int proc_smaps_starts(const char *smaps, uint64_t start, uint64_t end, uint64_t *starts,
+		      size_t max)
+{
+	size_t nr = 0;
+	uint64_t vs, ve;
+	const char *p;
+
+	for (p = smaps; *p; p = next_line(p)) {
+		if (!vma_header(p, &vs, &ve) || vs >= end || ve <= start)
+			continue;
+		if (nr == max)
+			return -E2BIG;
+		starts[nr++] = vs;
+	}
+	return (int)nr;
+}
+
+/* The counts show_numa_map prints on one line. */
+struct numa_line {
+	int64_t pages, anon, dirty, active, swapcache, writeback, mapmax, node;
+	bool mapped_seen, active_seen;
+};
+
+/* " name=value" words of a numa_maps line; @node_name ("N1") picks a node */
+static void numa_line_parse(const char *p, const char *node_name, struct numa_line *nl)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} words[] = {
+		{"anon", offsetof(struct numa_line, anon)},
+		{"dirty", offsetof(struct numa_line, dirty)},
+		{"mapped", offsetof(struct numa_line, pages)},
+		{"active", offsetof(struct numa_line, active)},
+		{"swapcache", offsetof(struct numa_line, swapcache)},
+		{"writeback", offsetof(struct numa_line, writeback)},
+		{"mapmax", offsetof(struct numa_line, mapmax)},
+	};
+	const char *end = strchr(p, '\n');
+
+	memset(nl, 0, sizeof(*nl));
+	if (!end)
+		end = p + strlen(p);
+	while (p < end) {
+		const char *w = p, *eq;
+		size_t n;
+		int64_t v;
+
+		while (p < end && *p != ' ')
+			p++;
+		eq = memchr(w, '=', (size_t)(p - w));
+		while (p < end && *p == ' ')
+			p++;
+		if (!eq || !parse_value(eq + 1, &v))
+			continue;
+		n = (size_t)(eq - w);
+		if (n == strlen(node_name) && !strncmp(w, node_name, n))
+			nl->node = v;
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (n == strlen(words[i].name) && !strncmp(w, words[i].name, n)) {
+				*(int64_t *)((char *)nl + words[i].off) = v;
+				nl->mapped_seen |= i == 2;
+				nl->active_seen |= i == 3;
+			}
+	}
+	/* show_numa_map: mapped= only when it differs from anon and dirty
+	 * (each a part of it, so then the larger); active= only when below */
+	if (!nl->mapped_seen)
+		nl->pages = nl->anon > nl->dirty ? nl->anon : nl->dirty;
+	if (!nl->active_seen)
+		nl->active = nl->pages;
+}
+
+int proc_numa_maps_sum(const char *numa_maps, const uint64_t *starts, size_t nr,
+		       const char *field, int64_t *sum)
+{
+	static const char *const fields[] = {"mapped", "anon", "dirty", "active",
+					     "swapcache", "writeback", "mapmax"};
+	bool node = field[0] == 'N' && field[1] >= '0' && field[1] <= '9';
+	size_t f = sizeof(fields) / sizeof(fields[0]);
+	const char *p;
+
+	for (size_t i = 0; !node && i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!strcmp(fields[i], field))
+			f = i;
+	if (!node && f == sizeof(fields) / sizeof(fields[0]))
+		return -ENOENT;
+	*sum = 0;
+	for (p = numa_maps; *p; p = next_line(p)) {
+		struct numa_line nl;
+		uint64_t vs;
+		char *q;
+		size_t i;
+		int64_t v;
+
+		vs = strtoull(p, &q, 16);
+		if (q == p || *q != ' ')
+			continue;
+		for (i = 0; i < nr && starts[i] != vs; i++)
+			;
+		if (i == nr)
+			continue;
+		numa_line_parse(q, node ? field : "", &nl);
+		v = node ? nl.node
+		    : f == 0 ? nl.pages
+		    : f == 1 ? nl.anon
+		    : f == 2 ? nl.dirty
+		    : f == 3 ? nl.active
+		    : f == 4 ? nl.swapcache
+		    : f == 5 ? nl.writeback
+			     : nl.mapmax;
+		if (f == 6)
+			*sum = v > *sum ? v : *sum;
+		else
+			*sum += v;
+	}
+	return 0;
 }
 
 /*

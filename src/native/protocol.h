@@ -70,6 +70,10 @@ enum native_op {
 	 * a page at a time -> value = its new start, value2 = its end (also on
 	 * failure: EFAULT, the fault the kernel refused) */
 	NATIVE_OP_GROW_STACK,
+	/* move_pages(0, ...) of every page [addr, addr + len) touches to node
+	 * arg1, a chunk of the slot's arrays at a time -> value = the pages
+	 * not migrated (the sum of every chunk's value) */
+	NATIVE_OP_MOVE_PAGES,
 };
 
 struct native_cmd {

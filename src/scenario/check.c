@@ -303,6 +303,7 @@ static int check_expect(struct check_state *cs,
 	case SCENARIO_EXPECT_STATUS:
 		return live_task(cs, st, e->task, &t);
 	case SCENARIO_EXPECT_SMAPS:
+	case SCENARIO_EXPECT_NUMA_MAPS:
 	case SCENARIO_EXPECT_MINCORE:
 		ret = live_task(cs, st, e->task, &t);
 		return ret ? ret : bound_region(cs, st, t, e->region);

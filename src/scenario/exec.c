@@ -385,6 +385,7 @@ static int exec_expect(struct exec *x, const struct scenario_statement *st)
 		return 0;
 	case SCENARIO_EXPECT_STATUS:
 	case SCENARIO_EXPECT_SMAPS:
+	case SCENARIO_EXPECT_NUMA_MAPS:
 	case SCENARIO_EXPECT_MINCORE:
 		t = exec_find_task(x, e->task);
 		if (t && t->killed) {

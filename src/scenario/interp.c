@@ -242,6 +242,41 @@ static int run_reclaim(struct exec *x, const struct scenario_statement *st)
 }
 
 /*
+ * `migrate TASK REGION [OFF LEN] node=N`: the task's move_pages(2) of every
+ * page of the range to node N; the record is move_pages's value (pages not
+ * migrated) or its -errno.
+ */
+static int run_migrate(struct exec *x, const struct scenario_statement *st)
+{
+	struct run *r = run_of(x);
+	const struct scenario_migrate *mg = &st->migrate;
+	struct scenario_region *reg;
+	struct exec_task *t = NULL;	/* set by live_task when it returns 0 */
+	uint64_t not_migrated = 0, addr, len;
+	int64_t value;
+	char buf[32];
+	int ret;
+
+	ret = live_task(r, st, mg->task, &t);
+	if (!ret)
+		ret = bound_region(r, st, t, mg->region, &reg);
+	if (ret)
+		return ret;
+	addr = mg->range_given ? reg->addr + mg->off : reg->addr;
+	len = mg->range_given ? mg->len : reg->len;
+	ret = unev_sys_move_pages(r->m, t->pid, addr, len, (int)mg->node, NULL, &not_migrated);
+	if (ret == -EOPNOTSUPP)
+		return runtime_error(r, st, "migrate: a hugetlb page or a folio in the swap cache is not migrated by the model yet");
+	if (ret && ret != -ENOMEM)
+		return runtime_error(r, st, "migrate failed: %s", render_errno_text(-ret, buf, sizeof(buf)));
+	value = ret ? ret : (int64_t)not_migrated;
+	exec_record(x, st)->kind = OUTCOME_VALUE;
+	exec_record(x, st)->value = value;
+	render_migrate(r->rd, st, value);
+	return 0;
+}
+
+/*
  * brk SIZE as glibc's sbrk: read the break, ask for break+SIZE, and call it
  * a success only if the kernel moved the break there (brk(2) returns the
  * old break on failure; glibc then reports ENOMEM).
@@ -499,7 +534,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		[SCENARIO_EXPECT_VMSTAT] = "vmstat", [SCENARIO_EXPECT_MEMINFO] = "meminfo",
 		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
 		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
-		[SCENARIO_EXPECT_MINCORE] = "mincore",
+		[SCENARIO_EXPECT_MINCORE] = "mincore", [SCENARIO_EXPECT_NUMA_MAPS] = "numa_maps",
 	};
 	struct scenario_region *reg;
 	struct exec_task *t = NULL;	/* set by live_task when it returns 0 */
@@ -535,6 +570,17 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 			return ret;
 		scenario_region_span(reg, &start, &end);
 		ret = unev_smaps_read(r->m, t->pid, start, end, e->field, value);
+		break;
+	case SCENARIO_EXPECT_NUMA_MAPS:
+		ret = live_task(r, st, e->task, &t);
+		if (!ret)
+			ret = bound_region(r, st, t, e->region, &reg);
+		if (ret)
+			return ret;
+		scenario_region_span(reg, &start, &end);
+		ret = unev_numa_maps_read(r->m, t->pid, start, end, e->field, value);
+		if (ret == -EOPNOTSUPP)
+			return runtime_error(r, st, "numa_maps of a hugetlb mapping is not modelled yet");
 		break;
 	case SCENARIO_EXPECT_MINCORE:
 		ret = live_task(r, st, e->task, &t);
@@ -701,6 +747,7 @@ static const struct exec_ops model_ops = {
 		[SCENARIO_MEMCG] = create_memcg,
 		[SCENARIO_SYSCTL] = run_sysctl,
 		[SCENARIO_RECLAIM] = run_reclaim,
+		[SCENARIO_MIGRATE] = run_migrate,
 		[SCENARIO_DRAIN] = run_drain,
 		[SCENARIO_PRINT] = run_print,
 	},

@@ -1552,7 +1552,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 	int ret;
 
 	if (p->nr_words < 2)
-		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|mincore after 'expect', found the end of the line");
+		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|numa_maps|mincore after 'expect', found the end of the line");
 	w = p->words[1];
 	if (!strcmp(w, "ok")) {
 		e->source = SCENARIO_EXPECT_OK;
@@ -1586,7 +1586,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 		return ret ? ret : parse_comparison(p, e, 3, false, false);
 	}
 	if (!is_name(w))
-		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|mincore after 'expect', found %s",
+		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|numa_maps|mincore after 'expect', found %s",
 				   found(p, 1));
 	ret = take_name(p, e->task, 1, "a task name");
 	if (ret)
@@ -1600,9 +1600,15 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 		ret = take_name(p, e->region, 3, "a REGION name after 'smaps'");
 		return ret ? ret : parse_comparison(p, e, 4, false, true);
 	}
+	if (p->nr_words > 2 && !strcmp(p->words[2], "numa_maps")) {
+		/* added 2026-11-28: pages, in every VMA overlapping the region */
+		e->source = SCENARIO_EXPECT_NUMA_MAPS;
+		ret = take_name(p, e->region, 3, "a REGION name after 'numa_maps'");
+		return ret ? ret : parse_comparison(p, e, 4, false, false);
+	}
 	if (p->nr_words > 2 && !strcmp(p->words[2], "mincore"))
 		return parse_expect_mincore(p, e);
-	return parse_error(p, "expected 'status', 'smaps' or 'mincore' after 'expect %s' (or ok, errno, vmstat, meminfo, lru in its place), found %s",
+	return parse_error(p, "expected 'status', 'smaps', 'numa_maps' or 'mincore' after 'expect %s' (or ok, errno, vmstat, meminfo, lru in its place), found %s",
 			   quote(p, 0, w), found(p, 2));
 }
 

@@ -217,6 +217,20 @@ void render_reclaim(struct render *rd, const struct scenario_statement *st, uint
 		    st->text, (unsigned long long)pages);
 }
 
+void render_migrate(struct render *rd, const struct scenario_statement *st, int64_t value)
+{
+	char buf[32];
+
+	if (rd->js)
+		json_object_set_new(rd->js, "not_migrated", json_integer((json_int_t)value));
+	else if (!rd->opt->quiet && value >= 0)
+		say(rd, "%s:%u: %s -> %lld pages not migrated\n", rd->s->file_name, st->line,
+		    st->text, (long long)value);
+	else if (!rd->opt->quiet)
+		say(rd, "%s:%u: %s -> %s\n", rd->s->file_name, st->line, st->text,
+		    render_errno_text((int)-value, buf, sizeof(buf)));
+}
+
 void render_expect(struct render *rd, const struct scenario_statement *st,
 		   const char *expected, const char *actual, bool passed)
 {

@@ -36,6 +36,8 @@ void render_call(struct render *rd, const struct scenario_statement *st, int err
 void render_not_run(struct render *rd, const struct scenario_statement *st,
 		    const char *victim, unsigned int line);
 void render_reclaim(struct render *rd, const struct scenario_statement *st, uint64_t pages);
+/* `migrate`: move_pages's value (pages not migrated) or its -errno */
+void render_migrate(struct render *rd, const struct scenario_statement *st, int64_t value);
 void render_expect(struct render *rd, const struct scenario_statement *st,
 		   const char *expected, const char *actual, bool passed);
 void render_print(struct render *rd, const struct scenario_statement *st, const char *text);

@@ -265,6 +265,9 @@ enum scenario_expect_source {
 	/* expect TASK mincore REGION [OFF LEN] OP N: pages mincore(2) reports
 	 * resident (added 2026-11-28) */
 	SCENARIO_EXPECT_MINCORE,
+	/* expect TASK numa_maps REGION FIELD OP N: /proc/PID/numa_maps, pages
+	 * (added 2026-11-28) */
+	SCENARIO_EXPECT_NUMA_MAPS,
 };
 
 enum scenario_operator {

@@ -104,6 +104,47 @@ static const char smaps_text[] =
 	"Locked:                0 kB\n"
 	"VmFlags: ex \n";
 
+/* /proc/PID/numa_maps as show_numa_map prints it (fs/proc/task_mmu.c):
+ * mapped= only when it differs from anon and dirty, active= only when
+ * below mapped, a node only when it has pages */
+static const char numa_maps_text[] =
+	"1000000 default anon=100 dirty=100 active=0 N1=100 kernelpagesize_kB=4\n"
+	"1100000 default anon=40 dirty=40 N0=10 N1=30 kernelpagesize_kB=4\n"
+	"1200000 default file=/tmp/f mapped=16 mapmax=2 active=4 N0=16 kernelpagesize_kB=4\n"
+	"1300000 default\n";
+
+static void test_numa_maps_sum(void **state)
+{
+	uint64_t starts[4];
+	int64_t sum;
+
+	(void)state;
+	assert_int_equal(proc_smaps_starts(smaps_text, 0x1000000, 0x1100000, starts, 4), 3);
+	assert_int_equal(proc_smaps_starts(smaps_text, 0x1000000, 0x1100000, starts, 2), -E2BIG);
+	starts[0] = 0x1000000;
+	starts[1] = 0x1100000;
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "N1", &sum), 0);
+	assert_int_equal(sum, 130);
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "N0", &sum), 0);
+	assert_int_equal(sum, 10);
+	/* left out: mapped is anon's (or dirty's), active is mapped's */
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "mapped", &sum), 0);
+	assert_int_equal(sum, 140);
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "active", &sum), 0);
+	assert_int_equal(sum, 0 + 40);
+	starts[0] = 0x1200000;
+	starts[1] = 0x1300000;
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "mapped", &sum), 0);
+	assert_int_equal(sum, 16);
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "active", &sum), 0);
+	assert_int_equal(sum, 4);
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "anon", &sum), 0);
+	assert_int_equal(sum, 0);
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "mapmax", &sum), 0);
+	assert_int_equal(sum, 2);
+	assert_int_equal(proc_numa_maps_sum(numa_maps_text, starts, 2, "huge", &sum), -ENOENT);
+}
+
 static void test_smaps_sum_counts_every_overlapping_vma_whole(void **state)
 {
 	int64_t sum;
@@ -901,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_proc_bracketed_reads_the_choice),
 		cmocka_unit_test(test_proc_field_needs_the_whole_name),
 		cmocka_unit_test(test_smaps_sum_counts_every_overlapping_vma_whole),
+		cmocka_unit_test(test_numa_maps_sum),
 		cmocka_unit_test(test_smaps_image_is_every_vma_apart_from_the_regions),
 		cmocka_unit_test(test_pick_run_wants_two_identical_runs),
 		cmocka_unit_test(test_outcomes_equal_by_kind),

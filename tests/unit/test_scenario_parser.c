@@ -625,7 +625,7 @@ static void test_expectations(void **state)
 	assert_parse_error("expect vmstat nr_mlock = 18446744073709551616\n",
 			   "t.uvs:1: value '18446744073709551616' does not fit in 64 bits");
 	assert_parse_error("expect a status VmLck =\n", "t.uvs:1: expected a number after '='");
-	assert_parse_error("expect a rss\n", "t.uvs:1: expected 'status', 'smaps' or 'mincore'");
+	assert_parse_error("expect a rss\n", "t.uvs:1: expected 'status', 'smaps', 'numa_maps' or 'mincore'");
 	assert_parse_error("expect\n", "t.uvs:1: expected ok, errno, vmstat");
 }
 
@@ -727,7 +727,6 @@ static void test_model_check_names_what_is_out_of_scope(void **state)
 		const char *want;
 	} cases[] = {
 		{"compact\n", "'compact' is not supported"},
-		{"task a\na: mmap r 4K\nmigrate a r node=0\n", "t.uvs:3: 'migrate' is not"},
 		{"task a\na: mmap r 2M hugetlb\na: madvise r dontneed\n",
 		 "t.uvs:3: 'madvise, mremap or mprotect of hugetlb memory' is not"},
 		{"task a\na: mmap r 2M hugetlb\na: fork b\n",
@@ -809,6 +808,14 @@ static void test_mincore_msync_setrlimit_fixed(void **state)
 	scenario_free(s);
 	assert_parse_error("expect a mincore r1 4K = 1\n", "expected OFF and LEN or nothing");
 	assert_parse_error("expect a mincore r1 = 1 kB\n", "found 'kB'");
+	s = parse_ok("task a\na: mmap r1 64p\nexpect a numa_maps r1 N1 = 64\n");
+	e = &s->statements[2].expect;
+	assert_int_equal(e->source, SCENARIO_EXPECT_NUMA_MAPS);
+	assert_string_equal(e->region, "r1");
+	assert_string_equal(e->field, "N1");
+	assert_int_equal(e->value, 64);
+	scenario_free(s);
+	assert_parse_error("expect a numa_maps r1 N1 = 64 kB\n", "found 'kB'");
 
 	s = parse_call("a: msync r1 4K 8K sync invalidate", &c);
 	assert_int_equal(c->kind, SCENARIO_CALL_MSYNC);

@@ -87,6 +87,8 @@
  */
 #define TASK_SLOTS 8
 #define TASK_SLOT_SIZE (16UL << 10)
+/* pages per move_pages(2) call: 2 KiB of arrays in the slot */
+#define MOVE_CHUNK 128
 
 /* What one process of the task writes while serving. */
 struct task_state {
@@ -98,6 +100,10 @@ struct task_state {
 	} control;
 	void *touch_env[24];	/* task_setjmp's */
 	unsigned char mincore_vec[512];	/* mincore's vector, a chunk of pages at a time */
+	/* move_pages's arrays, a chunk of pages at a time */
+	void *move_pages[MOVE_CHUNK];
+	int move_nodes[MOVE_CHUNK];
+	int move_status[MOVE_CHUNK];
 	volatile sig_atomic_t touching;
 	int child_fd;	/* a forked child's socket, until it takes it */
 	int used;	/* a live process runs in this slot */
@@ -646,6 +652,37 @@ static int do_mincore(struct task_slot *me, uint64_t addr, uint64_t len)
 	return err;
 }
 
+/*
+ * move_pages(2) of the task's own pages (pid 0, flags 0): every page that
+ * [addr, addr + len) touches, to @node, MOVE_CHUNK pages a call; reply value
+ * = the pages not migrated, summed.  Each call begins with the kernel's
+ * lru_cache_disable (every CPU's batches drained), which a later chunk
+ * finds empty: chunks change no counter.
+ */
+static int do_move_pages(struct task_slot *me, uint64_t addr, uint64_t len, int node)
+{
+	uint64_t page = addr & ~(TASK_PAGE_SIZE - 1);
+	uint64_t end = (addr + len + TASK_PAGE_SIZE - 1) & ~(TASK_PAGE_SIZE - 1);
+	uint64_t not_migrated = 0;
+
+	while (page < end) {
+		unsigned long n = 0;
+		long r;
+
+		for (; n < MOVE_CHUNK && page < end; n++, page += TASK_PAGE_SIZE) {
+			me->st.move_pages[n] = (void *)(uintptr_t)page;
+			me->st.move_nodes[n] = node;
+		}
+		r = sys6(SYS_move_pages, 0, (long)n, (long)(uintptr_t)me->st.move_pages,
+			 (long)(uintptr_t)me->st.move_nodes, (long)(uintptr_t)me->st.move_status, 0);
+		if (err_of(r))
+			return err_of(r);
+		not_migrated += (uint64_t)r;
+	}
+	me->st.reply.value = not_migrated;
+	return 0;
+}
+
 /* setrlimit(RLIMIT_MEMLOCK, {soft, hard}); without a hard limit given, the
  * one getrlimit reads, as a program raising only its soft limit does */
 static int do_setrlimit_memlock(uint64_t soft, uint64_t hard, int hard_given)
@@ -802,6 +839,9 @@ static void serve(struct task_slot *me)
 			break;
 		case NATIVE_OP_MSYNC:
 			err = err_of(sys3(SYS_msync, cmd->addr, cmd->len, cmd->arg1));
+			break;
+		case NATIVE_OP_MOVE_PAGES:
+			err = do_move_pages(me, cmd->addr, cmd->len, (int)cmd->arg1);
 			break;
 		case NATIVE_OP_SETRLIMIT:
 			err = do_setrlimit_memlock(cmd->arg1, cmd->arg2, (int)cmd->arg3);

@@ -46,6 +46,10 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = true,
 		.mremap_shrink_before_lookup = true,
 		.fork_copies_hugetlb = true,
+		.has_map_droppable = false,
+		.has_madv_guard = false,
+		.has_memfd_secret = false,
+		.secretmem_locks_vma = true,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -72,6 +76,10 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
 		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
 		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
+		.has_map_droppable = false,
+		.has_madv_guard = false,
+		.has_memfd_secret = false,	/* no syscall 447: ENOSYS */
+		.secretmem_locks_vma = true,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -91,6 +99,10 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,	/* seen on 6.1.176: as 6.18 */
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.has_map_droppable = false,
+		.has_madv_guard = false,
+		.has_memfd_secret = false,	/* secretmem.enable defaults to 0: ENOSYS */
+		.secretmem_locks_vma = true,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -113,6 +125,10 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.has_map_droppable = true,
+		.has_madv_guard = false,
+		.has_memfd_secret = true,
+		.secretmem_locks_vma = false,	/* mm/secretmem.c of 6.12.117: per-user charge */
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -134,6 +150,10 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.has_map_droppable = true,
+		.has_madv_guard = true,
+		.has_memfd_secret = true,
+		.secretmem_locks_vma = true,	/* seen: VmLck 40 kB at mmap */
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -153,6 +173,10 @@ static const struct kernel_profile profiles[] = {
 		.madvise_remove_needs_write = false,
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
+		.has_map_droppable = true,
+		.has_madv_guard = true,
+		.has_memfd_secret = true,
+		.secretmem_locks_vma = true,
 	},
 };
 

@@ -60,6 +60,21 @@ struct kernel_profile {
 	 * (copy_page_range's VM_HUGETLB test, before 6.0's "hugetlb: lazy
 	 * page table copies in fork()"); since, only vma_needs_copy's VMAs */
 	bool fork_copies_hugetlb;
+	/* mmap's MAP_DROPPABLE mapping type exists (6.11); before, the type
+	 * is unknown to do_mmap: EINVAL */
+	bool has_map_droppable;
+	/* MADV_GUARD_INSTALL / MADV_GUARD_REMOVE exist (6.13); before, an
+	 * unknown advice: EINVAL */
+	bool has_madv_guard;
+	/* memfd_secret(2) answers (5.14, on by default since 6.5's
+	 * secretmem.enable=1); before, ENOSYS, as for a kernel without it */
+	bool has_memfd_secret;
+	/* secretmem_mmap sets VM_LOCKED (charging locked_vm against
+	 * RLIMIT_MEMLOCK: EAGAIN) and its pages are mlocked as they fault in
+	 * (seen on 6.18.44); false: the VMA stays unlocked and each page is
+	 * charged to the user's locked_vm at fault time, SIGBUS over the limit
+	 * (Debian's 6.12.117 mm/secretmem.c) */
+	bool secretmem_locks_vma;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

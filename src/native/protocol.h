@@ -66,6 +66,10 @@ enum native_op {
 	/* setrlimit(RLIMIT_MEMLOCK): soft = arg1, hard = arg2 if arg3, else the
 	 * hard limit getrlimit reads (RLIM_INFINITY: none) */
 	NATIVE_OP_SETRLIMIT,
+	/* memfd_secret(0), ftruncate to len, mmap of it as NATIVE_OP_MMAP
+	 * (arg1 = prot, arg2 = flags, arg4 = address), close -> value =
+	 * address; the first error */
+	NATIVE_OP_MMAP_SECRETMEM,
 };
 
 struct native_cmd {

@@ -20,8 +20,9 @@
 
 /*
  * Newest last: unev_kernel_for_release picks the last one not newer than a
- * live kernel.  "7" stands for every 7.N: the 7.x kernel seen so far
- * (7.2.13+deb14-cloud-amd64) behaves as 6.18 in everything profiled here.
+ * live kernel.  "7" stands for every 7.N: the 7.x kernels seen so far
+ * (7.2.13+deb14-cloud-amd64, 7.3.4+deb13-cloud-amd64) behave as 6.18 in
+ * everything profiled here but secretmem (secretmem_locks_vma).
  * Seen in a VM (tests/model/profiles/run-probe.sh): 5.10.0-32-cloud-amd64,
  * 6.1.0-50-cloud-amd64, 6.12.117+deb13-cloud-amd64, 7.2.13+deb14-cloud-amd64
  * (Debian's builds); 6.18 is the host the corpus was observed on (6.18.44).
@@ -176,7 +177,7 @@ static const struct kernel_profile profiles[] = {
 		.has_map_droppable = true,
 		.has_madv_guard = true,
 		.has_memfd_secret = true,
-		.secretmem_locks_vma = true,
+		.secretmem_locks_vma = false,	/* seen on 7.3.4: VmLck 0, a charge per page */
 	},
 };
 

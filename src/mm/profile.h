@@ -71,9 +71,10 @@ struct kernel_profile {
 	bool has_memfd_secret;
 	/* secretmem_mmap sets VM_LOCKED (charging locked_vm against
 	 * RLIMIT_MEMLOCK: EAGAIN) and its pages are mlocked as they fault in
-	 * (seen on 6.18.44); false: the VMA stays unlocked and each page is
-	 * charged to the user's locked_vm at fault time, SIGBUS over the limit
-	 * (Debian's 6.12.117 mm/secretmem.c) */
+	 * (seen on 6.18.44 and Debian's 6.18.15); false: the VMA stays
+	 * unlocked and each page is charged to the user's locked_vm at fault
+	 * time, SIGBUS over the limit (Debian's 6.12.117 mm/secretmem.c; seen
+	 * on it and on 7.3.4) */
 	bool secretmem_locks_vma;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */

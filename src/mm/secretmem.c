@@ -16,7 +16,7 @@
  *   the creating user's locked_vm (user_struct, not the mm's) against the
  *   faulting task's RLIMIT_MEMLOCK, without a CAP_IPC_LOCK exemption:
  *   SIGBUS over it; the charge goes when the file is released (Debian's
- *   6.12.117).
+ *   6.12.117 and 7.3.4; 6.18.44 and Debian's 6.18.15 lock the VMA).
  * Kernels without it (5.10: no system call; 6.1: secretmem.enable=0 by
  * default) answer ENOSYS (has_memfd_secret).
  */

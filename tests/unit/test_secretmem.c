@@ -4,7 +4,8 @@
  * MAP_DROPPABLE, MADV_GUARD_* or memfd_secret.  6.18's values were seen on
  * the host's 6.18.44 (memfd_secret_locked_at_mmap.uvs, tests/probes/newcalls.c);
  * 6.12's read in Debian's 6.12.117 mm/secretmem.c and seen in its VM
- * (tests/model/profiles/memfd_secret_charges_user_6_12.uvs); the older
+ * (tests/model/profiles/memfd_secret_charges_user_6_12.uvs), and 7.3.4's
+ * in its VM (memfd_secret_locked_at_mmap.uvs under the 7 profile); the older
  * kernels' in their VMs (map_droppable_einval_5_10.uvs, _6_1.uvs).
  */
 #include <errno.h>
@@ -101,15 +102,14 @@ static void test_secretmem_over_memlock_is_eagain_6_18(void **state)
 	fixture_teardown(m);
 }
 
-/* 6.12.117: no VM_LOCKED; each page charged to the user at fault time,
- * SIGBUS past RLIMIT_MEMLOCK; the charge goes with the file */
-static void test_secretmem_charges_user_6_12(void **state)
+/* 6.12.117 and 7.3.4: no VM_LOCKED; each page charged to the user at
+ * fault time, SIGBUS past RLIMIT_MEMLOCK; the charge goes with the file */
+static void charges_user(const char *kernel)
 {
 	int pid;
-	struct unev_machine *m = machine_of("6.12", P(4), &pid);
+	struct unev_machine *m = machine_of(kernel, P(4), &pid);
 	uint64_t a = 0;
 
-	(void)state;
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW, UNEV_MAP_SHARED, &a), 0);
 	assert_int_equal(status_kb(m, pid, "VmLck"), 0);
 	assert_int_equal(unev_touch(m, pid, a, P(10), true), -EFAULT);
@@ -124,6 +124,13 @@ static void test_secretmem_charges_user_6_12(void **state)
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW, UNEV_MAP_SHARED, &a), 0);
 	assert_int_equal(unev_touch(m, pid, a, P(4), true), 0);
 	fixture_teardown(m);
+}
+
+static void test_secretmem_charges_user_6_12_and_7(void **state)
+{
+	(void)state;
+	charges_user("6.12");
+	charges_user("7.3");
 }
 
 /* before 6.5 (6.1: secretmem.enable=0) and 5.10 (no system call): ENOSYS;
@@ -157,7 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_secretmem_locked_at_mmap_6_18),
 		cmocka_unit_test(test_secretmem_over_memlock_is_eagain_6_18),
-		cmocka_unit_test(test_secretmem_charges_user_6_12),
+		cmocka_unit_test(test_secretmem_charges_user_6_12_and_7),
 		cmocka_unit_test(test_kernels_without_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,6 +108,7 @@ struct cpu_state {
 	struct folio_batch lru_add;   /* cpu_fbatches.lru_add (mm/swap.c) */
 	struct folio_batch lru_deactivate; /* cpu_fbatches.lru_deactivate: MADV_COLD */
 	struct folio_batch lru_lazyfree;   /* cpu_fbatches.lru_lazyfree: MADV_FREE */
+	struct folio_batch lru_activate;   /* cpu_fbatches.lru_activate: folio_mark_accessed */
 	struct folio_batch mlock;     /* mlock_fbatch (mm/mlock.c) */
 };
 
@@ -457,6 +458,7 @@ void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
 /* folio_deactivate (MADV_COLD) and folio_mark_lazyfree (MADV_FREE): queued
  * in this CPU's batch, moved when it fills or at the next drain. */
 void folio_deactivate(struct unev_machine *m, struct folio *f);
+void folio_mark_accessed(struct unev_machine *m, struct folio *f);
 void folio_mark_lazyfree(struct unev_machine *m, struct folio *f);
 void lru_add_drain(struct unev_machine *m);
 void lru_add_drain_all(struct unev_machine *m);

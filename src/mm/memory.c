@@ -452,6 +452,11 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 			table = NULL;
 			pte = pte_lookup(vma->mm, addr, false);
 		}
+		/* follow_page_pte with FOLL_TOUCH (every populate); not in the
+		 * design-none model, whose model-only values were derived
+		 * without it (tests/model/reclaim/design_none_*) */
+		if (!design_none(m) && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn)
+			folio_mark_accessed(m, pfn_to_page(m, pte_pfn(*pte)));
 		if (foll_mlock && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn) {
 			lru_add_drain(m);	/* push cached pages to LRU */
 			mlock_vma_page(m, pfn_to_page(m, pte_pfn(*pte)));

@@ -205,6 +205,18 @@ static void lru_lazyfree(struct unev_machine *m, struct folio *f)
 	count_vm_events(m, PGLAZYFREE, (long)folio_nr_pages(f));
 }
 
+/* lru_activate (folio_activate's batch): an evictable inactive folio goes
+ * to its active list, PGACTIVATE */
+static void lru_activate(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test(f, PG_active) || folio_test(f, PG_unevictable))
+		return;
+	lruvec_del_folio(m, folio_lruvec(m, f), f, "lru_activate");
+	folio_set(f, PG_active);
+	lruvec_add_folio(m, folio_lruvec(m, f), f, "lru_activate");
+	count_vm_events(m, PGACTIVATE, (long)folio_nr_pages(f));
+}
+
 /* folio_batch_move_lru for a move between lists: a folio no longer on
  * the LRU (isolated, freed from its list) is skipped; then the batch's
  * references go. */
@@ -247,6 +259,37 @@ void folio_deactivate(struct unev_machine *m, struct folio *f)
 				 "folio_batch_move_lru(lru_deactivate)");
 }
 
+/*
+ * folio_mark_accessed (GUP's FOLL_TOUCH: follow_page_pte marks every page
+ * a populate follows): the first access sets PG_referenced, the second
+ * activates an evictable inactive folio, through the lru_activate batch when
+ * it is on the LRU, or as it waits in this CPU's lru_add batch
+ * (__lru_cache_activate_folio); an unevictable one stays as it is.
+ */
+void folio_mark_accessed(struct unev_machine *m, struct folio *f)
+{
+	struct folio_batch *b = &m->cpus[m->cur_cpu].lru_add;
+
+	if (!folio_test(f, PG_referenced)) {
+		folio_set(f, PG_referenced);
+		return;
+	}
+	if (folio_test(f, PG_unevictable) || folio_test(f, PG_active))
+		return;
+	if (folio_test(f, PG_lru)) {
+		folio_batch_add_and_move(m, &m->cpus[m->cur_cpu].lru_activate, f, lru_activate,
+					 "folio_batch_move_lru(lru_activate)");
+	} else {
+		for (unsigned int i = b->nr; i-- > 0;) {
+			if (b->pfn[i] == page_to_pfn(m, f)) {
+				folio_set(f, PG_active);
+				break;
+			}
+		}
+	}
+	folio_clear(f, PG_referenced);
+}
+
 /* folio_mark_lazyfree: a swap-backed anonymous folio not in the swap
  * cache, evictable; whether it is on the LRU is asked when it moves */
 void folio_mark_lazyfree(struct unev_machine *m, struct folio *f)
@@ -258,8 +301,9 @@ void folio_mark_lazyfree(struct unev_machine *m, struct folio *f)
 				 "folio_batch_move_lru(lru_lazyfree)");
 }
 
-/* lru_add_drain_cpu: lru_add first, then (6.18's order) lru_deactivate and
- * lru_lazyfree; the mlock batch is the caller's (lru_add_drain) */
+/* lru_add_drain_cpu: lru_add first, then (6.18's order) lru_deactivate,
+ * lru_lazyfree and lru_activate; the mlock batch is the caller's
+ * (lru_add_drain) */
 void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
 {
 	unsigned int saved = m->cur_cpu;
@@ -270,6 +314,8 @@ void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu)
 			     "folio_batch_move_lru(lru_deactivate)");
 	folio_batch_move_lru(m, &m->cpus[cpu].lru_lazyfree, lru_lazyfree,
 			     "folio_batch_move_lru(lru_lazyfree)");
+	folio_batch_move_lru(m, &m->cpus[cpu].lru_activate, lru_activate,
+			     "folio_batch_move_lru(lru_activate)");	/* folio_activate_drain */
 	m->cur_cpu = saved;
 }
 

@@ -327,7 +327,7 @@ static int conform_scenario(const struct scenario *s, const struct conform_optio
 	struct outcome *model = NULL, *runs[CONFORM_MAX_RUNS] = {0};
 	struct conform_tally tally;
 	unsigned int nr_runs = 0, nr_quiet = 0, k;
-	char why[1024], disturbed_by[128] = "";
+	char why[1024], disturbed_by[256] = "";
 	const struct conform_host *h = &o->host;
 	int status, picked, ret;
 

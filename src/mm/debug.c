@@ -253,7 +253,8 @@ static int check_vma_order(const struct unev_machine *m, char *buf, size_t len)
 }
 
 /* 8. locked_vm is the size of the VM_LOCKED VMAs (mlock_fixup, mmap_region
- * and munmap keep them together). */
+ * and munmap keep them together), plus what a MREMAP_DONTUNMAP left
+ * charged (locked_vm_unbacked). */
 static int check_locked_vm(const struct unev_machine *m, char *buf, size_t len)
 {
 	for (unsigned int i = 0; i < m->nr_tasks; i++) {
@@ -265,9 +266,10 @@ static int check_locked_vm(const struct unev_machine *m, char *buf, size_t len)
 		for (unsigned int v = 0; v < t->mm->nr_vmas; v++)
 			if (t->mm->vmas[v]->vm_flags & VM_LOCKED)
 				locked += vma_pages(t->mm->vmas[v]);
-		if (locked != t->mm->locked_vm)
-			FAIL("pid %d: locked_vm is %llu pages but its VM_LOCKED VMAs hold %llu", t->pid,
-			     (unsigned long long)t->mm->locked_vm, (unsigned long long)locked);
+		if (locked + t->mm->locked_vm_unbacked != t->mm->locked_vm)
+			FAIL("pid %d: locked_vm is %llu pages but its VM_LOCKED VMAs hold %llu (and %llu left by MREMAP_DONTUNMAP)",
+			     t->pid, (unsigned long long)t->mm->locked_vm, (unsigned long long)locked,
+			     (unsigned long long)t->mm->locked_vm_unbacked);
 	}
 	return 0;
 }

@@ -295,6 +295,10 @@ struct mm_struct {
 	uint64_t gap_cache_addr, gap_cache_max;
 	uint64_t **pgd;               /* PGD -> PUD -> PMD -> PTE tables */
 	uint64_t locked_vm;           /* pages */
+	/* pages of locked_vm no VM_LOCKED VMA stands for: 6.18's
+	 * MREMAP_DONTUNMAP charges the new VMA and never gives back the old
+	 * one's charge (mremap.c, profile mremap_dontunmap_charges_locked) */
+	uint64_t locked_vm_unbacked;
 	uint64_t total_vm;            /* pages */
 	uint64_t def_flags;
 	uint64_t rss_anon, rss_file, rss_shmem;

@@ -51,6 +51,11 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = false,
 		.secretmem_locks_vma = true,
+		.mremap_dontunmap_anon_only = true,
+		.mremap_dontunmap_splits_locked = false,
+		.mremap_dontunmap_charges_locked = false,
+		.mremap_checks_first = false,
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "5.10", .major = 5, .minor = 10,
@@ -75,12 +80,17 @@ static const struct kernel_profile profiles[] = {
 		.brk_shrink_needs_vma = false,	/* seen: the break moves */
 		.mprotect_unaccounts_unfaulted = false,
 		.madvise_remove_needs_write = true,	/* seen: EACCES for prot=r */
-		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10 */
+		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10; MREMAP_FIXED from a hole unmaps the destination, then EFAULT */
 		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
 		.has_map_droppable = false,
 		.has_madv_guard = false,
 		.has_memfd_secret = false,	/* no syscall 447: ENOSYS */
 		.secretmem_locks_vma = true,
+		.mremap_dontunmap_anon_only = true,	/* seen: EINVAL for shared and file VMAs */
+		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
+		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
+		.mremap_checks_first = false,	/* seen: EINVAL for 65535 bytes against 16p, the destination unmapped before EAGAIN */
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -104,6 +114,11 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = false,	/* secretmem.enable defaults to 0: ENOSYS */
 		.secretmem_locks_vma = true,
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
+		.mremap_dontunmap_charges_locked = false,
+		.mremap_checks_first = false,
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -130,6 +145,11 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = true,
 		.secretmem_locks_vma = false,	/* mm/secretmem.c of 6.12.117: per-user charge */
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = true,	/* seen: r3 keeps 24 locked pages */
+		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
+		.mremap_checks_first = false,
+		.mremap_moves_many_vmas = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -155,6 +175,11 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = true,
 		.has_memfd_secret = true,
 		.secretmem_locks_vma = true,	/* seen: VmLck 40 kB at mmap */
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = false,
+		.mremap_dontunmap_charges_locked = true,	/* seen: VmLck 128 kB after 16 pages */
+		.mremap_checks_first = true,	/* seen: calls/mremap_checks_before_unmap.uvs */
+		.mremap_moves_many_vmas = true,	/* seen: calls/mremap_fixed_moves_many_vmas.uvs */
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -178,6 +203,11 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = true,
 		.has_memfd_secret = true,
 		.secretmem_locks_vma = false,	/* seen on 7.3.4: VmLck 0, a charge per page */
+		.mremap_dontunmap_anon_only = false,
+		.mremap_dontunmap_splits_locked = true,	/* seen on 7.3.4: split again, as 6.12 */
+		.mremap_dontunmap_charges_locked = false,	/* seen on 7.3.4: VmLck 64 kB, the double charge is gone */
+		.mremap_checks_first = true,
+		.mremap_moves_many_vmas = true,
 	},
 };
 

@@ -43,7 +43,8 @@ struct kernel_profile {
 	 * whole range, which stops at the hole) */
 	bool populate_walks_vmas;
 	/* mremap shrinks (do_munmap of the tail) before it looks the VMA up:
-	 * a hole at addr gives 0, not EFAULT */
+	 * a hole at addr gives 0, not EFAULT; MREMAP_FIXED unmaps the new
+	 * range before it looks (EFAULT after) */
 	bool mremap_shrink_before_lookup;
 	/* brk shrinking first looks for a VMA in [newbrk, oldbrk) and keeps
 	 * the break when there is none (6.1's maple-tree brk); before, it
@@ -76,6 +77,28 @@ struct kernel_profile {
 	 * time, SIGBUS over the limit (Debian's 6.12.117 mm/secretmem.c; seen
 	 * on it and on 7.3.4) */
 	bool secretmem_locks_vma;
+	/* MREMAP_DONTUNMAP takes only a private anonymous VMA (5.7-5.12;
+	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */
+	bool mremap_dontunmap_anon_only;
+	/* MREMAP_DONTUNMAP of part of a VM_LOCKED VMA splits it first, so only
+	 * the range moved loses VM_LOCKED (seen on 6.12 and 7.3, from 6.12's
+	 * move_vma); without, the whole VMA loses it and the pages left there
+	 * stay mlocked (seen on 5.10, 6.1 and 6.18) */
+	bool mremap_dontunmap_splits_locked;
+	/* MREMAP_DONTUNMAP of a VM_LOCKED VMA charges the new VMA to locked_vm
+	 * while the old one, cleared of VM_LOCKED, keeps its charge (6.18's
+	 * vrm_stat_account: seen on 6.18.15 and 6.18.44, gone on 7.3.4); else
+	 * locked_vm is left as it was */
+	bool mremap_dontunmap_charges_locked;
+	/* do_mremap page-aligns the lengths before check_mremap_params (which
+	 * also checks the new range) and runs check_prep_vma before
+	 * mremap_to unmaps anything (6.17); before, MREMAP_DONTUNMAP compared
+	 * the lengths as given and the checks came after MREMAP_FIXED's unmap */
+	bool mremap_checks_first;
+	/* MREMAP_FIXED without a change of length moves every VMA of the
+	 * range, keeping the gaps (remap_move, 6.17); before, EFAULT past the
+	 * first VMA */
+	bool mremap_moves_many_vmas;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

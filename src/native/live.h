@@ -146,11 +146,11 @@ struct live {
 	bool affinity_saved;
 	bool can_raise_memlock;	/* we hold CAP_SYS_RESOURCE */
 	struct lock_census census_base, census_now;
-	/* the driver's own RssAnon + RssShmem at the baseline, kB */
+	/* the driver's own anonymous memory at the baseline, kB */
 	int64_t own_kb_base;
 	char dents[32768];
 	bool disturbed;
-	char disturbed_by[128];
+	char disturbed_by[256];
 	struct {
 		bool meminfo;
 		const char *name;
@@ -225,7 +225,7 @@ void live_watch_fields(struct live *lv);
 int live_quiet_window(struct live *lv, const char *when);
 int live_census_check(struct live *lv);
 int live_own_pages_base(struct live *lv);
-int live_own_pages_check(struct live *lv);
+int live_own_pages_check(struct live *lv, const struct scenario_statement *st);
 void live_task_cpus(const struct scenario *s, cpu_set_t *used);
 void live_pin_driver(struct live *lv);
 void live_repin_driver(struct live *lv);

@@ -38,7 +38,14 @@ int live_stat_refresh(void)
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "1", 1) != 1)
+	/*
+	 * vmstat_refresh folds every CPU's deltas first and only then looks for
+	 * a negative total: up to 5.10 it returned EINVAL for one (a transient
+	 * nr_zone_write_pending or the like), later kernels only warn.  The
+	 * fold is done either way (5.10 guest: reclaim_spares_locked_and_anon.uvs
+	 * stopped at "stat_refresh: Invalid argument" once in a matrix run).
+	 */
+	if (write(fd, "1", 1) != 1 && errno != EINVAL)
 		ret = -errno;
 	close(fd);
 	return ret;

@@ -239,7 +239,7 @@ struct native_run_info {
 	 * changed, or it came or went with memory locked): the system-wide
 	 * counters of this run may count its pages */
 	bool disturbed;
-	char disturbed_by[128];	/* "pid 1234 (comm)" */
+	char disturbed_by[256];	/* "pid 1234 (comm)" */
 };
 
 /*

@@ -237,11 +237,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 			if (st->call.hugetlb && st->call.fixed[0])
 				return unsupported(err, errlen, s, st, "mmap ... hugetlb fixed=");
 			return 0;
-		case SCENARIO_CALL_MREMAP:
-			if (st->call.fixed[0] || st->call.dontunmap)
-				return unsupported(err, errlen, s, st,
-						   "mremap ... fixed= or dontunmap (MREMAP_FIXED, MREMAP_DONTUNMAP)");
-			return 0;
 		default:
 			return 0;
 		}

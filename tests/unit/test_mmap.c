@@ -99,6 +99,126 @@ static void test_mremap_grow_and_move(void **state)
 	assert_int_equal(mm()->rss_anon, 5);
 }
 
+static uint64_t map_locked(uint64_t len)
+{
+	uint64_t a = 0;
+
+	assert_int_equal(unev_sys_mmap(m, pid, 0, len, 3,
+				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a), 0);
+	return a;
+}
+
+/* MREMAP_FIXED of 16 locked pages over the middle of 32 locked ones: the
+ * destination's 16 are munlocked through the batch (none yet, 16 after a
+ * drain), the moved ones stay mlocked, locked_vm counts 32 (observed on
+ * 6.18: mremap_fixed_moves_locked_region.uvs, VmLck 128 kB). */
+static void test_mremap_fixed_locked(void **state)
+{
+	uint64_t r1 = map_locked(P(16)), r2 = map_locked(P(32)), r = 0;
+
+	(void)state;
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 48);
+	assert_int_equal(unev_sys_mremap(m, pid, r1, P(16), P(16),
+					 UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED, r2 + P(8), &r), 0);
+	assert_int_equal(r, r2 + P(8));
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 48);
+	assert_int_equal(mm()->locked_vm, 32);
+	assert_int_equal(mm()->total_vm, 32);
+	unev_drain_all(m);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 16);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 32);
+	/* the flag checks: FIXED without MAYMOVE, an overlap, an unaligned
+	 * address, DONTUNMAP with another length: EINVAL, nothing moved */
+	assert_int_equal(unev_sys_mremap(m, pid, r, P(16), P(16), UNEV_MREMAP_FIXED, r1, &r), -EINVAL);
+	assert_int_equal(unev_sys_mremap(m, pid, r, P(16), P(16),
+					 UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED, r + P(8), &r), -EINVAL);
+	assert_int_equal(unev_sys_mremap(m, pid, r, P(16), P(16),
+					 UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED, r1 + 1, &r), -EINVAL);
+	assert_int_equal(unev_sys_mremap(m, pid, r, P(16), P(8),
+					 UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED | UNEV_MREMAP_DONTUNMAP,
+					 r1, &r), -EINVAL);
+	assert_int_equal(r, r2 + P(8));
+}
+
+/* MREMAP_DONTUNMAP of a locked region, by kernel: the pages stay mlocked
+ * in the new VMA, the old one loses VM_LOCKED.  6.18 charges the new VMA
+ * too: locked_vm 32 for 16 locked pages, 16 left after the new VMA goes
+ * (observed: mremap_dontunmap_locked.uvs, VmLck 128 then 64 kB); 6.12
+ * leaves locked_vm as it was (observed in the 6.12 VM: VmLck 64 then 0 kB,
+ * tests/model/profiles/mremap_dontunmap_6_12.uvs). */
+static void test_mremap_dontunmap_locked_by_kernel(void **state)
+{
+	static const char *const kernels[] = {"6.18", "6.12"};
+	static const uint64_t locked_after[] = {32, 16}, locked_unmapped[] = {16, 0};
+
+	(void)state;
+	for (unsigned int k = 0; k < 2; k++) {
+		struct unev_machine_config cfg;
+		struct unev_task_config tc;
+		struct unev_machine *km;
+		struct mm_struct *kmm;
+		uint64_t r1, r2, r = 0;
+		int kp;
+
+		unev_machine_config_default(&cfg);
+		cfg.mem_bytes = 64ULL << 20;
+		cfg.kernel = kernels[k];
+		assert_int_equal(unev_machine_create(&cfg, &km), 0);
+		unev_task_config_default(&tc);
+		assert_int_equal(unev_task_create(km, &tc, &kp), 0);
+		kmm = km->tasks[kp - 1]->mm;
+		assert_int_equal(unev_sys_mmap(km, kp, 0, P(16), 3, UNEV_MAP_PRIVATE |
+					       UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &r1), 0);
+		assert_int_equal(unev_sys_mmap(km, kp, 0, P(16), 3, UNEV_MAP_PRIVATE |
+					       UNEV_MAP_ANONYMOUS, &r2), 0);
+		assert_int_equal(unev_sys_mremap(km, kp, r1, P(16), P(16), UNEV_MREMAP_MAYMOVE |
+						 UNEV_MREMAP_FIXED | UNEV_MREMAP_DONTUNMAP, r2, &r), 0);
+		assert_int_equal(r, r2);
+		assert_int_equal(fixture_vmstat(km, "nr_mlock"), 16);
+		assert_int_equal(fixture_vmstat(km, "unevictable_pgs_munlocked"), 0);
+		assert_int_equal(kmm->locked_vm, locked_after[k]);
+		assert_int_equal(kmm->total_vm, 32);
+		assert_false(find_vma(kmm, r1)->vm_flags & VM_LOCKED_MASK);
+		assert_true(find_vma(kmm, r2)->vm_flags & VM_LOCKED);
+		/* the old range is empty: a touch faults 16 pages, not mlocked */
+		assert_true(!pte_lookup(kmm, r1, false) || !(*pte_lookup(kmm, r1, false) & PTE_PRESENT));
+		assert_int_equal(unev_touch(km, kp, r1, P(16), true), 0);
+		assert_int_equal(fixture_vmstat(km, "nr_mlock"), 16);
+		assert_int_equal(unev_sys_munmap(km, kp, r2, P(16)), 0);
+		assert_int_equal(kmm->locked_vm, locked_unmapped[k]);
+		fixture_teardown(km);
+	}
+}
+
+/* 6.17's remap_move: MREMAP_FIXED without a change of length moves both
+ * VMAs of an mlock-split range, keeping the gap after a munmap hole; 6.12
+ * answers EFAULT (observed on 6.18: mremap_fixed_moves_many_vmas.uvs). */
+static void test_mremap_fixed_many_vmas(void **state)
+{
+	uint64_t r1 = map(P(48), 3), r2, r = 0;
+
+	(void)state;
+	assert_int_equal(unev_sys_munmap(m, pid, r1 + P(16), P(8)), 0);
+	assert_int_equal(unev_sys_mlock(m, pid, r1 + P(24), P(8)), 0);
+	r2 = map(P(48), UNEV_PROT_READ);
+	assert_int_equal(unev_touch(m, pid, r1, P(16), true), 0);
+	assert_int_equal(mm()->nr_vmas, 4);
+	assert_int_equal(unev_sys_mremap(m, pid, r1, P(48), P(48),
+					 UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED, r2, &r), 0);
+	assert_int_equal(r, r2);
+	/* r2's own gap [16p, 24p) stays; the three moved VMAs sit around it */
+	assert_int_equal(find_vma(mm(), r2 + P(16))->vm_flags & VM_ACCESS_FLAGS, VM_READ);
+	assert_true(find_vma(mm(), r2 + P(24))->vm_flags & VM_LOCKED);
+	assert_int_equal(mm()->locked_vm, 8);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 8);
+	assert_int_equal(mm()->rss_anon, 24);
+	/* nothing left at the old address: EFAULT, and r2 stays */
+	assert_int_equal(unev_sys_mremap(m, pid, r1, P(48), P(48),
+					 UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED, r2, &r), -EFAULT);
+	assert_int_equal(mm()->rss_anon, 24);
+}
+
 /* vma_expandable: the topmost region grows in place past mmap_base, with
  * or without MAYMOVE, up to the model's stack (issue 13; live: the
  * kernel keeps the address, tests/scenarios/core/mremap_grow_topmost_*). */
@@ -428,6 +548,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_different_flags_do_not_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mremap_grow_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mremap_grows_topmost_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mremap_fixed_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mremap_dontunmap_locked_by_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mremap_fixed_many_vmas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_munmap_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_brk_shrink_over_unmapped_heap, setup, teardown),

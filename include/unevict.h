@@ -104,6 +104,8 @@ bool unev_task_alive(const struct unev_machine *m, int pid);
 
 #define UNEV_MAP_SHARED 0x01
 #define UNEV_MAP_PRIVATE 0x02
+#define UNEV_MAP_DROPPABLE 0x08	/* 6.11+: a mapping type of its own */
+#define UNEV_MAP_TYPE 0x0f
 #define UNEV_MAP_FIXED 0x10
 #define UNEV_MAP_ANONYMOUS 0x20
 #define UNEV_MAP_LOCKED 0x2000
@@ -129,6 +131,8 @@ bool unev_task_alive(const struct unev_machine *m, int pid);
 #define UNEV_MADV_POPULATE_READ 22
 #define UNEV_MADV_POPULATE_WRITE 23
 #define UNEV_MADV_DONTNEED_LOCKED 24
+#define UNEV_MADV_GUARD_INSTALL 102	/* 6.13+ */
+#define UNEV_MADV_GUARD_REMOVE 103
 
 int unev_sys_mmap(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
 		  int prot, int flags, uint64_t *result);
@@ -214,6 +218,11 @@ int unev_file_create(struct unev_machine *m, const char *name, enum unev_fs fs,
 /* mmap of a file: as unev_sys_mmap, without MAP_ANONYMOUS, at offset @off. */
 int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
 		       int prot, int flags, int ino, uint64_t off, uint64_t *result);
+/* memfd_secret(0), ftruncate to @len, mmap of it (@flags without
+ * MAP_ANONYMOUS) and close, by task @pid, as one call: the first error
+ * (ENOSYS where the kernel has no memfd_secret). */
+int unev_sys_mmap_secretmem(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
+			    int prot, int flags, uint64_t *result);
 /* pread/pwrite of [off, off+len) through the page cache, by task @pid. */
 int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);
 int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);

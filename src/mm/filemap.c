@@ -195,6 +195,8 @@ void mapping_put(struct unev_machine *m, struct address_space *as)
 		return;
 	if (as->kind == MAPPING_HUGETLB)	/* hugetlbfs_evict_inode */
 		hugetlb_inode_release(m, as);
+	if (as->kind == MAPPING_SECRETMEM)	/* secretmem_release */
+		secretmem_release(m, as);
 	truncate_inode_pages_range(m, as, 0, as->nr_slots);
 	page_cache_free(as);
 	free(as->i_mmap);

@@ -180,6 +180,8 @@ enum mapping_kind {
 	MAPPING_SHMEM,  /* tmpfs, shared anonymous, SysV shm: swap-backed */
 	MAPPING_RAMFS,  /* file LRU folios, AS_UNEVICTABLE for the inode's life */
 	MAPPING_HUGETLB,/* a hugetlbfs inode: huge folios by huge-page index, never on an LRU */
+	MAPPING_SECRETMEM,/* a memfd_secret inode: AS_UNEVICTABLE, each page charged to its
+	                   * creator's user (secretmem.c) */
 };
 /*
  * The page cache (the kernel's xarray): entries by index in chunks of
@@ -214,6 +216,8 @@ struct address_space {
 		int64_t prev_pos;
 	} *ra;
 	unsigned int nr_ra;
+	unsigned int secret_uid;      /* MAPPING_SECRETMEM: the creator's user, and the pages */
+	uint64_t secret_accounted;    /* charged to its locked_vm (secretmem_inode_state) */
 };
 
 /* ---- SysV shared memory (ipc/shm.c) ---- */
@@ -233,7 +237,9 @@ struct shm_segment {
 struct user_locked {
 	unsigned int uid;
 	uint64_t pages;
+	uint64_t locked_vm;           /* user_struct's locked_vm: secretmem pages */
 };
+struct user_locked *user_locked_get(struct unev_machine *m, unsigned int uid);
 
 /* ---- anon_vma (rmap.h): the VMAs that may map an anonymous folio ---- */
 struct anon_vma {
@@ -260,7 +266,10 @@ struct anon_vma {
 #define VM_ACCOUNT 0x100000ULL
 #define VM_NORESERVE 0x200000ULL
 #define VM_HUGETLB 0x400000ULL
+#define VM_WIPEONFORK 0x02000000ULL
+#define VM_DONTDUMP 0x04000000ULL
 #define VM_MIXEDMAP 0x10000000ULL
+#define VM_DROPPABLE (1ULL << 40)	/* VM_DROPPABLE_BIT on 64-bit */
 #define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
 #define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
 #define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
@@ -284,6 +293,8 @@ struct vm_area_struct {
 #define PTE_YOUNG 0x20ULL             /* the accessed bit folio_referenced clears */
 #define PTE_DIRTY 0x40ULL             /* written through this mapping */
 #define PTE_SWAP 0x400ULL             /* not present: (slot << 12) | PTE_SWAP */
+#define PTE_GUARD 0x800ULL            /* not present, no page: a guard marker
+                                       * (PTE_MARKER_GUARD, MADV_GUARD_INSTALL) */
 #define PTE_HUGE 0x80ULL              /* part of a hugetlb mapping (_PAGE_PSE): all the
                                        * PTEs of the huge page are set alike */
 #define PTRS_PER_TABLE 512
@@ -488,6 +499,7 @@ void lru_add_drain_cpu(struct unev_machine *m, unsigned int cpu);
 /* folio_deactivate (MADV_COLD) and folio_mark_lazyfree (MADV_FREE): queued
  * in this CPU's batch, moved when it fills or at the next drain. */
 void folio_deactivate(struct unev_machine *m, struct folio *f);
+void folio_mark_accessed(struct unev_machine *m, struct folio *f);
 void folio_mark_lazyfree(struct unev_machine *m, struct folio *f);
 /* folio_mark_accessed: referenced, then active (through this CPU's
  * lru_activate batch, or at once in its lru_add batch) */
@@ -664,6 +676,18 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
 void zap_swap_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte);
 int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start, uint64_t end);
+/* Map a page-cache folio at @pte (set_pte_range + folio_add_file_rmap_ptes). */
+void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
+		    uint64_t *pte, bool writable);
+/* secretmem.c */
+bool vma_is_secretmem(const struct vm_area_struct *vma);
+int secretmem_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+		    uint64_t *pte, bool write);
+void secretmem_release(struct unev_machine *m, struct address_space *as);
+int secretmem_mmap(struct unev_machine *m, struct task_struct *t, uint64_t len,
+		   uint64_t *vm_flags);
+void zap_page_range_single(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+			   uint64_t end);
 int __mm_populate(struct unev_machine *m, struct task_struct *t, uint64_t start, uint64_t len, bool ignore_errors);
 /* Visit each present PTE of [start, end): fn returns nonzero to stop. */
 typedef int (*pte_visit_fn)(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg);

@@ -11,6 +11,9 @@ static bool madvise_behavior_valid(const struct unev_machine *m, int advice)
 		return m->profile->has_madv_populate;
 	case UNEV_MADV_DONTNEED_LOCKED:
 		return m->profile->has_madv_dontneed_locked;
+	case UNEV_MADV_GUARD_INSTALL:
+	case UNEV_MADV_GUARD_REMOVE:
+		return m->profile->has_madv_guard;
 	case UNEV_MADV_NORMAL:
 	case UNEV_MADV_WILLNEED:
 	case UNEV_MADV_DONTNEED:
@@ -153,6 +156,75 @@ static int madvise_cold_or_pageout(struct unev_machine *m, struct vm_area_struct
 	return w.err;
 }
 
+/*
+ * is_valid_guard_vma: guard markers go where a private anonymous page could
+ * (VM_MAYWRITE), never in a VM_SPECIAL or hugetlb VMA, and are installed
+ * in no VM_LOCKED one: installing zaps the range, and a locked range must
+ * stay populated.  Removing them is harmless, so a locked VMA allows it.
+ */
+static bool is_valid_guard_vma(const struct vm_area_struct *vma, bool allow_locked)
+{
+	uint64_t disallowed = VM_SPECIAL | VM_HUGETLB | (allow_locked ? 0 : VM_LOCKED);
+
+	return (vma->vm_flags & (VM_MAYWRITE | disallowed)) == VM_MAYWRITE;
+}
+
+static int guard_install_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+			     uint64_t end)
+{
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *pte = pte_lookup(vma->mm, a, false);
+
+		/* the walk allocates the page tables it installs into
+		 * (GFP_PGTABLE_USER: charged as handle_mm_fault's are) */
+		if (!pte) {
+			int err = mem_cgroup_charge_kmem(m, 1);
+
+			if (err)
+				return err;
+			pte = pte_lookup(vma->mm, a, true);
+			if (!pte)
+				return -ENOMEM;
+		}
+		*pte = PTE_GUARD;
+	}
+	return 0;
+}
+
+/*
+ * madvise_guard_install (6.13+): the VMA gets an anon_vma (so fork copies
+ * its page tables, markers and all), whatever is mapped in the range is
+ * zapped as MADV_DONTNEED zaps it (guard markers already there stay), and
+ * every PTE of the range becomes a guard marker.
+ */
+static int madvise_guard_install(struct unev_machine *m, struct vm_area_struct *vma,
+				 uint64_t start, uint64_t end)
+{
+	if (!is_valid_guard_vma(vma, false))
+		return -EINVAL;
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
+	if (m->profile->unmap_drains_batches)
+		lru_add_drain(m);
+	zap_page_range_single(m, vma, start, end);
+	return guard_install_pte(m, vma, start, end);
+}
+
+/* madvise_guard_remove: the range's guard markers become empty PTEs; the
+ * pages behind them fault in later, even in a VM_LOCKED VMA */
+static int madvise_guard_remove(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	if (!is_valid_guard_vma(vma, true))
+		return -EINVAL;
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *pte = pte_lookup(vma->mm, a, false);
+
+		if (pte && (*pte & PTE_GUARD))
+			*pte = 0;
+	}
+	return 0;
+}
+
 /* One VMA's share of madvise: the VM_LOCKED refusals of
  * madvise_dontneed_free_valid_vma, can_madv_lru_vma and madvise_remove. */
 static int madvise_vma(struct unev_machine *m,
@@ -176,8 +248,12 @@ static int madvise_vma(struct unev_machine *m,
 		 * does not, as for munmap (unmap_drains_batches) */
 		if (m->profile->unmap_drains_batches)
 			lru_add_drain(m);
-		zap_page_range(m, vma, start, end);
+		zap_page_range_single(m, vma, start, end);
 		return 0;
+	case UNEV_MADV_GUARD_INSTALL:
+		return madvise_guard_install(m, vma, start, end);
+	case UNEV_MADV_GUARD_REMOVE:
+		return madvise_guard_remove(vma, start, end);
 	case UNEV_MADV_COLD:
 	case UNEV_MADV_PAGEOUT:
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))

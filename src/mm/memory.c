@@ -135,7 +135,10 @@ static int map_new_anon_folio(struct unev_machine *m, struct vm_area_struct *vma
 	f = alloc_anon_folio(m);
 	if (!f)
 		return -ENOMEM;
-	folio_set(f, PG_swapbacked);
+	/* folio_add_new_anon_rmap: a VM_DROPPABLE folio is never swapped, only
+	 * dropped, so it stays !swapbacked and lives on the file LRU */
+	if (!(vma->vm_flags & VM_DROPPABLE))
+		folio_set(f, PG_swapbacked);
 	folio_add_new_anon_rmap(m, f, vma, addr);
 	folio_add_lru_vma(m, f, vma);
 	mm_counter_inc(vma->mm, f, 1);
@@ -168,9 +171,8 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
  * (a write to a private mapping) copies it into a new anonymous folio and
  * leaves the cache folio unmapped.  Past i_size is SIGBUS (-EFAULT).
  */
-/* Map a page-cache folio at @pte (set_pte_range + folio_add_file_rmap_ptes). */
-static void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
-			   uint64_t *pte, bool writable)
+void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
+		    uint64_t *pte, bool writable)
 {
 	folio_get(f);
 	folio_add_file_rmap_pte(m, f, vma);
@@ -228,6 +230,8 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 
 	if (index >= PAGE_ALIGN(as->size) >> PAGE_SHIFT)
 		return -EFAULT;
+	if (as->kind == MAPPING_SECRETMEM)	/* ->fault only: no fault-around */
+		return secretmem_fault(m, vma, addr, pte, write);
 	if (!write) {	/* do_read_fault */
 		do_fault_around(m, vma, addr);
 		if (*pte & PTE_PRESENT)
@@ -302,6 +306,9 @@ static int __handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma,
 {
 	if (*pte & PTE_SWAP)
 		return do_swap_page(m, vma, addr, pte, write);
+	/* handle_pte_marker: a guard marker is VM_FAULT_SIGSEGV */
+	if (*pte & PTE_GUARD)
+		return -EFAULT;
 	if (!(*pte & PTE_PRESENT)) {
 		if (vma->mapping)
 			return do_file_fault(m, vma, addr, pte, write);
@@ -358,9 +365,15 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 	struct folio *f;
 
 	(void)addr;
-	(void)arg;
 	if (*pte & PTE_SWAP) {
 		zap_swap_pte(m, vma, pte);
+		return 0;
+	}
+	/* zap_nonpresent_ptes: guard markers stay unless the VMA's page
+	 * tables go (munmap, exit: @arg set) */
+	if (*pte & PTE_GUARD) {
+		if (arg)
+			*pte = 0;
 		return 0;
 	}
 	if (pfn == m->zero_pfn) {
@@ -379,14 +392,35 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 	return 0;
 }
 
-void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
-		    uint64_t end)
+static void zap_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		      uint64_t end, bool drop_markers)
 {
+	static int drop = 1;
+	struct mm_struct *mm = vma->mm;
+
 	if (is_vm_hugetlb_page(vma)) {	/* unmap_single_vma -> __unmap_hugepage_range */
 		hugetlb_zap_range(m, vma, start, end);
 		return;
 	}
-	walk_page_range_all(m, vma, start, end, zap_pte_one, NULL);
+	if (mm->pgd && start < end)
+		walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, zap_pte_one,
+			   drop_markers ? &drop : NULL, PTE_PRESENT | PTE_SWAP | PTE_GUARD);
+}
+
+/* unmap_vmas (munmap, exit, MAP_FIXED, mremap): the page tables go with
+ * the range, guard markers too */
+void zap_page_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		    uint64_t end)
+{
+	zap_range(m, vma, start, end, true);
+}
+
+/* zap_page_range_single (MADV_DONTNEED, MADV_GUARD_INSTALL): the pages go,
+ * guard markers stay */
+void zap_page_range_single(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+			   uint64_t end)
+{
+	zap_range(m, vma, start, end, false);
 }
 
 bool vma_is_accessible(const struct vm_area_struct *vma)
@@ -402,6 +436,9 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 	/* FOLL_MLOCK (2.6.28-5.17): follow_page_pte mlocks what it finds */
 	bool foll_mlock = design_rmap_walk(m) && (vma->vm_flags & VM_LOCKED);
 	uint64_t *table = NULL;
+
+	if (vma_is_secretmem(vma))	/* check_vma_flags: GUP never pins secret memory */
+		return -EFAULT;
 
 	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
 		uint64_t *pte;

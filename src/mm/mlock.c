@@ -279,7 +279,9 @@ static int mlock_fixup(struct unev_machine *m, struct mm_struct *mm,
 	int64_t nr_pages;
 
 	*out = vma;
-	if (newflags == oldflags || !vma_supports_mlock(vma))
+	/* secretmem: its VM_LOCKED (from MAP_LOCKED or mlockall's
+	 * MCL_FUTURE at mmap) cannot be taken away, nor given */
+	if (newflags == oldflags || vma_is_secretmem(vma) || !vma_supports_mlock(vma))
 		return 0;
 	vma = vma_modify_flags(m, mm, vma, start, end, oldflags, newflags);
 	if (!vma)

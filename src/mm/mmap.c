@@ -88,8 +88,15 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 		       struct address_space *file, int shm_id)
 {
 	struct mm_struct *mm = t->mm;
-	struct vm_area_struct *vma = vm_area_alloc(mm);
+	struct vm_area_struct *vma;
 
+	if (file && file->kind == MAPPING_SECRETMEM) {
+		int err = secretmem_mmap(m, t, len, &vm_flags);
+
+		if (err)
+			return err;
+	}
+	vma = vm_area_alloc(mm);
 	if (!vma)
 		return -ENOMEM;
 	vma->vm_start = addr;
@@ -212,7 +219,7 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64
 	}
 	if (!mlock_future_ok(t, vm_flags, len))
 		return -EAGAIN;
-	switch (flags & (UNEV_MAP_SHARED | UNEV_MAP_PRIVATE)) {
+	switch (flags & UNEV_MAP_TYPE) {
 	case UNEV_MAP_SHARED:
 		if (file && (prot & UNEV_PROT_WRITE) && !fmode_write)
 			return -EACCES;
@@ -220,6 +227,18 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64
 		vm_flags |= VM_SHARED | VM_MAYSHARE;
 		if (file && !fmode_write)
 			vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+		break;
+	case UNEV_MAP_DROPPABLE:
+		/* anonymous only (a file's switch has no such case), 6.11+
+		 * (before, the type was unknown: the default's EINVAL); never
+		 * locked, so MAP_LOCKED is refused here, after mlock_future_ok
+		 * and can_do_mlock above had their say */
+		if (file || !m->profile->has_map_droppable)
+			return -EINVAL;
+		if (flags & (UNEV_MAP_LOCKED | UNEV_MAP_HUGETLB))
+			return -EINVAL;
+		vm_flags |= VM_DROPPABLE | VM_NORESERVE | VM_WIPEONFORK | VM_DONTDUMP;
+		pgoff = addr >> PAGE_SHIFT;
 		break;
 	case UNEV_MAP_PRIVATE:
 		pgoff = file ? off >> PAGE_SHIFT : addr >> PAGE_SHIFT;
@@ -245,7 +264,9 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64
 	err = mmap_region(m, t, addr, len, vm_flags, pgoff, file, shm_id);
 	if (err)
 		return err;
-	/* vm_mmap_pgoff: populate VM_LOCKED or MAP_POPULATE, errors ignored */
+	/* vm_mmap_pgoff: populate VM_LOCKED or MAP_POPULATE, errors ignored;
+	 * do_mmap's own vm_flags decide, so a droppable mapping made under
+	 * mlockall(MCL_FUTURE) is populated though its VMA lost VM_LOCKED */
 	if ((vm_flags & VM_LOCKED) || (flags & UNEV_MAP_POPULATE))
 		__mm_populate(m, t, addr, len, true);
 	*result = addr;
@@ -523,6 +544,18 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 		dst->mm = mm;
 		dst->vm_flags &= ~VM_LOCKED_MASK;
 		dst->mapping = NULL;
+		/* VM_WIPEONFORK (a droppable VMA has it): the child's VMA starts
+		 * empty, with no anon_vma and no page tables copied */
+		if (src->vm_flags & VM_WIPEONFORK) {
+			dst->anon_vma = 0;
+			dst->avc = NULL;
+			dst->nr_avc = 0;
+			if (vma_insert_at(mm, mm->nr_vmas, dst)) {
+				vm_area_free(m, dst);
+				return -ENOMEM;
+			}
+			continue;
+		}
 		if (anon_vma_fork(m, dst, src)) {
 			vm_area_free(m, dst);
 			return -ENOMEM;
@@ -549,11 +582,15 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 			uint64_t *spte = pte_lookup(old, a, false), *dpte;
 			uint32_t pfn;
 
-			if (!spte || !(*spte & (PTE_PRESENT | PTE_SWAP)))
+			if (!spte || !(*spte & (PTE_PRESENT | PTE_SWAP | PTE_GUARD)))
 				continue;
 			dpte = pte_lookup(mm, a, true);
 			if (!dpte)
 				return -ENOMEM;
+			if (*spte & PTE_GUARD) {	/* copy_pte_marker: guards are kept */
+				*dpte = *spte;
+				continue;
+			}
 			if (*spte & PTE_SWAP) {	/* copy_nonpresent_pte: swap_duplicate */
 				swap_entry_dup(m, *spte);
 				*dpte = *spte;

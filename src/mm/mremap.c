@@ -10,7 +10,7 @@ static void move_ptes(struct mm_struct *mm, uint64_t old_addr, uint64_t new_addr
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t *src = pte_lookup(mm, old_addr + off, false), *dst;
 
-		if (!src || !(*src & (PTE_PRESENT | PTE_SWAP)))
+		if (!src || !(*src & (PTE_PRESENT | PTE_SWAP | PTE_GUARD)))
 			continue;
 		dst = pte_lookup(mm, new_addr + off, true);
 		if (!dst)

@@ -20,8 +20,9 @@
 
 /*
  * Newest last: unev_kernel_for_release picks the last one not newer than a
- * live kernel.  "7" stands for every 7.N: the 7.x kernel seen so far
- * (7.2.13+deb14-cloud-amd64) behaves as 6.18 in everything profiled here.
+ * live kernel.  "7" stands for every 7.N: the 7.x kernels seen so far
+ * (7.2.13+deb14-cloud-amd64, 7.3.4+deb13-cloud-amd64) behave as 6.18 in
+ * everything profiled here but secretmem (secretmem_locks_vma).
  * Seen in a VM (tests/model/profiles/run-probe.sh): 5.10.0-32-cloud-amd64,
  * 6.1.0-50-cloud-amd64, 6.12.117+deb13-cloud-amd64, 7.2.13+deb14-cloud-amd64
  * (Debian's builds); 6.18 is the host the corpus was observed on (6.18.44).
@@ -47,6 +48,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = true,
 		.fork_copies_hugetlb = true,
 		.move_pages_disables_lru_cache = false,
+		.has_map_droppable = false,
+		.has_madv_guard = false,
+		.has_memfd_secret = false,
+		.secretmem_locks_vma = true,
 		.mremap_dontunmap_anon_only = true,
 		.mremap_dontunmap_splits_locked = false,
 		.mremap_dontunmap_charges_locked = false,
@@ -79,6 +84,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = true,	/* seen: mremap of a hole shrinks to 0 on 5.10; MREMAP_FIXED from a hole unmaps the destination, then EFAULT */
 		.fork_copies_hugetlb = true,	/* copy_page_range: VM_HUGETLB copied */
 		.move_pages_disables_lru_cache = false,	/* migrate_prep: lru_add_drain_all(); seen: 90 of 100 migrated pages on the LRU, 10 in the pagevec */
+		.has_map_droppable = false,
+		.has_madv_guard = false,
+		.has_memfd_secret = false,	/* no syscall 447: ENOSYS */
+		.secretmem_locks_vma = true,
 		.mremap_dontunmap_anon_only = true,	/* seen: EINVAL for shared and file VMAs */
 		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
 		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
@@ -104,6 +113,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,	/* seen: all agree in tests/model/migrate */
+		.has_map_droppable = false,
+		.has_madv_guard = false,
+		.has_memfd_secret = false,	/* secretmem.enable defaults to 0: ENOSYS */
+		.secretmem_locks_vma = true,
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
 		.mremap_dontunmap_charges_locked = false,
@@ -132,6 +145,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,
+		.has_map_droppable = true,
+		.has_madv_guard = false,
+		.has_memfd_secret = true,
+		.secretmem_locks_vma = false,	/* mm/secretmem.c of 6.12.117: per-user charge */
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = true,	/* seen: r3 keeps 24 locked pages */
 		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
@@ -159,6 +176,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,
+		.has_map_droppable = true,
+		.has_madv_guard = true,
+		.has_memfd_secret = true,
+		.secretmem_locks_vma = true,	/* seen: VmLck 40 kB at mmap */
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = false,
 		.mremap_dontunmap_charges_locked = true,	/* seen: VmLck 128 kB after 16 pages */
@@ -184,6 +205,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_shrink_before_lookup = false,
 		.fork_copies_hugetlb = false,
 		.move_pages_disables_lru_cache = true,
+		.has_map_droppable = true,
+		.has_madv_guard = true,
+		.has_memfd_secret = true,
+		.secretmem_locks_vma = false,	/* seen on 7.3.4: VmLck 0, a charge per page */
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = true,	/* seen on 7.3.4: split again, as 6.12 */
 		.mremap_dontunmap_charges_locked = false,	/* seen on 7.3.4: VmLck 64 kB, the double charge is gone */

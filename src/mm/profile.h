@@ -68,6 +68,22 @@ struct kernel_profile {
 	 * putback_lru_page of the new page after remove_migration_ptes,
 	 * through the per-CPU pagevec */
 	bool move_pages_disables_lru_cache;
+	/* mmap's MAP_DROPPABLE mapping type exists (6.11); before, the type
+	 * is unknown to do_mmap: EINVAL */
+	bool has_map_droppable;
+	/* MADV_GUARD_INSTALL / MADV_GUARD_REMOVE exist (6.13); before, an
+	 * unknown advice: EINVAL */
+	bool has_madv_guard;
+	/* memfd_secret(2) answers (5.14, on by default since 6.5's
+	 * secretmem.enable=1); before, ENOSYS, as for a kernel without it */
+	bool has_memfd_secret;
+	/* secretmem_mmap sets VM_LOCKED (charging locked_vm against
+	 * RLIMIT_MEMLOCK: EAGAIN) and its pages are mlocked as they fault in
+	 * (seen on 6.18.44 and Debian's 6.18.15); false: the VMA stays
+	 * unlocked and each page is charged to the user's locked_vm at fault
+	 * time, SIGBUS over the limit (Debian's 6.12.117 mm/secretmem.c; seen
+	 * on it and on 7.3.4) */
+	bool secretmem_locks_vma;
 	/* MREMAP_DONTUNMAP takes only a private anonymous VMA (5.7-5.12;
 	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */
 	bool mremap_dontunmap_anon_only;

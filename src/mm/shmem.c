@@ -8,7 +8,7 @@
  */
 #include "internal.h"
 
-static struct user_locked *user_locked_get(struct unev_machine *m, unsigned int uid)
+struct user_locked *user_locked_get(struct unev_machine *m, unsigned int uid)
 {
 	struct user_locked *n;
 
@@ -22,6 +22,7 @@ static struct user_locked *user_locked_get(struct unev_machine *m, unsigned int 
 	n = &m->user_locked[m->nr_user_locked++];
 	n->uid = uid;
 	n->pages = 0;
+	n->locked_vm = 0;
 	return n;
 }
 

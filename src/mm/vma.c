@@ -310,9 +310,11 @@ void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned
 		vma_merge_with_next(m, mm, idx - 1);
 }
 
+/* vma_supports_mlock (mm/internal.h): VM_SPECIAL, hugetlb and (6.11+)
+ * VM_DROPPABLE VMAs never get VM_LOCKED: droppable pages may go at any time */
 bool vma_supports_mlock(const struct vm_area_struct *vma)
 {
-	return !(vma->vm_flags & (VM_SPECIAL | VM_HUGETLB));
+	return !(vma->vm_flags & (VM_SPECIAL | VM_HUGETLB | VM_DROPPABLE));
 }
 
 /* Detach and free every VMA inside [start, end), which must be split at

@@ -561,6 +561,7 @@ static void vma_flags_text(struct text *t, uint64_t f)
 		{ VM_MAYSHARE, "ms" }, { VM_LOCKED, "lo" }, { VM_IO, "io" },
 		{ VM_DONTEXPAND, "de" }, { VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },
 		{ VM_HUGETLB, "ht" },	/* bit order, as show_smap_vma_flags */
+		{ VM_WIPEONFORK, "wf" }, { VM_DONTDUMP, "dd" }, { VM_DROPPABLE, "dp" },
 	};
 
 	text_printf(t, "VmFlags:");

@@ -28,6 +28,16 @@ _Static_assert(UNEV_MADV_DONTNEED == MADV_DONTNEED && UNEV_MADV_FREE == MADV_FRE
 		       UNEV_MADV_POPULATE_READ == MADV_POPULATE_READ &&
 		       UNEV_MADV_POPULATE_WRITE == MADV_POPULATE_WRITE,
 	       "MADV_*");
+/* glibc 2.36 (Debian 12) has neither: the numbers come from uapi headers
+ * newer than its own; a libc that knows them must agree */
+#ifdef MAP_DROPPABLE
+_Static_assert(UNEV_MAP_DROPPABLE == MAP_DROPPABLE, "MAP_DROPPABLE");
+#endif
+#ifdef MADV_GUARD_INSTALL
+_Static_assert(UNEV_MADV_GUARD_INSTALL == MADV_GUARD_INSTALL &&
+		       UNEV_MADV_GUARD_REMOVE == MADV_GUARD_REMOVE,
+	       "MADV_GUARD_*");
+#endif
 _Static_assert(UNEV_MLOCK_ONFAULT == MLOCK_ONFAULT && UNEV_MCL_CURRENT == MCL_CURRENT &&
 		       UNEV_MCL_FUTURE == MCL_FUTURE && UNEV_MCL_ONFAULT == MCL_ONFAULT &&
 		       UNEV_MREMAP_MAYMOVE == MREMAP_MAYMOVE && UNEV_MREMAP_FIXED == MREMAP_FIXED &&
@@ -329,7 +339,7 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
-		cmd.op = NATIVE_OP_MMAP;
+		cmd.op = c->secretmem ? NATIVE_OP_MMAP_SECRETMEM : NATIVE_OP_MMAP;
 		cmd.arg4 = fixed_addr;
 		cmd.len = c->size;
 		if (c->file[0]) {

@@ -74,6 +74,10 @@ enum native_op {
 	 * arg1, a chunk of the slot's arrays at a time -> value = the pages
 	 * not migrated (the sum of every chunk's value) */
 	NATIVE_OP_MOVE_PAGES,
+	/* memfd_secret(0), ftruncate to len, mmap of it as NATIVE_OP_MMAP
+	 * (arg1 = prot, arg2 = flags, arg4 = address), close -> value =
+	 * address; the first error */
+	NATIVE_OP_MMAP_SECRETMEM,
 };
 
 struct native_cmd {

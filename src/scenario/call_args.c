@@ -28,6 +28,8 @@ int exec_advice(enum scenario_advice advice)
 		[SCENARIO_ADVICE_DONTNEED_LOCKED] = UNEV_MADV_DONTNEED_LOCKED,
 		[SCENARIO_ADVICE_POPULATE_READ] = UNEV_MADV_POPULATE_READ,
 		[SCENARIO_ADVICE_POPULATE_WRITE] = UNEV_MADV_POPULATE_WRITE,
+		[SCENARIO_ADVICE_GUARD_INSTALL] = UNEV_MADV_GUARD_INSTALL,
+		[SCENARIO_ADVICE_GUARD_REMOVE] = UNEV_MADV_GUARD_REMOVE,
 	};
 
 	if ((unsigned int)advice >= sizeof(values) / sizeof(values[0]))
@@ -50,8 +52,10 @@ int exec_shmctl_cmd(enum scenario_shmctl_op op)
 
 int exec_mmap_flags(const struct scenario_call *c)
 {
-	return (c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE) |
-	       (c->file[0] ? 0 : UNEV_MAP_ANONYMOUS) | (c->locked ? UNEV_MAP_LOCKED : 0) |
+	int type = c->droppable ? UNEV_MAP_DROPPABLE : c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE;
+
+	return type |
+	       (c->file[0] || c->secretmem ? 0 : UNEV_MAP_ANONYMOUS) | (c->locked ? UNEV_MAP_LOCKED : 0) |
 	       (c->populate ? UNEV_MAP_POPULATE : 0) | (c->hugetlb ? UNEV_MAP_HUGETLB : 0) |
 	       (c->fixed[0] ? (c->noreplace ? UNEV_MAP_FIXED_NOREPLACE : UNEV_MAP_FIXED) : 0);
 }

@@ -370,7 +370,10 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 		flags = exec_mmap_flags(c);
-		if (c->file[0]) {
+		if (c->secretmem) {
+			*result = unev_sys_mmap_secretmem(r->m, t->pid, newaddr, c->size,
+							  exec_prot(c->prot), flags, &newaddr);
+		} else if (c->file[0]) {
 			struct exec_object *f = find_object(r, EXEC_FILES, c->file);
 
 			if (!f)

@@ -153,6 +153,8 @@ static const char *const advice_names[] = {
 	[SCENARIO_ADVICE_DONTNEED_LOCKED] = "dontneed_locked",
 	[SCENARIO_ADVICE_POPULATE_READ] = "populate_read",
 	[SCENARIO_ADVICE_POPULATE_WRITE] = "populate_write",
+	[SCENARIO_ADVICE_GUARD_INSTALL] = "guard_install",
+	[SCENARIO_ADVICE_GUARD_REMOVE] = "guard_remove",
 };
 #define NR_ADVICES (sizeof(advice_names) / sizeof(advice_names[0]))
 
@@ -887,7 +889,7 @@ static int region_range(struct parser *p, struct scenario_call *c,
 }
 
 static const char usage_mmap[] =
-	"mmap REGION LEN [prot=rw|r|none] [private|shared] [anon|file=F [off=OFF]] [locked] [populate] [hugetlb] "
+	"mmap REGION LEN [prot=rw|r|none] [private|shared|droppable] [anon|file=F [off=OFF]|secretmem] [locked] [populate] [hugetlb] "
 	"[fixed=OTHER [fixed_off=OFF] [noreplace]]";
 
 /*
@@ -915,7 +917,8 @@ static int parse_mmap(struct parser *p, struct scenario_call *c)
 {
 	static const char *const keys[] = {"prot", "file", "off", "fixed", "fixed_off", NULL};
 	static const char *const flags[] = {"private", "shared", "anon", "locked",
-					    "populate", "hugetlb", "noreplace", NULL};
+					    "populate", "hugetlb", "noreplace", "droppable", "secretmem",
+					    NULL};
 	struct args a;
 	const char *v;
 	int ret;
@@ -940,8 +943,19 @@ static int parse_mmap(struct parser *p, struct scenario_call *c)
 	}
 	if (has_flag(&a, "private") && has_flag(&a, "shared"))
 		return parse_error(p, "mmap: 'private' and 'shared' exclude each other");
-	c->shared = has_flag(&a, "shared");
-	c->sharing_given = c->shared || has_flag(&a, "private");
+	/* droppable (an extension, README): MAP_DROPPABLE, a mapping type in
+	 * the place of MAP_PRIVATE or MAP_SHARED */
+	c->droppable = has_flag(&a, "droppable");
+	if (c->droppable && (has_flag(&a, "private") || has_flag(&a, "shared")))
+		return parse_error(p, "mmap: 'droppable' is a mapping type: it excludes 'private' and 'shared'");
+	/* secretmem (an extension, README): a memfd_secret(2) file of LEN,
+	 * mapped shared unless `private` is written (which the kernel refuses) */
+	c->secretmem = has_flag(&a, "secretmem");
+	if (c->secretmem && (has_flag(&a, "anon") || option(&a, "file") || c->droppable ||
+			     has_flag(&a, "hugetlb")))
+		return parse_error(p, "mmap: 'secretmem' is a file of its own: it excludes 'anon', 'file=', 'droppable' and 'hugetlb'");
+	c->shared = has_flag(&a, "shared") || (c->secretmem && !has_flag(&a, "private"));
+	c->sharing_given = c->shared || has_flag(&a, "private") || c->droppable;
 	if ((v = option(&a, "file"))) {
 		if (has_flag(&a, "anon"))
 			return parse_error(p, "mmap: 'anon' and 'file=' exclude each other");
@@ -1050,7 +1064,7 @@ static int parse_mprotect(struct parser *p, struct scenario_call *c)
 static int parse_madvise(struct parser *p, struct scenario_call *c)
 {
 	static const char usage[] =
-		"madvise REGION [OFF LEN] dontneed|free|pageout|cold|willneed|remove|dontneed_locked|populate_read|populate_write";
+		"madvise REGION [OFF LEN] dontneed|free|pageout|cold|willneed|remove|dontneed_locked|populate_read|populate_write|guard_install|guard_remove";
 	struct args a;
 	const char *w;
 	size_t i;
@@ -1066,7 +1080,7 @@ static int parse_madvise(struct parser *p, struct scenario_call *c)
 			return 0;
 		}
 	}
-	return parse_error(p, "madvise: expected an advice (dontneed, free, pageout, cold, willneed, remove, dontneed_locked, populate_read, populate_write), found '%s'",
+	return parse_error(p, "madvise: expected an advice (dontneed, free, pageout, cold, willneed, remove, dontneed_locked, populate_read, populate_write, guard_install, guard_remove), found '%s'",
 			   quote(p, 0, w));
 }
 

@@ -168,6 +168,8 @@ enum scenario_advice {
 	SCENARIO_ADVICE_DONTNEED_LOCKED,
 	SCENARIO_ADVICE_POPULATE_READ,
 	SCENARIO_ADVICE_POPULATE_WRITE,
+	SCENARIO_ADVICE_GUARD_INSTALL,	/* MADV_GUARD_INSTALL, 6.13+ */
+	SCENARIO_ADVICE_GUARD_REMOVE,
 };
 
 enum scenario_shmctl_op {
@@ -203,6 +205,10 @@ struct scenario_call {
 	bool locked;			/* MAP_LOCKED */
 	bool populate;			/* MAP_POPULATE */
 	bool hugetlb;			/* MAP_HUGETLB */
+	bool droppable;			/* the MAP_DROPPABLE type (6.11+) */
+	/* secretmem: memfd_secret(0), ftruncate to LEN, mmap of it (shared
+	 * unless `private`), close: one statement, the first error its own */
+	bool secretmem;
 	bool prot_given, sharing_given;
 	char file[SCENARIO_NAME_MAX];	/* mmap file=F, "" for anonymous */
 	uint64_t file_off;		/* mmap off= */

@@ -42,42 +42,50 @@ struct huge_region {
 	char region[SCENARIO_NAME_MAX];	/* "" for a task with a private mapping */
 };
 
+/* a list of (task, region) pairs */
+struct region_list {
+	struct huge_region *v;
+	size_t nr;
+};
+
 struct model_scope {
-	struct huge_region *huge;
-	size_t nr_huge;
+	struct region_list huge;
+	/* regions of file or shared memory, where the model has no guard
+	 * markers (6.15+ allows them there: truncation keeps them) */
+	struct region_list not_anon;
 	char (*huge_shms)[SCENARIO_NAME_MAX];
 	size_t nr_huge_shms;
 };
 
-static bool huge_find(const struct model_scope *sc, const char *task, const char *region)
+static bool list_find(const struct region_list *l, const char *task, const char *region)
 {
-	for (size_t i = 0; i < sc->nr_huge; i++)
-		if (!strcmp(sc->huge[i].task, task) && !strcmp(sc->huge[i].region, region))
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcmp(l->v[i].task, task) && !strcmp(l->v[i].region, region))
 			return true;
 	return false;
 }
 
-static int huge_add(struct model_scope *sc, const char *task, const char *region)
+static int list_add(struct region_list *l, const char *task, const char *region)
 {
 	struct huge_region *n;
 
-	if (huge_find(sc, task, region))
+	if (list_find(l, task, region))
 		return 0;
-	n = realloc(sc->huge, (sc->nr_huge + 1) * sizeof(*n));
+	n = realloc(l->v, (l->nr + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	sc->huge = n;
-	snprintf(n[sc->nr_huge].task, sizeof(n->task), "%s", task);
-	snprintf(n[sc->nr_huge].region, sizeof(n->region), "%s", region);
-	sc->nr_huge++;
+	l->v = n;
+	snprintf(n[l->nr].task, sizeof(n->task), "%s", task);
+	snprintf(n[l->nr].region, sizeof(n->region), "%s", region);
+	l->nr++;
 	return 0;
 }
 
-static void huge_del(struct model_scope *sc, const char *task, const char *region)
+static void list_del(struct region_list *l, const char *task, const char *region)
 {
-	for (size_t i = 0; i < sc->nr_huge; i++)
-		if (!strcmp(sc->huge[i].task, task) && !strcmp(sc->huge[i].region, region))
-			sc->huge[i] = sc->huge[--sc->nr_huge];
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcmp(l->v[i].task, task) && !strcmp(l->v[i].region, region))
+			l->v[i] = l->v[--l->nr];
 }
 
 static bool huge_shm(const struct model_scope *sc, const char *name)
@@ -111,21 +119,51 @@ static int hugetlb_scope_check(struct model_scope *sc, const struct scenario *s,
 	case SCENARIO_CALL_MMAP:
 	case SCENARIO_CALL_SHMAT:
 		huge = c->kind == SCENARIO_CALL_MMAP ? c->hugetlb : huge_shm(sc, c->shm);
-		huge_del(sc, c->task, c->target);
+		list_del(&sc->huge, c->task, c->target);
 		if (!huge)
 			return 0;
-		if (c->kind == SCENARIO_CALL_MMAP && !c->shared && huge_add(sc, c->task, ""))
+		if (c->kind == SCENARIO_CALL_MMAP && !c->shared && list_add(&sc->huge, c->task, ""))
 			return -ENOMEM;
-		return huge_add(sc, c->task, c->target);
+		return list_add(&sc->huge, c->task, c->target);
 	case SCENARIO_CALL_MADVISE:
 	case SCENARIO_CALL_MREMAP:
 	case SCENARIO_CALL_MPROTECT:
-		if (huge_find(sc, c->task, c->target))
+		if (list_find(&sc->huge, c->task, c->target))
 			return unsupported(err, errlen, s, st, "madvise, mremap or mprotect of hugetlb memory");
 		return 0;
 	case SCENARIO_CALL_FORK:
-		if (huge_find(sc, c->task, ""))
+		if (list_find(&sc->huge, c->task, ""))
 			return unsupported(err, errlen, s, st, "fork of a task with a private hugetlb mapping");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Guard markers (madvise guard_install) are modelled in private anonymous
+ * memory only: refused in a region that maps a file, shared or secret
+ * memory, or a shm segment, where 6.15+ kernels allow them too.
+ */
+static int guard_scope_check(struct model_scope *sc, const struct scenario *s,
+			     const struct scenario_statement *st, char *err, size_t errlen)
+{
+	const struct scenario_call *c = &st->call;
+
+	if (st->kind != SCENARIO_CALL)
+		return 0;
+	switch (c->kind) {
+	case SCENARIO_CALL_MMAP:
+	case SCENARIO_CALL_SHMAT:
+		list_del(&sc->not_anon, c->task, c->target);
+		if (c->kind == SCENARIO_CALL_SHMAT || c->file[0] || c->shared)
+			return list_add(&sc->not_anon, c->task, c->target);
+		return 0;
+	case SCENARIO_CALL_MADVISE:
+		if (c->advice == SCENARIO_ADVICE_GUARD_INSTALL &&
+		    list_find(&sc->not_anon, c->task, c->target))
+			return unsupported(err, errlen, s, st,
+					   "guard_install in file, shared or shm memory");
 		return 0;
 	default:
 		return 0;
@@ -137,6 +175,9 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 				 char *err, size_t errlen)
 {
 	int ret = hugetlb_scope_check(ctx, s, st, err, errlen);
+
+	if (!ret)
+		ret = guard_scope_check(ctx, s, st, err, errlen);
 
 	if (ret)
 		return ret;
@@ -213,7 +254,8 @@ int scenario_model_check(const struct scenario *s, char *err, size_t errlen)
 	struct model_scope sc = {0};
 	int ret = scenario_check(s, model_statement_check, &sc, err, errlen);
 
-	free(sc.huge);
+	free(sc.huge.v);
+	free(sc.not_anon.v);
 	free(sc.huge_shms);
 	return ret;
 }

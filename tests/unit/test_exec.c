@@ -199,12 +199,32 @@ static void reserve_makes_room_before_the_run(void **state)
 	scenario_free(s);
 }
 
+/* call_args.c: the uapi numbers both backends pass (asm-generic/mman-common.h:
+ * MAP_DROPPABLE 0x08, MADV_GUARD_INSTALL 102, MADV_GUARD_REMOVE 103) */
+static void abi_of_droppable_guard_secretmem(void **state)
+{
+	struct scenario_call c = {0};
+
+	(void)state;
+	c.droppable = true;
+	assert_int_equal(exec_mmap_flags(&c), 0x08 | 0x20);
+	c.locked = true;
+	assert_int_equal(exec_mmap_flags(&c), 0x08 | 0x20 | 0x2000);
+	c = (struct scenario_call){0};
+	c.secretmem = true;
+	c.shared = true;
+	assert_int_equal(exec_mmap_flags(&c), 0x01);	/* a file: no MAP_ANONYMOUS */
+	assert_int_equal(exec_advice(SCENARIO_ADVICE_GUARD_INSTALL), 102);
+	assert_int_equal(exec_advice(SCENARIO_ADVICE_GUARD_REMOVE), 103);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(killed_caller_then_not_run),
 		cmocka_unit_test(missing_task_is_an_error),
 		cmocka_unit_test(reserve_makes_room_before_the_run),
+		cmocka_unit_test(abi_of_droppable_guard_secretmem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

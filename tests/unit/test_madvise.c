@@ -169,6 +169,77 @@ static void test_free_lazyfree_then_reclaim_discards(void **state)
 	assert_int_equal(resident(fx, a, P(100)), 10);
 }
 
+static uint64_t status_kb(struct fixture *fx, const char *field)
+{
+	uint64_t kb = UINT64_MAX;
+
+	assert_int_equal(unev_status_read(fx->m, fx->pid, field, &kb), 0);
+	return kb;
+}
+
+/* map_droppable_never_locked.uvs: never VM_LOCKED, populated, file LRU */
+static void test_droppable_is_populated_never_locked(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t a = 0, b = 0;
+
+	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_READ | UNEV_PROT_WRITE,
+				       UNEV_MAP_DROPPABLE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a),
+			 -EINVAL);
+	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_READ | UNEV_PROT_WRITE,
+				       UNEV_MAP_DROPPABLE | UNEV_MAP_SHARED | UNEV_MAP_ANONYMOUS, &a),
+			 -EINVAL);
+	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_READ | UNEV_PROT_WRITE,
+				       UNEV_MAP_DROPPABLE | UNEV_MAP_ANONYMOUS, &a), 0);
+	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), 0);
+	assert_int_equal(resident(fx, a, P(10)), 10);
+	assert_int_equal(status_kb(fx, "VmLck"), 0);
+	assert_int_equal(unev_sys_mlockall(fx->m, fx->pid, UNEV_MCL_FUTURE), 0);
+	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_READ | UNEV_PROT_WRITE,
+				       UNEV_MAP_DROPPABLE | UNEV_MAP_ANONYMOUS, &b), 0);
+	assert_int_equal(resident(fx, b, P(10)), 10);
+	assert_int_equal(status_kb(fx, "VmLck"), 0);
+	unev_drain_all(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_file"), 20);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_anon"), 0);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_mlocked"), 0);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 0);
+}
+
+/* madvise_guard_locked_einval.uvs */
+static void test_guard_refused_when_locked_stops_populate(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t a = map(fx, P(10), 0);
+
+	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(10), true), 0);
+	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), 0);
+	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(10), UNEV_MADV_GUARD_INSTALL), -EINVAL);
+	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(10), UNEV_MADV_GUARD_REMOVE), 0);
+	assert_int_equal(unev_sys_munlock(fx->m, fx->pid, a, P(10)), 0);
+	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(5), UNEV_MADV_GUARD_INSTALL), 0);
+	assert_int_equal(resident(fx, a, P(10)), 5);
+	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(1), false), -EFAULT);
+	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), -ENOMEM);
+	assert_int_equal(status_kb(fx, "VmLck"), 40);
+	unev_drain_all(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 5);
+	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(10), UNEV_MADV_GUARD_REMOVE), 0);
+	assert_int_equal(resident(fx, a, P(10)), 5);
+	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), 0);
+	assert_int_equal(resident(fx, a, P(10)), 10);
+	unev_drain_all(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 10);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_mlocked"), 20);
+	/* munmap takes the markers with the page tables */
+	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(2), UNEV_MADV_GUARD_REMOVE), 0);
+	assert_int_equal(unev_sys_munlock(fx->m, fx->pid, a, P(10)), 0);
+	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a + P(8), P(2), UNEV_MADV_GUARD_INSTALL), 0);
+	assert_int_equal(unev_sys_munmap(fx->m, fx->pid, a, P(10)), 0);
+	assert_int_equal(map(fx, P(10), 0), a);
+	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(10), true), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +249,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_fixed_unmaps_through_the_batch, setup, fixture_state_teardown),
 		cmocka_unit_test_setup_teardown(test_cold_and_pageout_move_in_batches, setup, fixture_state_teardown),
 		cmocka_unit_test_setup_teardown(test_free_lazyfree_then_reclaim_discards, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_droppable_is_populated_never_locked, setup, fixture_state_teardown),
+		cmocka_unit_test_setup_teardown(test_guard_refused_when_locked_stops_populate, setup, fixture_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

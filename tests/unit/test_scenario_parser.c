@@ -853,10 +853,54 @@ static void test_mincore_msync_setrlimit_fixed(void **state)
 	assert_parse_error("task a\na: mmap r2 4p fixed_off=4K\n", "'fixed_off=' needs 'fixed='");
 }
 
+/* issue 11's newer calls: a mapping type, two advices, a file of its own */
+static void test_droppable_guard_secretmem(void **state)
+{
+	const struct scenario_call *c;
+	struct scenario *s;
+
+	(void)state;
+	s = parse_call("a: mmap r 10p droppable locked", &c);
+	assert_true(c->droppable);
+	assert_false(c->shared);
+	assert_true(c->locked);
+	assert_false(c->secretmem);
+	scenario_free(s);
+	assert_parse_error("task a\na: mmap r 1p droppable shared\n", "'droppable' is a mapping type");
+	assert_parse_error("task a\na: mmap r 1p private droppable\n", "'droppable' is a mapping type");
+
+	s = parse_call("a: madvise r 0 4p guard_install", &c);
+	assert_int_equal(c->advice, SCENARIO_ADVICE_GUARD_INSTALL);
+	assert_int_equal(c->len, 16384);
+	assert_string_equal(scenario_advice_name(c->advice), "guard_install");
+	scenario_free(s);
+	s = parse_call("a: madvise r guard_remove", &c);
+	assert_int_equal(c->advice, SCENARIO_ADVICE_GUARD_REMOVE);
+	assert_false(c->range_given);
+	scenario_free(s);
+
+	/* secretmem maps its file shared unless told `private` */
+	s = parse_call("a: mmap r 10p secretmem", &c);
+	assert_true(c->secretmem);
+	assert_true(c->shared);
+	assert_string_equal(c->file, "");
+	scenario_free(s);
+	s = parse_call("a: mmap r 10p secretmem private prot=r", &c);
+	assert_true(c->secretmem);
+	assert_false(c->shared);
+	assert_int_equal(c->prot, SCENARIO_PROT_READ);
+	scenario_free(s);
+	assert_parse_error("task a\na: mmap r 1p secretmem anon\n", "'secretmem' is a file of its own");
+	assert_parse_error("task a\nfile f\na: mmap r 1p secretmem file=f\n",
+			   "'secretmem' is a file of its own");
+	assert_parse_error("task a\na: mmap r 1p secretmem droppable\n", "'secretmem' is a file of its own");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes_4096_4K_1p_are_equal),
+		cmocka_unit_test(test_droppable_guard_secretmem),
 		cmocka_unit_test(test_sizes_overflow_is_rejected),
 		cmocka_unit_test(test_sizes_bad_suffixes_are_rejected),
 		cmocka_unit_test(test_comments_blank_lines_and_tabs),

@@ -710,6 +710,27 @@ static int address_or_errno(struct task_slot *me, long r)
 	return 0;
 }
 
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447	/* x86_64, arm64: asm-generic/unistd.h, 5.14 */
+#endif
+
+/* mmap ... secretmem: a secret memory file of the mapping's length, mapped
+ * and closed at once (the VMA keeps it); the first error is the answer */
+static int mmap_secretmem(struct task_slot *me, const struct native_cmd *cmd)
+{
+	long fd = sys6(SYS_memfd_secret, 0, 0, 0, 0, 0, 0);
+	int err;
+
+	if (err_of(fd))
+		return err_of(fd);
+	err = err_of(sys6(SYS_ftruncate, fd, (long)cmd->len, 0, 0, 0, 0));
+	if (!err)
+		err = address_or_errno(me, sys6(SYS_mmap, (long)cmd->arg4, (long)cmd->len,
+						(long)cmd->arg1, (long)cmd->arg2, fd, 0));
+	sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+	return err;
+}
+
 static void serve(struct task_slot *me) __attribute__((noreturn));
 
 /* A forked child, on its own slot's stack: takes its socket, says hello. */
@@ -775,6 +796,9 @@ static void serve(struct task_slot *me)
 				me, sys6(SYS_mmap, (long)cmd->arg4, (long)cmd->len, (long)cmd->arg1,
 					 (long)cmd->arg2,
 					 cmd->arg3 ? file_fd(cmd->arg3 - 1) : -1, (long)cmd->addr));
+			break;
+		case NATIVE_OP_MMAP_SECRETMEM:
+			err = mmap_secretmem(me, cmd);
 			break;
 		case NATIVE_OP_MUNMAP:
 			err = err_of(sys2(SYS_munmap, cmd->addr, cmd->len));

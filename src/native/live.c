@@ -260,6 +260,22 @@ static int expect_task_region(struct live *lv, const struct scenario_statement *
 	return 0;
 }
 
+/* The same for `expect TASK smaps|numa_maps REGION`, with the task's smaps
+ * read into lv->buf: 0, or the run stops here. */
+static int expect_region_smaps(struct live *lv, const struct scenario_statement *st,
+			       struct live_task **t, struct scenario_region **reg)
+{
+	int ret = expect_task_region(lv, st, t, reg);
+
+	if (ret)
+		return ret;
+	ret = live_read_smaps(lv, *t, NULL);
+	if (ret)
+		return live_driver_error(lv, st, "reading smaps of task '%s': %s", (*t)->x.name,
+					 strerror(-ret));
+	return 0;
+}
+
 /* `expect SOURCE ...` but ok|errno, of a task alive (the loop's): the
  * value read now, less the baseline where it is machine-wide. */
 static int run_expect(struct exec *x, const struct scenario_statement *st, struct outcome *o)
@@ -332,13 +348,9 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 		o->value = cur - part;
 		return 0;
 	case SCENARIO_EXPECT_SMAPS:
-		ret = expect_task_region(lv, st, &t, &reg);
+		ret = expect_region_smaps(lv, st, &t, &reg);
 		if (ret)
 			return ret;
-		ret = live_read_smaps(lv, t, NULL);
-		if (ret)
-			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->x.name,
-					    strerror(-ret));
 		{
 			struct proc_span sp = live_region_span(reg);
 
@@ -352,13 +364,9 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 		uint64_t starts[64];
 		int nr;
 
-		ret = expect_task_region(lv, st, &t, &reg);
+		ret = expect_region_smaps(lv, st, &t, &reg);
 		if (ret)
 			return ret;
-		ret = live_read_smaps(lv, t, NULL);
-		if (ret)
-			return live_driver_error(lv, st, "reading smaps of task '%s': %s", t->x.name,
-						 strerror(-ret));
 		{
 			struct proc_span sp = live_region_span(reg);
 

@@ -529,6 +529,21 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 }
 
 /* The value an expectation compares, in the unit its /proc file uses. */
+/* The task of `expect TASK smaps|numa_maps REGION` and the span its VMAs
+ * are summed over: 0, or the run's error. */
+static int expect_region_span(struct run *r, const struct scenario_statement *st,
+			      struct exec_task **t, uint64_t *start, uint64_t *end)
+{
+	struct scenario_region *reg;
+	int ret = live_task(r, st, st->expect.task, t);
+
+	if (!ret)
+		ret = bound_region(r, st, *t, st->expect.region, &reg);
+	if (!ret)
+		scenario_region_span(reg, start, end);
+	return ret;
+}
+
 static int read_expected_source(struct run *r, const struct scenario_statement *st,
 				uint64_t *value)
 {
@@ -566,21 +581,15 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		ret = unev_status_read(r->m, t->pid, e->field, value);
 		break;
 	case SCENARIO_EXPECT_SMAPS:
-		ret = live_task(r, st, e->task, &t);
-		if (!ret)
-			ret = bound_region(r, st, t, e->region, &reg);
+		ret = expect_region_span(r, st, &t, &start, &end);
 		if (ret)
 			return ret;
-		scenario_region_span(reg, &start, &end);
 		ret = unev_smaps_read(r->m, t->pid, start, end, e->field, value);
 		break;
 	case SCENARIO_EXPECT_NUMA_MAPS:
-		ret = live_task(r, st, e->task, &t);
-		if (!ret)
-			ret = bound_region(r, st, t, e->region, &reg);
+		ret = expect_region_span(r, st, &t, &start, &end);
 		if (ret)
 			return ret;
-		scenario_region_span(reg, &start, &end);
 		ret = unev_numa_maps_read(r->m, t->pid, start, end, e->field, value);
 		if (ret == -EOPNOTSUPP)
 			return runtime_error(r, st, "numa_maps of a hugetlb mapping is not modelled yet");

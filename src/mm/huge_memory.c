@@ -238,9 +238,9 @@ static bool pmd_is_huge_zero(const struct unev_machine *m, const uint64_t *pte)
 /*
  * __split_huge_pmd_locked: the PMD becomes 512 PTEs of the same pages
  * (thp_split_pmd).  The folio loses its entire mapping (NR_ANON_THPS) and
- * gains a PTE mapping of each page, each holding a reference; mlock state
- * is kept (a folio mlocked whole stays so).  A huge zero PMD becomes 512
- * zero-page PTEs.
+ * gains a PTE mapping of each page, each holding a reference; an mlocked
+ * folio stays so on 6.18 (profile thp_split_pmd_keeps_mlock).  A huge zero
+ * PMD becomes 512 zero-page PTEs.
  */
 static void __split_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte)
 {
@@ -252,7 +252,10 @@ static void __split_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 	if (pmd_is_huge_zero(m, pte))
 		return;
 	f = page_folio(m, pte_pfn(*pte));
-	(void)vma;
+	/* before 6.18 the PMD mapping's removal munlocks the folio and its
+	 * new PTE mappings, of a large folio, do not mlock it again */
+	if (!m->profile->thp_split_pmd_keeps_mlock && design_mlock_count(m))
+		munlock_vma_folio(m, f, vma);
 	f->refcount += HPAGE_PMD_NR - 1;
 	f->mapcount += HPAGE_PMD_NR - 1;
 	--*entire_mapcount(m, f);

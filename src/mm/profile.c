@@ -96,6 +96,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_wp_huge_zero_allocates = false,
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -128,6 +129,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_wp_huge_zero_allocates = false,
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -163,6 +165,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_wp_huge_zero_allocates = false,
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -197,6 +200,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_wp_huge_zero_allocates = true,
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -229,6 +233,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_wp_huge_zero_allocates = true,
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = true,
 	},
 };
 

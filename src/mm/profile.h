@@ -120,6 +120,13 @@ struct kernel_profile {
 	 * 6.6+; read in 6.12, seen on 6.18.44); before, such folios were
 	 * skipped (6.1's mlock_pte_range, read) */
 	bool mlock_pte_mapped_large;
+	/* THP: splitting the PMD of an mlocked THP in a VM_LOCKED VMA keeps
+	 * it mlocked: 6.18's folio_add_anon_rmap_ptes mlocks a large folio
+	 * mapped whole by the call, before folio_remove_rmap_pmd munlocks it
+	 * (seen on 6.18.15 and 6.18.44); false: the removal of the PMD
+	 * mapping munlocks it (512 munlocked and rescued at the split) and the
+	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
+	bool thp_split_pmd_keeps_mlock;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

@@ -242,6 +242,33 @@ static void test_never(void **state)
 	assert_int_equal(smaps(a, MB(4), "Rss"), 4096);
 }
 
+/* The invariant checker knows a THP's shape: a tail page that lost its
+ * head, or NR_ANON_THPS off by one THP, is reported. */
+static void test_invariants_cover_large_folios(void **state)
+{
+	uint64_t a = map_huge();
+	char msg[256];
+	struct task_struct *t;
+	struct page *tail;
+	uint64_t *pte;
+
+	(void)state;
+	assert_int_equal(unev_touch(m, pid, a, 1, true), 0);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+	t = task_lookup(m, pid);
+	pte = pte_lookup(t->mm, a, false);
+	assert_non_null(pte);
+	assert_true(*pte & PTE_PMD);
+	tail = pfn_to_page(m, pte_pfn(*pte) + 7);
+	tail->lru_next = PFN_NIL;
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
+	tail->lru_next = pte_pfn(*pte);
+	m->nodes[0].nr_anon_thps -= HPAGE_PMD_NR;
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
+	m->nodes[0].nr_anon_thps += HPAGE_PMD_NR;
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_keeps_mlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_munlocks_612, setup_612, teardown),
 		cmocka_unit_test_setup_teardown(test_never, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invariants_cover_large_folios, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,15 +26,13 @@ static int pid;
 static int setup_kernel(const char *kernel)
 {
 	struct unev_machine_config cfg;
-	struct unev_task_config tc;
 
 	unev_machine_config_default(&cfg);
 	cfg.mem_bytes = MB(64);
 	cfg.kernel = kernel;
-	if (unev_machine_create(&cfg, &m))
-		return -1;
-	unev_task_config_default(&tc);
-	return unev_task_create(m, &tc, &pid) ? -1 : 0;
+	m = fixture_machine(&cfg);
+	pid = fixture_task(m, NULL);
+	return 0;
 }
 
 static int setup(void **state)

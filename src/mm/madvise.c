@@ -59,24 +59,62 @@ static int madvise_remove(struct unev_machine *m, struct vm_area_struct *vma,
  * when another PTE maps it; one in the swap cache is also skipped here (the
  * model does not free its swap: folio_free_swap), a dirty one is cleaned.
  */
+/*
+ * A PMD-mapped THP the madvise range covers whole (madvise_free_huge_pmd,
+ * the PMD case of madvise_cold_or_pageout_pte_range): handled once, at its
+ * first PTE; the range's other PTEs of it are passed over.  1: handled or
+ * passed over; 0: not a PMD; -EOPNOTSUPP: a part of it, which the kernel
+ * splits (thp_split_page: not modelled).
+ */
+static int madvise_huge_pmd(uint64_t addr, const uint64_t *pte, uint64_t end, bool *first)
+{
+	*first = false;
+	if (!(*pte & PTE_PMD))
+		return 0;
+	if (addr & ~HPAGE_MASK)
+		return 1;
+	if (end - addr < HPAGE_SIZE)
+		return -EOPNOTSUPP;
+	*first = true;
+	return 1;
+}
+
 static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 			    uint64_t *pte, void *arg)
 {
+	const uint64_t *end = arg;
 	struct folio *f;
+	bool first;
+	int huge;
 
-	(void)addr;
-	(void)arg;
 	if (*pte & PTE_SWAP) {
 		zap_swap_pte(m, vma, pte);
 		return 0;
 	}
+	huge = madvise_huge_pmd(addr, pte, *end, &first);
+	if (huge < 0)
+		return huge;
+	if (huge && !first)
+		return 0;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
 	f = page_folio(m, pte_pfn(*pte));
-	/* madvise_free_huge_pmd and the split of a large folio: not modelled,
-	 * a THP is left as it is */
-	if (folio_test_large(f))
+	/* madvise_free_huge_pmd: a THP mapped once, whole in the range, is
+	 * cleaned and made lazyfree as one folio (seen on 6.18: pglazyfree
+	 * 512); part of one is split first (thp_split_page), which the model
+	 * does not do: the caller's run stops (-EOPNOTSUPP, which MADV_FREE
+	 * itself never returns) */
+	if (huge) {
+		if (f->mapcount != 1)
+			return 0;
+		folio_clear(f, PG_dirty);
+		for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
+			pte[i] &= ~(PTE_YOUNG | PTE_DIRTY);
+		folio_mark_lazyfree(m, f);
 		return 0;
+	}
+	if (folio_test_large(f))
+		return -EOPNOTSUPP;
 	if (folio_test(f, PG_swapcache) || folio_test(f, PG_dirty)) {
 		if (f->mapcount != 1 || folio_test(f, PG_swapcache))
 			return 0;
@@ -90,6 +128,7 @@ static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 /* madvise_cold_or_pageout_pte_range's walk: the folios it passes on */
 struct cold_walk {
 	bool pageout;
+	uint64_t end;
 	uint32_t *isolated;	/* pageout: the folios reclaim_pages gets */
 	unsigned int nr, cap;
 	int err;
@@ -107,16 +146,34 @@ static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 {
 	struct cold_walk *w = arg;
 	struct folio *f;
+	bool first;
+	int huge = madvise_huge_pmd(addr, pte, w->end, &first);
 
 	(void)vma;
 	(void)addr;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
-	f = page_folio(m, pte_pfn(*pte));
-	/* a THP (PMD-mapped or not) is neither deactivated nor paged out
-	 * here: not modelled */
-	if (folio_test_large(f))
+	if (huge > 0 && !first)
 		return 0;
+	f = page_folio(m, pte_pfn(*pte));
+	/* a THP mapped by a PMD the range covers whole is made cold as one
+	 * folio (young bits cleared, folio_deactivate); part of a THP is split
+	 * (thp_split_page: seen on 6.18 for MADV_COLD of 8K of one) and a THP
+	 * paged out, which the model does not do: the caller's run stops
+	 * (-EOPNOTSUPP) */
+	if (huge < 0 || (folio_test_large(f) && (!huge || w->pageout))) {
+		w->err = -EOPNOTSUPP;
+		return 1;
+	}
+	if (huge) {
+		if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
+			return 0;
+		for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
+			pte[i] &= ~PTE_YOUNG;
+		folio_clear(f, PG_referenced);
+		folio_deactivate(m, f);
+		return 0;
+	}
 	if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
 		return 0;
 	if (!w->pageout)
@@ -156,7 +213,7 @@ static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 static int madvise_cold_or_pageout(struct unev_machine *m, struct vm_area_struct *vma,
 				   uint64_t start, uint64_t end, bool pageout)
 {
-	struct cold_walk w = { .pageout = pageout };
+	struct cold_walk w = { .pageout = pageout, .end = end };
 
 	lru_add_drain(m);
 	walk_page_range(m, vma, start, end, madvise_cold_pte, &w);
@@ -251,8 +308,7 @@ static int madvise_vma(struct unev_machine *m,
 				return -EINVAL;	/* MADV_FREE is for private anon only */
 			/* madvise_free_single_vma: drain, then the walk */
 			lru_add_drain(m);
-			walk_page_range_all(m, vma, start, end, madvise_free_pte, NULL);
-			return 0;
+			return walk_page_range_all(m, vma, start, end, madvise_free_pte, &end);
 		}
 		/* zap_page_range_single drains this CPU first up to 6.12; 6.18
 		 * does not, as for munmap (unmap_drains_batches) */

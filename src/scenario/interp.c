@@ -428,6 +428,13 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 	case SCENARIO_CALL_MADVISE:
 		*result = unev_sys_madvise(r->m, t->pid, addr, len,
 					   exec_advice(c->advice));
+		/* the kernel's MADV_COLD, PAGEOUT and FREE never answer
+		 * EOPNOTSUPP: the model met a THP there (madvise.c) */
+		if (*result == -EOPNOTSUPP && (c->advice == SCENARIO_ADVICE_COLD ||
+					       c->advice == SCENARIO_ADVICE_PAGEOUT ||
+					       c->advice == SCENARIO_ADVICE_FREE))
+			return runtime_error(r, st, "madvise %s of a transparent huge page is not modelled yet",
+					     scenario_advice_name(c->advice));
 		return 0;
 	case SCENARIO_CALL_TOUCH:
 		*result = unev_touch(r->m, t->pid, addr, len, c->write);

@@ -226,6 +226,21 @@ static void test_split_munlocks_612(void **state)
 	split_locked(512);
 }
 
+/* MADV_FREE of a whole THP: lazyfree as one folio, 512 pages (pglazyfree);
+ * of part of one: the model stops (-EOPNOTSUPP: a split it does not do). */
+static void test_madvise_free_whole_thp(void **state)
+{
+	uint64_t a = map_huge();
+
+	(void)state;
+	assert_int_equal(unev_touch(m, pid, a, MB(4), true), 0);
+	assert_int_equal(unev_sys_madvise(m, pid, a, MB(2), UNEV_MADV_FREE), 0);
+	assert_int_equal(vmstat("pglazyfree"), 512);
+	assert_int_equal(vmstat("thp_split_pmd"), 0);
+	assert_int_equal(smaps(a, MB(4), "LazyFree"), 2048);
+	assert_int_equal(unev_sys_madvise(m, pid, a + MB(2), P(2), UNEV_MADV_FREE), -EOPNOTSUPP);
+}
+
 /* thp=never by configuration: no THP, even in an MADV_HUGEPAGE range */
 static void test_never(void **state)
 {
@@ -280,6 +295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_keeps_mlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_munlocks_612, setup_612, teardown),
 		cmocka_unit_test_setup_teardown(test_never, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_madvise_free_whole_thp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invariants_cover_large_folios, setup, teardown),
 	};
 

@@ -182,6 +182,8 @@ enum mapping_kind {
 	MAPPING_HUGETLB,/* a hugetlbfs inode: huge folios by huge-page index, never on an LRU */
 	MAPPING_SECRETMEM,/* a memfd_secret inode: AS_UNEVICTABLE, each page charged to its
 	                   * creator's user (secretmem.c) */
+	MAPPING_DRIVER, /* a device's buffer (perf ring, io_uring ring): kernel pages,
+	                 * never on an LRU, mapped whole or not at all (driver.c) */
 };
 /*
  * The page cache (the kernel's xarray): entries by index in chunks of
@@ -218,6 +220,7 @@ struct address_space {
 	unsigned int nr_ra;
 	unsigned int secret_uid;      /* MAPPING_SECRETMEM: the creator's user, and the pages */
 	uint64_t secret_accounted;    /* charged to its locked_vm (secretmem_inode_state) */
+	int driver;                   /* MAPPING_DRIVER: UNEV_DRIVER_* */
 };
 
 /* ---- SysV shared memory (ipc/shm.c) ---- */
@@ -261,6 +264,7 @@ struct anon_vma {
 #define VM_PFNMAP 0x400ULL
 #define VM_LOCKED 0x2000ULL
 #define VM_IO 0x4000ULL
+#define VM_DONTCOPY 0x20000ULL
 #define VM_DONTEXPAND 0x40000ULL
 #define VM_LOCKONFAULT 0x80000ULL
 #define VM_ACCOUNT 0x100000ULL
@@ -285,6 +289,9 @@ struct vm_area_struct {
 	struct address_space *mapping;/* the file (vm_file->f_mapping), or NULL */
 	int shm_id;                   /* SysV segment attached here, 0 if none */
 	struct mm_struct *mm;
+	/* MAPPING_DRIVER without VM_PFNMAP: which pages of the buffer this
+	 * VMA maps (bit i: vm_start + i pages; at most 64, the parser's) */
+	uint64_t driver_present;
 };
 
 /* page-table entries: pfn << 12 | bits */
@@ -679,6 +686,16 @@ int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, 
 /* Map a page-cache folio at @pte (set_pte_range + folio_add_file_rmap_ptes). */
 void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
 		    uint64_t *pte, bool writable);
+/* driver.c */
+bool vma_is_driver(const struct vm_area_struct *vma);
+int driver_mmap(struct unev_machine *m, struct vm_area_struct *vma);
+int driver_populate(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		    uint64_t end);
+void driver_dup(struct vm_area_struct *dst, const struct vm_area_struct *src);
+void driver_unmap(struct vm_area_struct *vma);
+void driver_smaps(const struct vm_area_struct *vma, uint64_t *resident, uint64_t *pss,
+		  uint64_t *shared, uint64_t *private);
+
 /* secretmem.c */
 bool vma_is_secretmem(const struct vm_area_struct *vma);
 int secretmem_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,

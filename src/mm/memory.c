@@ -439,6 +439,8 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 
 	if (vma_is_secretmem(vma))	/* check_vma_flags: GUP never pins secret memory */
 		return -EFAULT;
+	if (vma_is_driver(vma))	/* a device's fault handler maps its own pages */
+		return driver_populate(m, vma, start, end);
 
 	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
 		uint64_t *pte;

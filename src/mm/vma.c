@@ -32,6 +32,8 @@ int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma)
 void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma)
 {
 	unlink_anon_vmas(m, vma);
+	if (vma_is_driver(vma))
+		driver_unmap(vma);
 	if (vma->mapping) {
 		i_mmap_remove(vma->mapping, vma);
 		shm_vma_close(m, vma);
@@ -192,8 +194,9 @@ static bool is_mergeable_anon_vma(const struct unev_machine *m, const struct vm_
 static bool vma_can_merge(const struct unev_machine *m, const struct vm_area_struct *a,
 			  const struct vm_area_struct *b, bool a_is_src)
 {
+	/* vma_merge: never a VM_SPECIAL VMA (hugetlb, a device's buffer) */
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
-	       a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
+	       !(a->vm_flags & VM_SPECIAL) && a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
 	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff &&
 	       is_mergeable_anon_vma(m, a_is_src ? a : b, a_is_src ? b : a);
 }

@@ -339,9 +339,12 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
-		cmd.op = c->secretmem ? NATIVE_OP_MMAP_SECRETMEM : NATIVE_OP_MMAP;
+		cmd.op = c->secretmem ? NATIVE_OP_MMAP_SECRETMEM
+			: c->driver ? NATIVE_OP_MMAP_DRIVER : NATIVE_OP_MMAP;
 		cmd.arg4 = fixed_addr;
 		cmd.len = c->size;
+		if (c->driver)	/* the helper's numbering (protocol.h) */
+			cmd.arg3 = c->driver == SCENARIO_DRIVER_PERF ? 1 : 2;
 		if (c->file[0]) {
 			int f = live_find_file(lv, c->file);
 

@@ -373,6 +373,9 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		if (c->secretmem) {
 			*result = unev_sys_mmap_secretmem(r->m, t->pid, newaddr, c->size,
 							  exec_prot(c->prot), flags, &newaddr);
+		} else if (c->driver) {
+			*result = unev_sys_mmap_driver(r->m, t->pid, exec_mmap_driver(c), newaddr,
+						       c->size, exec_prot(c->prot), flags, &newaddr);
 		} else if (c->file[0]) {
 			struct exec_object *f = find_object(r, EXEC_FILES, c->file);
 

@@ -178,6 +178,13 @@ enum scenario_shmctl_op {
 	SCENARIO_SHMCTL_RMID,
 };
 
+/* mmap perf|io_uring: whose buffer the mapping is (none: memory's own) */
+enum scenario_driver {
+	SCENARIO_DRIVER_NONE,
+	SCENARIO_DRIVER_PERF,
+	SCENARIO_DRIVER_IO_URING,
+};
+
 /*
  * One system call.  Which fields mean something depends on the kind; the
  * comment after each says for which calls.
@@ -209,6 +216,12 @@ struct scenario_call {
 	/* secretmem: memfd_secret(0), ftruncate to LEN, mmap of it (shared
 	 * unless `private`), close: one statement, the first error its own */
 	bool secretmem;
+	/* a device's buffer (an extension, README): `perf` is
+	 * perf_event_open(2) of a software dummy event of the task, then an
+	 * mmap of its ring buffer (LEN: 1 + 2^n pages); `io_uring` is
+	 * io_uring_setup(2) of 4 entries, then an mmap of its SQ ring (one
+	 * page); shared, the fd closed after: the VMA is VM_SPECIAL */
+	enum scenario_driver driver;
 	bool prot_given, sharing_given;
 	char file[SCENARIO_NAME_MAX];	/* mmap file=F, "" for anonymous */
 	uint64_t file_off;		/* mmap off= */

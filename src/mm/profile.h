@@ -92,7 +92,8 @@ struct kernel_profile {
 	/* io_uring_mmap maps a ring with remap_pfn_range (VM_IO | VM_PFNMAP |
 	 * VM_DONTEXPAND | VM_DONTDUMP, no Rss); 6.10's "io_uring: get rid of
 	 * remap_pfn_range() for mapping rings/sqes" inserts its pages instead
-	 * (vm_insert_pages: VM_DONTEXPAND | VM_MIXEDMAP, Rss; seen on 6.18.44) */
+	 * (vm_insert_pages: VM_DONTEXPAND | VM_MIXEDMAP, Rss; seen on 6.18.44, and
+	 * on Debian's 6.1.0-50, a stable backport; 5.10.0-32 still remaps) */
 	bool io_uring_ring_pfnmap;
 	/* MREMAP_DONTUNMAP takes only a private anonymous VMA (5.7-5.12;
 	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */

@@ -233,6 +233,14 @@ int unev_sys_mmap_secretmem(struct unev_machine *m, int pid, uint64_t addr, uint
 #define UNEV_DRIVER_IO_URING 2
 int unev_sys_mmap_driver(struct unev_machine *m, int pid, int driver, uint64_t addr,
 			 uint64_t len, int prot, int flags, uint64_t *result);
+/* mbind(@addr, @len, MPOL_BIND, {@node}, @flags) by task @pid: the range's
+ * VMAs bound to @node (later faults allocate there only); with
+ * UNEV_MPOL_MF_MOVE its pages elsewhere migrate there, as move_pages'
+ * do; UNEV_MPOL_MF_STRICT: EIO when a page stays elsewhere. */
+#define UNEV_MPOL_MF_STRICT 0x1
+#define UNEV_MPOL_MF_MOVE 0x2
+int unev_sys_mbind(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int node,
+		   unsigned int flags);
 /* pread/pwrite of [off, off+len) through the page cache, by task @pid. */
 int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);
 int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);

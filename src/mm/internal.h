@@ -292,6 +292,9 @@ struct vm_area_struct {
 	/* MAPPING_DRIVER without VM_PFNMAP: which pages of the buffer this
 	 * VMA maps (bit i: vm_start + i pages; at most 64, the parser's) */
 	uint64_t driver_present;
+	/* mbind's MPOL_BIND to one node: the node + 1; 0, the default policy
+	 * (the node of the faulting CPU) */
+	unsigned int bind_node1;
 };
 
 /* page-table entries: pfn << 12 | bits */
@@ -467,6 +470,7 @@ struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order);
 /* A page for a user mapping or the page cache: watermarks (kswapd, direct
  * reclaim) and the current memcg's charge; NULL when neither can help. */
 struct folio *alloc_user_folio(struct unev_machine *m, int node);
+struct folio *alloc_user_folio_bound(struct unev_machine *m, int node);
 struct folio *alloc_migration_target(struct unev_machine *m, int node);
 /* The node of a CPU (the VM's qemu topology) and of the current call's. */
 int cpu_to_node(const struct unev_machine *m, unsigned int cpu);
@@ -686,6 +690,16 @@ int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, 
 /* Map a page-cache folio at @pte (set_pte_range + folio_add_file_rmap_ptes). */
 void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
 		    uint64_t *pte, bool writable);
+/* migrate.c: isolated folios on their way to one node (migrate_pages) */
+struct migrate_list {
+	uint32_t *pfn;
+	size_t nr;
+	int node;
+	uint64_t succeeded, failed;
+	int err;		/* -ENOMEM from migrate_pages: the call fails */
+};
+void move_pages_to_node(struct unev_machine *m, struct migrate_list *l);
+
 /* driver.c */
 bool vma_is_driver(const struct vm_area_struct *vma);
 int driver_mmap(struct unev_machine *m, struct vm_area_struct *vma);
@@ -751,6 +765,9 @@ static inline void mm_counter_inc(struct mm_struct *mm, const struct folio *f, i
  * @target, the flags it will end with, decides whether the kernel would
  * merge instead of split (vm.max_map_count).  NULL: -ENOMEM. */
 struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t flags, uint64_t target);
+struct vm_area_struct *vma_modify_policy(struct unev_machine *m, struct mm_struct *mm,
+					 struct vm_area_struct *vma, uint64_t start,
+					 uint64_t end, unsigned int bind_node1);
 void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx);
 /* find_mergeable_anon_vma: a neighbour's anon_vma @vma may share, or 0. */
 uint32_t find_mergeable_anon_vma(struct vm_area_struct *vma);

@@ -451,6 +451,11 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.arg1 = (uint64_t)exec_object_at(&lv->x, EXEC_SHMS, (size_t)ret)->id;
 		cmd.arg2 = (uint64_t)exec_shmctl_cmd(c->shmctl_op);
 		break;
+	case SCENARIO_CALL_MBIND:
+		cmd.op = NATIVE_OP_MBIND;
+		cmd.arg1 = c->mbind_node;
+		cmd.arg2 = exec_mbind_flags(c);	/* MPOL_MF_* are Linux's */
+		break;
 	case SCENARIO_CALL_MSYNC:
 		cmd.op = NATIVE_OP_MSYNC;
 		cmd.arg1 = (uint64_t)(unsigned int)c->msync_flags; /* MS_* are Linux's */

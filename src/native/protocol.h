@@ -84,6 +84,8 @@ enum native_op {
 	 * prot, arg2 = flags, arg4 = address), close -> value = address; the
 	 * first error */
 	NATIVE_OP_MMAP_DRIVER,
+	/* mbind(addr, len, MPOL_BIND, {arg1}, arg2 = MPOL_MF_* flags) */
+	NATIVE_OP_MBIND,
 };
 
 struct native_cmd {

@@ -66,6 +66,12 @@ int exec_mmap_driver(const struct scenario_call *c)
 	return c->driver == SCENARIO_DRIVER_PERF ? UNEV_DRIVER_PERF : UNEV_DRIVER_IO_URING;
 }
 
+/* mbind's flags: MPOL_MF_* */
+unsigned int exec_mbind_flags(const struct scenario_call *c)
+{
+	return (c->mbind_move ? UNEV_MPOL_MF_MOVE : 0) | (c->mbind_strict ? UNEV_MPOL_MF_STRICT : 0);
+}
+
 /* raw_flags=: the number as written, for the kernel's EINVAL on bad bits */
 int exec_mlock2_flags(const struct scenario_call *c)
 {

@@ -112,6 +112,7 @@ static const char *const call_names[] = {
 	[SCENARIO_CALL_MSYNC] = "msync",
 	[SCENARIO_CALL_SETRLIMIT] = "setrlimit",
 	[SCENARIO_CALL_GROW_STACK] = "grow_stack",
+	[SCENARIO_CALL_MBIND] = "mbind",
 };
 #define NR_CALLS (sizeof(call_names) / sizeof(call_names[0]))
 
@@ -1243,6 +1244,28 @@ static int parse_msync(struct parser *p, struct scenario_call *c)
 	return 0;
 }
 
+/* mbind (an extension, README): mbind(2) of the range with MPOL_BIND to
+ * one node; `move` is MPOL_MF_MOVE, `strict` MPOL_MF_STRICT */
+static int parse_mbind(struct parser *p, struct scenario_call *c)
+{
+	static const char usage[] = "mbind REGION [OFF LEN] node=N [move] [strict]";
+	static const char *const flags[] = {"move", "strict", NULL};
+	static const char *const keys[] = {"node", NULL};
+	struct args a;
+	const char *v;
+	int ret;
+
+	ret = region_call_args(p, c, keys, flags, 0, usage, &a);
+	if (ret)
+		return ret;
+	v = option(&a, "node");
+	if (!v)
+		return parse_error(p, "mbind: expected 'node=N' (usage: %s)", usage);
+	c->mbind_move = has_flag(&a, "move");
+	c->mbind_strict = has_flag(&a, "strict");
+	return uint_value(p, v, "node=", 0, 63, &c->mbind_node);
+}
+
 /* SIZE or `unlimited` after KEY= */
 static int limit_value(struct parser *p, const char *v, const char *key, uint64_t *bytes,
 		       bool *unlimited)
@@ -1365,6 +1388,8 @@ static int parse_call(struct parser *p, struct scenario_statement *st)
 		return parse_setrlimit(p, c);
 	case SCENARIO_CALL_GROW_STACK:
 		return parse_grow_stack(p, c);
+	case SCENARIO_CALL_MBIND:
+		return parse_mbind(p, c);
 	}
 	return parse_error(p, "internal error: call '%s' has no parser",
 			   call_names[i]);

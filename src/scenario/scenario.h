@@ -140,6 +140,7 @@ enum scenario_call_kind {
 	SCENARIO_CALL_MSYNC,
 	SCENARIO_CALL_SETRLIMIT,
 	SCENARIO_CALL_GROW_STACK,	/* extension: grow_stack SIZE, binds "stack" */
+	SCENARIO_CALL_MBIND,		/* extension: mbind REGION [OFF LEN] node=N [move] [strict] */
 };
 
 /* Protection bits: Linux's PROT_* values. */
@@ -222,6 +223,9 @@ struct scenario_call {
 	 * io_uring_setup(2) of 4 entries, then an mmap of its SQ ring (one
 	 * page); shared, the fd closed after: the VMA is VM_SPECIAL */
 	enum scenario_driver driver;
+	/* mbind: MPOL_BIND to node=N, MPOL_MF_MOVE, MPOL_MF_STRICT */
+	unsigned int mbind_node;
+	bool mbind_move, mbind_strict;
 	bool prot_given, sharing_given;
 	char file[SCENARIO_NAME_MAX];	/* mmap file=F, "" for anonymous */
 	uint64_t file_off;		/* mmap off= */

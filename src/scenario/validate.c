@@ -137,8 +137,9 @@ static int hugetlb_scope_check(struct model_scope *sc, const struct scenario *s,
 	case SCENARIO_CALL_MADVISE:
 	case SCENARIO_CALL_MREMAP:
 	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MBIND:
 		if (list_find(&sc->huge, c->task, c->target))
-			return unsupported(err, errlen, s, st, "madvise, mremap or mprotect of hugetlb memory");
+			return unsupported(err, errlen, s, st, "madvise, mremap, mprotect or mbind of hugetlb memory");
 		return 0;
 	case SCENARIO_CALL_FORK:
 		if (list_find(&sc->huge, c->task, ""))
@@ -166,6 +167,11 @@ static int guard_scope_check(struct model_scope *sc, const struct scenario *s,
 	case SCENARIO_CALL_SHMAT:
 		return list_rebind(&sc->not_anon, c,
 				   c->kind == SCENARIO_CALL_SHMAT || c->file[0] || c->shared);
+	case SCENARIO_CALL_MBIND:
+		/* shmem keeps its policy in the inode (shmem_set_policy) */
+		if (list_find(&sc->not_anon, c->task, c->target))
+			return unsupported(err, errlen, s, st, "mbind of file, shared or shm memory");
+		return 0;
 	case SCENARIO_CALL_MADVISE:
 		if (c->advice == SCENARIO_ADVICE_GUARD_INSTALL &&
 		    list_find(&sc->not_anon, c->task, c->target))
@@ -216,9 +222,10 @@ static int driver_scope_check(struct model_scope *sc, const struct scenario *s,
 	case SCENARIO_CALL_MREMAP:
 	case SCENARIO_CALL_MADVISE:
 	case SCENARIO_CALL_MSYNC:
+	case SCENARIO_CALL_MBIND:
 		if (driver_region(sc, c->task, c->target))
 			return unsupported(err, errlen, s, st,
-					   "touch, mprotect, mremap, madvise or msync of a perf or io_uring mapping");
+					   "touch, mprotect, mremap, madvise, msync or mbind of a perf or io_uring mapping");
 		return 0;
 	case SCENARIO_CALL_FORK: {
 		size_t nr = sc->driver.nr;

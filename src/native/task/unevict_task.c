@@ -836,6 +836,14 @@ static void serve(struct task_slot *me)
 		case NATIVE_OP_MMAP_DRIVER:
 			err = mmap_driver(me, cmd);
 			break;
+		case NATIVE_OP_MBIND: {
+			/* MPOL_BIND (2) to one node: the mask on this slot's stack */
+			unsigned long mask = 1UL << cmd->arg1;
+
+			err = err_of(sys6(SYS_mbind, (long)cmd->addr, (long)cmd->len, 2,
+					  (long)(uintptr_t)&mask, 64, (long)cmd->arg2));
+			break;
+		}
 		case NATIVE_OP_MUNMAP:
 			err = err_of(sys2(SYS_munmap, cmd->addr, cmd->len));
 			break;

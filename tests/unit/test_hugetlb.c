@@ -204,8 +204,8 @@ static void test_exit_returns_pages(void **state)
 
 /*
  * VM_IO | VM_PFNMAP | VM_DONTEXPAND, as remap_pfn_range leaves a driver's
- * mapping (the vvar page every process has): no statement makes one, so
- * the VMA's flags are set here.  mlockall(MCL_CURRENT) and mlock succeed,
+ * mapping (the vvar page every process has) on a plain VMA, its flags set
+ * here (mmap ... perf|io_uring makes real ones: test_driver.c).  mlockall(MCL_CURRENT) and mlock succeed,
  * lock and charge nothing there (mlock_fixup's vma_supports_mlock) and
  * fault nothing in (__mm_populate skips VM_IO | VM_PFNMAP); the ordinary
  * mapping beside it is locked.  From mm/mlock.c and mm/gup.c; live, the

@@ -68,6 +68,8 @@
 #include <unistd.h>
 #if __has_include(<sys/rseq.h>)
 #include <sys/rseq.h>
+#include <linux/io_uring.h>
+#include <linux/perf_event.h>
 #define TASK_HAVE_RSEQ 1
 #endif
 
@@ -583,6 +585,37 @@ static int mmap_secretmem(struct task_slot *me, const struct native_cmd *cmd)
 	return err;
 }
 
+/* mmap ... perf|io_uring: the device's file made, its ring mapped and the
+ * file closed at once (the VMA keeps it); the first error is the answer.
+ * The attribute and parameter blocks are on this slot's stack. */
+static int mmap_driver(struct task_slot *me, const struct native_cmd *cmd)
+{
+	struct perf_event_attr attr;
+	struct io_uring_params params;
+	long fd;
+	int err;
+
+	if (cmd->arg3 == 1) {
+		memset(&attr, 0, sizeof(attr));
+		attr.size = sizeof(attr);
+		attr.type = PERF_TYPE_SOFTWARE;
+		attr.config = PERF_COUNT_SW_DUMMY;
+		attr.disabled = 1;
+		fd = sys6(SYS_perf_event_open, (long)(uintptr_t)&attr, 0, -1, -1,
+			  PERF_FLAG_FD_CLOEXEC, 0);
+	} else {
+		memset(&params, 0, sizeof(params));
+		fd = sys6(SYS_io_uring_setup, 4, (long)(uintptr_t)&params, 0, 0, 0, 0);
+	}
+	if (err_of(fd))
+		return err_of(fd);
+	err = address_or_errno(me, sys6(SYS_mmap, (long)cmd->arg4, (long)cmd->len,
+					(long)cmd->arg1, (long)cmd->arg2, fd,
+					cmd->arg3 == 1 ? 0 : (long)IORING_OFF_SQ_RING));
+	sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+	return err;
+}
+
 static void serve(struct task_slot *me) __attribute__((noreturn));
 
 /* A forked child, on its own slot's stack: takes its socket, says hello. */
@@ -652,6 +685,17 @@ static void serve(struct task_slot *me)
 		case NATIVE_OP_MMAP_SECRETMEM:
 			err = mmap_secretmem(me, cmd);
 			break;
+		case NATIVE_OP_MMAP_DRIVER:
+			err = mmap_driver(me, cmd);
+			break;
+		case NATIVE_OP_MBIND: {
+			/* MPOL_BIND (2) to one node: the mask on this slot's stack */
+			unsigned long mask = 1UL << cmd->arg1;
+
+			err = err_of(sys6(SYS_mbind, (long)cmd->addr, (long)cmd->len, 2,
+					  (long)(uintptr_t)&mask, 64, (long)cmd->arg2));
+			break;
+		}
 		case NATIVE_OP_MUNMAP:
 			err = err_of(sys2(SYS_munmap, cmd->addr, cmd->len));
 			break;

@@ -191,6 +191,8 @@ enum mapping_kind {
 	MAPPING_HUGETLB,/* a hugetlbfs inode: huge folios by huge-page index, never on an LRU */
 	MAPPING_SECRETMEM,/* a memfd_secret inode: AS_UNEVICTABLE, each page charged to its
 	                   * creator's user (secretmem.c) */
+	MAPPING_DRIVER, /* a device's buffer (perf ring, io_uring ring): kernel pages,
+	                 * never on an LRU, mapped whole or not at all (driver.c) */
 };
 /*
  * The page cache (the kernel's xarray): entries by index in chunks of
@@ -227,6 +229,7 @@ struct address_space {
 	unsigned int nr_ra;
 	unsigned int secret_uid;      /* MAPPING_SECRETMEM: the creator's user, and the pages */
 	uint64_t secret_accounted;    /* charged to its locked_vm (secretmem_inode_state) */
+	int driver;                   /* MAPPING_DRIVER: UNEV_DRIVER_* */
 };
 
 /* ---- SysV shared memory (ipc/shm.c) ---- */
@@ -270,6 +273,7 @@ struct anon_vma {
 #define VM_PFNMAP 0x400ULL
 #define VM_LOCKED 0x2000ULL
 #define VM_IO 0x4000ULL
+#define VM_DONTCOPY 0x20000ULL
 #define VM_DONTEXPAND 0x40000ULL
 #define VM_LOCKONFAULT 0x80000ULL
 #define VM_ACCOUNT 0x100000ULL
@@ -296,6 +300,12 @@ struct vm_area_struct {
 	struct address_space *mapping;/* the file (vm_file->f_mapping), or NULL */
 	int shm_id;                   /* SysV segment attached here, 0 if none */
 	struct mm_struct *mm;
+	/* MAPPING_DRIVER without VM_PFNMAP: which pages of the buffer this
+	 * VMA maps (bit i: vm_start + i pages; at most 64, the parser's) */
+	uint64_t driver_present;
+	/* mbind's MPOL_BIND to one node: the node + 1; 0, the default policy
+	 * (the node of the faulting CPU) */
+	unsigned int bind_node1;
 };
 
 /* page-table entries: pfn << 12 | bits */
@@ -486,6 +496,7 @@ struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order);
 /* A page for a user mapping or the page cache: watermarks (kswapd, direct
  * reclaim) and the current memcg's charge; NULL when neither can help. */
 struct folio *alloc_user_folio(struct unev_machine *m, int node);
+struct folio *alloc_user_folio_bound(struct unev_machine *m, int node);
 struct folio *alloc_migration_target(struct unev_machine *m, int node);
 /* The node of a CPU (the VM's qemu topology) and of the current call's. */
 int cpu_to_node(const struct unev_machine *m, unsigned int cpu);
@@ -705,6 +716,26 @@ int populate_vma_page_range(struct unev_machine *m, struct vm_area_struct *vma, 
 /* Map a page-cache folio at @pte (set_pte_range + folio_add_file_rmap_ptes). */
 void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
 		    uint64_t *pte, bool writable);
+/* migrate.c: isolated folios on their way to one node (migrate_pages) */
+struct migrate_list {
+	uint32_t *pfn;
+	size_t nr;
+	int node;
+	uint64_t succeeded, failed;
+	int err;		/* -ENOMEM from migrate_pages: the call fails */
+};
+void move_pages_to_node(struct unev_machine *m, struct migrate_list *l);
+
+/* driver.c */
+bool vma_is_driver(const struct vm_area_struct *vma);
+int driver_mmap(struct unev_machine *m, struct vm_area_struct *vma);
+int driver_populate(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		    uint64_t end);
+void driver_dup(struct vm_area_struct *dst, const struct vm_area_struct *src);
+void driver_unmap(struct vm_area_struct *vma);
+void driver_smaps(const struct vm_area_struct *vma, uint64_t *resident, uint64_t *pss,
+		  uint64_t *shared, uint64_t *private);
+
 /* secretmem.c */
 bool vma_is_secretmem(const struct vm_area_struct *vma);
 int secretmem_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
@@ -760,6 +791,9 @@ static inline void mm_counter_inc(struct mm_struct *mm, const struct folio *f, i
  * @target, the flags it will end with, decides whether the kernel would
  * merge instead of split (vm.max_map_count).  NULL: -ENOMEM. */
 struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t flags, uint64_t target);
+struct vm_area_struct *vma_modify_policy(struct unev_machine *m, struct mm_struct *mm,
+					 struct vm_area_struct *vma, uint64_t start,
+					 uint64_t end, unsigned int bind_node1);
 void vma_try_merge_around(struct unev_machine *m, struct mm_struct *mm, unsigned int idx);
 /* find_mergeable_anon_vma: a neighbour's anon_vma @vma may share, or 0. */
 uint32_t find_mergeable_anon_vma(struct vm_area_struct *vma);

@@ -116,10 +116,13 @@ static uint64_t vma_linear_index(const struct vm_area_struct *vma, uint64_t addr
 	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
 }
 
-static struct folio *alloc_anon_folio(struct unev_machine *m)
+static struct folio *alloc_anon_folio(struct unev_machine *m, const struct vm_area_struct *vma)
 {
-	/* the default memory policy: the node of the faulting CPU first
-	 * (first touch), then its zonelist (alloc_user_folio) */
+	/* vma_alloc_folio: a VMA bound to a node by mbind allocates there
+	 * only; the default memory policy takes the node of the faulting CPU
+	 * first (first touch), then its zonelist (alloc_user_folio) */
+	if (vma->bind_node1)
+		return alloc_user_folio_bound(m, (int)vma->bind_node1 - 1);
 	return alloc_user_folio(m, numa_node_id(m));
 }
 
@@ -132,7 +135,7 @@ static int map_new_anon_folio(struct unev_machine *m, struct vm_area_struct *vma
 
 	if (anon_vma_prepare(m, vma))
 		return -ENOMEM;
-	f = alloc_anon_folio(m);
+	f = alloc_anon_folio(m, vma);
 	if (!f)
 		return -ENOMEM;
 	/* folio_add_new_anon_rmap: a VM_DROPPABLE folio is never swapped, only
@@ -503,6 +506,8 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 
 	if (vma_is_secretmem(vma))	/* check_vma_flags: GUP never pins secret memory */
 		return -EFAULT;
+	if (vma_is_driver(vma))	/* a device's fault handler maps its own pages */
+		return driver_populate(m, vma, start, end);
 
 	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
 		uint64_t *pte;

@@ -176,20 +176,13 @@ static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
 }
 
 /* A queue of isolated folios for one node (the kernel's pagelist). */
-struct migrate_list {
-	uint32_t *pfn;
-	size_t nr;
-	int node;
-	uint64_t succeeded, failed;
-	int err;		/* -ENOMEM from migrate_pages: the call fails */
-};
 
 /*
  * do_move_pages_to_node + move_pages_and_store_status: migrate the queue;
  * a folio that could not move is put back (putback_movable_pages) and
  * counted as failed, as are the rest after an allocation failure.
  */
-static void move_pages_to_node(struct unev_machine *m, struct migrate_list *l)
+void move_pages_to_node(struct unev_machine *m, struct migrate_list *l)
 {
 	uint64_t ok = 0, failed = 0;
 

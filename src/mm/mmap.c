@@ -144,8 +144,10 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 			free(vma);
 			return -ENOMEM;
 		}
-		/* call_mmap -> hugetlbfs_file_mmap: flags and reservation */
-		err = is_file_hugepages(file) ? hugetlb_reserve_vma(m, vma) : 0;
+		/* call_mmap -> hugetlbfs_file_mmap: flags and reservation;
+		 * a device's mmap: its flags (and its pages, VM_MIXEDMAP) */
+		err = is_file_hugepages(file) ? hugetlb_reserve_vma(m, vma)
+		    : file->kind == MAPPING_DRIVER ? driver_mmap(m, vma) : 0;
 		if (err) {
 			vm_area_free(m, vma);
 			return err;
@@ -556,15 +558,22 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 	mm->brk = old->brk;
 	for (unsigned int i = 0; i < old->nr_vmas; i++) {
 		struct vm_area_struct *src = old->vmas[i];
-		struct vm_area_struct *dst = vm_area_alloc(mm);
+		struct vm_area_struct *dst;
 		bool cow = (src->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
 
+		/* VM_DONTCOPY (a perf ring): the child has no such VMA */
+		if (src->vm_flags & VM_DONTCOPY) {
+			mm->total_vm -= vma_pages(src);
+			continue;
+		}
+		dst = vm_area_alloc(mm);
 		if (!dst)
 			return -ENOMEM;
 		*dst = *src;
 		dst->mm = mm;
 		dst->vm_flags &= ~VM_LOCKED_MASK;
 		dst->mapping = NULL;
+		dst->driver_present = 0;	/* driver_dup, once it is in */
 		/* VM_WIPEONFORK (a droppable VMA has it): the child's VMA starts
 		 * empty, with no anon_vma and no page tables copied */
 		if (src->vm_flags & VM_WIPEONFORK) {
@@ -591,6 +600,10 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 			vm_area_free(m, dst);
 			return -ENOMEM;
 		}
+		/* copy_page_range: a device's VMA (VM_MIXEDMAP/VM_PFNMAP) has its
+		 * entries copied (vma_needs_copy) */
+		if (vma_is_driver(src))
+			driver_dup(dst, src);
 		/* copy_hugetlb_page_range, where the profile copies hugetlb */
 		if (is_vm_hugetlb_page(src)) {
 			if (m->profile->fork_copies_hugetlb)

@@ -84,6 +84,17 @@ struct kernel_profile {
 	 * time, SIGBUS over the limit (Debian's 6.12.117 mm/secretmem.c; seen
 	 * on it and on 7.3.4) */
 	bool secretmem_locks_vma;
+	/* perf_mmap maps the whole ring at mmap time with remap_pfn_range
+	 * (map_range: VM_IO | VM_PFNMAP, so no Rss, and populate skips it;
+	 * seen on 6.18.44); before, its pages fault in one by one through
+	 * perf_mmap_fault (Rss as they do; Debian's 6.12.117 source) */
+	bool perf_ring_pfnmap;
+	/* io_uring_mmap maps a ring with remap_pfn_range (VM_IO | VM_PFNMAP |
+	 * VM_DONTEXPAND | VM_DONTDUMP, no Rss); 6.10's "io_uring: get rid of
+	 * remap_pfn_range() for mapping rings/sqes" inserts its pages instead
+	 * (vm_insert_pages: VM_DONTEXPAND | VM_MIXEDMAP, Rss; seen on 6.18.44, and
+	 * on Debian's 6.1.0-50, a stable backport; 5.10.0-32 still remaps) */
+	bool io_uring_ring_pfnmap;
 	/* MREMAP_DONTUNMAP takes only a private anonymous VMA (5.7-5.12;
 	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */
 	bool mremap_dontunmap_anon_only;

@@ -432,10 +432,14 @@ static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 	uint64_t vals[NR_SMAPS_VALUES], shared_hugetlb = 0, private_hugetlb = 0;
 
 	/* smaps_hugetlb_range: a huge page counts in *_Hugetlb only */
-	if (is_vm_hugetlb_page(vma))
+	if (is_vm_hugetlb_page(vma)) {
 		hugetlb_smaps(m, vma, &private_hugetlb, &shared_hugetlb);
-	else
+	} else if (vma_is_driver(vma)) {	/* a device's pages: no folio of ours */
+		driver_smaps(vma, &mss.resident, &mss.pss, &mss.shared_clean, &mss.private_clean);
+		mss.referenced = mss.resident;
+	} else {
 		walk_page_range_all(m, vma, vma->vm_start, vma->vm_end, smaps_pte, &mss);
+	}
 	memcpy(vals, kb, sizeof(vals));
 	vals[3] = mss.resident >> 10;
 	vals[4] = (mss.pss >> PSS_SHIFT) >> 10;
@@ -579,11 +583,11 @@ static void vma_flags_text(struct text *t, uint64_t f)
 	static const struct { uint64_t flag; const char *mn; } names[] = {
 		{ VM_READ, "rd" }, { VM_WRITE, "wr" }, { VM_EXEC, "ex" }, { VM_SHARED, "sh" },
 		{ VM_MAYREAD, "mr" }, { VM_MAYWRITE, "mw" }, { VM_MAYEXEC, "me" },
-		{ VM_MAYSHARE, "ms" }, { VM_LOCKED, "lo" }, { VM_IO, "io" },
-		{ VM_DONTEXPAND, "de" }, { VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },
+		{ VM_MAYSHARE, "ms" }, { VM_PFNMAP, "pf" }, { VM_LOCKED, "lo" }, { VM_IO, "io" },
+		{ VM_DONTCOPY, "dc" }, { VM_DONTEXPAND, "de" }, { VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },
 		{ VM_HUGETLB, "ht" },	/* bit order, as show_smap_vma_flags */
-		{ VM_WIPEONFORK, "wf" }, { VM_DONTDUMP, "dd" }, { VM_HUGEPAGE, "hg" },
-		{ VM_NOHUGEPAGE, "nh" }, { VM_DROPPABLE, "dp" },
+		{ VM_WIPEONFORK, "wf" }, { VM_DONTDUMP, "dd" }, { VM_MIXEDMAP, "mm" },
+		{ VM_HUGEPAGE, "hg" }, { VM_NOHUGEPAGE, "nh" }, { VM_DROPPABLE, "dp" },
 	};
 
 	text_printf(t, "VmFlags:");

@@ -23,16 +23,6 @@ struct layout {
 	uint64_t a, b, c;
 };
 
-static uint64_t map(struct unev_machine *m, int pid, uint64_t len, int flags)
-{
-	uint64_t addr = 0;
-
-	assert_int_equal(unev_sys_mmap(m, pid, 0, len, UNEV_PROT_READ | UNEV_PROT_WRITE,
-				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | flags, &addr),
-			 0);
-	return addr;
-}
-
 /*
  * A 64M node (32 pageblocks of 512 pages; pfn 1 is its first frame, and
  * pages go out from the bottom up): a (512 touched pages, block 0), b (512
@@ -52,10 +42,10 @@ static void layout(struct layout *l, const char *kernel)
 	unev_task_config_default(&tc);
 	tc.cpu = 1;
 	assert_int_equal(unev_task_create(l->m, &tc, &l->pid), 0);
-	l->a = map(l->m, l->pid, P(512), 0);
+	l->a = fixture_map_anon(l->m, l->pid, P(512), 0);
 	assert_int_equal(unev_touch(l->m, l->pid, l->a, P(512), true), 0);
-	l->b = map(l->m, l->pid, P(512), UNEV_MAP_LOCKED);
-	l->c = map(l->m, l->pid, P(256), 0);
+	l->b = fixture_map_anon(l->m, l->pid, P(512), UNEV_MAP_LOCKED);
+	l->c = fixture_map_anon(l->m, l->pid, P(256), 0);
 	assert_int_equal(unev_touch(l->m, l->pid, l->c, P(256), true), 0);
 	assert_int_equal(unev_sys_munmap(l->m, l->pid, l->a, P(512)), 0);
 }

@@ -21,7 +21,6 @@
 #include <unevict.h>
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +40,9 @@ struct cli_options {
 
 /* The totals over every file of one command. */
 struct cli_totals {
-	unsigned int files;
+	struct scenario_run_totals t;	/* what --json's summary says */
 	unsigned int files_ran;	/* passed the checks and started */
 	bool several;		/* more than one file: a line per file */
-	unsigned int expectations, passed, failed, not_run;
-	int status;
 };
 
 static void usage(FILE *f)
@@ -248,27 +245,23 @@ static const char *not_run_text(unsigned int not_run, char *buf, size_t len)
 
 /*
  * Run one parsed (or unparsable: s == NULL, message in err) scenario and
- * report it as text or into json_runs.
+ * report it as text or into the --json document doc.
  */
 static int report_scenario(const char *name, struct scenario *s, char *err,
 			   size_t errlen, const struct cli_options *o,
-			   json_t *json_runs, struct cli_totals *totals)
+			   struct scenario_json_doc *doc, struct cli_totals *totals)
 {
 	struct scenario_run_summary sum = {0};
 	struct scenario_run_options run = o->run;
-	json_t *jr = NULL;
 	char buf[32];
 	int status, ret;
 
-	if (o->json) {
-		jr = json_object();
-		if (!jr) {
+	if (doc) {
+		run.json = scenario_json_doc_add_run(doc, name);
+		if (!run.json) {
 			fprintf(stderr, "unevict: out of memory\n");
 			return EXIT_BAD_INPUT;
 		}
-		json_object_set_new(jr, "file", json_string(name));
-		json_array_append_new(json_runs, jr);
-		run.json = jr;
 	}
 	run.out = stdout;
 	ret = s ? open_steps(name, s, o->timeline, &run, err, errlen) : -1;
@@ -288,18 +281,16 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 	} else {
 		status = sum.failed ? EXIT_EXPECTATION_FAILED : EXIT_ALL_PASSED;
 	}
-	totals->files++;
+	totals->t.files++;
 	if (sum.ran)
 		totals->files_ran++;
-	totals->expectations += sum.expectations;
-	totals->passed += sum.passed;
-	totals->failed += sum.failed;
-	totals->not_run += sum.not_run;
-	totals->status = worse(totals->status, status);
-	if (jr) {
-		json_object_set_new(jr, "status", json_integer(status));
-		if (ret)
-			json_object_set_new(jr, "error", json_string(err));
+	totals->t.expectations += sum.expectations;
+	totals->t.passed += sum.passed;
+	totals->t.failed += sum.failed;
+	totals->t.not_run += sum.not_run;
+	totals->t.status = worse(totals->t.status, status);
+	if (run.json) {
+		scenario_json_run_status(run.json, status, ret ? err : NULL);
 	} else if (sum.ran && totals->several) {
 		fprintf(stdout, "%s: %u expectations: %u passed, %u failed%s\n", name,
 			sum.expectations, sum.passed, sum.failed,
@@ -309,41 +300,30 @@ static int report_scenario(const char *name, struct scenario *s, char *err,
 }
 
 /* The end of every run: the total line, or the JSON document. */
-static int finish(const struct cli_options *o, json_t *root, json_t *json_runs,
-		  const struct cli_totals *t)
+static int finish(struct scenario_json_doc *doc, const struct cli_totals *t)
 {
 	char buf[32];
 
-	if (o->json) {
-		json_t *sum = json_pack("{s:i, s:i, s:i, s:i, s:i}", "files", (int)t->files,
-					"expectations", (int)t->expectations,
-					"passed", (int)t->passed, "failed",
-					(int)t->failed, "not_run", (int)t->not_run);
-
-		json_object_set_new(root, "version", json_string(UNEV_VERSION));
-		json_object_set(root, "runs", json_runs);
-		json_object_set_new(root, "summary", sum);
-		json_object_set_new(root, "status", json_integer(t->status));
-		if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
-		    fputc('\n', stdout) == EOF) {
+	if (doc) {
+		if (scenario_json_doc_write(doc, &t->t, stdout)) {
 			fprintf(stderr, "unevict: cannot write the JSON document\n");
 			return EXIT_BAD_INPUT;
 		}
-	} else if (t->files_ran && (t->several || t->status != EXIT_BAD_INPUT)) {
+	} else if (t->files_ran && (t->several || t->t.status != EXIT_BAD_INPUT)) {
 		/* (one file stopped by an error has no total: it did not finish) */
 		/* the closing line scripts read: exactly "N passed, M failed" */
 		fprintf(stdout, "%u expectations: %u passed, %u failed%s\n",
-			t->expectations, t->passed, t->failed,
-			not_run_text(t->not_run, buf, sizeof(buf)));
+			t->t.expectations, t->t.passed, t->t.failed,
+			not_run_text(t->t.not_run, buf, sizeof(buf)));
 	}
-	return t->status;
+	return t->t.status;
 }
 
 static int cmd_run(int argc, char **argv, bool demo)
 {
 	struct cli_options o = {0};
 	struct cli_totals totals = {0};
-	json_t *root = NULL, *runs = NULL;
+	struct scenario_json_doc *doc = NULL;
 	char err[1024];
 	char **files;
 	int nr_files, i, ret;
@@ -376,9 +356,8 @@ static int cmd_run(int argc, char **argv, bool demo)
 	}
 	totals.several = nr_files > 1;
 	if (o.json) {
-		root = json_object();
-		runs = json_array();
-		if (!root || !runs) {
+		doc = scenario_json_doc_new();
+		if (!doc) {
 			fprintf(stderr, "unevict: out of memory\n");
 			ret = EXIT_BAD_INPUT;
 			goto out;
@@ -393,14 +372,13 @@ static int cmd_run(int argc, char **argv, bool demo)
 						  sizeof(err));
 		else
 			ret = scenario_parse_file(name, &s, err, sizeof(err));
-		report_scenario(name, ret ? NULL : s, err, sizeof(err), &o, runs,
+		report_scenario(name, ret ? NULL : s, err, sizeof(err), &o, doc,
 				&totals);
 		scenario_free(s);
 	}
-	ret = finish(&o, root, runs, &totals);
+	ret = finish(doc, &totals);
 out:
-	json_decref(runs);
-	json_decref(root);
+	scenario_json_doc_free(doc);
 	free(files);
 	return ret;
 }

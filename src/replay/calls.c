@@ -16,6 +16,8 @@ static int touch_segment(struct replay *r, struct process *p, const struct segme
 {
 	int e = unev_touch(r->m, p->model_pid, s->model_start, s->len, true);
 
+	if (!replay_can_say(r, s->region))
+		return 0;
 	replay_emit(r, "%s: touch", p->name);
 	replay_emit_range(r, s);
 	replay_emit(r, " write\n");
@@ -144,7 +146,8 @@ static const char *advice_word(int advice)
 
 /*
  * One model call of a range call on a segment, and its .uvs statement
- * (a segment outside every region - region UINT32_MAX - cannot be said).
+ * (a segment outside every region - region UINT32_MAX - or on what an
+ * mremap(MREMAP_DONTUNMAP) left cannot be said: replay_can_say).
  * With @alone it is the whole call: its result is checked here.  Returns
  * the model's 0 or -errno (alone: 0, or -ENOMEM when out of memory).
  */
@@ -177,11 +180,7 @@ static int range_call(struct replay *r, struct process *p, const struct segment 
 		e = unev_sys_munlock(r->m, p->model_pid, s->model_start, s->len);
 		break;
 	}
-	if (s->region == UINT32_MAX) {
-		replay_emit(r, "# trace line %u: %s at an address outside the regions: cannot be said\n",
-		     c->line, r->t->names[c->name]);
-		r->rep->emit_inexact = r->o->emit != NULL;
-	} else {
+	if (replay_can_say(r, s->region)) {
 		replay_emit(r, "%s: %s", p->name, r->t->names[c->name]);
 		replay_emit_range(r, s);
 		if (c->sys == TRACE_MPROTECT)
@@ -374,38 +373,141 @@ static int replay_brk(struct replay *r, struct process *p)
 	return replay_check_against(r, ret, trace_moved ? 0 : ENOMEM, p->model_pid);
 }
 
+/*
+ * MREMAP_FIXED's new address, for the model: a trace address inside one
+ * piece of the map, [new, new + len) all in it (a program moves memory into
+ * a range it reserved, as allocators do), is that piece's model address
+ * plus the offset.  -ENOENT when the range is not inside one piece: where
+ * the model would have to put it is unknown.
+ */
+static int fixed_target(const struct process *p, uint64_t new, uint64_t len,
+			uint64_t *model_new, uint32_t *region)
+{
+	size_t i = region_map_find(&p->map, new);
+	const struct region_piece *pc = i < p->map.nr ? &p->map.v[i] : NULL;
+
+	if (!pc || pc->start > new || new + len > pc->end || new + len < new)
+		return -ENOENT;
+	*model_new = pc->model_start + (new - pc->start);
+	*region = pc->region;
+	return 0;
+}
+
+/*
+ * The trace map after a successful mremap of piece i: the old range goes
+ * (or, with MREMAP_DONTUNMAP, stays as a range no statement names: the
+ * kernel keeps the VMA, empty), what lay at the new range is gone (the
+ * kernel unmapped it, MREMAP_FIXED), and the region is at the new range.
+ */
+static int remap_pieces(struct replay *r, struct process *p, size_t i, int flags,
+			uint64_t new, uint64_t new_len, uint64_t model_new)
+{
+	struct region_piece *pc = &p->map.v[i];
+	uint32_t region = pc->region, left;
+	struct region *reg;
+	struct segments segs = {0};
+	size_t first, n;
+	bool hole;
+	int ret;
+
+	if (flags & UNEV_MREMAP_DONTUNMAP) {
+		uint64_t at = pc->model_start, len = pc->end - pc->start;
+
+		ret = replay_new_region(r, REGION_LEFT, at, len, &left);
+		if (ret)
+			return ret;
+		p->map.v[i].region = left;	/* (the table may have moved) */
+		r->regions[left].refs = 1;
+		r->regions[left].file = r->regions[region].file;
+	} else {
+		region_map_remove(&p->map, i, 1);
+	}
+	reg = &r->regions[region];
+	reg->refs--;
+	if (flags & UNEV_MREMAP_FIXED) {
+		ret = replay_resolve(r, p, new, new + PAGE_UP(new_len), true, &segs, &hole, &first,
+				     &n);
+		free(segs.v);
+		if (ret)
+			return ret;
+		for (size_t k = first; k < first + n; k++) {
+			ret = replay_region_unref(r, p->map.v[k].region, 1);
+			if (ret)
+				return ret;
+		}
+		region_map_remove(&p->map, first, n);
+	}
+	reg->model_base = model_new;
+	reg->len = new_len;
+	return replay_map_insert(r, p, new, new + PAGE_UP(new_len), model_new, region);
+}
+
+/*
+ * mremap of one whole traced mapping (mremap.c's checks, moves and
+ * unmapping are the model's): MREMAP_MAYMOVE, MREMAP_FIXED to a range
+ * inside one traced mapping (fixed=OTHER fixed_off=OFF in the scenario),
+ * MREMAP_DONTUNMAP.
+ */
 static int replay_mremap(struct replay *r, struct process *p)
 {
 	const struct trace_call *c = r->c;
 	uint64_t old = c->arg[0], old_len = PAGE_UP(c->arg[1]), new_len = c->arg[2], model_new;
+	uint64_t fixed_model = 0;
 	int flags = (int)c->arg[3], ret;
 	size_t i = region_map_find(&p->map, old);
 	struct region_piece *pc = i < p->map.nr ? &p->map.v[i] : NULL;
+	const int known = UNEV_MREMAP_MAYMOVE | UNEV_MREMAP_FIXED | UNEV_MREMAP_DONTUNMAP;
 	struct region *reg;
-	uint32_t region;
+	uint32_t region, target = 0;
+	char fixed[48] = "";
 
-	if (flags & ~UNEV_MREMAP_MAYMOVE)
-		return replay_count_unmodelled(r, "mremap (MREMAP_FIXED or MREMAP_DONTUNMAP)");
+	if (flags & ~known)
+		return replay_count_unmodelled(r, "mremap (flags 0x%x)", (unsigned int)flags);
 	if (!pc || pc->start != old || pc->end != old + old_len)
 		return replay_count_unmodelled(r, "mremap (not of one whole traced mapping)");
 	region = pc->region;
 	reg = &r->regions[region];
-	if (reg->kind == REGION_HEAP || reg->model_base != pc->model_start ||
-	    PAGE_UP(reg->len) != old_len || reg->refs != 1)
+	if (reg->kind == REGION_HEAP || reg->kind == REGION_LEFT ||
+	    reg->model_base != pc->model_start || PAGE_UP(reg->len) != old_len || reg->refs != 1)
 		return replay_count_unmodelled(r, "mremap (of part of a region)");
+	if ((flags & UNEV_MREMAP_FIXED) && !(flags & UNEV_MREMAP_MAYMOVE)) {
+		/* EINVAL before new_address is looked at (strace does not
+		 * show it then): any address says it, the region's own */
+		target = region;
+		fixed_model = pc->model_start;
+		snprintf(fixed, sizeof(fixed), " fixed=r%u", reg->name);
+	} else if (flags & UNEV_MREMAP_FIXED) {
+		char tname[24];
+
+		if (c->nargs < 5 ||
+		    fixed_target(p, c->arg[4], PAGE_UP(new_len), &fixed_model, &target))
+			return replay_count_unmodelled(r, "mremap (MREMAP_FIXED to a range not inside "
+						       "one traced mapping)");
+		replay_region_name(r, target, tname, sizeof(tname));
+		snprintf(fixed, sizeof(fixed), " fixed=%s fixed_off=%llu", tname,
+			 (unsigned long long)(fixed_model - r->regions[target].model_base));
+	}
 	r->rep->replayed++;
-	ret = unev_sys_mremap(r->m, p->model_pid, pc->model_start, old_len, new_len, flags, 0,
-			      &model_new);
-	replay_emit(r, "%s: mremap r%u %llu%s\n", p->name, reg->name, (unsigned long long)new_len,
-	     flags & UNEV_MREMAP_MAYMOVE ? " maymove" : "");
-	replay_emit_expect(r, ret);
+	ret = unev_sys_mremap(r->m, p->model_pid, pc->model_start, old_len, new_len, flags,
+			      fixed_model, &model_new);
+	if (!(flags & UNEV_MREMAP_FIXED) || replay_can_say(r, target)) {
+		replay_emit(r, "%s: mremap r%u %llu%s%s%s\n", p->name, reg->name,
+			    (unsigned long long)new_len,
+			    flags & UNEV_MREMAP_MAYMOVE ? " maymove" : "", fixed,
+			    flags & UNEV_MREMAP_DONTUNMAP ? " dontunmap" : "");
+		replay_emit_expect(r, ret);
+	}
 	if (!ret && !c->err) {
-		region_map_remove(&p->map, i, 1);
+		ret = remap_pieces(r, p, i, flags, c->ret, new_len, model_new);
+		if (ret)
+			return ret;
+	} else if (!ret) {
+		/* the kernel refused, the model moved it: the program's later
+		 * calls on its range act where the model has the region now,
+		 * as the scenario's name of it does */
+		p->map.v[i].model_start = model_new;
 		reg->model_base = model_new;
 		reg->len = new_len;
-		reg->refs--;
-		if (replay_map_insert(r, p, c->ret, c->ret + PAGE_UP(new_len), model_new, region))
-			return replay_nomem();
 	}
 	return replay_check_result(r, ret, p->model_pid);
 }

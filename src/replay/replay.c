@@ -93,6 +93,7 @@ static int final_state(struct replay *r)
 			v->model_start = pc->model_start;
 			replay_region_name(r, pc->region, v->name, sizeof(v->name));
 			v->what = reg->kind == REGION_HEAP   ? "heap"
+				  : reg->kind == REGION_LEFT ? "left by MREMAP_DONTUNMAP"
 				  : reg->kind == REGION_SHM  ? "shm"
 				  : reg->kind == REGION_FILE ? r->rep->files[reg->file].path
 							     : "anon";

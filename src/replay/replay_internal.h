@@ -35,7 +35,9 @@
 #define T_IPC_PRIVATE 0
 #define T_SHM_RDONLY 010000
 
-enum region_kind { REGION_ANON, REGION_FILE, REGION_SHM, REGION_HEAP };
+/* REGION_LEFT: the range MREMAP_DONTUNMAP leaves behind (mapped, empty),
+ * which no statement of the scenario language can name. */
+enum region_kind { REGION_ANON, REGION_FILE, REGION_SHM, REGION_HEAP, REGION_LEFT };
 
 struct region {
 	uint64_t model_base;	/* what the model's mmap/shmat returned */
@@ -151,6 +153,7 @@ int replay_map_split(struct replay *r, struct process *p, uint64_t addr);
 int replay_resolve(struct replay *r, struct process *p, uint64_t start, uint64_t end,
 		   bool split, struct segments *segs, bool *hole, size_t *first, size_t *n);
 void replay_emit_range(struct replay *r, const struct segment *s);
+bool replay_can_say(struct replay *r, uint32_t region);
 int replay_unmap_range(struct replay *r, struct process *p, uint64_t start, uint64_t end,
 		       int *first_err);
 int replay_file_for_path(struct replay *r, int path, int *out);

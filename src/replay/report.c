@@ -79,6 +79,11 @@ static const char *divergence_reason(struct replay *r, int model_err, int pid)
 	    (c->sys == TRACE_MLOCK || c->sys == TRACE_MLOCK2 || c->sys == TRACE_MLOCKALL ||
 	     c->sys == TRACE_MMAP || c->sys == TRACE_BRK || c->sys == TRACE_MREMAP))
 		return "RLIMIT_MEMLOCK or CAP_IPC_LOCK differ from the traced program's (--task)";
+	if (!model_err && c->err == EINVAL && c->sys == TRACE_MREMAP && c->nargs < 5 &&
+	    (c->arg[3] & UNEV_MREMAP_DONTUNMAP))
+		return "MREMAP_DONTUNMAP checks new_address, which strace shows only with "
+		       "MREMAP_FIXED (glibc's mremap() passes whatever its register holds: "
+		       "unaligned, it is EINVAL)";
 	if (model_err == ENOMEM && c->sys == TRACE_MREMAP)
 		return "the model placed the region elsewhere: no room to grow it in place";
 	if (!model_err && (c->err == ENOMEM || c->err == EPERM || c->err == EAGAIN) &&
@@ -184,6 +189,8 @@ void replay_region_name(const struct replay *r, uint32_t region, char *buf, size
 {
 	if (r->regions[region].kind == REGION_HEAP)
 		snprintf(buf, n, "brk");
+	else if (r->regions[region].kind == REGION_LEFT)
+		snprintf(buf, n, "-");
 	else
 		snprintf(buf, n, "r%u", r->regions[region].name);
 }

@@ -156,7 +156,7 @@ int replay_new_region(struct replay *r, enum region_kind kind, uint64_t model_ba
 	reg->model_base = model_base;
 	reg->len = len;
 	reg->file = reg->shm = -1;
-	if (kind != REGION_HEAP)
+	if (kind != REGION_HEAP && kind != REGION_LEFT)
 		reg->name = r->nr_free_names ? r->free_names[--r->nr_free_names] : ++r->next_name;
 	*out = (uint32_t)r->nr_regions++;
 	return 0;
@@ -169,7 +169,7 @@ int replay_region_unref(struct replay *r, uint32_t region, uint32_t n)
 	struct region *reg = &r->regions[region];
 
 	reg->refs -= n;
-	if (reg->refs || reg->kind == REGION_HEAP)
+	if (reg->refs || reg->kind == REGION_HEAP || reg->kind == REGION_LEFT)
 		return 0;
 	if (replay_grow((void **)&r->free_names, &r->cap_free_names, r->nr_free_names + 1,
 			sizeof(*r->free_names)))
@@ -253,6 +253,24 @@ int replay_resolve(struct replay *r, struct process *p, uint64_t start, uint64_t
 	return 0;
 }
 
+/*
+ * Whether the scenario can name memory of @region: not outside every
+ * region (UINT32_MAX), not the range MREMAP_DONTUNMAP left.  If not, a
+ * comment says so in its place and the emitted scenario is inexact.
+ */
+bool replay_can_say(struct replay *r, uint32_t region)
+{
+	const struct trace_call *c = r->c;
+
+	if (region != UINT32_MAX && r->regions[region].kind != REGION_LEFT)
+		return true;
+	replay_emit(r, "# trace line %u: %s %s: cannot be said\n", c->line, r->t->names[c->name],
+		    region == UINT32_MAX ? "at an address outside the regions"
+					 : "on the range an mremap(MREMAP_DONTUNMAP) left");
+	r->rep->emit_inexact = r->o->emit != NULL;
+	return false;
+}
+
 /* "REGION OFF LEN" of a segment, for the scenario. */
 void replay_emit_range(struct replay *r, const struct segment *s)
 {
@@ -281,10 +299,12 @@ int replay_unmap_range(struct replay *r, struct process *p, uint64_t start, uint
 	for (size_t i = 0; i < segs.nr; i++) {
 		int e = unev_sys_munmap(r->m, p->model_pid, segs.v[i].model_start, segs.v[i].len);
 
-		replay_emit(r, "%s: munmap", p->name);
-		replay_emit_range(r, &segs.v[i]);
-		replay_emit(r, "\n");
-		replay_emit_expect(r, e);
+		if (replay_can_say(r, segs.v[i].region)) {
+			replay_emit(r, "%s: munmap", p->name);
+			replay_emit_range(r, &segs.v[i]);
+			replay_emit(r, "\n");
+			replay_emit_expect(r, e);
+		}
 		if (e && !*first_err)
 			*first_err = e;
 	}

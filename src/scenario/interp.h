@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-struct json_t; /* jansson's json_t: only interp.c needs the library */
+struct json_t; /* jansson's json_t: only render.c uses the library */
 struct unev_machine;
 
 /* Called after each statement that ran (a timeline's row); non-zero stops
@@ -73,5 +73,33 @@ int scenario_run(const struct scenario *s,
 		 const struct scenario_run_options *opts,
 		 struct scenario_run_summary *summary, char *err,
 		 size_t errlen);
+
+/*
+ * The --json document of one `unevict run` over its files, built and
+ * written by render.c (the only user of jansson):
+ *   {"version", "runs": [{"file", "statements", "expectations", "summary",
+ *    "status", "error"?}...], "summary": {"files", "expectations", "passed",
+ *    "failed", "not_run"}, "status"}
+ */
+struct scenario_json_doc;
+
+/* The totals over every file of one command (the closing summary). */
+struct scenario_run_totals {
+	unsigned int files;
+	unsigned int expectations, passed, failed, not_run;
+	int status;		/* the worst exit status */
+};
+
+/* NULL when out of memory. */
+struct scenario_json_doc *scenario_json_doc_new(void);
+/* A new run in the document, {"file": file}: the object to set as
+ * scenario_run_options.json.  NULL when out of memory. */
+struct json_t *scenario_json_doc_add_run(struct scenario_json_doc *d, const char *file);
+/* The run's exit status, and its "FILE:LINE: message" when error != NULL. */
+void scenario_json_run_status(struct json_t *run, int status, const char *error);
+/* Write the whole document to f, indented, with the totals.  0 or -EIO. */
+int scenario_json_doc_write(struct scenario_json_doc *d, const struct scenario_run_totals *t,
+			    FILE *f);
+void scenario_json_doc_free(struct scenario_json_doc *d);
 
 #endif /* SCENARIO_INTERP_H */

@@ -1,8 +1,10 @@
 /*
  * render.c - the output of `unevict run`: one line per call, expectation,
  * reclaim and print (text), the LRU events of each statement indented
- * under it (-v), or one JSON document (--json).  It only renders: what to
- * say comes from interp.c; the model never prints.
+ * under it (-v), or one JSON document (--json), and the document of a
+ * whole `unevict run` over its files (scenario_json_doc_*).  It only
+ * renders: what to say comes from interp.c and the CLI; the model never
+ * prints.
  */
 #include "render.h"
 
@@ -329,4 +331,62 @@ void render_event(void *ctx, const struct unev_event *ev)
 	else
 		fprintf(r->events, "    batch of %u folio%s drained  cpu %d  %s\n",
 			ev->nr, ev->nr == 1 ? "" : "s", ev->cpu, why);
+}
+
+/* ---- --json: the document of a whole `unevict run` ---- */
+
+struct scenario_json_doc {
+	json_t *runs;
+};
+
+struct scenario_json_doc *scenario_json_doc_new(void)
+{
+	struct scenario_json_doc *d = calloc(1, sizeof(*d));
+
+	if (d && !(d->runs = json_array())) {
+		free(d);
+		d = NULL;
+	}
+	return d;
+}
+
+json_t *scenario_json_doc_add_run(struct scenario_json_doc *d, const char *file)
+{
+	json_t *run = json_pack("{s:s}", "file", file);
+
+	if (!run || json_array_append_new(d->runs, run))
+		return NULL;	/* (append_new released run) */
+	return run;
+}
+
+void scenario_json_run_status(json_t *run, int status, const char *error)
+{
+	json_object_set_new(run, "status", json_integer(status));
+	if (error)
+		json_object_set_new(run, "error", json_string(error));
+}
+
+int scenario_json_doc_write(struct scenario_json_doc *d, const struct scenario_run_totals *t,
+			    FILE *f)
+{
+	json_t *root = json_pack("{s:s, s:O, s:{s:i, s:i, s:i, s:i, s:i}, s:i}",
+				 "version", UNEV_VERSION, "runs", d->runs, "summary",
+				 "files", (int)t->files, "expectations", (int)t->expectations,
+				 "passed", (int)t->passed, "failed", (int)t->failed,
+				 "not_run", (int)t->not_run, "status", t->status);
+	int ret = 0;
+
+	if (!root || json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+	    fputc('\n', f) == EOF)
+		ret = -EIO;
+	json_decref(root);
+	return ret;
+}
+
+void scenario_json_doc_free(struct scenario_json_doc *d)
+{
+	if (!d)
+		return;
+	json_decref(d->runs);
+	free(d);
 }

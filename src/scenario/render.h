@@ -2,8 +2,9 @@
  * render.h - the output of `unevict run` (render.c): text, the -v event
  * lines, or the --json document.  The loop (exec.c) and the model's
  * backend (interp.c) say what happened, statement by statement; only
- * render.c formats it, and it is
- * the scenario layer's only user of jansson.  Private to src/scenario.
+ * render.c formats it, and it is the only user of jansson in src/ (the
+ * CLI's document of a whole run is scenario_json_doc_*, interp.h).
+ * Private to src/scenario.
  */
 #ifndef SCENARIO_RENDER_H
 #define SCENARIO_RENDER_H

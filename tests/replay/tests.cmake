@@ -3,8 +3,9 @@
 # Fixture traces (tests/replay/fixtures/*.trace): each replay's output must
 # equal NAME.expected exactly, and the scenario it emits must run with every
 # expectation held (expect.sh).  memtester.trace, memcached.trace and
-# stress-ng-mlock.trace were recorded live by live.sh on Linux 6.18; the
-# others are written by hand to reach every form of strace's text.
+# stress-ng-mlock.trace were recorded live by live.sh on Linux 6.18,
+# mremap-fixed.trace from mremap_fixed.c; the others are written by hand
+# to reach every form of strace's text.
 set(UNEV_REPLAY_DIR ${CMAKE_SOURCE_DIR}/tests/replay)
 function(replay_fixture name)
   add_test(NAME replay/fixture/${name}
@@ -29,6 +30,14 @@ replay_fixture(memcached-kernel-5.10 -q --file-sizes trace --machine "kernel=5.1
 replay_fixture(memtester-no-y --until-line 19 --regions memtester-no-y.trace)
 replay_fixture(memcached-no-y -q --until-line 113 memcached-no-y.trace)
 replay_fixture(stress-ng-mlock -q --file-sizes trace --until-line 282 stress-ng-mlock.trace)
+# mremap with MREMAP_FIXED (into a reserved PROT_NONE range; FIXED without
+# MAYMOVE, refused) and MREMAP_DONTUNMAP (alone and with MREMAP_FIXED) of
+# locked memory: the calls of mremap_fixed.c, recorded on 6.18 (it showed
+# VmLck 228 kB and smaps Locked 160 kB at its end, as the replay's final
+# state does).  The hint trace: glibc's mremap() with MREMAP_DONTUNMAP and
+# no new_address, refused live (EINVAL), a divergence the replay explains.
+replay_fixture(mremap-fixed --regions mremap-fixed.trace)
+replay_fixture(mremap-dontunmap-hint --regions mremap-dontunmap-hint.trace)
 replay_fixture(stress-ng-mlock-rmap-walk -q --file-sizes trace
                --machine "design=rmap-walk mem=512M cpus=2" stress-ng-mlock.trace)
 

@@ -14,6 +14,37 @@
 #define P(n) ((uint64_t)(n) * UNEV_PAGE_SIZE)
 
 /*
+ * A machine of cfg (NULL: the defaults); the test fails if it cannot be
+ * made.  Ends with fixture_teardown, as every machine of a test does.
+ */
+static inline struct unev_machine *fixture_machine(const struct unev_machine_config *cfg)
+{
+	struct unev_machine_config def;
+	struct unev_machine *m = NULL;
+
+	if (!cfg) {
+		unev_machine_config_default(&def);
+		cfg = &def;
+	}
+	assert_int_equal(unev_machine_create(cfg, &m), 0);
+	return m;
+}
+
+/* A task of tc (NULL: the default limits) on m: its pid. */
+static inline int fixture_task(struct unev_machine *m, const struct unev_task_config *tc)
+{
+	struct unev_task_config def;
+	int pid = 0;
+
+	if (!tc) {
+		unev_task_config_default(&def);
+		tc = &def;
+	}
+	assert_int_equal(unev_task_create(m, tc, &pid), 0);
+	return pid;
+}
+
+/*
  * A machine of cpus CPUs (0: the default) and mem_bytes of memory (0: the
  * default), and one task with the default limits.  0, or -1 for cmocka.
  */
@@ -34,14 +65,22 @@ static inline int fixture_setup(struct unev_machine **m, int *pid, unsigned int 
 	return unev_task_create(*m, &tc, pid) ? -1 : 0;
 }
 
-/* Every test ends with the invariants holding, whatever it asserted. */
-static inline int fixture_teardown(struct unev_machine *m)
+/* The model's invariants hold (src/mm/debug.c); else the test fails
+ * with the broken one. */
+static inline void fixture_check(const struct unev_machine *m)
 {
 	char msg[512];
 
+	if (unev_check_invariants(m, msg, sizeof(msg)))
+		fail_msg("invariant: %s", msg);
+}
+
+/* Every test ends with the invariants holding, whatever it asserted. */
+static inline int fixture_teardown(struct unev_machine *m)
+{
 	if (!m)
 		return 0;
-	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+	fixture_check(m);
 	unev_machine_destroy(m);
 	return 0;
 }
@@ -71,6 +110,25 @@ static inline int fixture_state_teardown(void **state)
 
 	return fixture_teardown(fx->m);
 }
+
+/*
+ * The fixture most test files share: the file's statics m and pid, a
+ * machine of mem_bytes (0: the default) with one task, made by setup()
+ * and checked and freed by teardown() around each test.
+ */
+#define FIXTURE_FILE(mem_bytes)                                         \
+	static struct unev_machine *m;                                  \
+	static int pid;                                                 \
+	static int setup(void **state)                                  \
+	{                                                               \
+		(void)state;                                            \
+		return fixture_setup(&m, &pid, 0, (mem_bytes));         \
+	}                                                               \
+	static int teardown(void **state)                               \
+	{                                                               \
+		(void)state;                                            \
+		return fixture_teardown(m);                             \
+	}
 
 /* A /proc/vmstat counter of the model; the test fails if there is none. */
 static inline uint64_t fixture_vmstat(struct unev_machine *m, const char *name)

@@ -56,8 +56,7 @@ static int teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	unev_machine_destroy(fx->m);
-	return 0;
+	return fixture_teardown(fx->m);	/* each test mends what it broke */
 }
 
 static struct mm_struct *mm(struct fx *fx)

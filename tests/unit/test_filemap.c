@@ -15,20 +15,7 @@
 
 #include "fixture.h"
 
-static struct unev_machine *m;
-static int pid;
-
-static int setup(void **state)
-{
-	(void)state;
-	return fixture_setup(&m, &pid, 0, 64ULL << 20);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return fixture_teardown(m);
-}
+FIXTURE_FILE(64ULL << 20)
 
 static uint64_t vm(const char *name)
 {

@@ -22,20 +22,7 @@
 #define ANON_SHARED (UNEV_MAP_SHARED | UNEV_MAP_ANONYMOUS | UNEV_MAP_HUGETLB)
 #define RW (UNEV_PROT_READ | UNEV_PROT_WRITE)
 
-static struct unev_machine *m;
-static int pid;
-
-static int setup(void **state)
-{
-	(void)state;
-	return fixture_setup(&m, &pid, 0, 64ULL << 20);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return fixture_teardown(m);
-}
+FIXTURE_FILE(64ULL << 20)
 
 static uint64_t meminfo(const char *name)
 {

@@ -12,9 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "internal.h"
-
-#define P(n) ((uint64_t)(n) * PAGE_SIZE)
 
 struct fx {
 	struct unev_machine *m;
@@ -43,11 +42,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
-	char buf[256];
 
-	assert_int_equal(unev_check_invariants(fx->m, buf, sizeof(buf)), 0);
-	unev_machine_destroy(fx->m);
-	return 0;
+	return fixture_teardown(fx->m);
 }
 
 static void assert_killed_and_gone(struct fx *fx)

@@ -25,10 +25,10 @@ static struct unev_machine *machine(unsigned int nodes, unsigned int cpus, uint6
 	cfg.nodes = nodes;
 	cfg.cpus = cpus;
 	cfg.mem_bytes = mem;
-	assert_int_equal(unev_machine_create(&cfg, &m), 0);
+	m = fixture_machine(&cfg);
 	unev_task_config_default(&tc);
 	tc.cpu = cpu;
-	assert_int_equal(unev_task_create(m, &tc, pid), 0);
+	*pid = fixture_task(m, &tc);
 	return m;
 }
 

@@ -13,20 +13,7 @@
 
 #include "fixture.h"
 
-static struct unev_machine *m;
-static int pid;
-
-static int setup(void **state)
-{
-	(void)state;
-	return fixture_setup(&m, &pid, 0, 64ULL << 20);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return fixture_teardown(m);
-}
+FIXTURE_FILE(64ULL << 20)
 
 static struct mm_struct *mm(void)
 {
@@ -155,7 +142,6 @@ static void test_mremap_dontunmap_locked_by_kernel(void **state)
 	(void)state;
 	for (unsigned int k = 0; k < 2; k++) {
 		struct unev_machine_config cfg;
-		struct unev_task_config tc;
 		struct unev_machine *km;
 		struct mm_struct *kmm;
 		uint64_t r1, r2, r = 0;
@@ -164,9 +150,8 @@ static void test_mremap_dontunmap_locked_by_kernel(void **state)
 		unev_machine_config_default(&cfg);
 		cfg.mem_bytes = 64ULL << 20;
 		cfg.kernel = kernels[k];
-		assert_int_equal(unev_machine_create(&cfg, &km), 0);
-		unev_task_config_default(&tc);
-		assert_int_equal(unev_task_create(km, &tc, &kp), 0);
+		km = fixture_machine(&cfg);
+		kp = fixture_task(km, NULL);
 		kmm = km->tasks[kp - 1]->mm;
 		assert_int_equal(unev_sys_mmap(km, kp, 0, P(16), 3, UNEV_MAP_PRIVATE |
 					       UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &r1), 0);
@@ -383,7 +368,6 @@ static void test_merge_into_unfaulted_by_kernel(void **state)
 	(void)state;
 	for (unsigned int k = 0; k < 2; k++) {
 		struct unev_machine_config cfg;
-		struct unev_task_config tc;
 		struct unev_machine *km;
 		uint64_t r1, r2;
 		int kp;
@@ -391,9 +375,8 @@ static void test_merge_into_unfaulted_by_kernel(void **state)
 		unev_machine_config_default(&cfg);
 		cfg.mem_bytes = 64ULL << 20;
 		cfg.kernel = kernels[k];
-		assert_int_equal(unev_machine_create(&cfg, &km), 0);
-		unev_task_config_default(&tc);
-		assert_int_equal(unev_task_create(km, &tc, &kp), 0);
+		km = fixture_machine(&cfg);
+		kp = fixture_task(km, NULL);
 		assert_int_equal(unev_sys_mmap(km, kp, 0, P(10), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r1), 0);
 		assert_int_equal(unev_sys_mmap(km, kp, 0, P(10), 7, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &r2), 0);
 		assert_int_equal(r2, r1 - P(10));

@@ -8,18 +8,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "internal.h"
 
 static struct unev_machine *machine(uint64_t mem, unsigned int nodes)
 {
 	struct unev_machine_config cfg;
-	struct unev_machine *m = NULL;
 
 	unev_machine_config_default(&cfg);
 	cfg.mem_bytes = mem;
 	cfg.nodes = nodes;
-	assert_int_equal(unev_machine_create(&cfg, &m), 0);
-	return m;
+	return fixture_machine(&cfg);
 }
 
 /* DESIGN.md: struct page is at most 32 bytes (also a static assert). */
@@ -40,7 +39,7 @@ static void test_node_starts_all_free(void **state)
 	assert_int_equal(v, 2 * 16384);
 	assert_int_equal(m->nodes[0].free_area.nr_free[MAX_ORDER], 16);
 	assert_int_equal(m->nodes[1].start_pfn, 1 + 16384);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* Splitting gives the lowest frame first; freeing merges back to one block. */
@@ -62,7 +61,7 @@ static void test_alloc_split_and_merge(void **state)
 	folio_put(m, b);
 	assert_int_equal(m->nodes[0].free_area.nr_free[MAX_ORDER], 1);
 	assert_int_equal(m->nodes[0].nr_free_pages, 1024);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* A folio freed while PG_mlocked is counted "cleared" (free_pages_prepare). */
@@ -80,7 +79,7 @@ static void test_free_mlocked_counts_cleared(void **state)
 	assert_int_equal(v, 1);
 	assert_int_equal(unev_vmstat_read(m, "nr_mlock", &v), 0);
 	assert_int_equal(v, 0);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* Impossible sizes are refused, not truncated. */

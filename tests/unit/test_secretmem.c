@@ -25,15 +25,15 @@ static struct unev_machine *machine_of(const char *kernel, uint64_t memlock, int
 {
 	struct unev_machine_config cfg;
 	struct unev_task_config tc;
-	struct unev_machine *m = NULL;
+	struct unev_machine *m;
 
 	unev_machine_config_default(&cfg);
 	cfg.kernel = kernel;
-	assert_int_equal(unev_machine_create(&cfg, &m), 0);
+	m = fixture_machine(&cfg);
 	unev_task_config_default(&tc);
 	if (memlock)
 		tc.memlock = memlock;
-	assert_int_equal(unev_task_create(m, &tc, pid), 0);
+	*pid = fixture_task(m, &tc);
 	return m;
 }
 

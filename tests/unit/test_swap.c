@@ -8,18 +8,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "internal.h"
 
 static struct unev_machine *machine(unsigned int cpus)
 {
 	struct unev_machine_config cfg;
-	struct unev_machine *m = NULL;
 
 	unev_machine_config_default(&cfg);
 	cfg.mem_bytes = 16ULL << 20;
 	cfg.cpus = cpus;
-	assert_int_equal(unev_machine_create(&cfg, &m), 0);
-	return m;
+	return fixture_machine(&cfg);
 }
 
 static struct folio *new_anon(struct unev_machine *m)
@@ -46,7 +45,7 @@ static void test_lru_add_batch_moves_at_31(void **state)
 	/* the batch's reference is gone, the caller's remains */
 	assert_int_equal(f[0]->refcount, 1);
 	assert_true(folio_test(f[0], PG_lru));
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* Batches are per CPU: a drain of CPU 0 leaves CPU 1's folios waiting. */
@@ -63,7 +62,7 @@ static void test_batches_are_per_cpu(void **state)
 	assert_int_equal(m->nodes[0].lruvec.lists[UNEV_LRU_INACTIVE_ANON].nr, 1);
 	unev_drain_all(m);
 	assert_int_equal(m->nodes[0].lruvec.lists[UNEV_LRU_INACTIVE_ANON].nr, 2);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* lru_add of an mlocked folio: unevictable, mlock_count 0, culled once. */
@@ -84,7 +83,7 @@ static void test_lru_add_culls_mlocked(void **state)
 	assert_int_equal(v, 1);
 	assert_int_equal(unev_lru_read(m, "unevictable", &v), 0);
 	assert_int_equal(v, 1);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* The checker notices a gauge that does not match the list. */
@@ -103,7 +102,7 @@ static void test_invariant_checker_catches_bad_gauge(void **state)
 	folio_set(pfn_to_page(m, 1), PG_active | PG_unevictable);
 	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
 	folio_clear(pfn_to_page(m, 1), PG_active | PG_unevictable);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 int main(void)

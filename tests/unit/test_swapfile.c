@@ -71,7 +71,6 @@ static void test_file_8t_one_chunk_per_page_used(void **state)
 static void test_swap_7t_clusters_on_first_use(void **state)
 {
 	struct unev_machine_config cfg;
-	struct unev_task_config tc;
 	struct unev_machine *m;
 	uint64_t a, reclaimed = 0;
 	int pid;
@@ -80,11 +79,10 @@ static void test_swap_7t_clusters_on_first_use(void **state)
 	unev_machine_config_default(&cfg);
 	cfg.mem_bytes = 64ULL << 20;
 	cfg.swap_bytes = 7ULL << 40;
-	assert_int_equal(unev_machine_create(&cfg, &m), 0);
+	m = fixture_machine(&cfg);
 	assert_int_equal(m->swap_total, 7ULL << 28);
 	assert_int_equal(clusters_used(m), 0);
-	unev_task_config_default(&tc);
-	assert_int_equal(unev_task_create(m, &tc, &pid), 0);
+	pid = fixture_task(m, NULL);
 	m->swappiness = 200;	/* anon only, as tests/model/reclaim/swap_* */
 	assert_int_equal(unev_sys_mmap(m, pid, 0, P(256), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS,
 				       &a), 0);

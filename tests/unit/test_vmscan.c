@@ -18,27 +18,17 @@
 static struct unev_machine *machine(uint64_t swap, enum unev_design design)
 {
 	struct unev_machine_config cfg;
-	struct unev_machine *m = NULL;
 
 	unev_machine_config_default(&cfg);
 	cfg.mem_bytes = 64ULL << 20;
 	cfg.swap_bytes = swap;
 	cfg.design = design;
-	assert_int_equal(unev_machine_create(&cfg, &m), 0);
-	return m;
+	return fixture_machine(&cfg);
 }
 
 static uint64_t vm(struct unev_machine *m, const char *name)
 {
 	return fixture_vmstat(m, name);
-}
-
-static void check(struct unev_machine *m)
-{
-	char msg[256];
-
-	if (unev_check_invariants(m, msg, sizeof(msg)))
-		fail_msg("invariant: %s", msg);
 }
 
 /* Everything mlocked: the unevictable list is never scanned, reclaim
@@ -60,8 +50,7 @@ static void test_locked_memory_is_never_scanned(void **state)
 	assert_int_equal(got, 0);
 	assert_int_equal(vm(m, "pgscan_direct"), 0);
 	assert_int_equal(vm(m, "nr_mlock"), 1000);
-	check(m);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* Swapped-out pages come back on touch and their slots are freed on exit. */
@@ -83,11 +72,10 @@ static void test_swap_round_trip_frees_slots(void **state)
 	assert_int_equal(m->swap_used, got);
 	assert_int_equal(unev_status_read(m, pid, "VmSwap", &swap), 0);
 	assert_int_equal(swap, got * 4);
-	check(m);
+	fixture_check(m);
 	assert_int_equal(unev_sys_exit(m, pid), 0);
 	assert_int_equal(m->swap_used, 0);
-	check(m);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* A memcg over its limit reclaims its own clean page cache first; only
@@ -115,8 +103,7 @@ static void test_memcg_limit_reclaims_before_oom(void **state)
 	assert_true(vm(m, "pgsteal_file") >= 768);
 	assert_int_equal(vm(m, "pgsteal_direct"), 0);
 	assert_true(unev_task_alive(m, pid));
-	check(m);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* Bad arguments of the reclaim and memcg calls. */
@@ -134,7 +121,7 @@ static void test_reclaim_arguments(void **state)
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 1), 0);
 	/* overcommit of huge pages is not modelled */
 	assert_int_equal(unev_sysctl_set(m, "nr_overcommit_hugepages", 1), -ENOENT);
-	unev_machine_destroy(m);
+	fixture_teardown(m);
 }
 
 /* The older designs: pagevecs of 15 (rmap-walk) and 14 (none), and none
@@ -159,9 +146,8 @@ static void test_designs(void **state)
 	unev_drain_all(none);
 	assert_int_equal(vm(none, "nr_unevictable"), 0);
 	assert_int_equal(vm(none, "nr_inactive_anon"), 100);
-	check(none);
-	unev_machine_destroy(rw);
-	unev_machine_destroy(none);
+	fixture_teardown(rw);
+	fixture_teardown(none);
 }
 
 int main(void)

@@ -38,10 +38,10 @@ static void layout(struct layout *l, const char *kernel)
 	cfg.cpus = 2;
 	cfg.mem_bytes = 64ULL << 20;
 	cfg.kernel = kernel;
-	assert_int_equal(unev_machine_create(&cfg, &l->m), 0);
+	l->m = fixture_machine(&cfg);
 	unev_task_config_default(&tc);
 	tc.cpu = 1;
-	assert_int_equal(unev_task_create(l->m, &tc, &l->pid), 0);
+	l->pid = fixture_task(l->m, &tc);
 	l->a = fixture_map_anon(l->m, l->pid, P(512), 0);
 	assert_int_equal(unev_touch(l->m, l->pid, l->a, P(512), true), 0);
 	l->b = fixture_map_anon(l->m, l->pid, P(512), UNEV_MAP_LOCKED);

@@ -57,6 +57,10 @@ struct unev_machine_config {
 	 * follows a write to its memory.reclaim (memory_reclaim), else the
 	 * lowering of a v1 limit (mem_cgroup_resize_max).  false by default. */
 	bool memcg_v2;
+	/* Transparent huge pages for anonymous memory
+	 * (/sys/kernel/mm/transparent_hugepage/enabled): never, madvise (only
+	 * MADV_HUGEPAGE ranges; the default) or always (huge_memory.c). */
+	enum unev_thp { UNEV_THP_MADVISE = 0, UNEV_THP_NEVER, UNEV_THP_ALWAYS } thp;
 };
 
 /* 1 node, 1 GiB, 1 CPU, no swap, mlock-count, 6.18, the zero page
@@ -131,6 +135,9 @@ bool unev_task_alive(const struct unev_machine *m, int pid);
 #define UNEV_MADV_POPULATE_READ 22
 #define UNEV_MADV_POPULATE_WRITE 23
 #define UNEV_MADV_DONTNEED_LOCKED 24
+#define UNEV_MADV_HUGEPAGE 14
+#define UNEV_MADV_NOHUGEPAGE 15
+#define UNEV_MADV_COLLAPSE 25
 #define UNEV_MADV_GUARD_INSTALL 102	/* 6.13+ */
 #define UNEV_MADV_GUARD_REMOVE 103
 
@@ -230,6 +237,24 @@ int unev_sys_mmap_file(struct unev_machine *m, int pid, uint64_t addr, uint64_t 
  * (ENOSYS where the kernel has no memfd_secret). */
 int unev_sys_mmap_secretmem(struct unev_machine *m, int pid, uint64_t addr, uint64_t len,
 			    int prot, int flags, uint64_t *result);
+/* A device's buffer mapped by task @pid (@flags without MAP_ANONYMOUS):
+ * UNEV_DRIVER_PERF is perf_event_open(2) of a software dummy event of the
+ * task, an mmap of its ring buffer (1 + 2^n pages) and close;
+ * UNEV_DRIVER_IO_URING is io_uring_setup(2) of 4 entries, an mmap of its
+ * one-page SQ ring (IORING_OFF_SQ_RING) and close.  The VMA is VM_SPECIAL
+ * (which flags, the kernel profile's): mlock leaves it as it is. */
+#define UNEV_DRIVER_PERF 1
+#define UNEV_DRIVER_IO_URING 2
+int unev_sys_mmap_driver(struct unev_machine *m, int pid, int driver, uint64_t addr,
+			 uint64_t len, int prot, int flags, uint64_t *result);
+/* mbind(@addr, @len, MPOL_BIND, {@node}, @flags) by task @pid: the range's
+ * VMAs bound to @node (later faults allocate there only); with
+ * UNEV_MPOL_MF_MOVE its pages elsewhere migrate there, as move_pages'
+ * do; UNEV_MPOL_MF_STRICT: EIO when a page stays elsewhere. */
+#define UNEV_MPOL_MF_STRICT 0x1
+#define UNEV_MPOL_MF_MOVE 0x2
+int unev_sys_mbind(struct unev_machine *m, int pid, uint64_t addr, uint64_t len, int node,
+		   unsigned int flags);
 /* pread/pwrite of [off, off+len) through the page cache, by task @pid. */
 int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);
 int unev_sys_pwrite(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len);

@@ -277,20 +277,13 @@ int migrate_pages_batch(struct unev_machine *m, uint32_t *pfns, unsigned int *nr
 }
 
 /* A queue of isolated folios for one node (the kernel's pagelist). */
-struct migrate_list {
-	uint32_t *pfn;
-	size_t nr;
-	int node;
-	uint64_t succeeded, failed;
-	int err;		/* -ENOMEM from migrate_pages: the call fails */
-};
 
 /*
  * do_move_pages_to_node + move_pages_and_store_status: migrate the queue;
  * a folio that could not move is put back (putback_movable_pages) and
  * counted as failed, as are the rest after an allocation failure.
  */
-static void move_pages_to_node(struct unev_machine *m, struct migrate_list *l)
+void move_pages_to_node(struct unev_machine *m, struct migrate_list *l)
 {
 	uint64_t ok = 0, failed = 0;
 
@@ -336,7 +329,9 @@ static int add_folio_for_migration(struct unev_machine *m, struct mm_struct *mm,
 		return -ENOENT;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return -EFAULT;
-	f = pfn_to_page(m, pte_pfn(*pte));
+	f = page_folio(m, pte_pfn(*pte));
+	if (folio_test_large(f))
+		return -EOPNOTSUPP;	/* THP migration: not modelled */
 	if (f->node == l->node)
 		return 0;
 	if (f->mapcount > 1)	/* folio_likely_mapped_shared */

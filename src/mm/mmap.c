@@ -58,6 +58,24 @@ int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
 }
 
 /*
+ * thp_get_unmapped_area_vmflags for an anonymous private mapping whose
+ * length is a multiple of 2 MiB: a search for the length plus 2 MiB, and
+ * in it the 2 MiB-aligned start (__thp_get_unmapped_area, top-down: a
+ * found start already aligned moves up by 2 MiB); the plain search when
+ * the padded one fails.
+ */
+static int thp_get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
+{
+	uint64_t ret, off_sub;
+
+	if (get_unmapped_area(mm, len + HPAGE_SIZE, &ret))
+		return get_unmapped_area(mm, len, addr);
+	off_sub = (0 - ret) & (HPAGE_SIZE - 1);
+	*addr = off_sub ? ret + off_sub : ret + HPAGE_SIZE;
+	return 0;
+}
+
+/*
  * hugetlb_get_unmapped_area (top-down, align_mask of a huge page): the
  * highest gap that holds the length plus the worst alignment waste, and in
  * it the highest huge-aligned start (unmapped_area_topdown).
@@ -126,8 +144,10 @@ static int mmap_region(struct unev_machine *m, struct task_struct *t, uint64_t a
 			free(vma);
 			return -ENOMEM;
 		}
-		/* call_mmap -> hugetlbfs_file_mmap: flags and reservation */
-		err = is_file_hugepages(file) ? hugetlb_reserve_vma(m, vma) : 0;
+		/* call_mmap -> hugetlbfs_file_mmap: flags and reservation;
+		 * a device's mmap: its flags (and its pages, VM_MIXEDMAP) */
+		err = is_file_hugepages(file) ? hugetlb_reserve_vma(m, vma)
+		    : file->kind == MAPPING_DRIVER ? driver_mmap(m, vma) : 0;
 		if (err) {
 			vm_area_free(m, vma);
 			return err;
@@ -206,7 +226,10 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64
 		/* a hint is not modelled: top-down placement (huge-aligned
 		 * for a hugetlb file) */
 		err = is_file_hugepages(file) ? hugetlb_get_unmapped_area(t->mm, len, &addr)
-					      : get_unmapped_area(t->mm, len, &addr);
+		      : !file && !(flags & UNEV_MAP_SHARED) && !(len & ~HPAGE_MASK) &&
+				      m->profile->thp_aligns_anon_mmap
+			      ? thp_get_unmapped_area(t->mm, len, &addr)
+			      : get_unmapped_area(t->mm, len, &addr);
 		if (err)
 			return err;
 	}
@@ -535,15 +558,22 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 	mm->brk = old->brk;
 	for (unsigned int i = 0; i < old->nr_vmas; i++) {
 		struct vm_area_struct *src = old->vmas[i];
-		struct vm_area_struct *dst = vm_area_alloc(mm);
+		struct vm_area_struct *dst;
 		bool cow = (src->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
 
+		/* VM_DONTCOPY (a perf ring): the child has no such VMA */
+		if (src->vm_flags & VM_DONTCOPY) {
+			mm->total_vm -= vma_pages(src);
+			continue;
+		}
+		dst = vm_area_alloc(mm);
 		if (!dst)
 			return -ENOMEM;
 		*dst = *src;
 		dst->mm = mm;
 		dst->vm_flags &= ~VM_LOCKED_MASK;
 		dst->mapping = NULL;
+		dst->driver_present = 0;	/* driver_dup, once it is in */
 		/* VM_WIPEONFORK (a droppable VMA has it): the child's VMA starts
 		 * empty, with no anon_vma and no page tables copied */
 		if (src->vm_flags & VM_WIPEONFORK) {
@@ -570,6 +600,10 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 			vm_area_free(m, dst);
 			return -ENOMEM;
 		}
+		/* copy_page_range: a device's VMA (VM_MIXEDMAP/VM_PFNMAP) has its
+		 * entries copied (vma_needs_copy) */
+		if (vma_is_driver(src))
+			driver_dup(dst, src);
 		/* copy_hugetlb_page_range, where the profile copies hugetlb */
 		if (is_vm_hugetlb_page(src)) {
 			if (m->profile->fork_copies_hugetlb)
@@ -597,15 +631,20 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 				mm->swapents++;
 				continue;
 			}
+			if (*spte & PTE_PMD) {	/* copy_huge_pmd: the THP is shared */
+				copy_huge_pmd(m, mm, dpte, spte, cow);
+				a |= HPAGE_SIZE - PAGE_SIZE;
+				continue;
+			}
 			if (cow)
 				*spte &= ~PTE_WRITE;
 			*dpte = *spte;
 			pfn = pte_pfn(*spte);
 			if (pfn == m->zero_pfn)
 				continue;
-			folio_get(pfn_to_page(m, pfn));
-			folio_dup_rmap_pte(m, pfn_to_page(m, pfn));
-			mm_counter_inc(mm, pfn_to_page(m, pfn), 1);
+			folio_get(page_folio(m, pfn));
+			folio_dup_rmap_pte(m, page_folio(m, pfn));
+			mm_counter_inc(mm, page_folio(m, pfn), 1);
 		}
 	}
 	return 0;

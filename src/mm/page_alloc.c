@@ -202,6 +202,9 @@ void free_folio(struct unev_machine *m, struct folio *f)
 	}
 	if (f->memcg)
 		mem_cgroup_uncharge(m, f);
+	if (order && !folio_test(f, PG_hugetlb))
+		free_compound_tails(m, f);
+	folio_clear(f, PG_partially_mapped);
 	pgdat->nr_free_pages += (uint64_t)nr;
 	count_vm_events(m, PGFREE, nr);
 	free_one_page(m, pgdat, page_to_pfn(m, f), order);
@@ -334,10 +337,8 @@ static struct folio *alloc_pages_node(struct unev_machine *m, int node, bool thi
 /* A page for a user mapping or the page cache, on @node or by its zonelist
  * (alloc_pages_node above), then charged to the current memcg, which may
  * reclaim there and OOM-kill. */
-struct folio *alloc_user_folio(struct unev_machine *m, int node)
+static struct folio *charge_user_folio(struct unev_machine *m, struct folio *f)
 {
-	struct folio *f = alloc_pages_node(m, node, false);
-
 	if (!f)
 		return NULL;
 	if (mem_cgroup_charge(m, f)) {
@@ -345,6 +346,18 @@ struct folio *alloc_user_folio(struct unev_machine *m, int node)
 		return NULL;
 	}
 	return f;
+}
+
+struct folio *alloc_user_folio(struct unev_machine *m, int node)
+{
+	return charge_user_folio(m, alloc_pages_node(m, node, false));
+}
+
+/* MPOL_BIND to @node (mbind): the policy's nodemask is the zonelist, so
+ * no other node is tried (policy_nodemask) */
+struct folio *alloc_user_folio_bound(struct unev_machine *m, int node)
+{
+	return charge_user_folio(m, alloc_pages_node(m, node, true));
 }
 
 /* alloc_migration_target with __GFP_THISNODE: a page on @node or none,

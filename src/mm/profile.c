@@ -54,6 +54,8 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = false,
 		.secretmem_locks_vma = true,
+		.perf_ring_pfnmap = false,
+		.io_uring_ring_pfnmap = true,
 		.mremap_dontunmap_anon_only = true,
 		.mremap_dontunmap_splits_locked = false,
 		.mremap_dontunmap_charges_locked = false,
@@ -92,11 +94,17 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = false,	/* no syscall 447: ENOSYS */
 		.secretmem_locks_vma = true,
+		.perf_ring_pfnmap = false,
+		.io_uring_ring_pfnmap = true,	/* seen: Rss 0 */
 		.mremap_dontunmap_anon_only = true,	/* seen: EINVAL for shared and file VMAs */
 		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
 		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
 		.mremap_checks_first = false,	/* seen: EINVAL for 65535 bytes against 16p, the destination unmapped before EAGAIN */
 		.mremap_moves_many_vmas = false,
+		.thp_wp_huge_zero_allocates = false,
+		.thp_aligns_anon_mmap = false,
+		.mlock_pte_mapped_large = false,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -123,11 +131,17 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = false,	/* secretmem.enable defaults to 0: ENOSYS */
 		.secretmem_locks_vma = true,
+		.perf_ring_pfnmap = false,
+		.io_uring_ring_pfnmap = false,	/* seen on Debian's 6.1.0-50: Rss 4 kB (a stable backport) */
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = false,	/* seen: the whole VMA unlocked */
 		.mremap_dontunmap_charges_locked = false,
 		.mremap_checks_first = false,
 		.mremap_moves_many_vmas = false,
+		.thp_wp_huge_zero_allocates = false,
+		.thp_aligns_anon_mmap = false,
+		.mlock_pte_mapped_large = false,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -157,11 +171,17 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = false,
 		.has_memfd_secret = true,
 		.secretmem_locks_vma = false,	/* mm/secretmem.c of 6.12.117: per-user charge */
+		.perf_ring_pfnmap = false,	/* seen: MAP_POPULATE faults the ring in, Rss 8 kB */
+		.io_uring_ring_pfnmap = false,
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = true,	/* seen: r3 keeps 24 locked pages */
 		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
 		.mremap_checks_first = false,
 		.mremap_moves_many_vmas = false,
+		.thp_wp_huge_zero_allocates = false,
+		.thp_aligns_anon_mmap = true,
+		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -190,11 +210,17 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = true,
 		.has_memfd_secret = true,
 		.secretmem_locks_vma = true,	/* seen: VmLck 40 kB at mmap */
+		.perf_ring_pfnmap = true,
+		.io_uring_ring_pfnmap = false,
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = false,
 		.mremap_dontunmap_charges_locked = true,	/* seen: VmLck 128 kB after 16 pages */
 		.mremap_checks_first = true,	/* seen: calls/mremap_checks_before_unmap.uvs */
 		.mremap_moves_many_vmas = true,	/* seen: calls/mremap_fixed_moves_many_vmas.uvs */
+		.thp_wp_huge_zero_allocates = true,
+		.thp_aligns_anon_mmap = true,
+		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -221,11 +247,17 @@ static const struct kernel_profile profiles[] = {
 		.has_madv_guard = true,
 		.has_memfd_secret = true,
 		.secretmem_locks_vma = false,	/* seen on 7.3.4: VmLck 0, a charge per page */
+		.perf_ring_pfnmap = true,
+		.io_uring_ring_pfnmap = false,
 		.mremap_dontunmap_anon_only = false,
 		.mremap_dontunmap_splits_locked = true,	/* seen on 7.3.4: split again, as 6.12 */
 		.mremap_dontunmap_charges_locked = false,	/* seen on 7.3.4: VmLck 64 kB, the double charge is gone */
 		.mremap_checks_first = true,
 		.mremap_moves_many_vmas = true,
+		.thp_wp_huge_zero_allocates = true,
+		.thp_aligns_anon_mmap = true,
+		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = true,
 	},
 };
 

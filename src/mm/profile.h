@@ -94,6 +94,17 @@ struct kernel_profile {
 	 * time, SIGBUS over the limit (Debian's 6.12.117 mm/secretmem.c; seen
 	 * on it and on 7.3.4) */
 	bool secretmem_locks_vma;
+	/* perf_mmap maps the whole ring at mmap time with remap_pfn_range
+	 * (map_range: VM_IO | VM_PFNMAP, so no Rss, and populate skips it;
+	 * seen on 6.18.44); before, its pages fault in one by one through
+	 * perf_mmap_fault (Rss as they do; Debian's 6.12.117 source) */
+	bool perf_ring_pfnmap;
+	/* io_uring_mmap maps a ring with remap_pfn_range (VM_IO | VM_PFNMAP |
+	 * VM_DONTEXPAND | VM_DONTDUMP, no Rss); 6.10's "io_uring: get rid of
+	 * remap_pfn_range() for mapping rings/sqes" inserts its pages instead
+	 * (vm_insert_pages: VM_DONTEXPAND | VM_MIXEDMAP, Rss; seen on 6.18.44, and
+	 * on Debian's 6.1.0-50, a stable backport; 5.10.0-32 still remaps) */
+	bool io_uring_ring_pfnmap;
 	/* MREMAP_DONTUNMAP takes only a private anonymous VMA (5.7-5.12;
 	 * 5.13 widened it to every VMA but VM_DONTEXPAND/VM_PFNMAP) */
 	bool mremap_dontunmap_anon_only;
@@ -116,6 +127,27 @@ struct kernel_profile {
 	 * range, keeping the gaps (remap_move, 6.17); before, EFAULT past the
 	 * first VMA */
 	bool mremap_moves_many_vmas;
+	/* THP (huge_memory.c): a write to a PMD mapping of the huge zero
+	 * page allocates a THP (do_huge_zero_wp_pmd; seen on 6.18.44); else
+	 * the PMD is split (thp_split_pmd) and a small page taken (6.12's
+	 * do_huge_pmd_wp_page, read) */
+	bool thp_wp_huge_zero_allocates;
+	/* THP: an anonymous mmap whose length is a multiple of 2 MiB, without
+	 * an address hint, is placed 2 MiB-aligned (__get_unmapped_area ->
+	 * thp_get_unmapped_area_vmflags, 6.7+; seen on 6.18.44, read in 6.12) */
+	bool thp_aligns_anon_mmap;
+	/* THP: mlock_pte_range mlocks a PTE-mapped large folio lying wholly
+	 * in the walked range of the VMA and munlocks any (allow_mlock_munlock,
+	 * 6.6+; read in 6.12, seen on 6.18.44); before, such folios were
+	 * skipped (6.1's mlock_pte_range, read) */
+	bool mlock_pte_mapped_large;
+	/* THP: splitting the PMD of an mlocked THP in a VM_LOCKED VMA keeps
+	 * it mlocked: 6.18's folio_add_anon_rmap_ptes mlocks a large folio
+	 * mapped whole by the call, before folio_remove_rmap_pmd munlocks it
+	 * (seen on 6.18.15 and 6.18.44); false: the removal of the PMD
+	 * mapping munlocks it (512 munlocked and rescued at the split) and the
+	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
+	bool thp_split_pmd_keeps_mlock;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

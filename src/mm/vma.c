@@ -32,6 +32,8 @@ int vma_link_file(struct unev_machine *m, struct vm_area_struct *vma)
 void vm_area_free(struct unev_machine *m, struct vm_area_struct *vma)
 {
 	unlink_anon_vmas(m, vma);
+	if (vma_is_driver(vma))
+		driver_unmap(vma);
 	if (vma->mapping) {
 		i_mmap_remove(vma->mapping, vma);
 		shm_vma_close(m, vma);
@@ -139,6 +141,9 @@ int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, ui
 	 * huge-aligned address */
 	if (is_vm_hugetlb_page(vma) && (addr & ~HPAGE_MASK))
 		return -EINVAL;
+	/* vma_adjust_trans_huge: a THP's PMD across the new boundary is split */
+	if (addr & ~HPAGE_MASK)
+		split_huge_pmd_address(m, vma, addr);
 	n = vm_area_alloc(mm);
 	if (!n)
 		return -ENOMEM;
@@ -192,7 +197,9 @@ static bool is_mergeable_anon_vma(const struct unev_machine *m, const struct vm_
 static bool vma_can_merge(const struct unev_machine *m, const struct vm_area_struct *a,
 			  const struct vm_area_struct *b, bool a_is_src)
 {
+	/* vma_merge: never a VM_SPECIAL VMA (hugetlb, a device's buffer) */
 	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
+	       !(a->vm_flags & VM_SPECIAL) && a->bind_node1 == b->bind_node1 &&
 	       a->mapping == b->mapping && !a->shm_id && !b->shm_id &&
 	       a->vm_pgoff + vma_pages(a) == b->vm_pgoff &&
 	       is_mergeable_anon_vma(m, a_is_src ? a : b, a_is_src ? b : a);
@@ -251,9 +258,11 @@ static int split_vma(struct unev_machine *m, struct mm_struct *mm, unsigned int 
  * model splits in every case and merges afterwards (vma_try_merge_around),
  * so it asks the limit only where the kernel splits.  NULL: -ENOMEM.
  */
-struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm,
-					struct vm_area_struct *vma, uint64_t start,
-					uint64_t end, uint64_t flags, uint64_t target)
+/* vma_modify's piece: @vma's range [start, end) with the flags and the
+ * policy it ends with (what a neighbour must have to merge with it) */
+static struct vm_area_struct *vma_modify(struct unev_machine *m, struct mm_struct *mm,
+					 struct vm_area_struct *vma, uint64_t start, uint64_t end,
+					 uint64_t target, unsigned int bind_node1)
 {
 	int idx = find_vma_index(mm, vma->vm_start);
 	struct vm_area_struct piece = *vma;
@@ -263,6 +272,7 @@ struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct
 	piece.vm_end = end;
 	piece.vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
 	piece.vm_flags = target;
+	piece.bind_node1 = bind_node1;
 	merges = (start == vma->vm_start && idx > 0 &&
 		  vma_can_merge(m, mm->vmas[idx - 1], &piece, false)) ||
 		 (end == vma->vm_end && (unsigned int)idx + 1 < mm->nr_vmas &&
@@ -276,8 +286,27 @@ struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct
 	if (end < vma->vm_end &&
 	    (merges ? vma_split : split_vma)(m, mm, (unsigned int)idx, end))
 		return NULL;
-	vma = mm->vmas[idx];
-	vma->vm_flags = flags;
+	return mm->vmas[idx];
+}
+
+struct vm_area_struct *vma_modify_flags(struct unev_machine *m, struct mm_struct *mm,
+					struct vm_area_struct *vma, uint64_t start,
+					uint64_t end, uint64_t flags, uint64_t target)
+{
+	vma = vma_modify(m, mm, vma, start, end, target, vma->bind_node1);
+	if (vma)
+		vma->vm_flags = flags;
+	return vma;
+}
+
+/* vma_modify_policy (mbind_range): [start, end) of @vma bound to a node */
+struct vm_area_struct *vma_modify_policy(struct unev_machine *m, struct mm_struct *mm,
+					 struct vm_area_struct *vma, uint64_t start,
+					 uint64_t end, unsigned int bind_node1)
+{
+	vma = vma_modify(m, mm, vma, start, end, vma->vm_flags, bind_node1);
+	if (vma)
+		vma->bind_node1 = bind_node1;
 	return vma;
 }
 

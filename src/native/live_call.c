@@ -33,6 +33,11 @@ _Static_assert(UNEV_MADV_DONTNEED == MADV_DONTNEED && UNEV_MADV_FREE == MADV_FRE
 #ifdef MAP_DROPPABLE
 _Static_assert(UNEV_MAP_DROPPABLE == MAP_DROPPABLE, "MAP_DROPPABLE");
 #endif
+_Static_assert(UNEV_MADV_HUGEPAGE == MADV_HUGEPAGE && UNEV_MADV_NOHUGEPAGE == MADV_NOHUGEPAGE,
+	       "MADV_*HUGEPAGE");
+#ifdef MADV_COLLAPSE
+_Static_assert(UNEV_MADV_COLLAPSE == MADV_COLLAPSE, "MADV_COLLAPSE");
+#endif
 #ifdef MADV_GUARD_INSTALL
 _Static_assert(UNEV_MADV_GUARD_INSTALL == MADV_GUARD_INSTALL &&
 		       UNEV_MADV_GUARD_REMOVE == MADV_GUARD_REMOVE,
@@ -339,9 +344,12 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	}
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
-		cmd.op = c->secretmem ? NATIVE_OP_MMAP_SECRETMEM : NATIVE_OP_MMAP;
+		cmd.op = c->secretmem ? NATIVE_OP_MMAP_SECRETMEM
+			: c->driver ? NATIVE_OP_MMAP_DRIVER : NATIVE_OP_MMAP;
 		cmd.arg4 = fixed_addr;
 		cmd.len = c->size;
+		if (c->driver)	/* the helper's numbering (protocol.h) */
+			cmd.arg3 = c->driver == SCENARIO_DRIVER_PERF ? 1 : 2;
 		if (c->file[0]) {
 			int f = live_find_file(lv, c->file);
 
@@ -447,6 +455,11 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		cmd.op = NATIVE_OP_SHMCTL;
 		cmd.arg1 = (uint64_t)exec_object_at(&lv->x, EXEC_SHMS, (size_t)ret)->id;
 		cmd.arg2 = (uint64_t)exec_shmctl_cmd(c->shmctl_op);
+		break;
+	case SCENARIO_CALL_MBIND:
+		cmd.op = NATIVE_OP_MBIND;
+		cmd.arg1 = c->mbind_node;
+		cmd.arg2 = exec_mbind_flags(c);	/* MPOL_MF_* are Linux's */
 		break;
 	case SCENARIO_CALL_MSYNC:
 		cmd.op = NATIVE_OP_MSYNC;

@@ -78,6 +78,14 @@ enum native_op {
 	 * (arg1 = prot, arg2 = flags, arg4 = address), close -> value =
 	 * address; the first error */
 	NATIVE_OP_MMAP_SECRETMEM,
+	/* a device's buffer: arg3 = 1 perf_event_open of a software dummy
+	 * event of the task, 2 io_uring_setup of 4 entries; then an mmap of
+	 * its ring (offset 0, IORING_OFF_SQ_RING) as NATIVE_OP_MMAP (arg1 =
+	 * prot, arg2 = flags, arg4 = address), close -> value = address; the
+	 * first error */
+	NATIVE_OP_MMAP_DRIVER,
+	/* mbind(addr, len, MPOL_BIND, {arg1}, arg2 = MPOL_MF_* flags) */
+	NATIVE_OP_MBIND,
 };
 
 struct native_cmd {

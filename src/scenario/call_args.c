@@ -30,6 +30,9 @@ int exec_advice(enum scenario_advice advice)
 		[SCENARIO_ADVICE_POPULATE_WRITE] = UNEV_MADV_POPULATE_WRITE,
 		[SCENARIO_ADVICE_GUARD_INSTALL] = UNEV_MADV_GUARD_INSTALL,
 		[SCENARIO_ADVICE_GUARD_REMOVE] = UNEV_MADV_GUARD_REMOVE,
+		[SCENARIO_ADVICE_HUGEPAGE] = UNEV_MADV_HUGEPAGE,
+		[SCENARIO_ADVICE_NOHUGEPAGE] = UNEV_MADV_NOHUGEPAGE,
+		[SCENARIO_ADVICE_COLLAPSE] = UNEV_MADV_COLLAPSE,
 	};
 
 	if ((unsigned int)advice >= sizeof(values) / sizeof(values[0]))
@@ -55,9 +58,21 @@ int exec_mmap_flags(const struct scenario_call *c)
 	int type = c->droppable ? UNEV_MAP_DROPPABLE : c->shared ? UNEV_MAP_SHARED : UNEV_MAP_PRIVATE;
 
 	return type |
-	       (c->file[0] || c->secretmem ? 0 : UNEV_MAP_ANONYMOUS) | (c->locked ? UNEV_MAP_LOCKED : 0) |
+	       (c->file[0] || c->secretmem || c->driver ? 0 : UNEV_MAP_ANONYMOUS) | (c->locked ? UNEV_MAP_LOCKED : 0) |
 	       (c->populate ? UNEV_MAP_POPULATE : 0) | (c->hugetlb ? UNEV_MAP_HUGETLB : 0) |
 	       (c->fixed[0] ? (c->noreplace ? UNEV_MAP_FIXED_NOREPLACE : UNEV_MAP_FIXED) : 0);
+}
+
+/* mmap perf|io_uring: the device whose buffer is mapped (UNEV_DRIVER_*) */
+int exec_mmap_driver(const struct scenario_call *c)
+{
+	return c->driver == SCENARIO_DRIVER_PERF ? UNEV_DRIVER_PERF : UNEV_DRIVER_IO_URING;
+}
+
+/* mbind's flags: MPOL_MF_* */
+unsigned int exec_mbind_flags(const struct scenario_call *c)
+{
+	return (c->mbind_move ? UNEV_MPOL_MF_MOVE : 0) | (c->mbind_strict ? UNEV_MPOL_MF_STRICT : 0);
 }
 
 /* raw_flags=: the number as written, for the kernel's EINVAL on bad bits */

@@ -433,6 +433,7 @@ bool scenario_call_on_range(enum scenario_call_kind kind)
 	case SCENARIO_CALL_MADVISE:
 	case SCENARIO_CALL_TOUCH:
 	case SCENARIO_CALL_MSYNC:
+	case SCENARIO_CALL_MBIND:
 		return true;
 	default:
 		return false;

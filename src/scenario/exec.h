@@ -241,6 +241,8 @@ int exec_advice(enum scenario_advice advice);
 int exec_shmctl_cmd(enum scenario_shmctl_op op);
 /* mmap's flags, MAP_ANONYMOUS unless it maps a file */
 int exec_mmap_flags(const struct scenario_call *c);
+int exec_mmap_driver(const struct scenario_call *c);
+unsigned int exec_mbind_flags(const struct scenario_call *c);
 int exec_mlock2_flags(const struct scenario_call *c);
 int exec_mlockall_flags(const struct scenario_call *c);
 int exec_mremap_flags(const struct scenario_call *c);

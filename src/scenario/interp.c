@@ -103,6 +103,9 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 			cfg.kernel = NULL;	/* the design's own profile */
 		if (sm->zero_page_given)
 			cfg.zero_page = sm->zero_page;
+		cfg.thp = sm->thp == SCENARIO_THP_ALWAYS ? UNEV_THP_ALWAYS
+			  : sm->thp == SCENARIO_THP_NEVER ? UNEV_THP_NEVER
+							   : UNEV_THP_MADVISE;
 		if (sm->cgroup_given)	/* the scenario's word over conform's */
 			cfg.memcg_v2 = sm->cgroup_v2;
 	}
@@ -398,6 +401,9 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		if (c->secretmem) {
 			*result = unev_sys_mmap_secretmem(r->m, t->pid, newaddr, c->size,
 							  exec_prot(c->prot), flags, &newaddr);
+		} else if (c->driver) {
+			*result = unev_sys_mmap_driver(r->m, t->pid, exec_mmap_driver(c), newaddr,
+						       c->size, exec_prot(c->prot), flags, &newaddr);
 		} else if (c->file[0]) {
 			struct exec_object *f = find_object(r, EXEC_FILES, c->file);
 
@@ -532,6 +538,10 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		*result = unev_sys_shmctl(r->m, t->pid, sh->id, exec_shmctl_cmd(c->shmctl_op));
 		return 0;
 	}
+	case SCENARIO_CALL_MBIND:
+		*result = unev_sys_mbind(r->m, t->pid, addr, len, (int)c->mbind_node,
+					 exec_mbind_flags(c));
+		return 0;
 	case SCENARIO_CALL_MSYNC:
 		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */
 		*result = unev_sys_msync(r->m, t->pid, addr, len, c->msync_flags);

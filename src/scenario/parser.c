@@ -112,6 +112,7 @@ static const char *const call_names[] = {
 	[SCENARIO_CALL_MSYNC] = "msync",
 	[SCENARIO_CALL_SETRLIMIT] = "setrlimit",
 	[SCENARIO_CALL_GROW_STACK] = "grow_stack",
+	[SCENARIO_CALL_MBIND] = "mbind",
 };
 #define NR_CALLS (sizeof(call_names) / sizeof(call_names[0]))
 
@@ -155,6 +156,9 @@ static const char *const advice_names[] = {
 	[SCENARIO_ADVICE_POPULATE_WRITE] = "populate_write",
 	[SCENARIO_ADVICE_GUARD_INSTALL] = "guard_install",
 	[SCENARIO_ADVICE_GUARD_REMOVE] = "guard_remove",
+	[SCENARIO_ADVICE_HUGEPAGE] = "hugepage",
+	[SCENARIO_ADVICE_NOHUGEPAGE] = "nohugepage",
+	[SCENARIO_ADVICE_COLLAPSE] = "collapse",
 };
 #define NR_ADVICES (sizeof(advice_names) / sizeof(advice_names[0]))
 
@@ -889,7 +893,7 @@ static int region_range(struct parser *p, struct scenario_call *c,
 }
 
 static const char usage_mmap[] =
-	"mmap REGION LEN [prot=rw|r|none] [private|shared|droppable] [anon|file=F [off=OFF]|secretmem] [locked] [populate] [hugetlb] "
+	"mmap REGION LEN [prot=rw|r|none] [private|shared|droppable] [anon|file=F [off=OFF]|secretmem|perf|io_uring] [locked] [populate] [hugetlb] "
 	"[fixed=OTHER [fixed_off=OFF] [noreplace]]";
 
 /*
@@ -918,7 +922,7 @@ static int parse_mmap(struct parser *p, struct scenario_call *c)
 	static const char *const keys[] = {"prot", "file", "off", "fixed", "fixed_off", NULL};
 	static const char *const flags[] = {"private", "shared", "anon", "locked",
 					    "populate", "hugetlb", "noreplace", "droppable", "secretmem",
-					    NULL};
+					    "perf", "io_uring", NULL};
 	struct args a;
 	const char *v;
 	int ret;
@@ -954,7 +958,22 @@ static int parse_mmap(struct parser *p, struct scenario_call *c)
 	if (c->secretmem && (has_flag(&a, "anon") || option(&a, "file") || c->droppable ||
 			     has_flag(&a, "hugetlb")))
 		return parse_error(p, "mmap: 'secretmem' is a file of its own: it excludes 'anon', 'file=', 'droppable' and 'hugetlb'");
-	c->shared = has_flag(&a, "shared") || (c->secretmem && !has_flag(&a, "private"));
+	/* perf, io_uring (an extension, README): a device's buffer, mapped
+	 * shared; the model keeps a perf ring's pages in 64 bits */
+	if (has_flag(&a, "perf") && has_flag(&a, "io_uring"))
+		return parse_error(p, "mmap: 'perf' and 'io_uring' exclude each other");
+	c->driver = has_flag(&a, "perf") ? SCENARIO_DRIVER_PERF
+		  : has_flag(&a, "io_uring") ? SCENARIO_DRIVER_IO_URING : SCENARIO_DRIVER_NONE;
+	if (c->driver && (has_flag(&a, "anon") || option(&a, "file") || c->droppable ||
+			  c->secretmem || has_flag(&a, "hugetlb") || has_flag(&a, "private") ||
+			  has_flag(&a, "shared")))
+		return parse_error(p, "mmap: '%s' is a shared mapping of a device's buffer: it excludes 'anon', 'file=', 'secretmem', 'droppable', 'hugetlb', 'private' and 'shared'",
+				   c->driver == SCENARIO_DRIVER_PERF ? "perf" : "io_uring");
+	if (c->driver == SCENARIO_DRIVER_PERF && (c->size == 0 || c->size > 65 * SCENARIO_PAGE_SIZE))
+		return parse_error(p, "mmap: a perf ring is 1 to 65 pages here (1 + 2^n pages for the kernel)");
+	if (c->driver == SCENARIO_DRIVER_IO_URING && c->size != SCENARIO_PAGE_SIZE)
+		return parse_error(p, "mmap: io_uring maps the one-page SQ ring of 4 entries: LEN is 1p");
+	c->shared = has_flag(&a, "shared") || (c->secretmem && !has_flag(&a, "private")) || c->driver;
 	c->sharing_given = c->shared || has_flag(&a, "private") || c->droppable;
 	if ((v = option(&a, "file"))) {
 		if (has_flag(&a, "anon"))
@@ -1064,7 +1083,7 @@ static int parse_mprotect(struct parser *p, struct scenario_call *c)
 static int parse_madvise(struct parser *p, struct scenario_call *c)
 {
 	static const char usage[] =
-		"madvise REGION [OFF LEN] dontneed|free|pageout|cold|willneed|remove|dontneed_locked|populate_read|populate_write|guard_install|guard_remove";
+		"madvise REGION [OFF LEN] dontneed|free|pageout|cold|willneed|remove|dontneed_locked|populate_read|populate_write|guard_install|guard_remove|hugepage|nohugepage|collapse";
 	struct args a;
 	const char *w;
 	size_t i;
@@ -1228,6 +1247,28 @@ static int parse_msync(struct parser *p, struct scenario_call *c)
 	return 0;
 }
 
+/* mbind (an extension, README): mbind(2) of the range with MPOL_BIND to
+ * one node; `move` is MPOL_MF_MOVE, `strict` MPOL_MF_STRICT */
+static int parse_mbind(struct parser *p, struct scenario_call *c)
+{
+	static const char usage[] = "mbind REGION [OFF LEN] node=N [move] [strict]";
+	static const char *const flags[] = {"move", "strict", NULL};
+	static const char *const keys[] = {"node", NULL};
+	struct args a;
+	const char *v;
+	int ret;
+
+	ret = region_call_args(p, c, keys, flags, 0, usage, &a);
+	if (ret)
+		return ret;
+	v = option(&a, "node");
+	if (!v)
+		return parse_error(p, "mbind: expected 'node=N' (usage: %s)", usage);
+	c->mbind_move = has_flag(&a, "move");
+	c->mbind_strict = has_flag(&a, "strict");
+	return uint_value(p, v, "node=", 0, 63, &c->mbind_node);
+}
+
 /* SIZE or `unlimited` after KEY= */
 static int limit_value(struct parser *p, const char *v, const char *key, uint64_t *bytes,
 		       bool *unlimited)
@@ -1350,6 +1391,8 @@ static int parse_call(struct parser *p, struct scenario_statement *st)
 		return parse_setrlimit(p, c);
 	case SCENARIO_CALL_GROW_STACK:
 		return parse_grow_stack(p, c);
+	case SCENARIO_CALL_MBIND:
+		return parse_mbind(p, c);
 	}
 	return parse_error(p, "internal error: call '%s' has no parser",
 			   call_names[i]);

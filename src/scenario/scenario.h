@@ -140,6 +140,7 @@ enum scenario_call_kind {
 	SCENARIO_CALL_MSYNC,
 	SCENARIO_CALL_SETRLIMIT,
 	SCENARIO_CALL_GROW_STACK,	/* extension: grow_stack SIZE, binds "stack" */
+	SCENARIO_CALL_MBIND,		/* extension: mbind REGION [OFF LEN] node=N [move] [strict] */
 };
 
 /* Protection bits: Linux's PROT_* values. */
@@ -170,12 +171,22 @@ enum scenario_advice {
 	SCENARIO_ADVICE_POPULATE_WRITE,
 	SCENARIO_ADVICE_GUARD_INSTALL,	/* MADV_GUARD_INSTALL, 6.13+ */
 	SCENARIO_ADVICE_GUARD_REMOVE,
+	SCENARIO_ADVICE_HUGEPAGE,	/* added 2026-11-28 */
+	SCENARIO_ADVICE_NOHUGEPAGE,
+	SCENARIO_ADVICE_COLLAPSE,
 };
 
 enum scenario_shmctl_op {
 	SCENARIO_SHMCTL_LOCK,
 	SCENARIO_SHMCTL_UNLOCK,
 	SCENARIO_SHMCTL_RMID,
+};
+
+/* mmap perf|io_uring: whose buffer the mapping is (none: memory's own) */
+enum scenario_driver {
+	SCENARIO_DRIVER_NONE,
+	SCENARIO_DRIVER_PERF,
+	SCENARIO_DRIVER_IO_URING,
 };
 
 /*
@@ -209,6 +220,15 @@ struct scenario_call {
 	/* secretmem: memfd_secret(0), ftruncate to LEN, mmap of it (shared
 	 * unless `private`), close: one statement, the first error its own */
 	bool secretmem;
+	/* a device's buffer (an extension, README): `perf` is
+	 * perf_event_open(2) of a software dummy event of the task, then an
+	 * mmap of its ring buffer (LEN: 1 + 2^n pages); `io_uring` is
+	 * io_uring_setup(2) of 4 entries, then an mmap of its SQ ring (one
+	 * page); shared, the fd closed after: the VMA is VM_SPECIAL */
+	enum scenario_driver driver;
+	/* mbind: MPOL_BIND to node=N, MPOL_MF_MOVE, MPOL_MF_STRICT */
+	unsigned int mbind_node;
+	bool mbind_move, mbind_strict;
 	bool prot_given, sharing_given;
 	char file[SCENARIO_NAME_MAX];	/* mmap file=F, "" for anonymous */
 	uint64_t file_off;		/* mmap off= */

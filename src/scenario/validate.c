@@ -53,6 +53,8 @@ struct model_scope {
 	/* regions of file or shared memory, where the model has no guard
 	 * markers (6.15+ allows them there: truncation keeps them) */
 	struct region_list not_anon;
+	/* regions mapping a device's buffer (mmap perf|io_uring) */
+	struct region_list driver;
 	char (*huge_shms)[SCENARIO_NAME_MAX];
 	size_t nr_huge_shms;
 };
@@ -86,6 +88,13 @@ static void list_del(struct region_list *l, const char *task, const char *region
 	for (size_t i = 0; i < l->nr; i++)
 		if (!strcmp(l->v[i].task, task) && !strcmp(l->v[i].region, region))
 			l->v[i] = l->v[--l->nr];
+}
+
+/* mmap or shmat binds (task, region) anew: in @l if @add */
+static int list_rebind(struct region_list *l, const struct scenario_call *c, bool add)
+{
+	list_del(l, c->task, c->target);
+	return add ? list_add(l, c->task, c->target) : 0;
 }
 
 static bool huge_shm(const struct model_scope *sc, const char *name)
@@ -128,8 +137,9 @@ static int hugetlb_scope_check(struct model_scope *sc, const struct scenario *s,
 	case SCENARIO_CALL_MADVISE:
 	case SCENARIO_CALL_MREMAP:
 	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MBIND:
 		if (list_find(&sc->huge, c->task, c->target))
-			return unsupported(err, errlen, s, st, "madvise, mremap or mprotect of hugetlb memory");
+			return unsupported(err, errlen, s, st, "madvise, mremap, mprotect or mbind of hugetlb memory");
 		return 0;
 	case SCENARIO_CALL_FORK:
 		if (list_find(&sc->huge, c->task, ""))
@@ -155,16 +165,87 @@ static int guard_scope_check(struct model_scope *sc, const struct scenario *s,
 	switch (c->kind) {
 	case SCENARIO_CALL_MMAP:
 	case SCENARIO_CALL_SHMAT:
-		list_del(&sc->not_anon, c->task, c->target);
-		if (c->kind == SCENARIO_CALL_SHMAT || c->file[0] || c->shared)
-			return list_add(&sc->not_anon, c->task, c->target);
+		return list_rebind(&sc->not_anon, c,
+				   c->kind == SCENARIO_CALL_SHMAT || c->file[0] || c->shared);
+	case SCENARIO_CALL_MBIND:
+		/* shmem keeps its policy in the inode (shmem_set_policy) */
+		if (list_find(&sc->not_anon, c->task, c->target))
+			return unsupported(err, errlen, s, st, "mbind of file, shared or shm memory");
 		return 0;
 	case SCENARIO_CALL_MADVISE:
+		/* khugepaged's collapse (MADV_COLLAPSE) is not modelled yet */
+		if (c->advice == SCENARIO_ADVICE_COLLAPSE)
+			return unsupported(err, errlen, s, st, "madvise collapse (MADV_COLLAPSE)");
 		if (c->advice == SCENARIO_ADVICE_GUARD_INSTALL &&
 		    list_find(&sc->not_anon, c->task, c->target))
 			return unsupported(err, errlen, s, st,
 					   "guard_install in file, shared or shm memory");
 		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A device's buffer (mmap perf|io_uring) is modelled for mmap, munmap of
+ * the whole region, the mlock calls, fork, exit and exec, and smaps and
+ * status.  Refused: what would fault, split, move or ask the buffer's
+ * pages one by one (touch, mprotect, mremap, madvise, msync, a munmap of
+ * part of it, migrate, mincore, numa_maps).
+ */
+static bool driver_region(const struct model_scope *sc, const char *task, const char *region)
+{
+	return list_find(&sc->driver, task, region);
+}
+
+static int driver_scope_check(struct model_scope *sc, const struct scenario *s,
+			      const struct scenario_statement *st, char *err, size_t errlen)
+{
+	const struct scenario_call *c = &st->call;
+
+	if (st->kind == SCENARIO_MIGRATE && driver_region(sc, st->migrate.task, st->migrate.region))
+		return unsupported(err, errlen, s, st, "migrate of a perf or io_uring mapping");
+	if (st->kind == SCENARIO_EXPECT &&
+	    (st->expect.source == SCENARIO_EXPECT_MINCORE ||
+	     st->expect.source == SCENARIO_EXPECT_NUMA_MAPS) &&
+	    driver_region(sc, st->expect.task, st->expect.region))
+		return unsupported(err, errlen, s, st, "mincore or numa_maps of a perf or io_uring mapping");
+	if (st->kind != SCENARIO_CALL)
+		return 0;
+	switch (c->kind) {
+	case SCENARIO_CALL_MMAP:
+	case SCENARIO_CALL_SHMAT:
+		return list_rebind(&sc->driver, c, c->kind == SCENARIO_CALL_MMAP && c->driver);
+	case SCENARIO_CALL_MUNMAP:
+		if (c->range_given && driver_region(sc, c->task, c->target))
+			return unsupported(err, errlen, s, st, "munmap of part of a perf or io_uring mapping");
+		return 0;
+	case SCENARIO_CALL_TOUCH:
+	case SCENARIO_CALL_MPROTECT:
+	case SCENARIO_CALL_MREMAP:
+	case SCENARIO_CALL_MADVISE:
+	case SCENARIO_CALL_MSYNC:
+	case SCENARIO_CALL_MBIND:
+		if (driver_region(sc, c->task, c->target))
+			return unsupported(err, errlen, s, st,
+					   "touch, mprotect, mremap, madvise, msync or mbind of a perf or io_uring mapping");
+		return 0;
+	case SCENARIO_CALL_FORK: {
+		size_t nr = sc->driver.nr;
+
+		/* the child has its parent's region names */
+		for (size_t i = 0; i < nr; i++) {
+			char region[SCENARIO_NAME_MAX];
+
+			if (strcmp(sc->driver.v[i].task, c->task))
+				continue;
+			/* list_add may move the list: a copy of the name */
+			snprintf(region, sizeof(region), "%s", sc->driver.v[i].region);
+			if (list_add(&sc->driver, c->target, region))
+				return -ENOMEM;
+		}
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -178,6 +259,8 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 
 	if (!ret)
 		ret = guard_scope_check(ctx, s, st, err, errlen);
+	if (!ret)
+		ret = driver_scope_check(ctx, s, st, err, errlen);
 
 	if (ret)
 		return ret;
@@ -199,13 +282,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 			scenario_error(err, errlen, s, st,
 				       "swap=%lluK: the model holds swap up to 8T minus one page (8589934588K)",
 				       (unsigned long long)(st->machine.swap_bytes >> 10));
-			return -EINVAL;
-		}
-		/* no THP in the model: never and madvise run alike while no
-		 * madvise hugepage is modelled; always would fault huge pages */
-		if (st->machine.thp == SCENARIO_THP_ALWAYS) {
-			scenario_error(err, errlen, s, st,
-				       "thp=always: transparent huge pages are not modelled yet (thp=never and thp=madvise run)");
 			return -EINVAL;
 		}
 		return 0;
@@ -254,6 +330,7 @@ int scenario_model_check(const struct scenario *s, char *err, size_t errlen)
 
 	free(sc.huge.v);
 	free(sc.not_anon.v);
+	free(sc.driver.v);
 	free(sc.huge_shms);
 	return ret;
 }

@@ -3,7 +3,9 @@
  * move_pages(2) (src/mm/migrate.c).  The counter values of the migrations
  * are those seen live on 6.18.15 in a 2-node VM (tests/model/migrate,
  * `unevict conform --kernel 6.18`); the placement rule is the kernel's
- * (build_zonelists, get_page_from_freelist) with qemu's CPU split.
+ * (build_zonelists, get_page_from_freelist) with qemu's CPU split.  Also
+ * mbind(2) with MPOL_BIND (src/mm/mempolicy.c), its values seen in the
+ * same VM and in 5.10's (tests/model/migrate/mbind_*.uvs).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -100,6 +102,20 @@ static void test_full_node_falls_back(void **state)
 	fixture_teardown(m);
 }
 
+/* @n mlocked pages migrated once (mlocked when mapped): each counted
+ * stranded, rescued, mlocked again and culled once, none munlocked */
+static void assert_migrated_mlocked(struct unev_machine *m, uint64_t n)
+{
+	assert_int_equal(fixture_vmstat(m, "pgmigrate_success"), n);
+	assert_int_equal(fixture_vmstat(m, "pgmigrate_fail"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_stranded"), n);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), n);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 2 * n);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 2 * n);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), n);
+}
+
 /* move_pages of 100 mlocked pages: stranded, rescued, mlocked again and
  * culled once each (6.18 live: tests/model/migrate/mlocked_region_to_node1) */
 static void test_migrate_mlocked(void **state)
@@ -114,14 +130,7 @@ static void test_migrate_mlocked(void **state)
 	assert_int_equal(left, 0);
 	assert_int_equal(status[0], 1);
 	assert_int_equal(status[99], 1);
-	assert_int_equal(fixture_vmstat(m, "pgmigrate_success"), 100);
-	assert_int_equal(fixture_vmstat(m, "pgmigrate_fail"), 0);
-	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_stranded"), 100);
-	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 100);
-	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 200);
-	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 200);
-	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 0);
-	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 100);
+	assert_migrated_mlocked(m, 100);
 	assert_int_equal(node_lru(m, 0, "unevictable"), 0);
 	assert_int_equal(node_lru(m, 1, "unevictable"), 100);
 	assert_int_equal(node_lru(m, 1, "nr_mlock"), 100);
@@ -182,6 +191,65 @@ static void test_migrate_shared_refused(void **state)
 	fixture_teardown(m);
 }
 
+/* mbind_move_mlocked: mbind(MPOL_BIND to node 1, MPOL_MF_MOVE) of 100
+ * mlocked pages moves them as move_pages does, still mlocked; again,
+ * nothing is elsewhere and nothing moves (STRICT has nothing to say) */
+static void test_mbind_move_keeps_mlocked(void **state)
+{
+	int a;
+	struct unev_machine *m = machine(2, 2, 512ULL << 20, 0, &a);
+	uint64_t r = fixture_map_anon(m, a, P(100), UNEV_MAP_LOCKED);
+
+	(void)state;
+	assert_int_equal(unev_sys_mbind(m, a, r, P(100), 1, UNEV_MPOL_MF_MOVE), 0);
+	assert_migrated_mlocked(m, 100);
+	assert_int_equal(numa(m, a, r, P(100), "N1"), 100);
+	assert_int_equal(unev_sys_mbind(m, a, r, P(100), 1,
+					UNEV_MPOL_MF_MOVE | UNEV_MPOL_MF_STRICT), 0);
+	assert_int_equal(fixture_vmstat(m, "pgmigrate_success"), 100);
+	fixture_teardown(m);
+}
+
+/* mbind_binds_later_faults: without MOVE nothing moves, STRICT alone is
+ * EIO for pages elsewhere, later faults in the bound part come from node
+ * 1 though the task runs on node 0's CPU; MOVE then takes the 5 left */
+static void test_mbind_binds_later_faults(void **state)
+{
+	int a;
+	struct unev_machine *m = machine(2, 2, 512ULL << 20, 0, &a);
+	uint64_t r = fixture_map_anon(m, a, P(20), 0);
+
+	(void)state;
+	assert_int_equal(unev_touch(m, a, r, P(5), true), 0);
+	assert_int_equal(unev_sys_mbind(m, a, r, P(10), 1, 0), 0);
+	assert_int_equal(unev_sys_mbind(m, a, r, P(10), 1, UNEV_MPOL_MF_STRICT), -EIO);
+	assert_int_equal(unev_touch(m, a, r, P(20), true), 0);
+	assert_int_equal(numa(m, a, r, P(20), "N0"), 15);
+	assert_int_equal(numa(m, a, r, P(20), "N1"), 5);
+	assert_int_equal(unev_sys_mbind(m, a, r, P(10), 1, UNEV_MPOL_MF_MOVE), 0);
+	assert_int_equal(fixture_vmstat(m, "pgmigrate_success"), 5);
+	assert_int_equal(numa(m, a, r, P(20), "N1"), 10);
+	fixture_teardown(m);
+}
+
+/* mbind_errors: an address inside a page, a node without memory: EINVAL;
+ * a hole: EFAULT, nothing moved; a zero length: 0 */
+static void test_mbind_errors(void **state)
+{
+	int a;
+	struct unev_machine *m = machine(2, 2, 512ULL << 20, 0, &a);
+	uint64_t r = fixture_map_anon(m, a, P(10), UNEV_MAP_POPULATE);
+
+	(void)state;
+	assert_int_equal(unev_sys_mbind(m, a, r + 100, P(1), 1, UNEV_MPOL_MF_MOVE), -EINVAL);
+	assert_int_equal(unev_sys_mbind(m, a, r, P(10), 2, UNEV_MPOL_MF_MOVE), -EINVAL);
+	assert_int_equal(unev_sys_mbind(m, a, r, P(11), 1, UNEV_MPOL_MF_MOVE), -EFAULT);
+	assert_int_equal(fixture_vmstat(m, "pgmigrate_success"), 0);
+	assert_int_equal(numa(m, a, r, P(10), "N0"), 10);
+	assert_int_equal(unev_sys_mbind(m, a, r, 0, 1, UNEV_MPOL_MF_MOVE), 0);
+	fixture_teardown(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +258,9 @@ int main(void)
 		cmocka_unit_test(test_migrate_mlocked),
 		cmocka_unit_test(test_migrate_unlocked),
 		cmocka_unit_test(test_migrate_shared_refused),
+		cmocka_unit_test(test_mbind_move_keeps_mlocked),
+		cmocka_unit_test(test_mbind_binds_later_faults),
+		cmocka_unit_test(test_mbind_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -729,7 +729,7 @@ static void test_model_check_names_what_is_out_of_scope(void **state)
 		const char *want;
 	} cases[] = {
 		{"task a\na: mmap r 2M hugetlb\na: madvise r dontneed\n",
-		 "t.uvs:3: 'madvise, mremap or mprotect of hugetlb memory' is not"},
+		 "t.uvs:3: 'madvise, mremap, mprotect or mbind of hugetlb memory' is not"},
 		{"task a\na: mmap r 2M hugetlb\na: fork b\n",
 		 "t.uvs:3: 'fork of a task with a private hugetlb mapping' is not"},
 		{"machine nodes=65\n", "t.uvs:1: nodes=65: the model has 1 to 64 nodes"},

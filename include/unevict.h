@@ -199,6 +199,13 @@ int unev_sys_move_pages(struct unev_machine *m, int pid, uint64_t start, uint64_
  * unknown field, -EOPNOTSUPP for a hugetlb VMA (not modelled). */
 int unev_numa_maps_read(const struct unev_machine *m, int pid, uint64_t start, uint64_t end,
 			const char *field, uint64_t *pages);
+/* /proc/PID/pagemap of the pages of [start, end): frames[i] receives the
+ * frame of page i, or UNEV_PFN_NONE when it is not present (absent or
+ * swapped).  The model's frames are its own, not the live kernel's: only
+ * comparisons of them mean anything.  -ESRCH: no such task. */
+#define UNEV_PFN_NONE UINT64_MAX
+int unev_pagemap_read(const struct unev_machine *m, int pid, uint64_t start, uint64_t end,
+		      uint64_t *frames);
 /* msync(2) with MS_ASYNC, MS_SYNC, MS_INVALIDATE. */
 int unev_sys_msync(struct unev_machine *m, int pid, uint64_t start, uint64_t len, int flags);
 /* setrlimit(2) and getrlimit(2) of RLIMIT_MEMLOCK (bytes, or
@@ -285,6 +292,11 @@ void unev_drain_all(struct unev_machine *m);
  * *reclaimed receives the pages reclaimed. */
 int unev_reclaim(struct unev_machine *m, uint64_t bytes, int node, int memcg,
 		 uint64_t *reclaimed);
+/* Full compaction of @node's memory (-1: every node), as a write to
+ * /proc/sys/vm/compact_memory or the node's `compact` file, by a process
+ * on CPU 0; vm.compact_unevictable_allowed says whether mlocked and other
+ * unevictable folios move.  (mm/compaction.c) */
+int unev_compact(struct unev_machine *m, int node);
 /* A memcg under @parent (0 = the root) with a limit in bytes
  * (UNEV_RLIM_INFINITY: none); *id > 0. */
 int unev_memcg_create(struct unev_machine *m, const char *name, int parent, uint64_t limit,

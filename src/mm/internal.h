@@ -174,6 +174,12 @@ enum vm_event_item {
 	PGLAZYFREED,
 	PGMIGRATE_SUCCESS,
 	PGMIGRATE_FAIL,
+	COMPACTMIGRATE_SCANNED,
+	COMPACTFREE_SCANNED,
+	COMPACTISOLATED,
+	COMPACTSTALL,		/* direct compaction: the model has none (no */
+	COMPACTFAIL,		/* allocation above order 0 waits for it), so */
+	COMPACTSUCCESS,		/* these three stay 0 */
 	THP_FAULT_ALLOC,
 	THP_FAULT_FALLBACK,
 	THP_FAULT_FALLBACK_CHARGE,
@@ -503,6 +509,14 @@ int cpu_to_node(const struct unev_machine *m, unsigned int cpu);
 int numa_node_id(const struct unev_machine *m);
 void setup_per_zone_wmarks(struct unev_machine *m);
 void free_folio(struct unev_machine *m, struct folio *f);
+struct folio *prep_new_folio(struct unev_machine *m, uint32_t pfn, unsigned int order, int node);
+void isolate_free_page(struct unev_machine *m, int node, uint32_t pfn, unsigned int order);
+void release_free_page(struct unev_machine *m, int node, uint32_t pfn, unsigned int order);
+
+/* ---- migrate.c, compaction.c ---- */
+int migrate_pages_batch(struct unev_machine *m, uint32_t *pfns, unsigned int *nr,
+			struct folio *(*get_new)(struct unev_machine *m, void *arg), void *arg,
+			uint64_t *succeeded);
 
 /* ---- swap.c: LRU ---- */
 static inline bool folio_test(const struct folio *f, uint32_t flag)

@@ -104,36 +104,45 @@ static void folio_migrate_flags(struct folio *dst, struct folio *src)
 }
 
 /*
- * migrate_folio_unmap + migrate_folio_move of one isolated order-0 folio
- * (migrate_pages_batch, MIGRATE_SYNC): 0, or -ENOMEM when @node has no
- * page for it (the folio stays where it is).
+ * migrate_folio_unmap: the PTEs that map @src become migration entries
+ * (try_to_migrate); 0, or -ENOMEM.  *was_mlocked: PAGE_WAS_MLOCKED.
  */
-static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
+static int migrate_folio_unmap(struct unev_machine *m, struct folio *src,
+			       struct migration_ptes *mp, bool *was_mlocked)
 {
-	struct migration_ptes mp = { 0 };
-	struct folio *dst;
-	bool was_mlocked;
-	int ret;
+	int ret = rmap_walk(m, src, collect_migration_pte, mp);
 
-	dst = alloc_migration_target(m, node);
-	if (!dst)
-		return -ENOMEM;
-	ret = rmap_walk(m, src, collect_migration_pte, &mp);
 	if (ret) {
-		free(mp.v);
-		folio_put(m, dst);
+		free(mp->v);
+		mp->v = NULL;
 		return ret;
 	}
-	was_mlocked = folio_test(src, PG_mlocked);
+	*was_mlocked = folio_test(src, PG_mlocked);
 	/* try_to_migrate_one: a dirty PTE dirties the folio; the PTE becomes
 	 * a migration entry (keeping its young and dirty bits, as x86 does),
 	 * and folio_remove_rmap_pte munlocks in a VM_LOCKED VMA */
-	for (unsigned int i = 0; i < mp.nr; i++) {
-		if (*mp.v[i].pte & PTE_DIRTY)
+	for (unsigned int i = 0; i < mp->nr; i++) {
+		if (*mp->v[i].pte & PTE_DIRTY)
 			folio_set(src, PG_dirty);
-		folio_remove_rmap_pte(m, src, mp.v[i].vma);
+		folio_remove_rmap_pte(m, src, mp->v[i].vma);
+		/* 5.18+: try_to_migrate_one drains this CPU's mlock batch
+		 * after a VM_LOCKED VMA's rmap: the isolated folio, still
+		 * PG_unevictable, is "stranded" at once (seen on 6.1 too) */
+		if (design_mlock_count(m) && (mp->v[i].vma->vm_flags & VM_LOCKED))
+			mlock_drain_local(m);
 		folio_put(m, src);
 	}
+	return 0;
+}
+
+/*
+ * migrate_folio_move: @src's contents, mapping, flags and charge go to
+ * @dst, the migration entries map @dst, and @src (its isolation reference
+ * the last) is freed.
+ */
+static void migrate_folio_move(struct unev_machine *m, struct folio *src, struct folio *dst,
+			       struct migration_ptes *mp, bool was_mlocked)
+{
 	/* move_to_new_folio: the mapping, the flags, the memcg's charge
 	 * (mem_cgroup_migrate: the usage does not change) */
 	folio_migrate_mapping(m, dst, src);
@@ -141,16 +150,17 @@ static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
 	dst->memcg = src->memcg;
 	src->memcg = 0;
 	/* 5.18+: "push dst to LRU immediately" so that remove_migration_ptes
-	 * builds up its mlock_count; lru_add_drain when it was mlocked */
-	if (m->profile->move_pages_disables_lru_cache) {
+	 * builds up its mlock_count; lru_add_drain when it was mlocked (6.3+),
+	 * when it was mapped at all (5.18-6.2's __unmap_and_move) */
+	if (m->profile->migrate_dst_to_lru_first) {
 		folio_add_lru(m, dst);
-		if (was_mlocked)
+		if (was_mlocked || (!m->profile->migrate_batches_unmap && mp->nr))
 			lru_add_drain(m);
 	}
 	/* remove_migration_ptes: each entry maps the new folio */
-	for (unsigned int i = 0; i < mp.nr; i++) {
-		struct vm_area_struct *vma = mp.v[i].vma;
-		uint64_t *pte = mp.v[i].pte;
+	for (unsigned int i = 0; i < mp->nr; i++) {
+		struct vm_area_struct *vma = mp->v[i].vma;
+		uint64_t *pte = mp->v[i].pte;
 
 		*pte = (*pte & (PAGE_SIZE - 1)) | ((uint64_t)page_to_pfn(m, dst) << PAGE_SHIFT);
 		folio_get(dst);
@@ -162,17 +172,108 @@ static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
 		 * (mlock_vma_page) */
 		if (design_rmap_walk(m) && (vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED)
 			mlock_vma_page(m, dst);
+		/* 5.18+: remove_migration_pte drains this CPU's mlock batch
+		 * after mapping in a VM_LOCKED VMA (the new folio is culled
+		 * at once; seen on 6.18: culled = mlocked after a compact) */
 		if (design_mlock_count(m) && (vma->vm_flags & VM_LOCKED))
 			mlock_drain_local(m);
 	}
-	/* before 5.13: putback_lru_page of the new page now, through this
+	/* before 5.18: putback_lru_page of the new page now, through this
 	 * CPU's lru_add pagevec (not drained: it may wait there) */
-	if (!m->profile->move_pages_disables_lru_cache)
+	if (!m->profile->migrate_dst_to_lru_first)
 		folio_add_lru(m, dst);
-	free(mp.v);
+	free(mp->v);
+	mp->v = NULL;
 	folio_put(m, dst);	/* the allocation's reference */
 	folio_put(m, src);	/* the isolation's: src is freed */
+}
+
+/*
+ * migrate_folio_unmap + migrate_folio_move of one isolated order-0 folio
+ * to a page of @node (move_pages: MIGRATE_SYNC): 0, or -ENOMEM when @node
+ * has no page for it (the folio stays where it is).
+ */
+static int migrate_folio(struct unev_machine *m, struct folio *src, int node)
+{
+	struct migration_ptes mp = { 0 };
+	struct folio *dst;
+	bool was_mlocked = false;
+	int ret;
+
+	dst = alloc_migration_target(m, node);
+	if (!dst)
+		return -ENOMEM;
+	ret = migrate_folio_unmap(m, src, &mp, &was_mlocked);
+	if (ret) {
+		folio_put(m, dst);
+		return ret;
+	}
+	migrate_folio_move(m, src, dst, &mp, was_mlocked);
 	return 0;
+}
+
+/*
+ * migrate_pages(MIGRATE_SYNC, MR_COMPACTION) of the isolated order-0
+ * folios @pfns[0..*nr), each to the page @get_new gives (compaction_alloc).
+ * 6.3+ (the profile's migrate_batches_unmap) unmaps the whole batch before
+ * moving any (migrate_pages_batch, its first MIGRATE_ASYNC pass), so the
+ * munlocks of the unmap phase fill this CPU's mlock batch first; before,
+ * each folio is unmapped and moved in turn (unmap_and_move).  When
+ * @get_new has no page, that folio counts as failed and the rest are not
+ * tried: -ENOMEM, the folios not migrated left in @pfns (*nr of them) for
+ * the caller to put back.  pgmigrate_success and pgmigrate_fail count
+ * pages; *succeeded receives the pages moved.
+ */
+int migrate_pages_batch(struct unev_machine *m, uint32_t *pfns, unsigned int *nr,
+			struct folio *(*get_new)(struct unev_machine *m, void *arg), void *arg,
+			uint64_t *succeeded)
+{
+	struct unmapped {
+		struct folio *src, *dst;
+		struct migration_ptes mp;
+		bool was_mlocked;
+	} *u = calloc(*nr ? *nr : 1, sizeof(*u));
+	unsigned int nr_unmapped = 0, i, left = 0;
+	uint64_t failed = 0;
+	int ret = 0;
+
+	*succeeded = 0;
+	if (!u)
+		return -ENOMEM;
+	for (i = 0; i < *nr; i++) {
+		struct unmapped *x = &u[nr_unmapped];
+
+		memset(x, 0, sizeof(*x));
+		x->src = pfn_to_page(m, pfns[i]);
+		x->dst = get_new(m, arg);
+		if (!x->dst) {
+			failed += folio_nr_pages(x->src);
+			ret = -ENOMEM;
+			break;
+		}
+		if (migrate_folio_unmap(m, x->src, &x->mp, &x->was_mlocked)) {
+			release_free_page(m, x->dst->node, page_to_pfn(m, x->dst), 0);
+			ret = -ENOMEM;
+			break;
+		}
+		nr_unmapped++;
+		if (!m->profile->migrate_batches_unmap) {
+			migrate_folio_move(m, x->src, x->dst, &x->mp, x->was_mlocked);
+			*succeeded += 1;
+			nr_unmapped = 0;
+		}
+	}
+	for (unsigned int j = 0; j < nr_unmapped; j++) {
+		migrate_folio_move(m, u[j].src, u[j].dst, &u[j].mp, u[j].was_mlocked);
+		*succeeded += 1;
+	}
+	for (; i < *nr; i++)
+		pfns[left++] = pfns[i];
+	*nr = left;
+	free(u);
+	count_vm_events(m, PGMIGRATE_SUCCESS, (long)*succeeded);
+	count_vm_events(m, PGMIGRATE_FAIL, (long)failed);
+	return ret;
 }
 
 /* A queue of isolated folios for one node (the kernel's pagelist). */

@@ -46,6 +46,10 @@ static void buddy_list_del(struct unev_machine *m, struct pglist_data *pgdat,
 static void free_one_page(struct unev_machine *m, struct pglist_data *pgdat,
 			  uint32_t pfn, unsigned int order)
 {
+	/* free_pages_prepare clears the flags: a page merged into a lower
+	 * buddy is not mistaken for a folio by a scanner (compaction.c) */
+	pfn_to_page(m, pfn)->flags = 0;
+	pfn_to_page(m, pfn)->order = 0;
 	while (order < MAX_ORDER) {
 		uint32_t off = pfn - pgdat->start_pfn;
 		uint32_t buddy_off = off ^ (1u << order);
@@ -129,7 +133,6 @@ struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order)
 	struct pglist_data *pgdat = &m->nodes[node];
 	unsigned int o;
 	uint32_t pfn;
-	struct folio *f;
 
 	for (o = order; o <= MAX_ORDER; o++)
 		if (pgdat->free_area.head[o] != PFN_NIL)
@@ -144,8 +147,15 @@ struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order)
 	}
 	pgdat->nr_free_pages -= 1ULL << order;
 	count_vm_events(m, PGALLOC, (long)(1L << order));
+	return prep_new_folio(m, pfn, order, node);
+}
 
-	f = pfn_to_page(m, pfn);
+/* post_alloc_hook + set_page_refcounted: the frame is a new folio with one
+ * reference. */
+struct folio *prep_new_folio(struct unev_machine *m, uint32_t pfn, unsigned int order, int node)
+{
+	struct folio *f = pfn_to_page(m, pfn);
+
 	memset(f, 0, sizeof(*f));
 	f->flags = PG_head;
 	f->order = (uint8_t)order;
@@ -153,6 +163,27 @@ struct folio *folio_alloc(struct unev_machine *m, int node, unsigned int order)
 	f->refcount = 1;
 	f->lru_next = f->lru_prev = PFN_NIL;
 	return f;
+}
+
+/* __isolate_free_page: the free block at @pfn leaves the buddy whole (the
+ * compaction free scanner's), its pages no longer counted free. */
+void isolate_free_page(struct unev_machine *m, int node, uint32_t pfn, unsigned int order)
+{
+	struct pglist_data *pgdat = &m->nodes[node];
+
+	buddy_list_del(m, pgdat, pfn, order);
+	pgdat->nr_free_pages -= 1ULL << order;
+}
+
+/* __free_pages of a block isolated but not used (release_free_list): back
+ * to the buddy, merging. */
+void release_free_page(struct unev_machine *m, int node, uint32_t pfn, unsigned int order)
+{
+	struct pglist_data *pgdat = &m->nodes[node];
+
+	pgdat->nr_free_pages += 1ULL << order;
+	count_vm_events(m, PGFREE, 1L << order);
+	free_one_page(m, pgdat, pfn, order);
 }
 
 /*

@@ -68,6 +68,16 @@ struct kernel_profile {
 	 * putback_lru_page of the new page after remove_migration_ptes,
 	 * through the per-CPU pagevec */
 	bool move_pages_disables_lru_cache;
+	/* a migrated folio's new folio goes to the LRU before its PTEs are
+	 * restored, so that remove_migration_ptes mlocks it there (5.18's
+	 * "push good newpage to LRU", then an lru_add_drain); before, it is
+	 * put back through the per-CPU pagevec after its PTEs */
+	bool migrate_dst_to_lru_first;
+	/* migrate_pages unmaps a whole batch before it moves any folio, and
+	 * drains after moving only a folio that was mlocked (6.3's
+	 * migrate_pages_batch); before, unmap_and_move of one folio at a
+	 * time, draining after each that was mapped */
+	bool migrate_batches_unmap;
 	/* mmap's MAP_DROPPABLE mapping type exists (6.11); before, the type
 	 * is unknown to do_mmap: EINVAL */
 	bool has_map_droppable;

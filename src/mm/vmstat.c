@@ -135,6 +135,12 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "oom_kill", VS_EVENT, OOM_KILL },
 	{ "pgmigrate_success", VS_EVENT, PGMIGRATE_SUCCESS },
 	{ "pgmigrate_fail", VS_EVENT, PGMIGRATE_FAIL },
+	{ "compact_migrate_scanned", VS_EVENT, COMPACTMIGRATE_SCANNED },
+	{ "compact_free_scanned", VS_EVENT, COMPACTFREE_SCANNED },
+	{ "compact_isolated", VS_EVENT, COMPACTISOLATED },
+	{ "compact_stall", VS_EVENT, COMPACTSTALL },
+	{ "compact_fail", VS_EVENT, COMPACTFAIL },
+	{ "compact_success", VS_EVENT, COMPACTSUCCESS },
 	{ "unevictable_pgs_culled", VS_EVENT, UNEVICTABLE_PGCULLED },
 	{ "unevictable_pgs_scanned", VS_EVENT, UNEVICTABLE_PGSCANNED },
 	{ "unevictable_pgs_rescued", VS_EVENT, UNEVICTABLE_PGRESCUED },
@@ -667,4 +673,23 @@ int unev_node_read(const struct unev_machine *m, int node, const char *name, uin
 		}
 	}
 	return -ENOENT;
+}
+
+int unev_pagemap_read(const struct unev_machine *cm, int pid, uint64_t start, uint64_t end,
+		      uint64_t *frames)
+{
+	/* pagemap_read walks page tables but changes nothing */
+	struct unev_machine *m = (struct unev_machine *)cm;
+	const struct task_struct *t = task_get(m, pid);
+
+	if (!t)
+		return -ESRCH;
+	start &= PAGE_MASK;
+	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
+		uint64_t *pte = pte_lookup(t->mm, addr, false);
+
+		frames[(addr - start) >> PAGE_SHIFT] =
+			pte && (*pte & PTE_PRESENT) ? pte_pfn(*pte) : UNEV_PFN_NONE;
+	}
+	return 0;
 }

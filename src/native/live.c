@@ -292,6 +292,7 @@ static int run_expect(struct exec *x, const struct scenario_statement *st, struc
 	switch (e->source) {
 	case SCENARIO_EXPECT_OK:
 	case SCENARIO_EXPECT_ERRNO: /* the loop's */
+	case SCENARIO_EXPECT_PAGEMAP:
 	case SCENARIO_EXPECT_LRU:
 		return 0; /* model only: nothing to read here */
 	case SCENARIO_EXPECT_MEMCG:
@@ -446,6 +447,12 @@ static int run_migrate(struct exec *x, const struct scenario_statement *st)
 	return live_migrate(live_of(x), st);
 }
 
+/* a VM guest's, as sysctl */
+static int run_compact(struct exec *x, const struct scenario_statement *st)
+{
+	return live_compact(live_of(x), st);
+}
+
 /* a VM guest's (native_scenario_check refuses it on a host) */
 static int run_sysctl(struct exec *x, const struct scenario_statement *st)
 {
@@ -471,10 +478,12 @@ static const struct exec_ops live_ops = {
 		[SCENARIO_DRAIN] = run_drain,
 		[SCENARIO_SYSCTL] = run_sysctl,
 		[SCENARIO_SHM] = run_shm,
+		[SCENARIO_COMPACT] = run_compact,
 	},
 	.call = run_call,
 	.sweep = sweep,
 	.expect = run_expect,
+	.frames = live_read_frames,
 };
 
 static int baseline(struct live *lv)

@@ -205,6 +205,9 @@ int live_machine_begin(struct live *lv);
 void live_machine_end(struct live *lv);
 int live_run_sysctl(struct live *lv, const struct scenario_statement *st);
 int live_reclaim_machine(struct live *lv, const struct scenario_statement *st);
+int live_compact(struct live *lv, const struct scenario_statement *st);
+int live_read_frames(struct exec *x, struct exec_task *t, uint64_t start, uint64_t nr,
+		     uint64_t *out);
 
 /* live.c */
 int live_read_pgsteal(struct live *lv, int64_t *pages);

@@ -173,6 +173,65 @@ int live_reclaim_machine(struct live *lv, const struct scenario_statement *st)
 	return 0;
 }
 
+/*
+ * `compact [node=N]`: 1 written to /proc/sys/vm/compact_memory (every
+ * node: compact_nodes) or to the node's compact file (compact_store),
+ * from CPU 0 as the model's compaction runs: the migrations fill that
+ * CPU's batches (the last new folio's mlock waits in its mlock batch).
+ */
+int live_compact(struct live *lv, const struct scenario_statement *st)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (st->compact.node_given)
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/compact",
+			 st->compact.node);
+	else
+		snprintf(path, sizeof(path), "/proc/sys/vm/compact_memory");
+	ret = live_pin_cpu0();
+	if (ret)
+		return live_driver_error(lv, st, "compact on cpu 0: %s", strerror(-ret));
+	ret = live_write_text(path, "1");
+	live_repin_driver(lv);
+	if (ret)
+		return live_driver_error(lv, st, "writing 1 to %s: %s", path, strerror(-ret));
+	return 0;
+}
+
+/*
+ * /proc/PID/pagemap of [start, start + nr pages): bit 63 present, bits
+ * 0-54 the frame (root sees them); a swapped page is not present.  Read
+ * straight into @out: nothing is allocated.
+ */
+int live_read_frames(struct exec *x, struct exec_task *t, uint64_t start, uint64_t nr,
+		     uint64_t *out)
+{
+	char path[64];
+	size_t want = nr * sizeof(*out), got = 0;
+	int fd, ret = 0;
+
+	(void)x;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < want) {
+		ssize_t n = pread(fd, (char *)out + got, want - got,
+				  (off_t)((start >> 12) * sizeof(*out) + got));
+
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	for (uint64_t i = 0; !ret && i < nr; i++)
+		out[i] = out[i] >> 63 ? out[i] & ((1ULL << 55) - 1) : EXEC_PFN_NONE;
+	return ret;
+}
+
 #else /* !__linux__ */
 
 bool native_machine_is_ours(void)

@@ -37,6 +37,7 @@ struct check_state {
 	struct name_set memcgs, files, shms;
 	unsigned int nodes, cpus;
 	unsigned int last_call_line;	/* 0 before the first call */
+	bool compacted;			/* a `compact` came before */
 	char *err;
 	size_t errlen;
 };
@@ -302,6 +303,11 @@ static int check_expect(struct check_state *cs,
 		return 0;
 	case SCENARIO_EXPECT_STATUS:
 		return live_task(cs, st, e->task, &t);
+	case SCENARIO_EXPECT_PAGEMAP:
+		if (!strcmp(e->field, "moved") && !cs->compacted)
+			return fail(cs, st, "'pagemap %s moved' counts the pages the last 'compact' moved, and there is no 'compact' before it",
+				    e->region);
+		/* fall through */
 	case SCENARIO_EXPECT_SMAPS:
 	case SCENARIO_EXPECT_NUMA_MAPS:
 	case SCENARIO_EXPECT_MINCORE:
@@ -367,6 +373,7 @@ static int check_statement(struct check_state *cs,
 			ret = bound_region(cs, st, t, st->migrate.region);
 		return ret ? ret : node_exists(cs, st, st->migrate.node);
 	case SCENARIO_COMPACT:
+		cs->compacted = true;
 		return st->compact.node_given ? node_exists(cs, st, st->compact.node)
 					      : 0;
 	case SCENARIO_EXPECT:

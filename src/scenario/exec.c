@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,143 @@ void exec_free(struct exec *x)
 	for (size_t i = 0; i < x->nr_spare; i++)
 		scenario_table_free(&x->spare[i]);
 	free(x->spare);
+	free(x->frames);
+	free(x->frames_now);
+	free(x->snap);
+}
+
+/* ---- frames: `compact` and `expect TASK pagemap` ---- */
+
+static bool wants_frames(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->nr_statements; i++)
+		if (s->statements[i].kind == SCENARIO_EXPECT &&
+		    s->statements[i].expect.source == SCENARIO_EXPECT_PAGEMAP)
+			return true;
+	return false;
+}
+
+/* The buffers, touched now: a live run's driver must not fault pages in
+ * after its baseline. */
+static int frames_reserve(struct exec *x, size_t regions)
+{
+	if (x->frames || !wants_frames(x->s))
+		return 0;
+	x->frames = malloc(EXEC_MAX_FRAMES * sizeof(*x->frames));
+	x->frames_now = malloc(EXEC_MAX_FRAMES * sizeof(*x->frames_now));
+	x->cap_snap = regions ? regions : 1;
+	x->snap = calloc(x->cap_snap, sizeof(*x->snap));
+	if (!x->frames || !x->frames_now || !x->snap)
+		return -ENOMEM;
+	memset(x->frames, 0xff, EXEC_MAX_FRAMES * sizeof(*x->frames));
+	memset(x->frames_now, 0xff, EXEC_MAX_FRAMES * sizeof(*x->frames_now));
+	return 0;
+}
+
+/* A region's pages: from its first page to the end of its last. */
+static void region_pages(const struct scenario_region *reg, uint64_t *start, uint64_t *nr)
+{
+	*start = reg->addr & ~4095ULL;
+	*nr = (((reg->addr + reg->len + 4095) & ~4095ULL) - *start) >> 12;
+}
+
+/* Before a `compact`: the frames of every region of every task alive. */
+static int frames_snapshot(struct exec *x, const struct scenario_statement *st)
+{
+	int ret = frames_reserve(x, 0);
+
+	if (ret)
+		return exec_stop(x, st, "out of memory");
+	if (!x->frames || !x->ops->frames)
+		return 0;
+	x->nr_snap = x->nr_frames = 0;
+	for (size_t i = 0; i < exec_nr_tasks(x); i++) {
+		struct exec_task *t = exec_task_at(x, i);
+
+		for (size_t j = 0; !t->exit_line && j < exec_nr_regions(t); j++) {
+			const struct scenario_region *reg = exec_region_at(t, j);
+			struct exec_frames *f;
+
+			if (x->nr_snap == x->cap_snap) {
+				if (x->stop_in_record)	/* live: reserved before */
+					return exec_stop(x, st, "more regions than reserved for pagemap");
+				f = realloc(x->snap, 2 * x->cap_snap * sizeof(*f));
+				if (!f)
+					return exec_stop(x, st, "out of memory");
+				x->snap = f;
+				x->cap_snap *= 2;
+			}
+			f = &x->snap[x->nr_snap];
+			region_pages(reg, &f->start, &f->nr);
+			if (f->nr > EXEC_MAX_FRAMES - x->nr_frames)
+				return exec_stop(x, st, "the regions hold more than %d pages: too many for pagemap",
+						 EXEC_MAX_FRAMES);
+			snprintf(f->task, sizeof(f->task), "%s", t->name);
+			snprintf(f->region, sizeof(f->region), "%s", reg->name);
+			f->off = x->nr_frames;
+			ret = x->ops->frames(x, t, f->start, f->nr, x->frames + f->off);
+			if (ret)
+				return exec_stop(x, st, "reading the frames of region '%s' of task '%s': %s",
+						 reg->name, t->name, strerror(-ret));
+			x->nr_frames += f->nr;
+			x->nr_snap++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * `expect TASK pagemap REGION moved|present`: the region's pages mapped
+ * now (present), or those of them the last `compact` found mapped at
+ * another frame (moved; a region made since has none).
+ */
+static int expect_pagemap(struct exec *x, const struct scenario_statement *st, struct outcome *o)
+{
+	const struct scenario_expect *e = &st->expect;
+	const struct exec_frames *f = NULL;
+	struct scenario_region *reg;
+	struct exec_task *t;
+	uint64_t start, nr, n = 0;
+	int ret = 0;
+
+	t = exec_alive_task(x, st, e->task, &ret);
+	if (!t)
+		return ret;
+	reg = exec_bound_region(x, st, t, e->region, &ret);
+	if (!reg)
+		return ret;
+	if (frames_reserve(x, 0))
+		return exec_stop(x, st, "out of memory");
+	if (!x->ops->frames)
+		return exec_stop(x, st, "the %s cannot read pagemap", x->ops->name);
+	region_pages(reg, &start, &nr);
+	if (nr > EXEC_MAX_FRAMES)
+		return exec_stop(x, st, "region '%s' has more than %d pages: too many for pagemap",
+				 e->region, EXEC_MAX_FRAMES);
+	ret = x->ops->frames(x, t, start, nr, x->frames_now);
+	if (ret)
+		return exec_stop(x, st, "reading the frames of region '%s': %s", e->region,
+				 strerror(-ret));
+	for (size_t i = 0; i < x->nr_snap && !f; i++)
+		if (!strcmp(x->snap[i].task, t->name) && !strcmp(x->snap[i].region, e->region))
+			f = &x->snap[i];
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t addr = start + (i << 12), was;
+
+		if (x->frames_now[i] == EXEC_PFN_NONE)
+			continue;
+		if (!strcmp(e->field, "present")) {
+			n++;
+			continue;
+		}
+		if (!f || addr < f->start || addr >= f->start + (f->nr << 12))
+			continue;
+		was = x->frames[f->off + ((addr - f->start) >> 12)];
+		n += was != EXEC_PFN_NONE && was != x->frames_now[i];
+	}
+	o->kind = OUTCOME_VALUE;
+	o->value = (int64_t)n;
+	return 0;
 }
 
 struct outcome *exec_record(struct exec *x, const struct scenario_statement *st)
@@ -138,7 +276,9 @@ int exec_reserve(struct exec *x, size_t regions)
 			break;
 		}
 	}
-	ret = scenario_table_reserve(&x->tasks, tasks);
+	ret = frames_reserve(x, (tasks ? tasks : 1) * regions);
+	if (!ret)
+		ret = scenario_table_reserve(&x->tasks, tasks);
 	for (int k = 0; k < EXEC_NR_OBJECTS && !ret; k++)
 		ret = scenario_table_reserve(&x->objects[k], objects[k]);
 	for (i = 0; i < exec_nr_tasks(x) && !ret; i++)
@@ -387,6 +527,7 @@ static int exec_expect(struct exec *x, const struct scenario_statement *st)
 	case SCENARIO_EXPECT_SMAPS:
 	case SCENARIO_EXPECT_NUMA_MAPS:
 	case SCENARIO_EXPECT_MINCORE:
+	case SCENARIO_EXPECT_PAGEMAP:
 		t = exec_find_task(x, e->task);
 		if (t && t->killed) {
 			/* the OOM killer took the task: its /proc is gone; the
@@ -405,7 +546,8 @@ static int exec_expect(struct exec *x, const struct scenario_statement *st)
 	default:
 		break;
 	}
-	ret = x->ops->expect(x, st, o);
+	ret = e->source == SCENARIO_EXPECT_PAGEMAP ? expect_pagemap(x, st, o)
+						    : x->ops->expect(x, st, o);
 	if (ret)
 		return ret;
 	snprintf(actual, sizeof(actual), "%llu", (unsigned long long)o->value);
@@ -434,6 +576,14 @@ static int exec_statement(struct exec *x, const struct scenario_statement *st)
 	case SCENARIO_PRINT:
 		/* they make something or print: NULL is nothing to do */
 		return hook ? hook(x, st) : 0;
+	case SCENARIO_COMPACT:
+		if (hook) {
+			int ret = frames_snapshot(x, st);
+
+			if (ret)
+				return ret;
+		}
+		break;
 	default:
 		break;
 	}

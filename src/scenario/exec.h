@@ -112,6 +112,25 @@ struct exec_ops {
 	 * backend can say instead).
 	 */
 	int (*expect)(struct exec *x, const struct scenario_statement *st, struct outcome *o);
+	/*
+	 * /proc/PID/pagemap of t's pages [start, start + nr pages): out[i] the
+	 * frame of page i or EXEC_PFN_NONE (not present); 0 or -errno.  The
+	 * loop snapshots every region's before a `compact` and answers
+	 * `expect TASK pagemap` with it; NULL: the backend cannot read frames.
+	 */
+	int (*frames)(struct exec *x, struct exec_task *t, uint64_t start, uint64_t nr,
+		      uint64_t *out);
+};
+
+#define EXEC_PFN_NONE UINT64_MAX
+/* the pages of every region one snapshot holds, and one region's read */
+#define EXEC_MAX_FRAMES 65536
+
+/* A region's frames when the last `compact` began. */
+struct exec_frames {
+	char task[SCENARIO_NAME_MAX], region[SCENARIO_NAME_MAX];
+	uint64_t start, nr;	/* its pages [start, start + nr pages) */
+	size_t off;		/* in exec.frames */
 };
 
 struct exec {
@@ -136,6 +155,11 @@ struct exec {
 	bool stop_in_record;
 	char *err;
 	size_t errlen;
+	/* the frames of every region at the last `compact`, when the scenario
+	 * expects `pagemap` (made by exec_reserve or the first compact) */
+	uint64_t *frames, *frames_now;
+	struct exec_frames *snap;
+	size_t nr_snap, cap_snap, nr_frames;
 	/* the model's: what `unevict run` says (NULL: nothing) */
 	struct render *rd;
 	struct scenario_run_summary *sum;

@@ -784,6 +784,11 @@ static void gen_kernel(struct gen *g)
 		emit(g, "drain\n");
 		return;
 	}
+	/* a compaction of the whole machine (live only in a VM) */
+	if (gen_chance(g, 25)) {
+		emit(g, "compact\n");
+		return;
+	}
 	emit(g, "reclaim %lluK\n", (unsigned long long)(gen_range(g, 1, 256) * 4));
 }
 

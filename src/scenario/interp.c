@@ -279,6 +279,31 @@ static int run_migrate(struct exec *x, const struct scenario_statement *st)
 	return 0;
 }
 
+/* `compact [node=N]`: full compaction, as /proc/sys/vm/compact_memory or
+ * the node's compact file (unev_compact); no value */
+static int run_compact(struct exec *x, const struct scenario_statement *st)
+{
+	struct run *r = run_of(x);
+	char buf[32];
+	int ret = unev_compact(r->m, st->compact.node_given ? (int)st->compact.node : -1);
+
+	if (ret)
+		return runtime_error(r, st, "compact failed: %s", render_errno_text(-ret, buf, sizeof(buf)));
+	return 0;
+}
+
+/* the loop's pagemap reads (exec.h): the model's frames */
+static int read_frames(struct exec *x, struct exec_task *t, uint64_t start, uint64_t nr,
+		       uint64_t *out)
+{
+	int ret = unev_pagemap_read(run_of(x)->m, t->pid, start, start + (nr << 12), out);
+
+	for (uint64_t i = 0; !ret && i < nr; i++)
+		if (out[i] == UNEV_PFN_NONE)
+			out[i] = EXEC_PFN_NONE;
+	return ret;
+}
+
 /*
  * brk SIZE as glibc's sbrk: read the break, ask for break+SIZE, and call it
  * a success only if the kernel moved the break there (brk(2) returns the
@@ -570,6 +595,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		[SCENARIO_EXPECT_STATUS] = "status", [SCENARIO_EXPECT_SMAPS] = "smaps",
 		[SCENARIO_EXPECT_LRU] = "lru", [SCENARIO_EXPECT_MEMCG] = "memcg",
 		[SCENARIO_EXPECT_MINCORE] = "mincore", [SCENARIO_EXPECT_NUMA_MAPS] = "numa_maps",
+		[SCENARIO_EXPECT_PAGEMAP] = "pagemap",
 	};
 	struct scenario_region *reg;
 	struct exec_task *t = NULL;	/* set by live_task when it returns 0 */
@@ -626,6 +652,7 @@ static int read_expected_source(struct run *r, const struct scenario_statement *
 		return 0;
 	case SCENARIO_EXPECT_OK:
 	case SCENARIO_EXPECT_ERRNO:
+	case SCENARIO_EXPECT_PAGEMAP:	/* the loop's (exec.c) */
 		return 0;
 	}
 	if (ret == -ENOENT)
@@ -777,12 +804,14 @@ static const struct exec_ops model_ops = {
 		[SCENARIO_SYSCTL] = run_sysctl,
 		[SCENARIO_RECLAIM] = run_reclaim,
 		[SCENARIO_MIGRATE] = run_migrate,
+		[SCENARIO_COMPACT] = run_compact,
 		[SCENARIO_DRAIN] = run_drain,
 		[SCENARIO_PRINT] = run_print,
 	},
 	.call = run_call,
 	.sweep = sweep,
 	.expect = run_expect,
+	.frames = read_frames,
 };
 
 int scenario_run(const struct scenario *s,

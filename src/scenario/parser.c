@@ -1609,7 +1609,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 	int ret;
 
 	if (p->nr_words < 2)
-		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|numa_maps|mincore after 'expect', found the end of the line");
+		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|numa_maps|mincore|pagemap after 'expect', found the end of the line");
 	w = p->words[1];
 	if (!strcmp(w, "ok")) {
 		e->source = SCENARIO_EXPECT_OK;
@@ -1643,7 +1643,7 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 		return ret ? ret : parse_comparison(p, e, 3, false, false);
 	}
 	if (!is_name(w))
-		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|numa_maps|mincore after 'expect', found %s",
+		return parse_error(p, "expected ok, errno, vmstat, meminfo, lru or TASK status|smaps|numa_maps|mincore|pagemap after 'expect', found %s",
 				   found(p, 1));
 	ret = take_name(p, e->task, 1, "a task name");
 	if (ret)
@@ -1665,7 +1665,18 @@ static int parse_expect(struct parser *p, struct scenario_statement *st)
 	}
 	if (p->nr_words > 2 && !strcmp(p->words[2], "mincore"))
 		return parse_expect_mincore(p, e);
-	return parse_error(p, "expected 'status', 'smaps', 'numa_maps' or 'mincore' after 'expect %s' (or ok, errno, vmstat, meminfo, lru in its place), found %s",
+	if (p->nr_words > 2 && !strcmp(p->words[2], "pagemap")) {
+		/* issue 11: frames of the region's pages */
+		e->source = SCENARIO_EXPECT_PAGEMAP;
+		ret = take_name(p, e->region, 3, "a REGION name after 'pagemap'");
+		if (!ret)
+			ret = parse_comparison(p, e, 4, false, false);
+		if (!ret && strcmp(e->field, "moved") && strcmp(e->field, "present"))
+			return parse_error(p, "expected 'moved' or 'present' after 'pagemap %s', found %s",
+					   e->region, found(p, 4));
+		return ret;
+	}
+	return parse_error(p, "expected 'status', 'smaps', 'numa_maps', 'mincore' or 'pagemap' after 'expect %s' (or ok, errno, vmstat, meminfo, lru in its place), found %s",
 			   quote(p, 0, w), found(p, 2));
 }
 

@@ -294,6 +294,10 @@ enum scenario_expect_source {
 	/* expect TASK numa_maps REGION FIELD OP N: /proc/PID/numa_maps, pages
 	 * (added 2026-11-28) */
 	SCENARIO_EXPECT_NUMA_MAPS,
+	/* expect TASK pagemap REGION moved|present OP N: /proc/PID/pagemap,
+	 * pages (issue 11): `moved` those the last `compact` found mapped and
+	 * that are mapped to another frame now; `present` those mapped now */
+	SCENARIO_EXPECT_PAGEMAP,
 };
 
 enum scenario_operator {

@@ -303,10 +303,8 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 	case SCENARIO_RECLAIM:
 		return 0;
 	case SCENARIO_MIGRATE:
-		return 0;
 	case SCENARIO_COMPACT:
-		return unsupported(err, errlen, s, st,
-				   scenario_statement_name(st->kind));
+		return 0;
 	case SCENARIO_CALL:
 		switch (st->call.kind) {
 		case SCENARIO_CALL_MMAP:

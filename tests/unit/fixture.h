@@ -140,6 +140,18 @@ static inline uint64_t fixture_vmstat(struct unev_machine *m, const char *name)
 	return v;
 }
 
+/* A private anonymous read-write mapping of @len bytes (MAP_* @flags too)
+ * by task @pid; the test fails if mmap does. */
+static inline uint64_t fixture_map_anon(struct unev_machine *m, int pid, uint64_t len, int flags)
+{
+	uint64_t addr = 0;
+
+	assert_int_equal(unev_sys_mmap(m, pid, 0, len, UNEV_PROT_READ | UNEV_PROT_WRITE,
+				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | flags, &addr),
+			 0);
+	return addr;
+}
+
 /* A /proc/meminfo field (kB); the test fails if there is none. */
 static inline uint64_t fixture_meminfo(struct unev_machine *m, const char *name)
 {

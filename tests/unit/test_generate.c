@@ -104,6 +104,8 @@ static void test_live_profile_keeps_to_conform(void **state)
 			assert_null(strstr(buf, "expect lru"));
 			assert_null(strstr(buf, "print "));
 			assert_null(strstr(buf, "unlimited"));
+			/* a host is never compacted */
+			assert_null(strstr(buf, "compact"));
 			/* reclaim of the whole machine is model only */
 			if (!strncmp(buf, "reclaim", 7))
 				assert_non_null(strstr(buf, "memcg="));

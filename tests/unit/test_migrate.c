@@ -51,16 +51,6 @@ static uint64_t node_lru(struct unev_machine *m, int node, const char *name)
 	return v;
 }
 
-static uint64_t map(struct unev_machine *m, int pid, uint64_t len, int flags)
-{
-	uint64_t addr = 0;
-
-	assert_int_equal(unev_sys_mmap(m, pid, 0, len, UNEV_PROT_READ | UNEV_PROT_WRITE,
-				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | flags, &addr),
-			 0);
-	return addr;
-}
-
 /* first touch: a page is allocated on the node of the faulting CPU; 3
  * CPUs on 2 nodes split 2 + 1 (node 0 takes the extra one, as qemu gets
  * it from src/vm/runner.c), so CPU 1 is node 0's and CPU 2 node 1's */
@@ -77,8 +67,8 @@ static void test_first_touch_node_of_cpu(void **state)
 	assert_int_equal(unev_task_create(m, &tc, &b), 0);
 	tc.cpu = 0;
 	assert_int_equal(unev_task_create(m, &tc, &c), 0);
-	ra = map(m, a, P(10), UNEV_MAP_POPULATE);
-	rb = map(m, b, P(7), UNEV_MAP_POPULATE);
+	ra = fixture_map_anon(m, a, P(10), UNEV_MAP_POPULATE);
+	rb = fixture_map_anon(m, b, P(7), UNEV_MAP_POPULATE);
 	assert_int_equal(numa(m, a, ra, P(10), "N0"), 10);
 	assert_int_equal(numa(m, a, ra, P(10), "N1"), 0);
 	assert_int_equal(numa(m, b, rb, P(7), "N1"), 7);
@@ -104,7 +94,7 @@ static void test_full_node_falls_back(void **state)
 	 * Node 0 gives pages while it has more than 56 free (968 of them),
 	 * then node 1, next in node 0's zonelist, the other 532.
 	 */
-	r = map(m, a, P(1500), UNEV_MAP_POPULATE);
+	r = fixture_map_anon(m, a, P(1500), UNEV_MAP_POPULATE);
 	assert_int_equal(numa(m, a, r, P(1500), "N0"), 968);
 	assert_int_equal(numa(m, a, r, P(1500), "N1"), 532);
 	assert_int_equal(fixture_vmstat(m, "pgscan_kswapd"), 0);
@@ -132,7 +122,7 @@ static void test_migrate_mlocked(void **state)
 {
 	int a;
 	struct unev_machine *m = machine(2, 2, 64ULL << 20, 0, &a);
-	uint64_t r = map(m, a, P(100), UNEV_MAP_LOCKED), left = 99;
+	uint64_t r = fixture_map_anon(m, a, P(100), UNEV_MAP_LOCKED), left = 99;
 	int status[100];
 
 	(void)state;
@@ -160,7 +150,7 @@ static void test_migrate_unlocked(void **state)
 {
 	int a;
 	struct unev_machine *m = machine(2, 2, 64ULL << 20, 0, &a);
-	uint64_t r = map(m, a, P(50), 0), left = 99;
+	uint64_t r = fixture_map_anon(m, a, P(50), 0), left = 99;
 	int status[60];
 
 	(void)state;
@@ -188,7 +178,7 @@ static void test_migrate_shared_refused(void **state)
 {
 	int a, child;
 	struct unev_machine *m = machine(2, 2, 64ULL << 20, 0, &a);
-	uint64_t r = map(m, a, P(20), UNEV_MAP_LOCKED), left = 99;
+	uint64_t r = fixture_map_anon(m, a, P(20), UNEV_MAP_LOCKED), left = 99;
 	int status[20];
 
 	(void)state;
@@ -208,7 +198,7 @@ static void test_mbind_move_keeps_mlocked(void **state)
 {
 	int a;
 	struct unev_machine *m = machine(2, 2, 512ULL << 20, 0, &a);
-	uint64_t r = map(m, a, P(100), UNEV_MAP_LOCKED);
+	uint64_t r = fixture_map_anon(m, a, P(100), UNEV_MAP_LOCKED);
 
 	(void)state;
 	assert_int_equal(unev_sys_mbind(m, a, r, P(100), 1, UNEV_MPOL_MF_MOVE), 0);
@@ -227,7 +217,7 @@ static void test_mbind_binds_later_faults(void **state)
 {
 	int a;
 	struct unev_machine *m = machine(2, 2, 512ULL << 20, 0, &a);
-	uint64_t r = map(m, a, P(20), 0);
+	uint64_t r = fixture_map_anon(m, a, P(20), 0);
 
 	(void)state;
 	assert_int_equal(unev_touch(m, a, r, P(5), true), 0);
@@ -248,7 +238,7 @@ static void test_mbind_errors(void **state)
 {
 	int a;
 	struct unev_machine *m = machine(2, 2, 512ULL << 20, 0, &a);
-	uint64_t r = map(m, a, P(10), UNEV_MAP_POPULATE);
+	uint64_t r = fixture_map_anon(m, a, P(10), UNEV_MAP_POPULATE);
 
 	(void)state;
 	assert_int_equal(unev_sys_mbind(m, a, r + 100, P(1), 1, UNEV_MPOL_MF_MOVE), -EINVAL);

@@ -625,7 +625,7 @@ static void test_expectations(void **state)
 	assert_parse_error("expect vmstat nr_mlock = 18446744073709551616\n",
 			   "t.uvs:1: value '18446744073709551616' does not fit in 64 bits");
 	assert_parse_error("expect a status VmLck =\n", "t.uvs:1: expected a number after '='");
-	assert_parse_error("expect a rss\n", "t.uvs:1: expected 'status', 'smaps', 'numa_maps' or 'mincore'");
+	assert_parse_error("expect a rss\n", "t.uvs:1: expected 'status', 'smaps', 'numa_maps', 'mincore' or 'pagemap'");
 	assert_parse_error("expect\n", "t.uvs:1: expected ok, errno, vmstat");
 }
 
@@ -715,6 +715,8 @@ static void test_check_refuses_what_cannot_exist(void **state)
 	assert_check_error("expect errno EPERM\n",
 			   "t.uvs:1: 'expect errno' checks the previous call, but there is no call before it");
 	assert_check_error("compact node=1\n", "t.uvs:1: node=1 does not exist");
+	assert_check_error("task a\na: mmap r1 4K\nexpect a pagemap r1 moved = 0\n",
+			   "t.uvs:3: 'pagemap r1 moved' counts the pages the last 'compact' moved, and there is no 'compact' before it");
 	assert_check_error("task a memcg=g\n", "t.uvs:1: unknown memcg 'g'");
 	assert_check_error("task a\na: read f 0 4K\n", "t.uvs:2: unknown file 'f'");
 	assert_check_error("shm s 4K\nshm s 8K\n", "t.uvs:2: shm 's' already exists (line 1)");
@@ -726,7 +728,6 @@ static void test_model_check_names_what_is_out_of_scope(void **state)
 		const char *text;
 		const char *want;
 	} cases[] = {
-		{"compact\n", "'compact' is not supported"},
 		{"task a\na: mmap r 2M hugetlb\na: madvise r dontneed\n",
 		 "t.uvs:3: 'madvise, mremap, mprotect or mbind of hugetlb memory' is not"},
 		{"task a\na: mmap r 2M hugetlb\na: fork b\n",
@@ -816,6 +817,17 @@ static void test_mincore_msync_setrlimit_fixed(void **state)
 	assert_int_equal(e->value, 64);
 	scenario_free(s);
 	assert_parse_error("expect a numa_maps r1 N1 = 64 kB\n", "found 'kB'");
+	/* issue 11: pagemap moved|present, in pages */
+	s = parse_ok("task a\na: mmap r1 64p\ncompact\nexpect a pagemap r1 moved <= 64\n");
+	e = &s->statements[3].expect;
+	assert_int_equal(e->source, SCENARIO_EXPECT_PAGEMAP);
+	assert_string_equal(e->region, "r1");
+	assert_string_equal(e->field, "moved");
+	assert_int_equal(e->op, SCENARIO_OP_LE);
+	assert_int_equal(e->value, 64);
+	scenario_free(s);
+	assert_parse_error("expect a pagemap r1 frames = 1\n", "expected 'moved' or 'present' after 'pagemap r1', found 'frames'");
+	assert_parse_error("expect a pagemap r1 present = 4 kB\n", "found 'kB'");
 
 	s = parse_call("a: msync r1 4K 8K sync invalidate", &c);
 	assert_int_equal(c->kind, SCENARIO_CALL_MSYNC);

@@ -57,6 +57,10 @@ struct unev_machine_config {
 	 * follows a write to its memory.reclaim (memory_reclaim), else the
 	 * lowering of a v1 limit (mem_cgroup_resize_max).  false by default. */
 	bool memcg_v2;
+	/* Transparent huge pages for anonymous memory
+	 * (/sys/kernel/mm/transparent_hugepage/enabled): never, madvise (only
+	 * MADV_HUGEPAGE ranges; the default) or always (huge_memory.c). */
+	enum unev_thp { UNEV_THP_MADVISE = 0, UNEV_THP_NEVER, UNEV_THP_ALWAYS } thp;
 };
 
 /* 1 node, 1 GiB, 1 CPU, no swap, mlock-count, 6.18, the zero page
@@ -131,6 +135,9 @@ bool unev_task_alive(const struct unev_machine *m, int pid);
 #define UNEV_MADV_POPULATE_READ 22
 #define UNEV_MADV_POPULATE_WRITE 23
 #define UNEV_MADV_DONTNEED_LOCKED 24
+#define UNEV_MADV_HUGEPAGE 14
+#define UNEV_MADV_NOHUGEPAGE 15
+#define UNEV_MADV_COLLAPSE 25
 #define UNEV_MADV_GUARD_INSTALL 102	/* 6.13+ */
 #define UNEV_MADV_GUARD_REMOVE 103
 

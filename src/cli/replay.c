@@ -7,6 +7,7 @@
 #include "replay_cli.h"
 
 #include "interp.h"
+#include "progress.h"
 #include "replay.h"
 #include "scenario.h"
 #include "strace.h"
@@ -160,11 +161,10 @@ static int read_file(const char *path, char **text, size_t *len)
 	return 0;
 }
 
+/* The replay's progress, on a terminal only (progress.c). */
 static void progress(void *ctx, size_t done, size_t total)
 {
-	(void)ctx;
-	fprintf(stderr, "\rreplaying: %zu of %zu calls (%zu%%)", done, total,
-		total ? done * 100 / total : 0);
+	progress_update(ctx, done, total);
 }
 
 static void print_report(const char *name, const struct replay_report *rep, bool quiet,
@@ -243,6 +243,7 @@ static int write_smaps(const char *path, const struct replay_report *rep)
 int replay_main(int argc, char **argv)
 {
 	struct replay_options o;
+	struct progress pr;
 	struct replay_report *rep = NULL;
 	struct trace *t = NULL;
 	const char *trace_path = NULL, *emit_path = NULL, *smaps_path = NULL;
@@ -344,11 +345,11 @@ int replay_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (isatty(STDERR_FILENO) && t->nr_calls > 200000)
-		o.progress = progress;	/* a long replay on a terminal says how far */
+	progress_begin(&pr, "calls replayed");
+	o.progress = progress;	/* a long replay on a terminal says how far */
+	o.progress_ctx = &pr;
 	ret = replay_run(trace_path, t, &o, &rep, err, sizeof(err));
-	if (o.progress)
-		fputs("\r\033[K", stderr);
+	progress_end(&pr);
 	if (o.emit && fclose(o.emit) && !ret) {
 		fprintf(stderr, "%s: %s\n", emit_path, strerror(errno));
 		ret = -EIO;

@@ -317,6 +317,53 @@ static int count_hugetlb_mappings(const struct unev_machine *m, uint32_t *mapped
 	return 0;
 }
 
+
+/*
+ * 10. Large folios (THP, huge_memory.c): every page after the head of an
+ * allocated large folio that is not hugetlb's is a tail pointing at it and
+ * on no list (the folio is on its list by its head only); no tail page is
+ * left outside one; the folio's mappings are at least its PMD mappings
+ * (entire_mapcount) plus its PTE-mapped pages (fork may map a page twice);
+ * NR_ANON_THPS counts the anonymous ones some PMD maps.
+ */
+static int check_large_folios(const struct unev_machine *m, char *buf, size_t len)
+{
+	int64_t anon_thps = 0, gauge = 0;
+	uint32_t covered_to = 0;	/* the tails of the last large folio end here */
+
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+		const struct page *t1;
+
+		if (p->flags & PG_tail) {
+			if (pfn >= covered_to)
+				FAIL("pfn %u is a tail page of no large folio", pfn);
+			continue;
+		}
+		if (!(p->flags & PG_head) || !p->order || (p->flags & PG_hugetlb) ||
+		    !(m->memmap[pfn + 1].flags & PG_tail))
+			continue;
+		covered_to = pfn + (uint32_t)folio_nr_pages(p);
+		for (uint32_t t = pfn + 1; t < covered_to; t++)
+			if (m->memmap[t].flags != PG_tail || m->memmap[t].lru_next != pfn)
+				FAIL("pfn %u of the large folio at %u: flags %#x, head %u", t, pfn,
+				     m->memmap[t].flags, m->memmap[t].lru_next);
+		t1 = &m->memmap[pfn + 1];
+		if (t1->mapcount < 0 || t1->refcount < 0 ||
+		    t1->refcount > (int32_t)folio_nr_pages(p) ||
+		    p->mapcount < t1->mapcount + t1->refcount)
+			FAIL("large folio at %u: %d mappings for %d PMD mappings and %d PTE-mapped pages",
+			     pfn, p->mapcount, t1->mapcount, t1->refcount);
+		if ((p->flags & PG_anon) && t1->mapcount > 0)
+			anon_thps += (int64_t)folio_nr_pages(p);
+	}
+	for (unsigned int n = 0; n < m->cfg.nodes; n++)
+		gauge += m->nodes[n].nr_anon_thps;
+	if (gauge != anon_thps)
+		FAIL("PMD-mapped anonymous THPs hold %lld pages but NR_ANON_THPS is %lld",
+		     (long long)anon_thps, (long long)gauge);
+	return 0;
+}
 /*
  * 9. The huge page pool: HugePages_Total counts the PG_hugetlb folios,
  * HugePages_Free those on the free list (no reference, no mapping), each
@@ -377,6 +424,7 @@ static int check_hugetlb_pool(const struct unev_machine *m, char *buf, size_t le
 int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
 {
 	static int (*const checks[])(const struct unev_machine *, char *, size_t) = {
+		check_large_folios,
 		check_lru_links, check_folio_flags, check_lru_gauges, check_nr_mlock,
 		check_mlock_count, check_memcg_usage, check_vma_order, check_locked_vm,
 		check_hugetlb_pool,

@@ -70,6 +70,9 @@ enum pageflags {
 	PG_swapcache = 1u << 12,
 	PG_reclaim = 1u << 13,    /* met dirty by reclaim: rotate when written */
 	PG_hugetlb = 1u << 14,    /* a huge page of the hugetlb pool (folio_test_hugetlb) */
+	PG_tail = 1u << 15,       /* a tail page of a large folio: lru_next is its head's pfn */
+	PG_partially_mapped = 1u << 16, /* a THP on the deferred split queue
+	                                 * (folio_test_partially_mapped) */
 };
 
 struct page {
@@ -138,6 +141,7 @@ struct pglist_data {
 	int64_t nr_file_pages;        /* NR_FILE_PAGES */
 	int64_t nr_shmem;             /* NR_SHMEM */
 	int64_t nr_file_mapped;       /* NR_FILE_MAPPED */
+	int64_t nr_anon_thps;         /* NR_ANON_THPS, in pages: anon THPs PMD-mapped somewhere */
 };
 
 /* ---- vm events (include/linux/vm_event_item.h) ---- */
@@ -170,6 +174,11 @@ enum vm_event_item {
 	PGLAZYFREED,
 	PGMIGRATE_SUCCESS,
 	PGMIGRATE_FAIL,
+	THP_FAULT_ALLOC,
+	THP_FAULT_FALLBACK,
+	THP_FAULT_FALLBACK_CHARGE,
+	THP_SPLIT_PMD,
+	THP_DEFERRED_SPLIT_PAGE,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -273,6 +282,8 @@ struct anon_vma {
 #define VM_WIPEONFORK 0x02000000ULL
 #define VM_DONTDUMP 0x04000000ULL
 #define VM_MIXEDMAP 0x10000000ULL
+#define VM_HUGEPAGE 0x20000000ULL     /* MADV_HUGEPAGE */
+#define VM_NOHUGEPAGE 0x40000000ULL   /* MADV_NOHUGEPAGE */
 #define VM_DROPPABLE (1ULL << 40)	/* VM_DROPPABLE_BIT on 64-bit */
 #define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
 #define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
@@ -307,6 +318,10 @@ struct vm_area_struct {
                                        * (PTE_MARKER_GUARD, MADV_GUARD_INSTALL) */
 #define PTE_HUGE 0x80ULL              /* part of a hugetlb mapping (_PAGE_PSE): all the
                                        * PTEs of the huge page are set alike */
+/* One of the 512 PTEs that stand for a PMD entry mapping a transparent
+ * huge page (pmd_trans_huge): each holds its own page's pfn, all carry the
+ * bit, as PTE_HUGE does for hugetlb (huge_memory.c) */
+#define PTE_PMD 0x100ULL
 #define PTRS_PER_TABLE 512
 
 struct mm_struct {
@@ -463,6 +478,17 @@ static inline struct page *pfn_to_page(struct unev_machine *m, uint32_t pfn)
 static inline unsigned long folio_nr_pages(const struct folio *f)
 {
 	return 1UL << f->order;
+}
+/* page_folio: a tail page's folio is its head's (compound_head) */
+static inline struct folio *page_folio(struct unev_machine *m, uint32_t pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	return (p->flags & PG_tail) ? pfn_to_page(m, p->lru_next) : p;
+}
+static inline bool folio_test_large(const struct folio *f)
+{
+	return f->order > 0;
 }
 int page_alloc_init(struct unev_machine *m);
 void page_alloc_exit(struct unev_machine *m);
@@ -865,6 +891,40 @@ static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
 {
 	return (vma->vm_flags & VM_HUGETLB) != 0;
 }
+
+/* ---- huge_memory.c: anonymous transparent huge pages (PMD-sized) ---- */
+#define HPAGE_PMD_NR HPAGE_NR_PAGES
+#define HPAGE_PMD_ORDER HPAGE_ORDER
+/* A fault at @addr that a PMD-mapped THP may take (do_huge_pmd_anonymous_page):
+ * 0 done, 1 fall back to small pages, -errno. */
+int do_huge_pmd_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
+			       uint64_t addr, bool write);
+/* do_huge_pmd_wp_page: a write to a write-protected PMD mapping (the huge
+ * zero page, a THP shared by fork); 0 done, 1 fall back (the PMD was split). */
+int huge_pmd_write_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr);
+/* __split_huge_pmd: the PMD mapping @addr (if it is one) becomes 512 PTEs. */
+void split_huge_pmd_address(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr);
+/* copy_huge_pmd (fork): the child's PMD maps the same THP (or huge zero
+ * page), both write-protected when @cow. */
+void copy_huge_pmd(struct unev_machine *m, struct mm_struct *dst_mm, uint64_t *dpte,
+		   uint64_t *spte, bool cow);
+/* zap_huge_pmd: the PMD whose first PTE is @pte goes whole. */
+void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte);
+/* The PTEs of a PTE-mapped large folio being removed: rmap, counters, and
+ * the deferred split queue when it stays partly mapped. */
+void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
+			    struct vm_area_struct *vma);
+/* folio_pte_batch: PTEs from @pte (at most @max) mapping @f's consecutive pages. */
+unsigned int folio_pte_batch(struct unev_machine *m, const struct folio *f, const uint64_t *pte,
+			     unsigned int max);
+/* A large folio's pages become tails of its head (prep_compound_page); and back. */
+void prep_compound_page(struct unev_machine *m, struct folio *f);
+void free_compound_tails(struct unev_machine *m, struct folio *f);
+/* thp_vma_allowable_order: may the PMD-sized range of @addr hold a THP? */
+bool thp_vma_allowable(const struct unev_machine *m, const struct vm_area_struct *vma,
+		       uint64_t addr);
+int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma,
+		     uint64_t start, uint64_t end, int advice);
 
 /* ---- memcontrol.c ---- */
 int mem_cgroup_init(struct unev_machine *m);

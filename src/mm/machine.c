@@ -18,6 +18,7 @@ void unev_machine_config_default(struct unev_machine_config *cfg)
 	cfg->kernel = NULL;
 	cfg->zero_page = true;
 	cfg->memcg_v2 = false;
+	cfg->thp = UNEV_THP_MADVISE;
 }
 
 const char *unev_machine_kernel(const struct unev_machine *m)

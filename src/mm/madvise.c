@@ -14,6 +14,8 @@ static bool madvise_behavior_valid(const struct unev_machine *m, int advice)
 	case UNEV_MADV_GUARD_INSTALL:
 	case UNEV_MADV_GUARD_REMOVE:
 		return m->profile->has_madv_guard;
+	case UNEV_MADV_HUGEPAGE:
+	case UNEV_MADV_NOHUGEPAGE:
 	case UNEV_MADV_NORMAL:
 	case UNEV_MADV_WILLNEED:
 	case UNEV_MADV_DONTNEED:
@@ -70,7 +72,11 @@ static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 	}
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
-	f = pfn_to_page(m, pte_pfn(*pte));
+	f = page_folio(m, pte_pfn(*pte));
+	/* madvise_free_huge_pmd and the split of a large folio: not modelled,
+	 * a THP is left as it is */
+	if (folio_test_large(f))
+		return 0;
 	if (folio_test(f, PG_swapcache) || folio_test(f, PG_dirty)) {
 		if (f->mapcount != 1 || folio_test(f, PG_swapcache))
 			return 0;
@@ -106,7 +112,11 @@ static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 	(void)addr;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
-	f = pfn_to_page(m, pte_pfn(*pte));
+	f = page_folio(m, pte_pfn(*pte));
+	/* a THP (PMD-mapped or not) is neither deactivated nor paged out
+	 * here: not modelled */
+	if (folio_test_large(f))
+		return 0;
 	if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
 		return 0;
 	if (!w->pageout)
@@ -250,6 +260,9 @@ static int madvise_vma(struct unev_machine *m,
 			lru_add_drain(m);
 		zap_page_range_single(m, vma, start, end);
 		return 0;
+	case UNEV_MADV_HUGEPAGE:
+	case UNEV_MADV_NOHUGEPAGE:
+		return madvise_hugepage(m, vma->mm, vma, start, end, advice);
 	case UNEV_MADV_GUARD_INSTALL:
 		return madvise_guard_install(m, vma, start, end);
 	case UNEV_MADV_GUARD_REMOVE:

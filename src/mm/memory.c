@@ -288,7 +288,7 @@ static int do_wp_page(struct unev_machine *m, struct vm_area_struct *vma,
 		      uint64_t addr, uint64_t *pte)
 {
 	uint32_t pfn = pte_pfn(*pte);
-	struct folio *f = pfn == m->zero_pfn ? NULL : pfn_to_page(m, pfn);
+	struct folio *f = pfn == m->zero_pfn ? NULL : page_folio(m, pfn);
 
 	if (vma->vm_flags & VM_SHARED) {	/* wp_page_shared: just dirty it */
 		*pte |= PTE_WRITE;
@@ -334,6 +334,29 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 		return hugetlb_fault(m, vma, addr, write);
 	}
 	pte = pte_lookup(vma->mm, addr, false);
+	if (pte && (*pte & PTE_PMD) && (*pte & PTE_PRESENT)) {
+		/* a PMD mapping: write-protected is the huge zero page or a
+		 * shared (forked) THP; otherwise nothing to do */
+		if (!write || (*pte & PTE_WRITE))
+			return 0;
+		count_vm_events(m, PGFAULT, 1);
+		err = huge_pmd_write_fault(m, vma, addr);
+		if (err <= 0)
+			return err;
+		err = __handle_mm_fault(m, vma, pte, addr, write);
+		if (!err && (*pte & PTE_PRESENT))
+			*pte |= PTE_DIRTY;
+		return err;
+	}
+	/* create_huge_pmd where the PMD is none and a THP may be there */
+	if (thp_vma_allowable(m, vma, addr)) {
+		err = do_huge_pmd_anonymous_page(m, vma, addr, write);
+		if (err <= 0) {
+			count_vm_events(m, PGFAULT, 1);
+			return err;
+		}
+		pte = pte_lookup(vma->mm, addr, false);
+	}
 	/* __pte_alloc and the levels above: a missing table is charged to the
 	 * memcg before it exists (GFP_PGTABLE_USER has __GFP_ACCOUNT) */
 	if (!pte) {
@@ -359,15 +382,46 @@ void zap_swap_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
 	*pte = 0;
 }
 
+struct zap_details {
+	bool drop_markers;            /* the page tables go: guard markers too */
+	uint64_t end;
+};
+
+/* zap_present_folio_ptes of a large folio: the PTEs of one folio in this
+ * table and range go as one batch (folio_pte_batch), so a folio wholly
+ * unmapped is never seen partly mapped. */
+static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *vma,
+				 uint64_t addr, uint64_t *pte, struct folio *f, uint64_t end)
+{
+	uint64_t table_end = (addr | (PTRS_PER_TABLE * PAGE_SIZE - 1)) + 1;
+	unsigned int nr = folio_pte_batch(m, f, pte,
+					  (unsigned int)(((end < table_end ? end : table_end) - addr) >>
+							 PAGE_SHIFT));
+
+	for (unsigned int i = 0; i < nr; i++) {
+		if ((pte[i] & PTE_YOUNG) && !folio_test_anon(f))
+			folio_mark_accessed(m, f);
+		pte[i] = 0;
+	}
+	mm_counter_inc(vma->mm, f, -(int64_t)nr);
+	folio_remove_rmap_ptes(m, f, nr, vma);
+	f->refcount -= (int32_t)nr - 1;
+	folio_put(m, f);
+}
+
 /* zap_present_ptes: rmap removal munlocks (batched, not drained); the
  * mapping's reference goes and the folio is freed once no batch holds it. */
 static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 		       uint64_t addr, uint64_t *pte, void *arg)
 {
+	const struct zap_details *details = arg;
 	uint32_t pfn = pte_pfn(*pte);
 	struct folio *f;
 
-	(void)addr;
+	if (*pte & PTE_PMD) {	/* zap_huge_pmd: the range covers it (split before) */
+		zap_huge_pmd(m, vma, pte);
+		return 0;
+	}
 	if (*pte & PTE_SWAP) {
 		zap_swap_pte(m, vma, pte);
 		return 0;
@@ -375,7 +429,7 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 	/* zap_nonpresent_ptes: guard markers stay unless the VMA's page
 	 * tables go (munmap, exit: @arg set) */
 	if (*pte & PTE_GUARD) {
-		if (arg)
+		if (details->drop_markers)
 			*pte = 0;
 		return 0;
 	}
@@ -383,7 +437,11 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 		*pte = 0;
 		return 0;
 	}
-	f = pfn_to_page(m, pfn);
+	f = page_folio(m, pfn);
+	if (folio_test_large(f)) {
+		zap_large_folio_ptes(m, vma, addr, pte, f, details->end);
+		return 0;
+	}
 	/* zap_present_folio_ptes: a file folio's young PTE is an access
 	 * (vma_has_recency: no madvise SEQUENTIAL/RANDOM in the model) */
 	if (!folio_test_anon(f) && (*pte & PTE_YOUNG))
@@ -398,16 +456,22 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 static void zap_range(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
 		      uint64_t end, bool drop_markers)
 {
-	static int drop = 1;
+	struct zap_details details = { .drop_markers = drop_markers, .end = end };
 	struct mm_struct *mm = vma->mm;
 
 	if (is_vm_hugetlb_page(vma)) {	/* unmap_single_vma -> __unmap_hugepage_range */
 		hugetlb_zap_range(m, vma, start, end);
 		return;
 	}
-	if (mm->pgd && start < end)
-		walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, zap_pte_one,
-			   drop_markers ? &drop : NULL, PTE_PRESENT | PTE_SWAP | PTE_GUARD);
+	if (!mm->pgd || start >= end)
+		return;
+	/* zap_pmd_range: a PMD the range covers only in part is split first */
+	if (start & ~HPAGE_MASK)
+		split_huge_pmd_address(m, vma, start);
+	if (end & ~HPAGE_MASK)
+		split_huge_pmd_address(m, vma, end);
+	walk_level(m, vma, (void **)mm->pgd, 0, 0, start, end, zap_pte_one, &details,
+		   PTE_PRESENT | PTE_SWAP | PTE_GUARD);
 }
 
 /* unmap_vmas (munmap, exit, MAP_FIXED, mremap): the page tables go with
@@ -464,9 +528,16 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 			table = NULL;
 			pte = pte_lookup(vma->mm, addr, false);
 		}
+		/* follow_huge_pmd: FOLL_TOUCH only makes the PMD young, and
+		 * the walk goes on past the PMD */
+		if (pte && (*pte & PTE_PMD) && (*pte & PTE_PRESENT)) {
+			addr |= HPAGE_SIZE - PAGE_SIZE;
+			table = NULL;
+			continue;
+		}
 		/* follow_page_pte with FOLL_TOUCH: mark_page_accessed */
 		if (pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn)
-			folio_mark_accessed(m, pfn_to_page(m, pte_pfn(*pte)));
+			folio_mark_accessed(m, page_folio(m, pte_pfn(*pte)));
 		if (foll_mlock && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn) {
 			lru_add_drain(m);	/* push cached pages to LRU */
 			mlock_vma_page(m, pfn_to_page(m, pte_pfn(*pte)));

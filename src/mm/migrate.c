@@ -228,7 +228,9 @@ static int add_folio_for_migration(struct unev_machine *m, struct mm_struct *mm,
 		return -ENOENT;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return -EFAULT;
-	f = pfn_to_page(m, pte_pfn(*pte));
+	f = page_folio(m, pte_pfn(*pte));
+	if (folio_test_large(f))
+		return -EOPNOTSUPP;	/* THP migration: not modelled */
 	if (f->node == l->node)
 		return 0;
 	if (f->mapcount > 1)	/* folio_likely_mapped_shared */

@@ -210,9 +210,34 @@ void munlock_vma_folio(struct unev_machine *m, struct folio *f, struct vm_area_s
 		munlock_folio(m, f);
 }
 
+/*
+ * allow_mlock_munlock: munlock is always allowed; a large folio is mlocked
+ * only when it lies wholly in [start, end) of the VMA and this batch of
+ * PTEs maps all of it (observed: mlock of part of a THP counts nothing).
+ * Kernels before 6.6 skipped PTE-mapped large folios altogether.
+ */
+static bool allow_mlock_munlock(struct unev_machine *m, struct folio *f,
+				struct vm_area_struct *vma, uint64_t addr, uint64_t start,
+				uint64_t end, unsigned int step)
+{
+	uint64_t fstart;
+
+	if (!m->profile->mlock_pte_mapped_large)
+		return false;
+	if (!(vma->vm_flags & VM_LOCKED))
+		return true;
+	if (step != folio_nr_pages(f))
+		return false;
+	fstart = addr;	/* the batch maps the whole folio from its first page */
+	return fstart >= (start > vma->vm_start ? start : vma->vm_start) &&
+	       fstart + (folio_nr_pages(f) << PAGE_SHIFT) <= (end < vma->vm_end ? end : vma->vm_end);
+}
+
 /* mlock_pte_range: the zero page and non-normal pages are skipped.  The
  * walk goes a PTE table (512 entries) at a time, as walk_page_range hands
- * mlock_pte_range one table under its lock. */
+ * mlock_pte_range one table under its lock.  A PMD-mapped THP is mlocked
+ * (or munlocked) once, whole; a PTE-mapped large folio once per batch of
+ * its PTEs, when allow_mlock_munlock agrees. */
 static void mlock_walk_range(struct unev_machine *m, struct vm_area_struct *vma,
 			     uint64_t start, uint64_t end)
 {
@@ -230,17 +255,36 @@ static void mlock_walk_range(struct unev_machine *m, struct vm_area_struct *vma,
 			continue;
 		}
 		for (; addr < stop; addr += PAGE_SIZE, pte++) {
+			unsigned int step = 1;
+			struct folio *f;
 			uint32_t pfn;
 
 			if (!(*pte & PTE_PRESENT))
 				continue;
 			pfn = pte_pfn(*pte);
+			if (*pte & PTE_PMD) {	/* the PMD: mlock_pte_range's pmd_trans_huge case */
+				step = HPAGE_PMD_NR;
+				if (pfn != m->zero_pfn)
+					(lock ? mlock_folio : munlock_folio)(m, page_folio(m, pfn));
+				addr += (step - 1) * PAGE_SIZE;
+				pte += step - 1;
+				continue;
+			}
 			if (pfn == m->zero_pfn)
 				continue;
+			f = page_folio(m, pfn);
+			if (folio_test_large(f)) {
+				step = folio_pte_batch(m, f, pte, (unsigned int)((stop - addr) >> PAGE_SHIFT));
+				if (allow_mlock_munlock(m, f, vma, addr, start, end, step))
+					(lock ? mlock_folio : munlock_folio)(m, f);
+				addr += (step - 1) * PAGE_SIZE;
+				pte += step - 1;
+				continue;
+			}
 			if (lock)
-				mlock_folio(m, pfn_to_page(m, pfn));
+				mlock_folio(m, f);
 			else
-				munlock_folio(m, pfn_to_page(m, pfn));
+				munlock_folio(m, f);
 		}
 	}
 }

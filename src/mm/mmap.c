@@ -58,6 +58,24 @@ int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
 }
 
 /*
+ * thp_get_unmapped_area_vmflags for an anonymous private mapping whose
+ * length is a multiple of 2 MiB: a search for the length plus 2 MiB, and
+ * in it the 2 MiB-aligned start (__thp_get_unmapped_area, top-down: a
+ * found start already aligned moves up by 2 MiB); the plain search when
+ * the padded one fails.
+ */
+static int thp_get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
+{
+	uint64_t ret, off_sub;
+
+	if (get_unmapped_area(mm, len + HPAGE_SIZE, &ret))
+		return get_unmapped_area(mm, len, addr);
+	off_sub = (0 - ret) & (HPAGE_SIZE - 1);
+	*addr = off_sub ? ret + off_sub : ret + HPAGE_SIZE;
+	return 0;
+}
+
+/*
  * hugetlb_get_unmapped_area (top-down, align_mask of a huge page): the
  * highest gap that holds the length plus the worst alignment waste, and in
  * it the highest huge-aligned start (unmapped_area_topdown).
@@ -208,7 +226,10 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64
 		/* a hint is not modelled: top-down placement (huge-aligned
 		 * for a hugetlb file) */
 		err = is_file_hugepages(file) ? hugetlb_get_unmapped_area(t->mm, len, &addr)
-					      : get_unmapped_area(t->mm, len, &addr);
+		      : !file && !(flags & UNEV_MAP_SHARED) && !(len & ~HPAGE_MASK) &&
+				      m->profile->thp_aligns_anon_mmap
+			      ? thp_get_unmapped_area(t->mm, len, &addr)
+			      : get_unmapped_area(t->mm, len, &addr);
 		if (err)
 			return err;
 	}
@@ -610,15 +631,20 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 				mm->swapents++;
 				continue;
 			}
+			if (*spte & PTE_PMD) {	/* copy_huge_pmd: the THP is shared */
+				copy_huge_pmd(m, mm, dpte, spte, cow);
+				a |= HPAGE_SIZE - PAGE_SIZE;
+				continue;
+			}
 			if (cow)
 				*spte &= ~PTE_WRITE;
 			*dpte = *spte;
 			pfn = pte_pfn(*spte);
 			if (pfn == m->zero_pfn)
 				continue;
-			folio_get(pfn_to_page(m, pfn));
-			folio_dup_rmap_pte(m, pfn_to_page(m, pfn));
-			mm_counter_inc(mm, pfn_to_page(m, pfn), 1);
+			folio_get(page_folio(m, pfn));
+			folio_dup_rmap_pte(m, page_folio(m, pfn));
+			mm_counter_inc(mm, page_folio(m, pfn), 1);
 		}
 	}
 	return 0;

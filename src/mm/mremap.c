@@ -4,14 +4,22 @@
 #include "internal.h"
 
 /* move_page_tables: PTEs move with no rmap change, so no counter moves and
- * mlock_count is kept (KERNEL-SEMANTICS 5, mremap). */
-static void move_ptes(struct mm_struct *mm, uint64_t old_addr, uint64_t new_addr, uint64_t len)
+ * mlock_count is kept (KERNEL-SEMANTICS 5, mremap).  A THP's PMD moves
+ * whole when both addresses are PMD-aligned and the range covers it
+ * (move_huge_pmd); otherwise it is split first (split_huge_pmd). */
+static void move_ptes(struct unev_machine *m, struct vm_area_struct *vma, uint64_t old_addr,
+		      uint64_t new_addr, uint64_t len)
 {
+	struct mm_struct *mm = vma->mm;
+
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t *src = pte_lookup(mm, old_addr + off, false), *dst;
 
 		if (!src || !(*src & (PTE_PRESENT | PTE_SWAP | PTE_GUARD)))
 			continue;
+		if ((*src & PTE_PMD) &&
+		    ((((old_addr + off) | (new_addr + off)) & ~HPAGE_MASK) || len - off < HPAGE_SIZE))
+			split_huge_pmd_address(m, vma, old_addr + off);
 		dst = pte_lookup(mm, new_addr + off, true);
 		if (!dst)
 			continue;
@@ -199,7 +207,7 @@ static int move_vma(struct remap *r, struct vm_area_struct *vma)
 		vm_area_free(r->m, nv);
 		return -ENOMEM;
 	}
-	move_ptes(mm, r->addr, r->new_addr, r->old_len);
+	move_ptes(r->m, vma, r->addr, r->new_addr, r->old_len);
 	mm->total_vm += r->new_len >> PAGE_SHIFT;
 	r->mlocked = (vma->vm_flags & VM_LOCKED) != 0;
 	if (r->mlocked && (!dontunmap || charges))

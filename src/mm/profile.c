@@ -97,6 +97,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
 		.mremap_checks_first = false,	/* seen: EINVAL for 65535 bytes against 16p, the destination unmapped before EAGAIN */
 		.mremap_moves_many_vmas = false,
+		.thp_wp_huge_zero_allocates = false,
+		.thp_aligns_anon_mmap = false,
+		.mlock_pte_mapped_large = false,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -128,6 +132,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_dontunmap_charges_locked = false,
 		.mremap_checks_first = false,
 		.mremap_moves_many_vmas = false,
+		.thp_wp_huge_zero_allocates = false,
+		.thp_aligns_anon_mmap = false,
+		.mlock_pte_mapped_large = false,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -162,6 +170,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_dontunmap_charges_locked = false,	/* seen: VmLck 64 kB after 16 pages */
 		.mremap_checks_first = false,
 		.mremap_moves_many_vmas = false,
+		.thp_wp_huge_zero_allocates = false,
+		.thp_aligns_anon_mmap = true,
+		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -195,6 +207,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_dontunmap_charges_locked = true,	/* seen: VmLck 128 kB after 16 pages */
 		.mremap_checks_first = true,	/* seen: calls/mremap_checks_before_unmap.uvs */
 		.mremap_moves_many_vmas = true,	/* seen: calls/mremap_fixed_moves_many_vmas.uvs */
+		.thp_wp_huge_zero_allocates = true,
+		.thp_aligns_anon_mmap = true,
+		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -226,6 +242,10 @@ static const struct kernel_profile profiles[] = {
 		.mremap_dontunmap_charges_locked = false,	/* seen on 7.3.4: VmLck 64 kB, the double charge is gone */
 		.mremap_checks_first = true,
 		.mremap_moves_many_vmas = true,
+		.thp_wp_huge_zero_allocates = true,
+		.thp_aligns_anon_mmap = true,
+		.mlock_pte_mapped_large = true,
+		.thp_split_pmd_keeps_mlock = true,
 	},
 };
 

@@ -117,6 +117,27 @@ struct kernel_profile {
 	 * range, keeping the gaps (remap_move, 6.17); before, EFAULT past the
 	 * first VMA */
 	bool mremap_moves_many_vmas;
+	/* THP (huge_memory.c): a write to a PMD mapping of the huge zero
+	 * page allocates a THP (do_huge_zero_wp_pmd; seen on 6.18.44); else
+	 * the PMD is split (thp_split_pmd) and a small page taken (6.12's
+	 * do_huge_pmd_wp_page, read) */
+	bool thp_wp_huge_zero_allocates;
+	/* THP: an anonymous mmap whose length is a multiple of 2 MiB, without
+	 * an address hint, is placed 2 MiB-aligned (__get_unmapped_area ->
+	 * thp_get_unmapped_area_vmflags, 6.7+; seen on 6.18.44, read in 6.12) */
+	bool thp_aligns_anon_mmap;
+	/* THP: mlock_pte_range mlocks a PTE-mapped large folio lying wholly
+	 * in the walked range of the VMA and munlocks any (allow_mlock_munlock,
+	 * 6.6+; read in 6.12, seen on 6.18.44); before, such folios were
+	 * skipped (6.1's mlock_pte_range, read) */
+	bool mlock_pte_mapped_large;
+	/* THP: splitting the PMD of an mlocked THP in a VM_LOCKED VMA keeps
+	 * it mlocked: 6.18's folio_add_anon_rmap_ptes mlocks a large folio
+	 * mapped whole by the call, before folio_remove_rmap_pmd munlocks it
+	 * (seen on 6.18.15 and 6.18.44); false: the removal of the PMD
+	 * mapping munlocks it (512 munlocked and rescued at the split) and the
+	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
+	bool thp_split_pmd_keeps_mlock;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

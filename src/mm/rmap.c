@@ -215,6 +215,10 @@ void folio_add_file_rmap_pte(struct unev_machine *m, struct folio *f,
 void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f,
 			   struct vm_area_struct *vma)
 {
+	if (folio_test_large(f) && !folio_test(f, PG_hugetlb)) {	/* a PTE of a THP */
+		folio_remove_rmap_ptes(m, f, 1, vma);
+		return;
+	}
 	assert(f->mapcount > 0);
 	if (--f->mapcount == 0) {
 		struct pglist_data *pgdat = &m->nodes[f->node];

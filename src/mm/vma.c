@@ -141,6 +141,9 @@ int vma_split(struct unev_machine *m, struct mm_struct *mm, unsigned int idx, ui
 	 * huge-aligned address */
 	if (is_vm_hugetlb_page(vma) && (addr & ~HPAGE_MASK))
 		return -EINVAL;
+	/* vma_adjust_trans_huge: a THP's PMD across the new boundary is split */
+	if (addr & ~HPAGE_MASK)
+		split_huge_pmd_address(m, vma, addr);
 	n = vm_area_alloc(mm);
 	if (!n)
 		return -ENOMEM;

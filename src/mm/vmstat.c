@@ -82,11 +82,13 @@ NODE_SUM(nr_anon_mapped)
 NODE_SUM(nr_file_pages)
 NODE_SUM(nr_shmem)
 NODE_SUM(nr_file_mapped)
+NODE_SUM(nr_anon_thps)
 NODE_SUM(nr_free_pages)
 NODE_SUM(managed_pages)
 
 /* One /proc/vmstat line: its name and how to read it. */
-enum vmstat_source { VS_LRU, VS_EVENT, VS_MLOCK, VS_ANON, VS_MAPPED, VS_FILE, VS_SHMEM, VS_FREE };
+enum vmstat_source { VS_LRU, VS_EVENT, VS_MLOCK, VS_ANON, VS_MAPPED, VS_FILE, VS_SHMEM, VS_FREE,
+		     VS_ANON_THPS };
 struct vmstat_field {
 	const char *name;
 	enum vmstat_source src;
@@ -111,6 +113,7 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "nr_mapped", VS_MAPPED, 0 },
 	{ "nr_file_pages", VS_FILE, 0 },
 	{ "nr_shmem", VS_SHMEM, 0 },
+	{ "nr_anon_transparent_hugepages", VS_ANON_THPS, 0 },	/* in THPs */
 	{ "pswpin", VS_EVENT, PSWPIN },
 	{ "pswpout", VS_EVENT, PSWPOUT },
 	{ "pgalloc_normal", VS_EVENT, PGALLOC },
@@ -139,6 +142,11 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "unevictable_pgs_munlocked", VS_EVENT, UNEVICTABLE_PGMUNLOCKED },
 	{ "unevictable_pgs_cleared", VS_EVENT, UNEVICTABLE_PGCLEARED },
 	{ "unevictable_pgs_stranded", VS_EVENT, UNEVICTABLE_PGSTRANDED },
+	{ "thp_fault_alloc", VS_EVENT, THP_FAULT_ALLOC },
+	{ "thp_fault_fallback", VS_EVENT, THP_FAULT_FALLBACK },
+	{ "thp_fault_fallback_charge", VS_EVENT, THP_FAULT_FALLBACK_CHARGE },
+	{ "thp_deferred_split_page", VS_EVENT, THP_DEFERRED_SPLIT_PAGE },
+	{ "thp_split_pmd", VS_EVENT, THP_SPLIT_PMD },
 };
 #define NR_VMSTAT_FIELDS (sizeof(vmstat_fields) / sizeof(vmstat_fields[0]))
 
@@ -153,6 +161,7 @@ static uint64_t vmstat_value(const struct unev_machine *m, const struct vmstat_f
 	case VS_FILE: return (uint64_t)sum_nr_file_pages(m);
 	case VS_SHMEM: return (uint64_t)sum_nr_shmem(m);
 	case VS_FREE: return (uint64_t)sum_nr_free_pages(m);
+	case VS_ANON_THPS: return (uint64_t)sum_nr_anon_thps(m) / HPAGE_PMD_NR;
 	}
 	return 0;
 }
@@ -205,6 +214,7 @@ static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field 
 	f[n++] = (struct meminfo_field){ .name = "AnonPages", (uint64_t)sum_nr_anon_mapped(m) };
 	f[n++] = (struct meminfo_field){ .name = "Mapped", (uint64_t)sum_nr_file_mapped(m) };
 	f[n++] = (struct meminfo_field){ .name = "Shmem", (uint64_t)sum_nr_shmem(m) };
+	f[n++] = (struct meminfo_field){ .name = "AnonHugePages", (uint64_t)sum_nr_anon_thps(m) };
 	/* hugetlb_report_meminfo: the pool in huge pages, then its size */
 	f[n++] = (struct meminfo_field){ .name = "HugePages_Total", m->hstate.nr_huge_pages, true };
 	f[n++] = (struct meminfo_field){ .name = "HugePages_Free", m->hstate.free_huge_pages, true };
@@ -214,7 +224,7 @@ static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field 
 	f[n++] = (struct meminfo_field){ .name = "Hugetlb", m->hstate.nr_huge_pages * HPAGE_NR_PAGES };
 	return n;
 }
-#define NR_MEMINFO_FIELDS 20
+#define NR_MEMINFO_FIELDS 21
 
 static uint64_t meminfo_value(const struct meminfo_field *f)
 {
@@ -320,6 +330,7 @@ struct mem_size_stats {
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss, pss_dirty, pss_locked, swap_pss;
 	uint64_t lazyfree;		/* MADV_FREE'd anon pages not written since */
+	uint64_t anonymous_thp;		/* PMD-mapped anonymous THPs */
 };
 
 /* smaps_page_accumulate */
@@ -365,8 +376,12 @@ static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 	}
 	if (pfn == m->zero_pfn)
 		return 0;
-	f = &m->memmap[pfn];
+	f = page_folio(m, pfn);
 	dirty = (*pte & PTE_DIRTY) || folio_test(f, PG_dirty);
+	/* smaps_pmd_entry: a PMD-mapped THP counts in AnonHugePages too;
+	 * its pages are accounted as one compound page (smaps_account) */
+	if ((*pte & PTE_PMD) && folio_test_anon(f))
+		mss->anonymous_thp += PAGE_SIZE;
 	if (folio_test_anon(f)) {
 		mss->anonymous += PAGE_SIZE;
 		/* smaps_account: lazyfree until written again */
@@ -376,7 +391,12 @@ static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 	mss->resident += PAGE_SIZE;
 	if ((*pte & PTE_YOUNG) || folio_test(f, PG_referenced))
 		mss->referenced += PAGE_SIZE;
-	if (f->refcount == 1) {
+	/* a THP mapped by this PMD alone, or a large folio's page mapped by
+	 * one PTE (folio_precise_page_mapcount 1; fork's sharing of a
+	 * PTE-mapped one is not told apart): wholly ours */
+	if (f->refcount == 1 ||
+	    (folio_test_large(f) && ((*pte & PTE_PMD) ? f->mapcount == 1
+						      : f->mapcount <= (int32_t)folio_nr_pages(f)))) {
 		smaps_page_accumulate(mss, PAGE_SIZE << PSS_SHIFT, dirty, locked, true);
 		return 0;
 	}
@@ -431,6 +451,7 @@ static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 	vals[10] = mss.referenced >> 10;
 	vals[11] = mss.anonymous >> 10;
 	vals[13] = mss.lazyfree >> 10;
+	vals[14] = mss.anonymous_thp >> 10;
 	vals[17] = shared_hugetlb >> 10;
 	vals[18] = private_hugetlb >> 10;
 	vals[19] = mss.swap >> 10;
@@ -490,7 +511,7 @@ static int numa_maps_pte(struct unev_machine *m, struct vm_area_struct *vma, uin
 	(void)addr;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
-	f = &m->memmap[pte_pfn(*pte)];
+	f = page_folio(m, pte_pfn(*pte));
 	md->pages++;
 	if ((*pte & PTE_DIRTY) || folio_test(f, PG_dirty))
 		md->dirty++;
@@ -566,7 +587,7 @@ static void vma_flags_text(struct text *t, uint64_t f)
 		{ VM_DONTCOPY, "dc" }, { VM_DONTEXPAND, "de" }, { VM_LOCKONFAULT, "lf" }, { VM_ACCOUNT, "ac" },
 		{ VM_HUGETLB, "ht" },	/* bit order, as show_smap_vma_flags */
 		{ VM_WIPEONFORK, "wf" }, { VM_DONTDUMP, "dd" }, { VM_MIXEDMAP, "mm" },
-		{ VM_DROPPABLE, "dp" },
+		{ VM_HUGEPAGE, "hg" }, { VM_NOHUGEPAGE, "nh" }, { VM_DROPPABLE, "dp" },
 	};
 
 	text_printf(t, "VmFlags:");

@@ -410,6 +410,8 @@ static int before_statement(struct exec *x, const struct scenario_statement *st)
 	struct live *lv = live_of(x);
 	int ret = live_own_pages_check(lv, st);
 
+	if (!ret)
+		ret = live_thp_check(lv, st);
 	if (ret)
 		return ret;
 	if (lv->disturbed)
@@ -589,6 +591,8 @@ int native_run(const struct scenario *s, const struct native_options *o,
 		ret = 0; /* stopped at a statement: its outcome says why */
 	if (!ret)
 		ret = live_own_pages_check(&lv, NULL);
+	if (!ret)
+		ret = live_thp_check(&lv, NULL);
 	if (!ret)
 		ret = live_census_check(&lv);
 	if (!ret)

@@ -226,6 +226,10 @@ int live_quiet_window(struct live *lv, const char *when);
 int live_census_check(struct live *lv);
 int live_own_pages_base(struct live *lv);
 int live_own_pages_check(struct live *lv, const struct scenario_statement *st);
+/* THP events the scenario did not cause: a fault that fell back to small
+ * pages (no free 2 MiB block on this host) or khugepaged's collapse make
+ * the run disturbed (called before every statement and after the last). */
+int live_thp_check(struct live *lv, const struct scenario_statement *st);
 void live_task_cpus(const struct scenario *s, cpu_set_t *used);
 void live_pin_driver(struct live *lv);
 void live_repin_driver(struct live *lv);

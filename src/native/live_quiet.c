@@ -293,6 +293,65 @@ int live_own_pages_check(struct live *lv, const struct scenario_statement *st)
 	return 0;
 }
 
+/* ---- THP: what the host did on its own ---- */
+
+/* Does the scenario expect @field of /proc/vmstat? Then it is compared,
+ * not a disturbance. */
+static bool expects_vmstat(const struct live *lv, const char *field)
+{
+	for (size_t i = 0; i < lv->x.s->nr_statements; i++) {
+		const struct scenario_statement *st = &lv->x.s->statements[i];
+
+		if (st->kind == SCENARIO_EXPECT && st->expect.source == SCENARIO_EXPECT_VMSTAT &&
+		    !strcmp(st->expect.field, field))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A THP fault that fell back to small pages (thp_fault_fallback: the host
+ * had no free 2 MiB block at that moment; the model's node has) or a
+ * collapse by khugepaged (thp_collapse_alloc: it scans MADV_HUGEPAGE ranges
+ * every scan_sleep_millisecs and may collapse a task's small pages into a
+ * THP between two statements) changes every THP counter after it, so the
+ * run is disturbed and run again, never compared (docs/CONFORM.md
+ * "Noise").  Both are machine-wide: another process's fallback counts too.
+ */
+int live_thp_check(struct live *lv, const struct scenario_statement *st)
+{
+	static const char *const fields[] = { "thp_fault_fallback", "thp_collapse_alloc" };
+	static const char *const why[] = {
+		"a THP fault fell back to small pages (thp_fault_fallback +%lld: no free 2M block)",
+		"khugepaged collapsed pages into a THP (thp_collapse_alloc +%lld)",
+	};
+	char where[32] = " during the run";
+	int ret;
+
+	if (lv->disturbed)
+		return 0;
+	ret = live_read_file("/proc/vmstat", lv->buf, LIVE_BUF_SIZE);
+	if (ret)
+		return live_driver_error(lv, NULL, "reading /proc/vmstat: %s", strerror(-ret));
+	if (st)
+		snprintf(where, sizeof(where), " before line %u", st->line);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		int64_t base, now;
+
+		if (proc_field(lv->base_vmstat, fields[i], &base) ||
+		    proc_field(lv->buf, fields[i], &now) || now == base ||
+		    expects_vmstat(lv, fields[i]))
+			continue;
+		lv->disturbed = true;
+		snprintf(lv->disturbed_by, sizeof(lv->disturbed_by), why[i],
+			 (long long)(now - base));
+		snprintf(lv->disturbed_by + strlen(lv->disturbed_by),
+			 sizeof(lv->disturbed_by) - strlen(lv->disturbed_by), "%s", where);
+		break;
+	}
+	return 0;
+}
+
 /* ---- the driver's own CPU ---- */
 
 /* Every CPU a task of the scenario runs on (forks inherit their parent's). */

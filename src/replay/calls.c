@@ -3,6 +3,7 @@
  */
 #include "replay_internal.h"
 
+#include "exec.h"
 #include "scenario.h"
 
 #include <errno.h>
@@ -128,20 +129,19 @@ static int replay_mmap(struct replay *r, struct process *p)
 	return replay_check_result(r, ret, p->model_pid);
 }
 
+/*
+ * The scenario's word for a madvise advice number: the parser's name of the
+ * advice that call_args.c maps to it (one table for the language, the
+ * model and the live side), NULL for an advice the language has not.
+ */
 static const char *advice_word(int advice)
 {
-	switch (advice) {
-	case UNEV_MADV_WILLNEED: return "willneed";
-	case UNEV_MADV_DONTNEED: return "dontneed";
-	case UNEV_MADV_FREE: return "free";
-	case UNEV_MADV_REMOVE: return "remove";
-	case UNEV_MADV_COLD: return "cold";
-	case UNEV_MADV_PAGEOUT: return "pageout";
-	case UNEV_MADV_POPULATE_READ: return "populate_read";
-	case UNEV_MADV_POPULATE_WRITE: return "populate_write";
-	case UNEV_MADV_DONTNEED_LOCKED: return "dontneed_locked";
-	default: return NULL;
-	}
+	int v;
+
+	for (int a = 0; (v = exec_advice((enum scenario_advice)a)) >= 0; a++)
+		if (v == advice)
+			return scenario_advice_name((enum scenario_advice)a);
+	return NULL;
 }
 
 /*

@@ -103,6 +103,9 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 			cfg.kernel = NULL;	/* the design's own profile */
 		if (sm->zero_page_given)
 			cfg.zero_page = sm->zero_page;
+		cfg.thp = sm->thp == SCENARIO_THP_ALWAYS ? UNEV_THP_ALWAYS
+			  : sm->thp == SCENARIO_THP_NEVER ? UNEV_THP_NEVER
+							   : UNEV_THP_MADVISE;
 		if (sm->cgroup_given)	/* the scenario's word over conform's */
 			cfg.memcg_v2 = sm->cgroup_v2;
 	}

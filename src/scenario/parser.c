@@ -156,6 +156,9 @@ static const char *const advice_names[] = {
 	[SCENARIO_ADVICE_POPULATE_WRITE] = "populate_write",
 	[SCENARIO_ADVICE_GUARD_INSTALL] = "guard_install",
 	[SCENARIO_ADVICE_GUARD_REMOVE] = "guard_remove",
+	[SCENARIO_ADVICE_HUGEPAGE] = "hugepage",
+	[SCENARIO_ADVICE_NOHUGEPAGE] = "nohugepage",
+	[SCENARIO_ADVICE_COLLAPSE] = "collapse",
 };
 #define NR_ADVICES (sizeof(advice_names) / sizeof(advice_names[0]))
 
@@ -1080,7 +1083,7 @@ static int parse_mprotect(struct parser *p, struct scenario_call *c)
 static int parse_madvise(struct parser *p, struct scenario_call *c)
 {
 	static const char usage[] =
-		"madvise REGION [OFF LEN] dontneed|free|pageout|cold|willneed|remove|dontneed_locked|populate_read|populate_write|guard_install|guard_remove";
+		"madvise REGION [OFF LEN] dontneed|free|pageout|cold|willneed|remove|dontneed_locked|populate_read|populate_write|guard_install|guard_remove|hugepage|nohugepage|collapse";
 	struct args a;
 	const char *w;
 	size_t i;

@@ -173,6 +173,9 @@ static int guard_scope_check(struct model_scope *sc, const struct scenario *s,
 			return unsupported(err, errlen, s, st, "mbind of file, shared or shm memory");
 		return 0;
 	case SCENARIO_CALL_MADVISE:
+		/* khugepaged's collapse (MADV_COLLAPSE) is not modelled yet */
+		if (c->advice == SCENARIO_ADVICE_COLLAPSE)
+			return unsupported(err, errlen, s, st, "madvise collapse (MADV_COLLAPSE)");
 		if (c->advice == SCENARIO_ADVICE_GUARD_INSTALL &&
 		    list_find(&sc->not_anon, c->task, c->target))
 			return unsupported(err, errlen, s, st,
@@ -279,13 +282,6 @@ static int model_statement_check(void *ctx, const struct scenario *s,
 			scenario_error(err, errlen, s, st,
 				       "swap=%lluK: the model holds swap up to 8T minus one page (8589934588K)",
 				       (unsigned long long)(st->machine.swap_bytes >> 10));
-			return -EINVAL;
-		}
-		/* no THP in the model: never and madvise run alike while no
-		 * madvise hugepage is modelled; always would fault huge pages */
-		if (st->machine.thp == SCENARIO_THP_ALWAYS) {
-			scenario_error(err, errlen, s, st,
-				       "thp=always: transparent huge pages are not modelled yet (thp=never and thp=madvise run)");
 			return -EINVAL;
 		}
 		return 0;

@@ -4,7 +4,8 @@
 set -eu
 UNEVICT=$1
 out=$("$UNEVICT" --help)
-for word in "run " "conform " "demo " "plot " "replay " "fuzz " "bench " "mlock " "scan " "exit-storm" "--timeline"; do
+for word in "run " "conform " "demo " "plot " "replay " "fuzz " "kernels " "bench " "mlock " "scan " \
+	"exit-storm" "replay [--calls" "--timeline"; do
 	case $out in
 	*"$word"*) ;;
 	*) echo "unevict --help does not name '$word'"; exit 1 ;;

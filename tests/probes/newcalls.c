@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe_vmstat.h"
+
 #define PG 4096UL
 #define P_MAP_DROPPABLE 0x08
 #define P_MADV_GUARD_INSTALL 102
@@ -37,38 +39,6 @@ static const char *const fields[] = {
 };
 #define NF (sizeof(fields) / sizeof(fields[0]))
 static long base[NF];
-
-static void snap(long *v)
-{
-	static char buf[1 << 16];
-	int fd, n;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			perror("stat_refresh");
-		close(fd);
-	}
-	fd = open("/proc/vmstat", O_RDONLY);
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	for (size_t i = 0; i < NF; i++) {
-		char key[64], *p;
-
-		snprintf(key, sizeof(key), "\n%s ", fields[i]);
-		p = strstr(buf, key);
-		v[i] = p ? atol(p + strlen(key)) : -1;
-	}
-}
-
-/* lru_add_drain_all() as conform does it: move_pages of 0 pages */
-static void drain(void)
-{
-	int node = 0;
-
-	syscall(SYS_move_pages, 0, 0, NULL, &node, NULL, 0);
-}
 
 static long status_kb(const char *field)
 {
@@ -123,7 +93,7 @@ static void report(const char *step, void *addr, size_t len)
 {
 	long v[NF];
 
-	snap(v);
+	probe_snap(fields, NF, v);
 	printf("  %-28s VmLck=%ld", step, status_kb("VmLck:"));
 	if (addr)
 		printf(" Locked=%ld Rss=%ld mincore=%d", smaps_kb(addr, "Locked"),
@@ -181,11 +151,11 @@ static void case_droppable(int which)
 			return;
 		report("after mmap", p, len);
 		touch(p, len);
-		drain();
+		probe_drain();
 		report("after touch+drain", p, len);
 		CALL(mlock(p, len));
 		report("after mlock", p, len);
-		drain();
+		probe_drain();
 		report("after drain", p, len);
 		CALL(munlock(p, len));
 		report("after munlock", p, len);
@@ -196,7 +166,7 @@ static void case_droppable(int which)
 		if (!p)
 			return;
 		CALL(mlock(p, len));
-		drain();
+		probe_drain();
 		report("after mlock+drain", p, len);
 		CALL(syscall(SYS_mlock2, p, len, 1));
 		report("after mlock2 onfault", p, len);
@@ -205,7 +175,7 @@ static void case_droppable(int which)
 		puts("droppable: MAP_LOCKED, MAP_POPULATE, MAP_SHARED|0x08");
 		mm(len, P_MAP_DROPPABLE | MAP_ANONYMOUS | MAP_LOCKED);
 		p = mm(len, P_MAP_DROPPABLE | MAP_ANONYMOUS | MAP_POPULATE);
-		drain();
+		probe_drain();
 		report("after populate", p, len);
 		mm(len, P_MAP_DROPPABLE | MAP_ANONYMOUS | MAP_HUGETLB);
 		mm(len, P_MAP_DROPPABLE | MAP_ANONYMOUS | MAP_GROWSDOWN);
@@ -217,7 +187,7 @@ static void case_droppable(int which)
 		CALL(mlockall(MCL_CURRENT | MCL_FUTURE));
 		report("after mlockall", NULL, 0);
 		p = mm(len, P_MAP_DROPPABLE | MAP_ANONYMOUS);
-		drain();
+		probe_drain();
 		report("after mmap droppable", p, len);
 		CALL(munlockall());
 		break;
@@ -237,7 +207,7 @@ static void case_droppable(int which)
 		puts("droppable: fork of a touched mapping (wipe on fork)");
 		p = mm(len, P_MAP_DROPPABLE | MAP_ANONYMOUS);
 		touch(p, len);
-		drain();
+		probe_drain();
 		report("parent", p, len);
 		if (fork() == 0) {
 			report("child", p, len);
@@ -262,23 +232,23 @@ static void case_guard(int which)
 		CALL(mlock(p, len));
 		CALL(madvise(p, len, P_MADV_GUARD_INSTALL));
 		CALL(madvise(p, len, P_MADV_GUARD_REMOVE));
-		drain();
+		probe_drain();
 		report("locked, guard tried", p, len);
 		CALL(munlock(p, len));
 		CALL(madvise(p, 5 * PG, P_MADV_GUARD_INSTALL));
-		drain();
+		probe_drain();
 		report("5p guarded (were touched)", p, len);
 		CALL(mlock(p, len));
-		drain();
+		probe_drain();
 		report("mlock over guards", p, len);
 		CALL(mlock(p + 5 * PG, 5 * PG));
-		drain();
+		probe_drain();
 		report("mlock of latter half", p, len);
 		CALL(madvise(p, len, P_MADV_GUARD_REMOVE));
-		drain();
+		probe_drain();
 		report("guard remove on locked", p, len);
 		CALL(mlock(p, len));
-		drain();
+		probe_drain();
 		report("mlock after remove", p, len);
 		break;
 	case 1:
@@ -286,25 +256,25 @@ static void case_guard(int which)
 		CALL(madvise(p + 4 * PG, 2 * PG, P_MADV_GUARD_INSTALL));
 		report("guarded", p, len);
 		CALL(mlock(p, len));
-		drain();
+		probe_drain();
 		report("mlock over untouched guards", p, len);
 		CALL(munlock(p, len));
 		CALL(mlock(p, 4 * PG));
-		drain();
+		probe_drain();
 		report("mlock of the first 4p", p, len);
 		break;
 	case 2:
 		puts("guard: mlockall(CURRENT) over guards; MAP_LOCKED region guard; onfault");
 		CALL(madvise(p + 4 * PG, 2 * PG, P_MADV_GUARD_INSTALL));
 		CALL(syscall(SYS_mlock2, p, len, 1));
-		drain();
+		probe_drain();
 		report("mlock2 onfault over guards", p, len);
 		touch(p, 4 * PG);
-		drain();
+		probe_drain();
 		report("touch 4p", p, len);
 		CALL(munlock(p, len));
 		CALL(mlockall(MCL_CURRENT));
-		drain();
+		probe_drain();
 		report("mlockall current", p, len);
 		CALL(munlockall());
 		p = mm(len, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED);
@@ -336,18 +306,18 @@ static void case_secret(int which)
 		report("after mmap", p, len);
 		touch(p, 4 * PG);
 		report("after touch 4p", p, len);
-		drain();
+		probe_drain();
 		report("after drain", p, len);
 		CALL(munlock(p, len));
 		report("after munlock", p, len);
 		CALL(mlock(p, len));
-		drain();
+		probe_drain();
 		report("after mlock", p, len);
 		CALL(munmap(p, len));
-		drain();
+		probe_drain();
 		report("after munmap", NULL, 0);
 		close(fd);
-		drain();
+		probe_drain();
 		report("after close", NULL, 0);
 		break;
 	case 1: {
@@ -377,11 +347,11 @@ static void case_secret(int which)
 		printf("  mmap private -> %s\n", p == MAP_FAILED ? strerror(errno) : "ok");
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 		printf("  mmap populate -> %s\n", p == MAP_FAILED ? strerror(errno) : "ok");
-		drain();
+		probe_drain();
 		report("after populate", p, len);
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
 		printf("  mmap locked -> %s\n", p == MAP_FAILED ? strerror(errno) : "ok");
-		drain();
+		probe_drain();
 		report("after locked", p, len);
 		CALL(ftruncate(fd, (off_t)(2 * len)));
 		CALL(write(fd, "x", 1));
@@ -394,16 +364,16 @@ static void case_secret(int which)
 		printf("  mmap shared -> %s\n", p == MAP_FAILED ? strerror(errno) : "ok");
 		if (p == MAP_FAILED)
 			return;
-		drain();
+		probe_drain();
 		report("after mmap", p, len);
 		touch(p, 4 * PG);
-		drain();
+		probe_drain();
 		report("after touch 4p", p, len);
 		CALL(munlockall());
-		drain();
+		probe_drain();
 		report("after munlockall", p, len);
 		CALL(munmap(p, len));
-		drain();
+		probe_drain();
 		report("after munmap", NULL, 0);
 		break;
 	}
@@ -424,8 +394,8 @@ int main(int argc, char **argv)
 
 			if (argc > 1 && atoi(argv[1]) != g * 10 + i)
 				continue;
-			drain();
-			snap(base);
+			probe_drain();
+			probe_snap(fields, NF, base);
 			pid = fork();
 			if (pid == 0) {
 				groups[g](i);
@@ -433,7 +403,7 @@ int main(int argc, char **argv)
 				_exit(0);
 			}
 			waitpid(pid, NULL, 0);
-			drain();
+			probe_drain();
 			report("after exit", NULL, 0);
 		}
 	}

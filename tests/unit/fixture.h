@@ -1,7 +1,8 @@
 /*
  * fixture.h - the unit tests' one fixture: a machine with one task, a
  * teardown that always runs the model's invariant check before it frees
- * the machine, and one counter reader.  Include after <cmocka.h>.
+ * the machine, and one reader per /proc file the tests read (vmstat,
+ * meminfo, status, smaps, mincore).  Include after <cmocka.h>.
  */
 #ifndef UNEV_TEST_FIXTURE_H
 #define UNEV_TEST_FIXTURE_H
@@ -137,6 +138,44 @@ static inline uint64_t fixture_vmstat(struct unev_machine *m, const char *name)
 
 	assert_int_equal(unev_vmstat_read(m, name, &v), 0);
 	return v;
+}
+
+/* A /proc/meminfo field (kB); the test fails if there is none. */
+static inline uint64_t fixture_meminfo(struct unev_machine *m, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(unev_meminfo_read(m, name, &v), 0);
+	return v;
+}
+
+/* A /proc/PID/status field (kB for the Vm* ones). */
+static inline uint64_t fixture_status(struct unev_machine *m, int pid, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(unev_status_read(m, pid, name, &v), 0);
+	return v;
+}
+
+/* A field of /proc/PID/smaps summed over the VMAs of [addr, addr + len). */
+static inline uint64_t fixture_smaps(struct unev_machine *m, int pid, uint64_t addr,
+				     uint64_t len, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(unev_smaps_read(m, pid, addr, addr + len, name, &v), 0);
+	return v;
+}
+
+/* mincore's resident pages of [addr, addr + len). */
+static inline uint64_t fixture_resident(struct unev_machine *m, int pid, uint64_t addr,
+					uint64_t len)
+{
+	uint64_t n = UINT64_MAX;
+
+	assert_int_equal(unev_sys_mincore(m, pid, addr, len, NULL, &n), 0);
+	return n;
 }
 
 #endif /* UNEV_TEST_FIXTURE_H */

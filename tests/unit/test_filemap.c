@@ -17,11 +17,6 @@
 
 FIXTURE_FILE(64ULL << 20)
 
-static uint64_t vm(const char *name)
-{
-	return fixture_vmstat(m, name);
-}
-
 /* ramfs: culled when added (a full lru_add batch at once), mlock counts
  * only mlocked, munlock only munlocked, truncation only nr_unevictable. */
 static void test_ramfs_is_unevictable_from_the_start(void **state)
@@ -32,21 +27,21 @@ static void test_ramfs_is_unevictable_from_the_start(void **state)
 	(void)state;
 	assert_int_equal(unev_file_create(m, "/mnt/ramfs/f", UNEV_FS_RAMFS, P(40), &ino), 0);
 	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(40)), 0);
-	assert_int_equal(vm("unevictable_pgs_culled"), 31);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 31);
 	unev_drain_all(m);
-	assert_int_equal(vm("unevictable_pgs_culled"), 40);
-	assert_int_equal(vm("nr_unevictable"), 40);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 40);
+	assert_int_equal(fixture_vmstat(m, "nr_unevictable"), 40);
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(40), 3, UNEV_MAP_SHARED, ino, 0, &a), 0);
 	assert_int_equal(unev_sys_mlock(m, pid, a, P(40)), 0);
-	assert_int_equal(vm("unevictable_pgs_mlocked"), 40);
-	assert_int_equal(vm("unevictable_pgs_culled"), 40);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 40);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 40);
 	assert_int_equal(unev_sys_munlock(m, pid, a, P(40)), 0);
-	assert_int_equal(vm("unevictable_pgs_munlocked"), 40);
-	assert_int_equal(vm("unevictable_pgs_rescued"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 40);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 0);
 	assert_int_equal(unev_sys_munmap(m, pid, a, P(40)), 0);
 	assert_int_equal(unev_sys_ftruncate(m, pid, ino, 0), 0);
-	assert_int_equal(vm("nr_unevictable"), 0);
-	assert_int_equal(vm("unevictable_pgs_rescued"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_unevictable"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 0);
 	assert_int_equal(unev_sys_punch_hole(m, pid, ino, 0, P(1)), -EOPNOTSUPP);
 }
 
@@ -64,12 +59,12 @@ static void test_shm_lock_then_fault_then_unlock(void **state)
 	assert_int_equal(unev_sys_shmat(m, pid, id, 0, &a), 0);
 	assert_int_equal(unev_touch(m, pid, a, P(300), true), 0);
 	unev_drain_all(m);
-	assert_int_equal(vm("unevictable_pgs_culled"), 300);
-	assert_int_equal(vm("unevictable_pgs_mlocked"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 300);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 0);
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_SHM_UNLOCK), 0);
-	assert_int_equal(vm("unevictable_pgs_scanned"), 300);
-	assert_int_equal(vm("unevictable_pgs_rescued"), 300);
-	assert_int_equal(vm("nr_unevictable"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_scanned"), 300);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 300);
+	assert_int_equal(fixture_vmstat(m, "nr_unevictable"), 0);
 	assert_int_equal(unev_sys_shmdt(m, pid, a), 0);
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_IPC_RMID), 0);
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_SHM_LOCK), -EINVAL);
@@ -89,10 +84,10 @@ static void test_shm_lock_after_fault_rescues_nothing(void **state)
 	unev_drain_all(m);	/* else the 21 still in the lru_add batch are culled */
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_SHM_LOCK), 0);
 	unev_drain_all(m);
-	assert_int_equal(vm("unevictable_pgs_culled"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 0);
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_SHM_UNLOCK), 0);
-	assert_int_equal(vm("unevictable_pgs_scanned"), 300);
-	assert_int_equal(vm("unevictable_pgs_rescued"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_scanned"), 300);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 0);
 }
 
 /* shmctl's order: EPERM for another uid without CAP_IPC_LOCK, EPERM with
@@ -131,14 +126,14 @@ static void test_truncate_under_locked_mapping(void **state)
 	assert_int_equal(unev_file_create(m, "/mnt/tmpfs/f", UNEV_FS_TMPFS, P(300), &ino), 0);
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(300), 3, UNEV_MAP_SHARED | UNEV_MAP_LOCKED,
 					    ino, 0, &a), 0);
-	assert_int_equal(vm("unevictable_pgs_mlocked"), 300);
-	assert_int_equal(vm("nr_mlock"), 300);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 300);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 300);
 	assert_int_equal(unev_sys_ftruncate(m, pid, ino, 0), 0);
-	assert_int_equal(vm("unevictable_pgs_munlocked"), 300);
-	assert_int_equal(vm("unevictable_pgs_rescued"), 300);
-	assert_int_equal(vm("nr_mlock"), 0);
-	assert_int_equal(vm("nr_unevictable"), 0);
-	assert_int_equal(vm("nr_shmem"), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 300);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 300);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_unevictable"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_shmem"), 0);
 }
 
 /* madvise_remove's order of checks and vfs_fallocate's answer per file
@@ -156,7 +151,7 @@ static void test_madvise_remove_errnos(void **state)
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 3, UNEV_MAP_PRIVATE, t, 0, &pt), 0);
 	assert_int_equal(unev_touch(m, pid, pt, P(16), false), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, pt, P(16), UNEV_MADV_REMOVE), -EACCES);
-	assert_int_equal(vm("nr_shmem"), 16);
+	assert_int_equal(fixture_vmstat(m, "nr_shmem"), 16);
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 3, UNEV_MAP_PRIVATE, r, 0, &pr), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, pr, P(16), UNEV_MADV_REMOVE), -EACCES);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, P(16), 3, UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS,
@@ -168,7 +163,7 @@ static void test_madvise_remove_errnos(void **state)
 	assert_int_equal(unev_sys_madvise(m, pid, sr, P(4), UNEV_MADV_REMOVE), -EOPNOTSUPP);
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(16), 3, UNEV_MAP_SHARED, t, 0, &st), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, st, P(4), UNEV_MADV_REMOVE), 0);
-	assert_int_equal(vm("nr_shmem"), 12);
+	assert_int_equal(fixture_vmstat(m, "nr_shmem"), 12);
 	assert_int_equal(unev_sys_mlock(m, pid, sr, P(16)), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, sr, P(16), UNEV_MADV_REMOVE), -EINVAL);
 	/* vfs_fallocate: the range check comes before ramfs's EOPNOTSUPP */
@@ -192,12 +187,12 @@ static void test_shmat_rdonly_may_not_write(void **state)
 	assert_int_equal(unev_sys_mprotect(m, pid, ro, P(20), 3), -EACCES);
 	assert_int_equal(unev_sys_mprotect(m, pid, ro, P(20), 0), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, ro, P(20), UNEV_MADV_REMOVE), -EACCES);
-	assert_int_equal(vm("nr_shmem"), 20);
+	assert_int_equal(fixture_vmstat(m, "nr_shmem"), 20);
 	assert_int_equal(unev_sys_shmat(m, pid, id, 0, &rw), 0);
 	assert_int_equal(unev_sys_mprotect(m, pid, rw, P(20), 1), 0);
 	assert_int_equal(unev_sys_mprotect(m, pid, rw, P(20), 3), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, rw, P(5), UNEV_MADV_REMOVE), 0);
-	assert_int_equal(vm("nr_shmem"), 15);
+	assert_int_equal(fixture_vmstat(m, "nr_shmem"), 15);
 }
 
 /* A second read activates (live 6.18, files/disk_read_twice_activates_in_batches.uvs
@@ -213,23 +208,23 @@ static void test_second_read_activates_in_batches(void **state)
 	assert_int_equal(unev_file_create(m, "/tmp/g", UNEV_FS_DISK, P(4), &g), 0);
 	assert_int_equal(unev_sys_pread(m, pid, f, 0, P(100)), 0);
 	assert_int_equal(unev_sys_pread(m, pid, f, 0, P(100)), 0);
-	assert_int_equal(vm("pgactivate"), 93);
-	assert_int_equal(vm("nr_active_file"), 93);
+	assert_int_equal(fixture_vmstat(m, "pgactivate"), 93);
+	assert_int_equal(fixture_vmstat(m, "nr_active_file"), 93);
 	unev_drain_all(m);
-	assert_int_equal(vm("pgactivate"), 93);
-	assert_int_equal(vm("nr_active_file"), 100);
+	assert_int_equal(fixture_vmstat(m, "pgactivate"), 93);
+	assert_int_equal(fixture_vmstat(m, "nr_active_file"), 100);
 	assert_int_equal(unev_sys_pread(m, pid, g, 0, P(1)), 0);
 	unev_drain_all(m);
 	assert_int_equal(unev_sys_pread(m, pid, g, 0, P(1)), 0);
 	assert_int_equal(unev_sys_pread(m, pid, g, 100, 10), 0);
 	unev_drain_all(m);
-	assert_int_equal(vm("pgactivate"), 93);
+	assert_int_equal(fixture_vmstat(m, "pgactivate"), 93);
 	assert_int_equal(unev_sys_pread(m, pid, g, P(1), P(1)), 0);
 	assert_int_equal(unev_sys_pread(m, pid, g, 0, P(1)), 0);
-	assert_int_equal(vm("pgactivate"), 93);	/* waiting in lru_activate */
+	assert_int_equal(fixture_vmstat(m, "pgactivate"), 93);	/* waiting in lru_activate */
 	unev_drain_all(m);
-	assert_int_equal(vm("pgactivate"), 94);
-	assert_int_equal(vm("nr_active_file"), 101);
+	assert_int_equal(fixture_vmstat(m, "pgactivate"), 94);
+	assert_int_equal(fixture_vmstat(m, "nr_active_file"), 101);
 }
 
 int main(void)

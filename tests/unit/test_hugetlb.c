@@ -24,30 +24,6 @@
 
 FIXTURE_FILE(64ULL << 20)
 
-static uint64_t meminfo(const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_meminfo_read(m, name, &v), 0);
-	return v;
-}
-
-static uint64_t status(const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_status_read(m, pid, name, &v), 0);
-	return v;
-}
-
-static uint64_t smaps(uint64_t addr, uint64_t len, const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_smaps_read(m, pid, addr, addr + len, name, &v), 0);
-	return v;
-}
-
 /* With no pool (the host: nr_hugepages 0) a hugetlb mapping cannot reserve:
  * ENOMEM; a file mapping asking for MAP_HUGETLB is EINVAL first. */
 static void test_empty_pool_enomem(void **state)
@@ -63,25 +39,25 @@ static void test_empty_pool_enomem(void **state)
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, MB(2), RW,
 					    UNEV_MAP_SHARED | UNEV_MAP_HUGETLB, ino, 0, &a),
 			 -EINVAL);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
 }
 
 /* The pool: HugePages_Total and Hugetlb follow the sysctl; the pages
  * leave MemFree. */
 static void test_sysctl_fills_pool(void **state)
 {
-	uint64_t free_before = meminfo("MemFree");
+	uint64_t free_before = fixture_meminfo(m, "MemFree");
 
 	(void)state;
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 4), 0);
-	assert_int_equal(meminfo("HugePages_Total"), 4);
-	assert_int_equal(meminfo("HugePages_Free"), 4);
-	assert_int_equal(meminfo("Hugetlb"), 8192);
-	assert_int_equal(meminfo("Hugepagesize"), 2048);
-	assert_int_equal(free_before - meminfo("MemFree"), 8192);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Total"), 4);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 4);
+	assert_int_equal(fixture_meminfo(m, "Hugetlb"), 8192);
+	assert_int_equal(fixture_meminfo(m, "Hugepagesize"), 2048);
+	assert_int_equal(free_before - fixture_meminfo(m, "MemFree"), 8192);
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 1), 0);
-	assert_int_equal(meminfo("HugePages_Total"), 1);
-	assert_int_equal(free_before - meminfo("MemFree"), 2048);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Total"), 1);
+	assert_int_equal(free_before - fixture_meminfo(m, "MemFree"), 2048);
 }
 
 /* mlock_populates_not_locked.uvs: populated, nothing locked or counted. */
@@ -93,20 +69,20 @@ static void test_mlock_populates_without_locking(void **state)
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 4), 0);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(4), RW, ANON_PRIVATE, &a), 0);
 	assert_int_equal(a % MB(2), 0);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 2);
 	assert_int_equal(unev_sys_mlock(m, pid, a, MB(4)), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 2);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
-	assert_int_equal(status("VmLck"), 0);
-	assert_int_equal(status("HugetlbPages"), 4096);
-	assert_int_equal(smaps(a, MB(4), "Locked"), 0);
-	assert_int_equal(smaps(a, MB(4), "Rss"), 0);
-	assert_int_equal(smaps(a, MB(4), "Private_Hugetlb"), 4096);
-	assert_int_equal(smaps(a, MB(4), "KernelPageSize"), 2048);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 0);
+	assert_int_equal(fixture_status(m, pid, "HugetlbPages"), 4096);
+	assert_int_equal(fixture_smaps(m, pid, a, MB(4), "Locked"), 0);
+	assert_int_equal(fixture_smaps(m, pid, a, MB(4), "Rss"), 0);
+	assert_int_equal(fixture_smaps(m, pid, a, MB(4), "Private_Hugetlb"), 4096);
+	assert_int_equal(fixture_smaps(m, pid, a, MB(4), "KernelPageSize"), 2048);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 0);
 	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 0);
 	assert_int_equal(unev_sys_munmap(m, pid, a, MB(4)), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 4);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 4);
 }
 
 /* mlock2_onfault_populates.uvs: MLOCK_ONFAULT faults them in all the same,
@@ -119,11 +95,11 @@ static void test_onfault_still_populates(void **state)
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 4), 0);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(4), RW, ANON_PRIVATE, &a), 0);
 	assert_int_equal(unev_sys_mlock2(m, pid, a, MB(4), UNEV_MLOCK_ONFAULT), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 2);
 	assert_int_equal(unev_sys_mlockall(m, pid, UNEV_MCL_FUTURE | UNEV_MCL_ONFAULT), 0);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(2), RW, ANON_PRIVATE, &b), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 1);
-	assert_int_equal(status("VmLck"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 1);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 0);
 }
 
 /* munmap_needs_huge_alignment.uvs: 3M maps 4M; splits must be aligned; an
@@ -135,18 +111,18 @@ static void test_munmap_alignment_and_reservations(void **state)
 	(void)state;
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 4), 0);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(3), RW, ANON_PRIVATE, &a), 0);
-	assert_int_equal(smaps(a, MB(3), "Size"), 4096);
+	assert_int_equal(fixture_smaps(m, pid, a, MB(3), "Size"), 4096);
 	assert_int_equal(unev_touch(m, pid, a, P(1), true), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 3);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 1);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 3);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 1);
 	assert_int_equal(unev_sys_munmap(m, pid, a, MB(3)), -EINVAL);
 	assert_int_equal(unev_sys_munmap(m, pid, a, P(1)), -EINVAL);
 	assert_int_equal(unev_sys_munmap(m, pid, a + MB(2), MB(2)), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 3);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 3);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
 	assert_int_equal(unev_sys_munmap(m, pid, a, MB(2)), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 4);
-	assert_int_equal(status("HugetlbPages"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 4);
+	assert_int_equal(fixture_status(m, pid, "HugetlbPages"), 0);
 }
 
 /* pool_short_enomem.uvs: reservations must fit in the free pages. */
@@ -158,7 +134,7 @@ static void test_short_pool(void **state)
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 2), 0);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(6), RW, ANON_PRIVATE, &a), -ENOMEM);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(4), RW, ANON_SHARED, &a), 0);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 2);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(2), RW, ANON_PRIVATE, &b), -ENOMEM);
 }
 
@@ -172,20 +148,20 @@ static void test_shm_hugetlb(void **state)
 	(void)state;
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 4), 0);
 	assert_int_equal(unev_shmget(m, MB(3), 0, UNEV_SHM_HUGETLB, &id), 0);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 2);
 	assert_int_equal(unev_sys_shmat(m, pid, id, 0, &a), 0);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 2);
 	assert_int_equal(unev_sys_mlock(m, pid, a, MB(3)), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 2);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_SHM_LOCK), 0);
 	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 0);
-	assert_int_equal(meminfo("Unevictable"), 0);
+	assert_int_equal(fixture_meminfo(m, "Unevictable"), 0);
 	assert_int_equal(unev_sys_shmdt(m, pid, a), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 2);
 	assert_int_equal(unev_sys_shmctl(m, pid, id, UNEV_IPC_RMID), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 4);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 4);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
 	/* a pool too small for the segment: shmget's ENOMEM */
 	assert_int_equal(unev_shmget(m, MB(10), 0, UNEV_SHM_HUGETLB, &id), -ENOMEM);
 }
@@ -200,13 +176,13 @@ static void test_shrink_under_use_surplus(void **state)
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(4), RW, ANON_PRIVATE, &a), 0);
 	assert_int_equal(unev_touch(m, pid, a, P(1), true), 0);
 	assert_int_equal(unev_sysctl_set(m, "nr_hugepages", 0), 0);
-	assert_int_equal(meminfo("HugePages_Total"), 2);
-	assert_int_equal(meminfo("HugePages_Free"), 1);
-	assert_int_equal(meminfo("HugePages_Surp"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Total"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 1);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Surp"), 2);
 	assert_int_equal(unev_sys_munmap(m, pid, a, MB(4)), 0);
-	assert_int_equal(meminfo("HugePages_Total"), 0);
-	assert_int_equal(meminfo("HugePages_Surp"), 0);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Total"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Surp"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
 }
 
 /* exit: every huge page and reservation goes back to the pool. */
@@ -219,11 +195,11 @@ static void test_exit_returns_pages(void **state)
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(4), RW,
 				       ANON_PRIVATE | UNEV_MAP_LOCKED, &a), 0);
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(4), RW, ANON_SHARED, &b), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 2);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 2);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 2);
 	assert_int_equal(unev_sys_exit(m, pid), 0);
-	assert_int_equal(meminfo("HugePages_Free"), 4);
-	assert_int_equal(meminfo("HugePages_Rsvd"), 0);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Free"), 4);
+	assert_int_equal(fixture_meminfo(m, "HugePages_Rsvd"), 0);
 }
 
 /*
@@ -252,13 +228,13 @@ static void test_pfnmap_vma_skipped_by_mlockall(void **state)
 	assert_int_equal(unev_sys_mlockall(m, pid, UNEV_MCL_CURRENT), 0);
 	assert_false(find_vma(mm, a)->vm_flags & VM_LOCKED);
 	assert_true(find_vma(mm, b)->vm_flags & VM_LOCKED);
-	assert_int_equal(status("VmLck"), 32);
-	assert_int_equal(smaps(a, P(4), "Rss"), 0);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 32);
+	assert_int_equal(fixture_smaps(m, pid, a, P(4), "Rss"), 0);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 8);
 	assert_int_equal(unev_sys_mlock(m, pid, a, P(4)), 0);
-	assert_int_equal(status("VmLck"), 32);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 32);
 	assert_int_equal(unev_sys_munlockall(m, pid), 0);
-	assert_int_equal(status("VmLck"), 0);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 0);
 }
 
 int main(void)

@@ -31,14 +31,6 @@ static uint64_t map(struct fixture *fx, uint64_t len, int flags)
 	return a;
 }
 
-static uint64_t resident(struct fixture *fx, uint64_t addr, uint64_t len)
-{
-	uint64_t n = UINT64_MAX;
-
-	assert_int_equal(unev_sys_mincore(fx->m, fx->pid, addr, len, NULL, &n), 0);
-	return n;
-}
-
 /* mincore_anon_states.uvs */
 static void test_mincore_counts_zero_page_not_onfault(void **state)
 {
@@ -46,13 +38,13 @@ static void test_mincore_counts_zero_page_not_onfault(void **state)
 	uint64_t a = map(fx, P(64), 0), n;
 	unsigned char vec[2] = {7, 7};
 
-	assert_int_equal(resident(fx, a, P(64)), 0);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(64)), 0);
 	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(16), false), 0);
-	assert_int_equal(resident(fx, a, P(64)), 16);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(64)), 16);
 	assert_int_equal(unev_sys_mlock2(fx->m, fx->pid, a, P(64), UNEV_MLOCK_ONFAULT), 0);
-	assert_int_equal(resident(fx, a, P(64)), 16);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(64)), 16);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(64)), 0);
-	assert_int_equal(resident(fx, a, P(64)), 64);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(64)), 64);
 	/* a length is rounded up to whole pages; the vector is filled */
 	assert_int_equal(unev_sys_mincore(fx->m, fx->pid, a + P(62), P(1) + 1, vec, &n), 0);
 	assert_int_equal(n, 2);
@@ -143,7 +135,7 @@ static void test_cold_and_pageout_move_in_batches(void **state)
 	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(100), UNEV_MADV_COLD), 0);
 	assert_int_equal(fixture_vmstat(fx->m, "pgdeactivate"), 93);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_active_anon"), 7);
-	assert_int_equal(resident(fx, a, P(100)), 100);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(100)), 100);
 	unev_drain_all(fx->m);
 	assert_int_equal(fixture_vmstat(fx->m, "pgdeactivate"), 100);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_anon"), 100);
@@ -153,7 +145,7 @@ static void test_cold_and_pageout_move_in_batches(void **state)
 static void test_free_lazyfree_then_reclaim_discards(void **state)
 {
 	struct fixture *fx = *state;
-	uint64_t a = map(fx, P(100), 0), got = 0, kb = 0;
+	uint64_t a = map(fx, P(100), 0), got = 0;
 
 	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(100), true), 0);
 	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(100), UNEV_MADV_FREE), 0);
@@ -161,20 +153,11 @@ static void test_free_lazyfree_then_reclaim_discards(void **state)
 	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_file"), 93);
 	unev_drain_all(fx->m);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_file"), 100);
-	assert_int_equal(unev_smaps_read(fx->m, fx->pid, a, a + P(100), "LazyFree", &kb), 0);
-	assert_int_equal(kb, 400);
+	assert_int_equal(fixture_smaps(fx->m, fx->pid, a, P(100), "LazyFree"), 400);
 	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(10), true), 0);
 	assert_int_equal(unev_reclaim(fx->m, P(100), -1, 0, &got), 0);
 	assert_int_equal(fixture_vmstat(fx->m, "pglazyfreed"), 90);
-	assert_int_equal(resident(fx, a, P(100)), 10);
-}
-
-static uint64_t status_kb(struct fixture *fx, const char *field)
-{
-	uint64_t kb = UINT64_MAX;
-
-	assert_int_equal(unev_status_read(fx->m, fx->pid, field, &kb), 0);
-	return kb;
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(100)), 10);
 }
 
 /* map_droppable_never_locked.uvs: never VM_LOCKED, populated, file LRU */
@@ -192,13 +175,13 @@ static void test_droppable_is_populated_never_locked(void **state)
 	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_READ | UNEV_PROT_WRITE,
 				       UNEV_MAP_DROPPABLE | UNEV_MAP_ANONYMOUS, &a), 0);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), 0);
-	assert_int_equal(resident(fx, a, P(10)), 10);
-	assert_int_equal(status_kb(fx, "VmLck"), 0);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(10)), 10);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 0);
 	assert_int_equal(unev_sys_mlockall(fx->m, fx->pid, UNEV_MCL_FUTURE), 0);
 	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_READ | UNEV_PROT_WRITE,
 				       UNEV_MAP_DROPPABLE | UNEV_MAP_ANONYMOUS, &b), 0);
-	assert_int_equal(resident(fx, b, P(10)), 10);
-	assert_int_equal(status_kb(fx, "VmLck"), 0);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, b, P(10)), 10);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 0);
 	unev_drain_all(fx->m);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_file"), 20);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_anon"), 0);
@@ -218,16 +201,16 @@ static void test_guard_refused_when_locked_stops_populate(void **state)
 	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(10), UNEV_MADV_GUARD_REMOVE), 0);
 	assert_int_equal(unev_sys_munlock(fx->m, fx->pid, a, P(10)), 0);
 	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(5), UNEV_MADV_GUARD_INSTALL), 0);
-	assert_int_equal(resident(fx, a, P(10)), 5);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(10)), 5);
 	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(1), false), -EFAULT);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), -ENOMEM);
-	assert_int_equal(status_kb(fx, "VmLck"), 40);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 40);
 	unev_drain_all(fx->m);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 5);
 	assert_int_equal(unev_sys_madvise(fx->m, fx->pid, a, P(10), UNEV_MADV_GUARD_REMOVE), 0);
-	assert_int_equal(resident(fx, a, P(10)), 5);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(10)), 5);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), 0);
-	assert_int_equal(resident(fx, a, P(10)), 10);
+	assert_int_equal(fixture_resident(fx->m, fx->pid, a, P(10)), 10);
 	unev_drain_all(fx->m);
 	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 10);
 	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_mlocked"), 20);

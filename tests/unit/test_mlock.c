@@ -20,27 +20,6 @@ static int setup(void **state)
 	return fixture_state_setup(state, 2, 0);
 }
 
-static uint64_t vmstat(struct unev_machine *m, const char *name)
-{
-	return fixture_vmstat(m, name);
-}
-
-static uint64_t status(struct unev_machine *m, int pid, const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(unev_status_read(m, pid, name, &v), 0);
-	return v;
-}
-
-static void check_invariants(struct unev_machine *m)
-{
-	char msg[256] = "";
-
-	if (unev_check_invariants(m, msg, sizeof(msg)))
-		fail_msg("invariant: %s", msg);
-}
-
 static uint64_t map(struct fixture *fx, uint64_t len, int flags)
 {
 	uint64_t addr = 0;
@@ -58,24 +37,24 @@ static void test_mlock_touched_range_culls_every_page(void **state)
 
 	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(300), true), 0);
 	/* 9 full lru_add batches went to the LRU, 21 folios wait in the batch */
-	assert_int_equal(vmstat(fx->m, "nr_inactive_anon"), 279);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_anon"), 279);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(300)), 0);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_culled"), 300);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_mlocked"), 300);
-	assert_int_equal(vmstat(fx->m, "nr_mlock"), 300);
-	assert_int_equal(vmstat(fx->m, "nr_unevictable"), 300);
-	assert_int_equal(vmstat(fx->m, "nr_inactive_anon"), 0);
-	assert_int_equal(status(fx->m, fx->pid, "VmLck"), 1200);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_culled"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_mlocked"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_unevictable"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_anon"), 0);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 1200);
+	fixture_check(fx->m);
 
 	assert_int_equal(unev_sys_munlock(fx->m, fx->pid, a, P(300)), 0);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_munlocked"), 300);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_rescued"), 300);
-	assert_int_equal(vmstat(fx->m, "nr_mlock"), 0);
-	assert_int_equal(vmstat(fx->m, "nr_unevictable"), 0);
-	assert_int_equal(vmstat(fx->m, "nr_inactive_anon"), 300);
-	assert_int_equal(status(fx->m, fx->pid, "VmLck"), 0);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_munlocked"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_rescued"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 0);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_unevictable"), 0);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_inactive_anon"), 300);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 0);
+	fixture_check(fx->m);
 }
 
 /* munmap of 300 locked pages: 9 x 31 munlocked, 21 left in the batch until
@@ -85,19 +64,19 @@ static void test_munmap_leaves_partial_batch(void **state)
 	struct fixture *fx = *state;
 	uint64_t a = map(fx, P(300), UNEV_MAP_LOCKED);
 
-	assert_int_equal(vmstat(fx->m, "nr_mlock"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 300);
 	assert_int_equal(unev_sys_munmap(fx->m, fx->pid, a, P(300)), 0);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_munlocked"), 279);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_rescued"), 279);
-	assert_int_equal(vmstat(fx->m, "nr_mlock"), 21);
-	assert_int_equal(vmstat(fx->m, "nr_unevictable"), 21);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_munlocked"), 279);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_rescued"), 279);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 21);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_unevictable"), 21);
+	fixture_check(fx->m);
 	unev_drain_all(fx->m);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_munlocked"), 300);
-	assert_int_equal(vmstat(fx->m, "nr_mlock"), 0);
-	assert_int_equal(vmstat(fx->m, "nr_unevictable"), 0);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_cleared"), 0);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_munlocked"), 300);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_mlock"), 0);
+	assert_int_equal(fixture_vmstat(fx->m, "nr_unevictable"), 0);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_cleared"), 0);
+	fixture_check(fx->m);
 }
 
 /* A hole: ENOMEM after the VMA before it was locked and charged, unpopulated. */
@@ -108,9 +87,9 @@ static void test_mlock_hole_locks_first_vma(void **state)
 
 	assert_int_equal(unev_sys_munmap(fx->m, fx->pid, a + P(10), P(10)), 0);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(30)), -ENOMEM);
-	assert_int_equal(status(fx->m, fx->pid, "VmLck"), 40);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_mlocked"), 0);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 40);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_mlocked"), 0);
+	fixture_check(fx->m);
 }
 
 /* Errno order: mlock2 flags EINVAL before EPERM; RLIMIT 0 gives EPERM even for len 0. */
@@ -148,7 +127,7 @@ static void test_rlimit_edges(void **state)
 	assert_int_equal(unev_sys_mlock(fx->m, pid, a, P(65)), -ENOMEM);
 	assert_int_equal(unev_sys_mmap(fx->m, pid, 0, P(1), 3,
 				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &b), -EAGAIN);
-	check_invariants(fx->m);
+	fixture_check(fx->m);
 }
 
 /* COW after fork: the parent's write mlocks the copy and munlocks the old
@@ -160,14 +139,14 @@ static void test_fork_parent_cow_write(void **state)
 	int child;
 
 	assert_int_equal(unev_sys_fork(fx->m, fx->pid, &child), 0);
-	assert_int_equal(status(fx->m, child, "VmLck"), 0);
+	assert_int_equal(fixture_status(fx->m, child, "VmLck"), 0);
 	assert_int_equal(unev_touch(fx->m, fx->pid, a, P(1), true), 0);
 	unev_drain_all(fx->m);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_mlocked"), 2);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_culled"), 2);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_munlocked"), 1);
-	assert_int_equal(vmstat(fx->m, "unevictable_pgs_rescued"), 1);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_mlocked"), 2);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_culled"), 2);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_munlocked"), 1);
+	assert_int_equal(fixture_vmstat(fx->m, "unevictable_pgs_rescued"), 1);
+	fixture_check(fx->m);
 }
 
 /* PROT_NONE: ENOMEM, but VM_LOCKED and charged. */
@@ -179,8 +158,8 @@ static void test_mlock_prot_none(void **state)
 	assert_int_equal(unev_sys_mmap(fx->m, fx->pid, 0, P(10), UNEV_PROT_NONE,
 				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS, &a), 0);
 	assert_int_equal(unev_sys_mlock(fx->m, fx->pid, a, P(10)), -ENOMEM);
-	assert_int_equal(status(fx->m, fx->pid, "VmLck"), 40);
-	check_invariants(fx->m);
+	assert_int_equal(fixture_status(fx->m, fx->pid, "VmLck"), 40);
+	fixture_check(fx->m);
 }
 
 int main(void)

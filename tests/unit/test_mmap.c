@@ -528,28 +528,23 @@ static void test_gap_cache_same_answer(void **state)
  * stack grows while locked_vm fits RLIMIT_MEMLOCK, then EFAULT (SIGSEGV). */
 static void test_grow_stack(void **state)
 {
-	uint64_t start = 0, end = 0, kb = 0;
+	uint64_t start = 0, end = 0;
 
 	(void)state;
 	assert_int_equal(unev_sys_mlockall(m, pid, UNEV_MCL_FUTURE), 0);
 	assert_int_equal(unev_sys_grow_stack(m, pid, P(10), &start, &end), 0);
 	assert_int_equal(end - start, P(11));
-	assert_int_equal(unev_smaps_read(m, pid, start, end, "Rss", &kb), 0);
-	assert_int_equal(kb, 40);
-	assert_int_equal(unev_status_read(m, pid, "VmLck", &kb), 0);
-	assert_int_equal(kb, 0);
+	assert_int_equal(fixture_smaps(m, pid, start, end - start, "Rss"), 40);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 0);
 	assert_int_equal(unev_sys_mlockall(m, pid, UNEV_MCL_CURRENT), 0);
 	assert_int_equal(unev_sys_grow_stack(m, pid, P(2), &start, &end), 0);
-	assert_int_equal(unev_smaps_read(m, pid, start, end, "Locked", &kb), 0);
-	assert_int_equal(kb, 52);
-	assert_int_equal(unev_status_read(m, pid, "VmLck", &kb), 0);
-	assert_int_equal(kb, 52);
+	assert_int_equal(fixture_smaps(m, pid, start, end - start, "Locked"), 52);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 52);
 	/* 13 pages locked of 16: three more, then the fourth fault fails */
 	assert_int_equal(unev_sys_setrlimit(m, pid, UNEV_RLIMIT_MEMLOCK, P(16), P(16)), 0);
 	assert_int_equal(unev_sys_grow_stack(m, pid, P(5), &start, &end), -EFAULT);
 	assert_int_equal(end - start, P(16));
-	assert_int_equal(unev_status_read(m, pid, "VmLck", &kb), 0);
-	assert_int_equal(kb, 64);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 64);
 	assert_int_equal(unev_sys_munlockall(m, pid), 0);
 	assert_int_equal(unev_sys_grow_stack(m, pid, P(5), &start, &end), 0);
 	assert_int_equal(end - start, P(21));

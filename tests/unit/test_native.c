@@ -295,6 +295,22 @@ static struct scenario *parse(const char *text)
 	return s;
 }
 
+/*
+ * Parse text and run it on the model, one result record per statement in
+ * out (as conform reads them); the run must reach its end.  The scenario,
+ * for the caller to free.
+ */
+static struct scenario *run_model(const char *text, struct outcome *out, bool memcg_v2,
+				  struct scenario_run_summary *sum)
+{
+	struct scenario *s = parse(text);
+	struct scenario_run_options opts = {.quiet = true, .records = out, .memcg_v2 = memcg_v2};
+	char err[256];
+
+	assert_int_equal(scenario_run(s, &opts, sum, err, sizeof(err)), 0);
+	return s;
+}
+
 static void test_judge_agree_differ_model_only_image(void **state)
 {
 	struct scenario *s = parse(judge_text);
@@ -486,14 +502,11 @@ static const char run_text[] =
 
 static void test_model_records(void **state)
 {
-	struct scenario *s = parse(run_text);
 	struct outcome out[8];
-	struct scenario_run_options opts = {.quiet = true, .records = out};
 	struct scenario_run_summary sum;
-	char err[256];
+	struct scenario *s = run_model(run_text, out, false, &sum);
 
 	(void)state;
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[0].kind, OUTCOME_NONE);	/* task */
 	assert_int_equal(out[1].kind, OUTCOME_ERRNO);	/* mmap */
 	assert_int_equal(out[1].err, 0);
@@ -712,14 +725,12 @@ static const char oom_text[] =
 
 static void test_model_call_that_killed_its_task(void **state)
 {
-	struct scenario *s = parse(oom_text);
 	struct outcome out[7];
-	struct scenario_run_options opts = {.quiet = true, .records = out};
 	struct scenario_run_summary sum;
-	char err[256], buf[48];
+	char buf[48];
+	struct scenario *s = run_model(oom_text, out, false, &sum);
 
 	(void)state;
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[2].kind, OUTCOME_ERRNO);	/* mmap r1 */
 	assert_int_equal(out[4].kind, OUTCOME_KILLED);	/* touch: ENOMEM + oom_kill */
 	assert_int_equal(out[5].kind, OUTCOME_KILLED);	/* its expect errno */
@@ -745,14 +756,11 @@ static const char oom_other_text[] =
  * made, is pid 2): c's mmap goes on and succeeds. */
 static void test_model_oom_victim_is_not_the_caller(void **state)
 {
-	struct scenario *s = parse(oom_other_text);
 	struct outcome out[7];
-	struct scenario_run_options opts = {.quiet = true, .records = out};
 	struct scenario_run_summary sum;
-	char err[256];
+	struct scenario *s = run_model(oom_other_text, out, false, &sum);
 
 	(void)state;
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[5].kind, OUTCOME_ERRNO);
 	assert_int_equal(out[5].err, 0);
 	assert_int_equal(out[6].kind, OUTCOME_ERRNO);
@@ -775,14 +783,12 @@ static const char not_run_text[] =
  * dead program's calls) */
 static void test_model_calls_of_a_killed_task_not_run(void **state)
 {
-	struct scenario *s = parse(not_run_text);
 	struct outcome out[8];
-	struct scenario_run_options opts = {.quiet = true, .records = out};
 	struct scenario_run_summary sum;
-	char err[256], buf[48];
+	char buf[48];
+	struct scenario *s = run_model(not_run_text, out, false, &sum);
 
 	(void)state;
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[3].kind, OUTCOME_KILLED);
 	assert_int_equal(out[4].kind, OUTCOME_NOT_RUN);
 	assert_int_equal(out[5].kind, OUTCOME_NOT_RUN);
@@ -813,14 +819,11 @@ static const char killed_expect_text[] =
 
 static void test_model_expectations_of_a_killed_task_not_run(void **state)
 {
-	struct scenario *s = parse(killed_expect_text);
 	struct outcome out[9];
-	struct scenario_run_options opts = {.quiet = true, .records = out};
 	struct scenario_run_summary sum;
-	char err[256];
+	struct scenario *s = run_model(killed_expect_text, out, false, &sum);
 
 	(void)state;
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[4].kind, OUTCOME_KILLED);
 	assert_int_equal(out[6].kind, OUTCOME_NOT_RUN);
 	assert_int_equal(out[7].kind, OUTCOME_NOT_RUN);
@@ -840,14 +843,11 @@ static const char reclaim_text[] =
 
 static void test_model_reclaim_value_is_pages_reclaimed(void **state)
 {
-	struct scenario *s = parse(reclaim_text);
 	struct outcome out[5];
-	struct scenario_run_options opts = {.quiet = true, .records = out};
 	struct scenario_run_summary sum;
-	char err[256];
+	struct scenario *s = run_model(reclaim_text, out, false, &sum);
 
 	(void)state;
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[4].kind, OUTCOME_VALUE);
 	assert_true(out[4].value >= 32);
 	scenario_free(s);
@@ -864,15 +864,12 @@ static const char reclaim_2m_text[] =
 
 static int64_t model_reclaim_2m_of(const char *text, bool memcg_v2)
 {
-	struct scenario *s = parse(text);
 	struct outcome out[7];
-	int64_t value;
-	size_t last = s->nr_statements - 1;	/* the reclaim */
-	struct scenario_run_options opts = {.quiet = true, .records = out, .memcg_v2 = memcg_v2};
 	struct scenario_run_summary sum;
-	char err[256];
+	struct scenario *s = run_model(text, out, memcg_v2, &sum);
+	size_t last = s->nr_statements - 1;	/* the reclaim */
+	int64_t value;
 
-	assert_int_equal(scenario_run(s, &opts, &sum, err, sizeof(err)), 0);
 	assert_int_equal(out[last].kind, OUTCOME_VALUE);
 	value = out[last].value;
 	scenario_free(s);

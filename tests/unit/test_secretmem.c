@@ -37,22 +37,6 @@ static struct unev_machine *machine_of(const char *kernel, uint64_t memlock, int
 	return m;
 }
 
-static uint64_t status_kb(struct unev_machine *m, int pid, const char *field)
-{
-	uint64_t kb = UINT64_MAX;
-
-	assert_int_equal(unev_status_read(m, pid, field, &kb), 0);
-	return kb;
-}
-
-static uint64_t resident(struct unev_machine *m, int pid, uint64_t addr, uint64_t len)
-{
-	uint64_t n = UINT64_MAX;
-
-	assert_int_equal(unev_sys_mincore(m, pid, addr, len, NULL, &n), 0);
-	return n;
-}
-
 /* 6.18: VM_LOCKED at mmap, pages mlocked and culled as they fault in,
  * GUP refused (no populate, mlock ENOMEM), munlock a no-op */
 static void test_secretmem_locked_at_mmap_6_18(void **state)
@@ -63,25 +47,25 @@ static void test_secretmem_locked_at_mmap_6_18(void **state)
 
 	(void)state;
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW, UNEV_MAP_SHARED, &a), 0);
-	assert_int_equal(status_kb(m, pid, "VmLck"), 40);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 40);
 	assert_int_equal(unev_touch(m, pid, a, P(4), true), 0);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 4);
 	unev_drain_all(m);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 4);
 	assert_int_equal(fixture_vmstat(m, "nr_unevictable"), 4);
 	assert_int_equal(unev_sys_munlock(m, pid, a, P(10)), 0);
-	assert_int_equal(status_kb(m, pid, "VmLck"), 40);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 40);
 	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 4);
 	assert_int_equal(unev_sys_mlock(m, pid, a, P(10)), -ENOMEM);
-	assert_int_equal(resident(m, pid, a, P(10)), 4);
+	assert_int_equal(fixture_resident(m, pid, a, P(10)), 4);
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW,
 						 UNEV_MAP_SHARED | UNEV_MAP_POPULATE, &b), 0);
-	assert_int_equal(resident(m, pid, b, P(10)), 0);
-	assert_int_equal(status_kb(m, pid, "VmLck"), 80);
+	assert_int_equal(fixture_resident(m, pid, b, P(10)), 0);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 80);
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW, UNEV_MAP_PRIVATE, &b),
 			 -EINVAL);
 	assert_int_equal(unev_sys_munmap(m, pid, a, P(10)), 0);
-	assert_int_equal(status_kb(m, pid, "VmLck"), 40);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 40);
 	unev_drain_all(m);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 4);
 	assert_int_equal(fixture_vmstat(m, "nr_unevictable"), 0);
@@ -98,7 +82,7 @@ static void test_secretmem_over_memlock_is_eagain_6_18(void **state)
 	(void)state;
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW, UNEV_MAP_SHARED, &a), -EAGAIN);
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(4), RW, UNEV_MAP_SHARED, &a), 0);
-	assert_int_equal(status_kb(m, pid, "VmLck"), 16);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 16);
 	fixture_teardown(m);
 }
 
@@ -111,9 +95,9 @@ static void charges_user(const char *kernel)
 	uint64_t a = 0;
 
 	assert_int_equal(unev_sys_mmap_secretmem(m, pid, 0, P(10), RW, UNEV_MAP_SHARED, &a), 0);
-	assert_int_equal(status_kb(m, pid, "VmLck"), 0);
+	assert_int_equal(fixture_status(m, pid, "VmLck"), 0);
 	assert_int_equal(unev_touch(m, pid, a, P(10), true), -EFAULT);
-	assert_int_equal(resident(m, pid, a, P(10)), 4);
+	assert_int_equal(fixture_resident(m, pid, a, P(10)), 4);
 	unev_drain_all(m);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 0);
 	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 4);

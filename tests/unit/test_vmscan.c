@@ -26,11 +26,6 @@ static struct unev_machine *machine(uint64_t swap, enum unev_design design)
 	return fixture_machine(&cfg);
 }
 
-static uint64_t vm(struct unev_machine *m, const char *name)
-{
-	return fixture_vmstat(m, name);
-}
-
 /* Everything mlocked: the unevictable list is never scanned, reclaim
  * finds nothing and scans nothing. */
 static void test_locked_memory_is_never_scanned(void **state)
@@ -48,8 +43,8 @@ static void test_locked_memory_is_never_scanned(void **state)
 				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a), 0);
 	assert_int_equal(unev_reclaim(m, P(100), -1, 0, &got), 0);
 	assert_int_equal(got, 0);
-	assert_int_equal(vm(m, "pgscan_direct"), 0);
-	assert_int_equal(vm(m, "nr_mlock"), 1000);
+	assert_int_equal(fixture_vmstat(m, "pgscan_direct"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 1000);
 	fixture_teardown(m);
 }
 
@@ -58,7 +53,7 @@ static void test_swap_round_trip_frees_slots(void **state)
 {
 	struct unev_machine *m = machine(64ULL << 20, UNEV_DESIGN_MLOCK_COUNT);
 	struct unev_task_config tc;
-	uint64_t a, got = 0, swap;
+	uint64_t a, got = 0;
 	int pid;
 
 	(void)state;
@@ -70,8 +65,7 @@ static void test_swap_round_trip_frees_slots(void **state)
 	assert_int_equal(unev_reclaim(m, P(128), -1, 0, &got), 0);
 	assert_true(got >= 128);
 	assert_int_equal(m->swap_used, got);
-	assert_int_equal(unev_status_read(m, pid, "VmSwap", &swap), 0);
-	assert_int_equal(swap, got * 4);
+	assert_int_equal(fixture_status(m, pid, "VmSwap"), got * 4);
 	fixture_check(m);
 	assert_int_equal(unev_sys_exit(m, pid), 0);
 	assert_int_equal(m->swap_used, 0);
@@ -100,8 +94,8 @@ static void test_memcg_limit_reclaims_before_oom(void **state)
 	assert_int_equal(oom, 0);
 	/* a memcg's reclaim counts pgsteal_file, not pgsteal_direct (only
 	 * global reclaim does: shrink_inactive_list, cgroup_reclaim) */
-	assert_true(vm(m, "pgsteal_file") >= 768);
-	assert_int_equal(vm(m, "pgsteal_direct"), 0);
+	assert_true(fixture_vmstat(m, "pgsteal_file") >= 768);
+	assert_int_equal(fixture_vmstat(m, "pgsteal_direct"), 0);
 	assert_true(unev_task_alive(m, pid));
 	fixture_teardown(m);
 }
@@ -141,11 +135,11 @@ static void test_designs(void **state)
 	assert_int_equal(unev_task_create(none, &tc, &pid), 0);
 	assert_int_equal(unev_sys_mmap(none, pid, 0, P(100), 3,
 				       UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_LOCKED, &a), 0);
-	assert_int_equal(vm(none, "unevictable_pgs_mlocked"), 0);
-	assert_int_equal(vm(none, "nr_mlock"), 0);
+	assert_int_equal(fixture_vmstat(none, "unevictable_pgs_mlocked"), 0);
+	assert_int_equal(fixture_vmstat(none, "nr_mlock"), 0);
 	unev_drain_all(none);
-	assert_int_equal(vm(none, "nr_unevictable"), 0);
-	assert_int_equal(vm(none, "nr_inactive_anon"), 100);
+	assert_int_equal(fixture_vmstat(none, "nr_unevictable"), 0);
+	assert_int_equal(fixture_vmstat(none, "nr_inactive_anon"), 100);
 	fixture_teardown(rw);
 	fixture_teardown(none);
 }

@@ -4,7 +4,7 @@
  * sequence with real system calls and prints the /proc/vmstat deltas.
  * Static, libc only; one CPU (qemu -smp 1), THP and MGLRU off.
  *
- *   cc -O2 -static -o init probe.c
+ *   cc -O2 -static -I ../../probes -o init probe.c
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -18,6 +18,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "probe_vmstat.h"
 
 #define PG 4096UL
 #ifndef MLOCK_ONFAULT
@@ -35,56 +37,18 @@ static const char *const short_names[] = {
 };
 #define NF (sizeof(fields) / sizeof(fields[0]))
 
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			perror(path);
-		close(fd);
-	}
-}
-
-static void snap(long *v)
-{
-	static char buf[1 << 16];
-	int fd, n;
-
-	write_file("/proc/sys/vm/stat_refresh", "1");
-	fd = open("/proc/vmstat", O_RDONLY);
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	for (size_t i = 0; i < NF; i++) {
-		char key[64], *p;
-
-		snprintf(key, sizeof(key), "\n%s ", fields[i]);
-		p = strstr(buf, key);
-		v[i] = p ? atol(p + strlen(key)) : -1;
-	}
-}
-
 static long base[NF];
 
 static void report(const char *test, const char *step)
 {
 	long v[NF];
 
-	snap(v);
+	probe_snap(fields, NF, v);
 	printf("PROBE %s %s:", test, step);
 	for (size_t i = 0; i < NF; i++)
 		printf(" %s=%ld", short_names[i], v[i] - base[i]);
 	printf("\n");
 	fflush(stdout);
-}
-
-/* lru_add_drain_all: move_pages of 0 pages (tests/scenarios/DRAIN.md) */
-static void drain(void)
-{
-	int node = 0;
-
-	syscall(SYS_move_pages, 0, 0UL, NULL, &node, NULL, 0);
 }
 
 static char *map(unsigned long pages, int prot, int flags)
@@ -118,7 +82,7 @@ static void test_munmap(void)
 	report("munmap", "mlock");
 	munmap(p, 300 * PG);
 	report("munmap", "munmap");
-	drain();
+	probe_drain();
 	report("munmap", "drain");
 }
 
@@ -129,7 +93,7 @@ static void test_onfault(void)
 	syscall(SYS_mlock2, p, 300 * PG, MLOCK_ONFAULT);
 	touch(p, 300, 1);
 	report("onfault", "touch");
-	drain();
+	probe_drain();
 	report("onfault", "drain");
 	munmap(p, 300 * PG);
 }
@@ -149,11 +113,11 @@ static void test_munlock(void)
 
 	touch(p, 290, 1);
 	mlock(p, 290 * PG);
-	drain();
+	probe_drain();
 	report("munlock", "mlock+drain");
 	munlock(p, 290 * PG);
 	report("munlock", "munlock");
-	drain();
+	probe_drain();
 	report("munlock", "drain");
 	munmap(p, 290 * PG);
 }
@@ -171,7 +135,7 @@ static void test_exit(void)
 	}
 	waitpid(pid, NULL, 0);
 	report("exit", "exit");
-	drain();
+	probe_drain();
 	report("exit", "drain");
 }
 
@@ -179,8 +143,8 @@ static void run(const char *name, void (*fn)(void))
 {
 	pid_t pid;
 
-	drain();
-	snap(base);
+	probe_drain();
+	probe_snap(fields, NF, base);
 	pid = fork();
 	if (!pid) {
 		fn();
@@ -197,8 +161,8 @@ int main(void)
 
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
-	write_file("/sys/kernel/mm/lru_gen/enabled", "0");
+	probe_write_file("/sys/kernel/mm/transparent_hugepage/enabled", "never");
+	probe_write_file("/sys/kernel/mm/lru_gen/enabled", "0");
 	uname(&u);
 	printf("PROBE release %s\n", u.release);
 	run("munmap", test_munmap);

@@ -8,7 +8,7 @@ vmlinuz=$1
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cc -O2 -static -o "$work/init" "$here/probe.c"
+cc -O2 -static -I "$here/../../probes" -o "$work/init" "$here/probe.c"
 (cd "$work" && mkdir -p proc sys && printf 'init\nproc\nsys\n' | cpio -o -H newc 2>/dev/null | gzip > initrd.gz)
 timeout 300 qemu-system-x86_64 -m 512 -smp 1 -nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \

@@ -1,0 +1,442 @@
+/*
+ * huge_memory.c - anonymous transparent huge pages of PMD size
+ * (mm/huge_memory.c, the THP parts of mm/rmap.c), as far as mlock meets
+ * them (the seed's "MLOCKING TRANSPARENT HUGE PAGES").
+ *
+ * A THP is an order-9 folio: the head page carries the folio's flags, LRU
+ * links and mlock_count; each tail page is PG_tail with its head's pfn in
+ * lru_next (compound_head), and the first tail keeps the folio's
+ * entire_mapcount (PMD mappings) in its mapcount and its count of
+ * PTE-mapped pages (_nr_pages_mapped) in its refcount.  The head's mapcount
+ * is every mapping, PMD or PTE.
+ *
+ * A PMD mapping is the 512 PTEs of the aligned 2 MiB range, each with its
+ * own page's pfn and PTE_PMD (hugetlb's PTE_HUGE is the same trick): a walk
+ * meets the PMD at its first PTE.  __split_huge_pmd clears the bit, so the
+ * folio is then PTE-mapped (each PTE holding a reference, as the kernel's
+ * split adds HPAGE_PMD_NR - 1 to the one the PMD held).
+ *
+ * Observed on the 6.18 host (THP madvise, tests/scenarios/thp): a fault in
+ * an MADV_HUGEPAGE range allocates the THP (thp_fault_alloc, AnonHugePages,
+ * nr_anon_transparent_hugepages); mlock of a PMD-mapped THP counts 512
+ * pages at once; a VMA boundary inside it splits the PMD (thp_split_pmd)
+ * and mlock_pte_range then mlocks the PTE-mapped folio only when the whole
+ * folio lies inside the walked range of the VMA, but munlocks it whole;
+ * unmapping part of it queues it for a deferred split
+ * (thp_deferred_split_page).  A read fault maps the huge zero page, and a
+ * write to that allocates the THP (6.18; 6.12 and older split the PMD and
+ * fall back to small pages: profile thp_wp_huge_zero_allocates).
+ */
+#include "internal.h"
+
+#define HPAGE_PMD_MASK HPAGE_MASK
+
+static struct page *folio_tail1(struct unev_machine *m, struct folio *f)
+{
+	return pfn_to_page(m, page_to_pfn(m, f) + 1);
+}
+
+/* entire_mapcount and _nr_pages_mapped live in the first tail page */
+static int32_t *entire_mapcount(struct unev_machine *m, struct folio *f)
+{
+	return &folio_tail1(m, f)->mapcount;
+}
+
+static int32_t *nr_pages_mapped(struct unev_machine *m, struct folio *f)
+{
+	return &folio_tail1(m, f)->refcount;
+}
+
+void prep_compound_page(struct unev_machine *m, struct folio *f)
+{
+	uint32_t head = page_to_pfn(m, f);
+
+	for (uint32_t i = 1; i < folio_nr_pages(f); i++) {
+		struct page *p = pfn_to_page(m, head + i);
+
+		memset(p, 0, sizeof(*p));
+		p->flags = PG_tail;
+		p->lru_next = head;
+		p->lru_prev = PFN_NIL;
+		p->node = f->node;
+	}
+}
+
+/* free_tail_page_prepare: a freed large folio's tails become plain frames */
+void free_compound_tails(struct unev_machine *m, struct folio *f)
+{
+	uint32_t head = page_to_pfn(m, f);
+
+	for (uint32_t i = 1; i < folio_nr_pages(f); i++) {
+		struct page *p = pfn_to_page(m, head + i);
+
+		if (!(p->flags & PG_tail))
+			return;	/* a hugetlb folio: no tails were made */
+		p->flags = 0;
+		p->mapcount = p->refcount = 0;
+		p->lru_next = p->lru_prev = PFN_NIL;
+	}
+}
+
+/*
+ * thp_vma_allowable_order for the PMD order on an anonymous fault: a
+ * private anonymous VMA (not special, not hugetlb, not droppable), THP
+ * "always" unless MADV_NOHUGEPAGE, "madvise" only with MADV_HUGEPAGE, and
+ * the aligned 2 MiB around @addr wholly inside the VMA (thp_vma_suitable_order).
+ */
+bool thp_vma_allowable(const struct unev_machine *m, const struct vm_area_struct *vma,
+		       uint64_t addr)
+{
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+
+	if (vma->mapping || (vma->vm_flags & (VM_SHARED | VM_SPECIAL | VM_HUGETLB | VM_DROPPABLE |
+					      VM_NOHUGEPAGE)))
+		return false;
+	switch (m->cfg.thp) {
+	case UNEV_THP_NEVER:
+		return false;
+	case UNEV_THP_MADVISE:
+		if (!(vma->vm_flags & VM_HUGEPAGE))
+			return false;
+		break;
+	case UNEV_THP_ALWAYS:
+		break;
+	}
+	return haddr >= vma->vm_start && haddr + HPAGE_SIZE <= vma->vm_end;
+}
+
+/* The PTE table of @haddr, NULL when the PMD is none (no table, or one the
+ * model keeps with nothing in it: the kernel frees it with the range). */
+static uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none)
+{
+	uint64_t *pte = pte_lookup(mm, haddr, false);
+
+	*none = true;
+	if (!pte)
+		return NULL;
+	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++)
+		if (pte[i]) {
+			*none = false;
+			break;
+		}
+	return pte;
+}
+
+static void set_pmd_ptes(uint64_t *pte, uint32_t pfn, bool same_pfn, uint64_t bits)
+{
+	for (uint64_t i = 0; i < HPAGE_PMD_NR; i++)
+		pte[i] = ((uint64_t)(pfn + (same_pfn ? 0 : i)) << PAGE_SHIFT) | bits | PTE_PMD;
+}
+
+/*
+ * vma_alloc_anon_folio_pmd: an order-9 folio on the local node when the
+ * buddy allocator has one above the low watermark (the fault path does not
+ * reclaim or compact for it here: GFP_TRANSHUGE_LIGHT under THP "madvise"
+ * defrag would, but a model node with free 2 MiB blocks needs neither),
+ * charged to the memcg; none is thp_fault_fallback (the charge failing,
+ * thp_fault_fallback_charge too).
+ */
+static struct folio *alloc_anon_folio_pmd(struct unev_machine *m)
+{
+	int node = numa_node_id(m);
+	struct pglist_data *pgdat = &m->nodes[node];
+	struct folio *f = NULL;
+
+	if (pgdat->nr_free_pages >= pgdat->wmark_low + HPAGE_PMD_NR)
+		f = folio_alloc(m, node, HPAGE_PMD_ORDER);
+	if (!f) {
+		count_vm_events(m, THP_FAULT_FALLBACK, 1);
+		return NULL;
+	}
+	prep_compound_page(m, f);
+	if (mem_cgroup_charge(m, f)) {
+		folio_put(m, f);
+		count_vm_events(m, THP_FAULT_FALLBACK, 1);
+		count_vm_events(m, THP_FAULT_FALLBACK_CHARGE, 1);
+		return NULL;
+	}
+	count_vm_events(m, THP_FAULT_ALLOC, 1);
+	return f;
+}
+
+/*
+ * map_anon_folio_pmd: folio_add_new_anon_rmap at PMD level (entire
+ * mapping: NR_ANON_THPS and NR_ANON_MAPPED of all its pages), then
+ * folio_add_lru_vma, which mlocks it in a VM_LOCKED VMA (mlock_new_folio,
+ * 512 pages at once).
+ */
+static void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
+			       uint64_t haddr, uint64_t *pte, struct folio *f)
+{
+	long nr = (long)folio_nr_pages(f);
+
+	if (!(vma->vm_flags & VM_DROPPABLE))
+		folio_set(f, PG_swapbacked);
+	folio_set(f, PG_anon | PG_anon_exclusive);
+	f->mapping = vma->anon_vma;
+	f->index = (uint32_t)(((haddr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff);
+	f->mapcount = 1;
+	*entire_mapcount(m, f) = 1;
+	*nr_pages_mapped(m, f) = 0;
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped, nr);
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, nr);
+	folio_add_lru_vma(m, f, vma);
+	mm_counter_inc(vma->mm, f, nr);
+	set_pmd_ptes(pte, page_to_pfn(m, f), false,
+		     PTE_PRESENT | PTE_YOUNG | PTE_DIRTY |
+			     ((vma->vm_flags & VM_WRITE) ? PTE_WRITE : 0));
+}
+
+static int huge_pmd_fault_alloc(struct unev_machine *m, struct vm_area_struct *vma,
+				uint64_t haddr, uint64_t *pte)
+{
+	struct folio *f;
+
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
+	f = alloc_anon_folio_pmd(m);
+	if (!f)
+		return 1;
+	map_anon_folio_pmd(m, vma, haddr, pte, f);
+	return 0;
+}
+
+/*
+ * do_huge_pmd_anonymous_page: only where the PMD is none.  A read fault
+ * maps the huge zero page (transparent_hugepage/use_zero_page, on by
+ * default) and a write a new THP.
+ */
+int do_huge_pmd_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
+			       uint64_t addr, bool write)
+{
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+	bool none;
+	uint64_t *pte = pmd_table(vma->mm, haddr, &none);
+
+	if (!none)
+		return 1;
+	if (!pte) {	/* the deposited page table of the PMD, charged first */
+		if (mem_cgroup_charge_kmem(m, 1))
+			return -ENOMEM;
+		pte = pte_lookup(vma->mm, haddr, true);
+		if (!pte)
+			return -ENOMEM;
+	}
+	if (!write && m->cfg.zero_page) {
+		set_pmd_ptes(pte, m->zero_pfn, true, PTE_PRESENT | PTE_YOUNG);
+		return 0;
+	}
+	return huge_pmd_fault_alloc(m, vma, haddr, pte);
+}
+
+/* A PMD that maps the huge zero page goes (zap or split): nothing is counted. */
+static bool pmd_is_huge_zero(const struct unev_machine *m, const uint64_t *pte)
+{
+	return pte_pfn(*pte) == m->zero_pfn;
+}
+
+/*
+ * __split_huge_pmd_locked: the PMD becomes 512 PTEs of the same pages
+ * (thp_split_pmd).  The folio loses its entire mapping (NR_ANON_THPS) and
+ * gains a PTE mapping of each page, each holding a reference; an mlocked
+ * folio stays so on 6.18 (profile thp_split_pmd_keeps_mlock).  A huge zero
+ * PMD becomes 512 zero-page PTEs.
+ */
+static void __split_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte)
+{
+	struct folio *f;
+
+	count_vm_events(m, THP_SPLIT_PMD, 1);
+	for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
+		pte[i] &= ~PTE_PMD;
+	if (pmd_is_huge_zero(m, pte))
+		return;
+	f = page_folio(m, pte_pfn(*pte));
+	/* before 6.18 the PMD mapping's removal munlocks the folio and its
+	 * new PTE mappings, of a large folio, do not mlock it again */
+	if (!m->profile->thp_split_pmd_keeps_mlock && design_mlock_count(m))
+		munlock_vma_folio(m, f, vma);
+	f->refcount += HPAGE_PMD_NR - 1;
+	f->mapcount += HPAGE_PMD_NR - 1;
+	--*entire_mapcount(m, f);
+	*nr_pages_mapped(m, f) += HPAGE_PMD_NR;
+	if (*entire_mapcount(m, f) == 0)
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, -HPAGE_PMD_NR);
+}
+
+void split_huge_pmd_address(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr)
+{
+	uint64_t *pte = pte_lookup(vma->mm, addr & HPAGE_PMD_MASK, false);
+
+	if (pte && (*pte & PTE_PRESENT) && (*pte & PTE_PMD))
+		__split_huge_pmd(m, vma, pte);
+}
+
+/*
+ * do_huge_pmd_wp_page: on the huge zero page 6.18 allocates a THP for the
+ * write (do_huge_zero_wp_pmd); older kernels, or no THP to be had, split
+ * the PMD and let the PTE fault take a small page.  A THP this mapping
+ * holds exclusively (PG_anon_exclusive, or mapped once) is reused: the PMD
+ * becomes writable; a shared one (fork) is split and the PTE fault copies
+ * one small page.
+ */
+int huge_pmd_write_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr)
+{
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+	uint64_t *pte = pte_lookup(vma->mm, haddr, false);
+
+	if (!pte || !(*pte & PTE_PMD))
+		return 1;
+	if (!pmd_is_huge_zero(m, pte)) {
+		struct folio *f = page_folio(m, pte_pfn(*pte));
+
+		if (!(vma->vm_flags & VM_WRITE))
+			return -EFAULT;
+		if (folio_test(f, PG_anon_exclusive) || f->mapcount == 1) {
+			folio_set(f, PG_anon_exclusive);
+			for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
+				pte[i] |= PTE_WRITE | PTE_DIRTY;
+			return 0;
+		}
+		__split_huge_pmd(m, vma, pte);
+		return 1;
+	}
+	if (m->profile->thp_wp_huge_zero_allocates && thp_vma_allowable(m, vma, haddr)) {
+		int ret;
+
+		if (anon_vma_prepare(m, vma))
+			return -ENOMEM;
+		ret = huge_pmd_fault_alloc(m, vma, haddr, pte);
+		if (ret <= 0)
+			return ret;
+	}
+	__split_huge_pmd(m, vma, pte);
+	return 1;
+}
+
+/* copy_huge_pmd: folio_try_dup_anon_rmap_pmd takes another entire mapping
+ * (no counter moves: NR_ANON_THPS counts folios, not mappings) and the
+ * folio is no longer exclusive. */
+void copy_huge_pmd(struct unev_machine *m, struct mm_struct *dst_mm, uint64_t *dpte,
+		   uint64_t *spte, bool cow)
+{
+	struct folio *f;
+
+	if (cow)
+		for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
+			spte[i] &= ~PTE_WRITE;
+	memcpy(dpte, spte, HPAGE_PMD_NR * sizeof(*dpte));
+	if (pmd_is_huge_zero(m, spte))
+		return;
+	f = page_folio(m, pte_pfn(*spte));
+	folio_get(f);
+	f->mapcount++;
+	++*entire_mapcount(m, f);
+	folio_clear(f, PG_anon_exclusive);
+	mm_counter_inc(dst_mm, f, (int64_t)folio_nr_pages(f));
+}
+
+/* deferred_split_folio(partially_mapped): a THP left partly mapped waits
+ * for the shrinker (not modelled: it splits only under memory pressure). */
+static void deferred_split_folio(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_anon(f) || folio_test_set(f, PG_partially_mapped))
+		return;
+	count_vm_events(m, THP_DEFERRED_SPLIT_PAGE, 1);
+}
+
+/*
+ * zap_huge_pmd: the whole PMD goes with its range.  folio_remove_rmap_pmd:
+ * the entire mapping's pages leave NR_ANON_THPS and (those no PTE maps)
+ * NR_ANON_MAPPED, and munlock_vma_folio munlocks it in a VM_LOCKED VMA.
+ */
+void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte)
+{
+	struct folio *f;
+	long nr;
+
+	if (pmd_is_huge_zero(m, pte)) {
+		memset(pte, 0, HPAGE_PMD_NR * sizeof(*pte));
+		return;
+	}
+	f = page_folio(m, pte_pfn(*pte));
+	nr = (long)folio_nr_pages(f);
+	memset(pte, 0, HPAGE_PMD_NR * sizeof(*pte));
+	mm_counter_inc(vma->mm, f, -nr);
+	f->mapcount--;
+	if (--*entire_mapcount(m, f) == 0) {
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, -nr);
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped,
+			      -(nr - *nr_pages_mapped(m, f)));
+		if (f->mapcount > 0)	/* still PTE-mapped elsewhere */
+			deferred_split_folio(m, f);
+	}
+	if (design_mlock_count(m))
+		munlock_vma_folio(m, f, vma);
+	folio_put(m, f);
+}
+
+/*
+ * folio_remove_rmap_ptes of a large folio: each page's PTE mapping goes;
+ * pages no longer mapped leave NR_ANON_MAPPED (unless the PMD still maps
+ * them); a folio still mapped after losing some pages is partially mapped
+ * (deferred split); munlock_vma_folio once for the batch.
+ */
+void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
+			    struct vm_area_struct *vma)
+{
+	assert(f->mapcount >= (int32_t)nr);
+	f->mapcount -= (int32_t)nr;
+	*nr_pages_mapped(m, f) -= (int32_t)nr;
+	if (*entire_mapcount(m, f) == 0) {
+		struct pglist_data *pgdat = &m->nodes[f->node];
+
+		if (folio_test_anon(f))
+			node_stat_mod(m, f->node, &pgdat->nr_anon_mapped, -(long)nr);
+		else
+			node_stat_mod(m, f->node, &pgdat->nr_file_mapped, -(long)nr);
+		if (f->mapcount > 0)
+			deferred_split_folio(m, f);
+	}
+	if (design_mlock_count(m))
+		munlock_vma_folio(m, f, vma);
+}
+
+/* folio_pte_batch: consecutive present PTEs mapping consecutive pages of @f
+ * from @pte, at most @max and never past the folio's end. */
+unsigned int folio_pte_batch(struct unev_machine *m, const struct folio *f, const uint64_t *pte,
+			     unsigned int max)
+{
+	uint32_t pfn = pte_pfn(*pte), end = page_to_pfn(m, f) + (uint32_t)folio_nr_pages(f);
+	unsigned int n = 1;
+
+	while (n < max && pfn + n < end && (pte[n] & PTE_PRESENT) && !(pte[n] & PTE_PMD) &&
+	       pte_pfn(pte[n]) == pfn + n)
+		n++;
+	return n;
+}
+
+/*
+ * madvise_vma_behavior for MADV_HUGEPAGE / MADV_NOHUGEPAGE: hugepage_madvise
+ * sets one flag and clears the other (the VMA split or merged to the range,
+ * as for any flag change); existing THPs stay as they are (observed: a
+ * range made nohugepage keeps its AnonHugePages).  MADV_HUGEPAGE also
+ * registers the mm with khugepaged, which the model does not run.
+ */
+int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma,
+		     uint64_t start, uint64_t end, int advice)
+{
+	uint64_t newflags = vma->vm_flags;
+
+	if (advice == UNEV_MADV_HUGEPAGE)
+		newflags = (newflags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+	else
+		newflags = (newflags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+	if (newflags == vma->vm_flags)
+		return 0;
+	vma = vma_modify_flags(m, mm, vma, start, end, newflags, newflags);
+	if (!vma)
+		return -ENOMEM;
+	vma_try_merge_around(m, mm, (unsigned int)find_vma_index(mm, vma->vm_start));
+	return 0;
+}

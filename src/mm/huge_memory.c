@@ -136,9 +136,11 @@ static void set_pmd_ptes(uint64_t *pte, uint32_t pfn, bool same_pfn, uint64_t bi
  * charged to the memcg; none is thp_fault_fallback (the charge failing,
  * thp_fault_fallback_charge too).
  */
-static struct folio *alloc_anon_folio_pmd(struct unev_machine *m)
+static struct folio *alloc_anon_folio_pmd(struct unev_machine *m,
+					  const struct vm_area_struct *vma)
 {
-	int node = numa_node_id(m);
+	/* a VMA bound by mbind (MPOL_BIND): its node, not the local one */
+	int node = vma->bind_node1 ? (int)vma->bind_node1 - 1 : numa_node_id(m);
 	struct pglist_data *pgdat = &m->nodes[node];
 	struct folio *f = NULL;
 
@@ -194,7 +196,7 @@ static int huge_pmd_fault_alloc(struct unev_machine *m, struct vm_area_struct *v
 
 	if (anon_vma_prepare(m, vma))
 		return -ENOMEM;
-	f = alloc_anon_folio_pmd(m);
+	f = alloc_anon_folio_pmd(m, vma);
 	if (!f)
 		return 1;
 	map_anon_folio_pmd(m, vma, haddr, pte, f);

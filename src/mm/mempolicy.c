@@ -19,7 +19,8 @@
 
 #define MPOL_MF_VALID (UNEV_MPOL_MF_STRICT | UNEV_MPOL_MF_MOVE)
 
-/* queue_folios_pte_range for one page; 1 when it failed to be queued */
+/* queue_folios_pte_range for one page; 1 when it failed to be queued,
+ * -EOPNOTSUPP for a folio the model does not migrate (large, swap cache) */
 static int queue_page(struct unev_machine *m, struct mm_struct *mm, uint64_t addr,
 		      unsigned int flags, struct migrate_list *l)
 {
@@ -28,7 +29,10 @@ static int queue_page(struct unev_machine *m, struct mm_struct *mm, uint64_t add
 
 	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) == m->zero_pfn)
 		return 0;
-	f = pfn_to_page(m, pte_pfn(*pte));
+	f = page_folio(m, pte_pfn(*pte));
+	/* as move_pages (add_folio_for_migration): not modelled */
+	if (folio_test_large(f) || folio_test(f, PG_swapcache))
+		return -EOPNOTSUPP;
 	if (f->node == l->node)	/* MPOL_MF_INVERT: only what is elsewhere */
 		return 0;
 	if (!(flags & UNEV_MPOL_MF_MOVE))
@@ -42,8 +46,9 @@ static int queue_page(struct unev_machine *m, struct mm_struct *mm, uint64_t add
 	return 0;
 }
 
-/* queue_pages_range: -EFAULT for a hole in the range, else the pages that
- * failed to be queued; VM_IO/VM_PFNMAP VMAs are not migratable, skipped */
+/* queue_pages_range: -EFAULT for a hole in the range (or -EOPNOTSUPP),
+ * else the pages that failed to be queued; VM_IO/VM_PFNMAP VMAs are not
+ * migratable, skipped */
 static int64_t queue_pages_range(struct unev_machine *m, struct mm_struct *mm, uint64_t start,
 				 uint64_t end, unsigned int flags, struct migrate_list *l)
 {
@@ -55,9 +60,16 @@ static int64_t queue_pages_range(struct unev_machine *m, struct mm_struct *mm, u
 
 		if (!vma || vma->vm_start > addr)
 			return -EFAULT;
-		for (; addr < end && addr < vma->vm_end; addr += PAGE_SIZE)
-			if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
-				failed += queue_page(m, mm, addr, flags, l);
+		for (; addr < end && addr < vma->vm_end; addr += PAGE_SIZE) {
+			int ret;
+
+			if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+				continue;
+			ret = queue_page(m, mm, addr, flags, l);
+			if (ret < 0)
+				return ret;
+			failed += ret;
+		}
 	}
 	return failed;
 }

@@ -548,6 +548,8 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 	case SCENARIO_CALL_MBIND:
 		*result = unev_sys_mbind(r->m, t->pid, addr, len, (int)c->mbind_node,
 					 exec_mbind_flags(c));
+		if (*result == -EOPNOTSUPP)
+			return runtime_error(r, st, "mbind: a transparent huge page or a folio in the swap cache is not migrated by the model yet");
 		return 0;
 	case SCENARIO_CALL_MSYNC:
 		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */

@@ -110,6 +110,9 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 			cfg.memcg_v2 = sm->cgroup_v2;
 	}
 	ret = unev_machine_create(&cfg, &r->m);
+	if (ret == -EOPNOTSUPP && cfg.thp == UNEV_THP_ALWAYS)
+		return runtime_error(r, st, "thp=always: transparent huge pages are modelled on the mlock-count design (5.18+) only, not on %s yet",
+				     cfg.kernel ? cfg.kernel : unev_design_name(cfg.design));
 	if (ret)
 		return runtime_error(r, st, "the model cannot create this machine: %s",
 				     render_errno_text(-ret, buf, sizeof(buf)));
@@ -458,6 +461,8 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 					   exec_advice(c->advice));
 		/* the kernel's MADV_COLD, PAGEOUT and FREE never answer
 		 * EOPNOTSUPP: the model met a THP there (madvise.c) */
+		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_HUGEPAGE)
+			return runtime_error(r, st, "madvise hugepage: transparent huge pages are modelled on the mlock-count design (5.18+) only, not on rmap-walk (5.10) or none yet");
 		if (*result == -EOPNOTSUPP && (c->advice == SCENARIO_ADVICE_COLD ||
 					       c->advice == SCENARIO_ADVICE_PAGEOUT ||
 					       c->advice == SCENARIO_ADVICE_FREE))

@@ -442,3 +442,183 @@ int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_are
 	vma_try_merge_around(m, mm, (unsigned int)find_vma_index(mm, vma->vm_start));
 	return 0;
 }
+
+/* ---- split_huge_page: a THP becomes small folios (issue 11) ----
+ *
+ * split_huge_page_to_list_to_order to order 0, as 6.12 and 6.18 do it for
+ * an anonymous THP: unmap_folio turns every mapping into a migration entry
+ * (a PMD first split with freeze, thp_split_pmd, its entire mapping
+ * removed at once; the PTEs of a PTE-mapped one one by one, so the folio
+ * is partly mapped on the way and queued for a deferred split, counted as
+ * thp_deferred_split_page: seen on the 6.18 host), each removal in a
+ * VM_LOCKED VMA munlocking the folio (munlock_vma_folio); the tails take
+ * the head's flags (PG_mlocked, PG_unevictable, PG_active, PG_dirty...)
+ * and its LRU list (lru_add_split_folio: linked next to the head, on its
+ * newer side, or with mlock_count 0 on the unevictable list; on reclaim's
+ * private list with a reference of their own when it split an isolated
+ * folio); remap_page then maps each page again as its own folio
+ * (folio_add_anon_rmap_pte: a small folio in a VM_LOCKED VMA is mlocked,
+ * mlock_drain_local after each), and a page nothing maps is freed.
+ *
+ * Not modelled: a zero-filled page of a split anonymous THP is mapped to
+ * the shared zero page instead (6.12+, try_to_map_unused_to_zeropage);
+ * `touch` writes every page it touches, and a THP is only made by a touch
+ * of one of its pages, so a scenario that touches part of a THP and then
+ * splits it would count pages the kernel frees.
+ */
+
+/* The PTE that maps page @i of @f in @vma (page_vma_mapped_walk), NULL if
+ * this VMA maps it nowhere. */
+static uint64_t *folio_page_pte(struct unev_machine *m, struct folio *f, uint32_t i,
+				struct vm_area_struct *vma)
+{
+	uint32_t off = f->index + i - (uint32_t)vma->vm_pgoff;
+	uint64_t *pte;
+
+	if (off >= vma_pages(vma))
+		return NULL;
+	pte = pte_lookup(vma->mm, vma->vm_start + ((uint64_t)off << PAGE_SHIFT), false);
+	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) != page_to_pfn(m, f) + i)
+		return NULL;
+	return pte;
+}
+
+/* folio_maybe_mapped_shared of a large anonymous folio: mapped by a PMD
+ * twice, or a page twice, or no longer exclusive to one mm (fork). */
+bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f)
+{
+	return *entire_mapcount(m, f) > 1 ||
+	       f->mapcount > *entire_mapcount(m, f) + *nr_pages_mapped(m, f) ||
+	       !folio_test(f, PG_anon_exclusive);
+}
+
+/* unmap_folio: try_to_migrate with TTU_SPLIT_HUGE_PMD over every VMA of
+ * the anon_vma.  The PTEs stay as they are (their pfns are the pages'
+ * own): only the rmap, its counters and references go, as a migration
+ * entry holds none. */
+static void unmap_folio(struct unev_machine *m, struct folio *f)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+
+	for (unsigned int v = 0; v < av->nr && f->mapcount; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+
+		for (uint32_t i = 0; i < nr && f->mapcount; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+
+			if (!pte)
+				continue;
+			if (*pte & PTE_PMD) {
+				__split_huge_pmd(m, vma, pte);
+				folio_remove_rmap_ptes(m, f, HPAGE_PMD_NR, vma);
+				f->refcount -= HPAGE_PMD_NR;
+				i += HPAGE_PMD_NR - 1;
+				continue;
+			}
+			folio_remove_rmap_ptes(m, f, 1, vma);
+			f->refcount--;
+		}
+	}
+}
+
+/* lru_add_split_folio without a list: @p goes next to the head, on its
+ * newer side (list_add_tail at the head's entry), so reclaim meets the
+ * head first and the tails in ascending order after it. */
+static void lru_add_split_folio(struct unev_machine *m, struct folio *head, struct page *p)
+{
+	struct lru_list_head *l = &folio_lruvec(m, head)->lists[folio_lru_list(head)];
+	uint32_t pfn = page_to_pfn(m, p);
+
+	p->flags |= PG_lru;
+	if (folio_test(head, PG_unevictable)) {
+		folio_set_mlock_count(p, 0);
+		p->lru_next = 2;	/* the even filler, as lruvec_add_folio */
+		return;
+	}
+	p->lru_next = page_to_pfn(m, head);
+	p->lru_prev = head->lru_prev;
+	if (head->lru_prev != PFN_NIL)
+		pfn_to_page(m, head->lru_prev)->lru_next = pfn;
+	else
+		l->head = pfn;
+	head->lru_prev = pfn;
+}
+
+/* __split_huge_page_tail for every tail, from the last one down */
+static void split_folio_pages(struct unev_machine *m, struct folio *f, bool isolated)
+{
+	const uint32_t inherit = PG_referenced | PG_swapbacked | PG_mlocked | PG_active |
+				 PG_unevictable | PG_dirty | PG_anon | PG_anon_exclusive;
+	uint32_t head = page_to_pfn(m, f), nr = (uint32_t)folio_nr_pages(f);
+
+	for (uint32_t i = nr - 1; i >= 1; i--) {
+		struct page *p = pfn_to_page(m, head + i);
+
+		memset(p, 0, sizeof(*p));
+		p->flags = PG_head | (f->flags & inherit);
+		p->lru_next = p->lru_prev = PFN_NIL;
+		p->mapping = f->mapping;
+		p->index = f->index + i;
+		p->node = f->node;
+		p->memcg = f->memcg;
+		if (isolated)
+			p->refcount = 1;	/* reclaim's list holds it */
+		else if (folio_test(f, PG_lru))
+			lru_add_split_folio(m, f, p);
+	}
+	f->order = 0;
+	folio_clear(f, PG_partially_mapped);	/* off the deferred split queue */
+}
+
+/* remap_page: every page mapped again, now a folio of its own; then the
+ * split's hold on the tails goes, freeing those nothing maps */
+static void remap_page(struct unev_machine *m, struct folio *f, uint32_t nr, bool isolated)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t head = page_to_pfn(m, f);
+
+	for (unsigned int v = 0; v < av->nr; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+
+		for (uint32_t i = 0; i < nr; i++) {
+			struct folio *s;
+
+			if (!folio_page_pte(m, f, i, vma))
+				continue;
+			s = pfn_to_page(m, head + i);
+			folio_get(s);
+			folio_add_anon_rmap_pte(m, s, vma);
+			if (vma->vm_flags & VM_LOCKED)
+				mlock_drain_local(m);
+		}
+	}
+	for (uint32_t i = 1; i < nr && !isolated; i++) {
+		struct folio *s = pfn_to_page(m, head + i);
+
+		if (!s->refcount) {	/* free_page_and_swap_cache */
+			s->refcount = 1;
+			folio_put(m, s);
+		}
+	}
+}
+
+int split_folio(struct unev_machine *m, struct folio *f, bool isolated)
+{
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+
+	if (!folio_test_anon(f) || folio_test(f, PG_swapcache) || folio_test(f, PG_hugetlb))
+		return -EOPNOTSUPP;
+	/* can_split_folio: the mappings and the caller's pin, nothing more
+	 * (the per-CPU batches never hold a large folio: they drain at once) */
+	if (f->refcount != f->mapcount + 1 || !f->mapping) {
+		count_vm_events(m, THP_SPLIT_PAGE_FAILED, 1);
+		return -EAGAIN;
+	}
+	unmap_folio(m, f);
+	assert(f->mapcount == 0 && f->refcount == 1);
+	split_folio_pages(m, f, isolated);
+	remap_page(m, f, nr, isolated);
+	count_vm_events(m, THP_SPLIT_PAGE, 1);
+	return 0;
+}

@@ -185,6 +185,9 @@ enum vm_event_item {
 	THP_FAULT_FALLBACK_CHARGE,
 	THP_SPLIT_PMD,
 	THP_DEFERRED_SPLIT_PAGE,
+	THP_SPLIT_PAGE,
+	THP_SPLIT_PAGE_FAILED,
+	THP_SWPOUT_FALLBACK,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -423,6 +426,8 @@ struct hstate {
 };
 
 struct unev_machine {
+	/* what the model met and cannot go on from (the run stops there) */
+	const char *not_modelled;
 	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
 	const struct kernel_profile *profile; /* chosen once, at creation */
 	char kernel_name[16];         /* the release asked for ("7.2"), or the profile's */
@@ -939,6 +944,14 @@ bool thp_vma_allowable(const struct unev_machine *m, const struct vm_area_struct
 		       uint64_t addr);
 int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma,
 		     uint64_t start, uint64_t end, int advice);
+/* split_huge_page_to_list_to_order(order 0) of an anonymous THP the caller
+ * holds one reference to: 0, its pages are small folios (@isolated: each
+ * tail with a reference of its own and off the LRU, for reclaim's list);
+ * -EAGAIN (thp_split_page_failed) when someone else holds it; -EOPNOTSUPP
+ * for what the model does not split (page cache, swap cache). */
+int split_folio(struct unev_machine *m, struct folio *f, bool isolated);
+/* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
+bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
 
 /* ---- memcontrol.c ---- */
 int mem_cgroup_init(struct unev_machine *m);

@@ -258,6 +258,40 @@ static bool remove_mapping(struct unev_machine *m, struct folio *f, uint64_t swa
 	return true;
 }
 
+/*
+ * shrink_folio_list's THP path for an anonymous folio before add_to_swap:
+ * one partially mapped is split at once (its unmapped pages go without
+ * I/O); one swap space cannot take whole is split and its pages swapped
+ * one by one (thp_swpout_fallback; without swap each then fails and is
+ * activated: seen on the 6.18 host, pgactivate 512 for MADV_PAGEOUT of a
+ * THP).  The tails join @list after the folio at @i, each with the
+ * reference the list holds.  A THP swapped out whole (thp_swpout: a
+ * cluster of swap) is not modelled: the machine stops there.
+ * 0: go on (small now, or never large); 1: activate; -EOPNOTSUPP: stopped.
+ */
+static int shrink_large_anon_folio(struct unev_machine *m, struct folio *f,
+				   struct folio_list *list, unsigned int i)
+{
+	uint32_t head = list->pfn[i], nr = (uint32_t)folio_nr_pages(f);
+	bool whole_swap = m->swap_total && m->swap_used + nr <= m->swap_total;
+	bool partial = folio_test(f, PG_partially_mapped);
+
+	if (!folio_test_large(f))
+		return 0;
+	if (!partial && whole_swap) {
+		m->not_modelled = "reclaim swapping out a transparent huge page whole (thp_swpout)";
+		return -EOPNOTSUPP;
+	}
+	if (split_folio(m, f, true))
+		return 1;
+	if (!partial && nr >= HPAGE_PMD_NR)
+		count_vm_events(m, THP_SWPOUT_FALLBACK, 1);
+	for (uint32_t t = 1; t < nr; t++)
+		if (folio_list_add(list, head + t))
+			return 1;
+	return 0;
+}
+
 static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *list,
 				  struct scan_control *sc, struct folio_list *ret)
 {
@@ -281,8 +315,21 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 		if (design_none(m) && mapping_unevictable(folio_mapping(m, f)))
 			goto activate_locked;
 		if (folio_test_anon(f) && folio_test(f, PG_swapbacked)) {
+			int err = shrink_large_anon_folio(m, f, list, i);
+
+			if (err == 1)
+				goto activate_locked;
+			if (err < 0) {
+				/* stopped: the model cannot go on from here */
+				folio_list_add(ret, list->pfn[i]);
+				list->pfn[i] = PFN_NIL;
+				continue;
+			}
+			/* activate_locked_split: the tails count when met */
+			sc->nr_scanned -= (uint64_t)(nr - (long)folio_nr_pages(f));
+			nr = (long)folio_nr_pages(f);
 			/* add_to_swap: no swap space left means activate */
-			if (swap_slot_alloc(m, f, &swap_entry))
+			if (!err && swap_slot_alloc(m, f, &swap_entry))
 				goto activate_locked;
 		} else if (folio_test(f, PG_swapbacked)) {
 			/* shmem: shmem_writeout needs swap too */
@@ -758,14 +805,17 @@ int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value)
  */
 void reclaim_pages(struct unev_machine *m, uint32_t *pfns, unsigned int nr)
 {
-	struct folio_list list = { .pfn = pfns, .nr = nr, .cap = nr }, ret = { 0 };
+	struct folio_list list = { 0 }, ret = { 0 };
 	struct scan_control sc = { .priority = DEF_PRIORITY, .may_swap = true,
 				   .target_memcg = -1, .ignore_references = true };
 	unsigned int culled = 0;
 
-	for (unsigned int i = 0; i < nr; i++)
+	for (unsigned int i = 0; i < nr; i++) {
 		folio_clear(pfn_to_page(m, pfns[i]), PG_active);
+		folio_list_add(&list, pfns[i]);
+	}
 	shrink_folio_list(m, &list, &sc, &ret);
+	free(list.pfn);
 	for (unsigned int i = 0; i < ret.nr; i++)
 		folio_putback_lru(m, pfn_to_page(m, ret.pfn[i]), &culled);
 	free(ret.pfn);

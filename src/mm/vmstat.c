@@ -153,6 +153,9 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "thp_fault_fallback_charge", VS_EVENT, THP_FAULT_FALLBACK_CHARGE },
 	{ "thp_deferred_split_page", VS_EVENT, THP_DEFERRED_SPLIT_PAGE },
 	{ "thp_split_pmd", VS_EVENT, THP_SPLIT_PMD },
+	{ "thp_split_page", VS_EVENT, THP_SPLIT_PAGE },
+	{ "thp_split_page_failed", VS_EVENT, THP_SPLIT_PAGE_FAILED },
+	{ "thp_swpout_fallback", VS_EVENT, THP_SWPOUT_FALLBACK },
 };
 #define NR_VMSTAT_FIELDS (sizeof(vmstat_fields) / sizeof(vmstat_fields[0]))
 

@@ -459,15 +459,9 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 	case SCENARIO_CALL_MADVISE:
 		*result = unev_sys_madvise(r->m, t->pid, addr, len,
 					   exec_advice(c->advice));
-		/* the kernel's MADV_COLD, PAGEOUT and FREE never answer
-		 * EOPNOTSUPP: the model met a THP there (madvise.c) */
+		/* EOPNOTSUPP: the model met a THP there (madvise.c) */
 		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_HUGEPAGE)
 			return runtime_error(r, st, "madvise hugepage: transparent huge pages are modelled on the mlock-count design (5.18+) only, not on rmap-walk (5.10) or none yet");
-		if (*result == -EOPNOTSUPP && (c->advice == SCENARIO_ADVICE_COLD ||
-					       c->advice == SCENARIO_ADVICE_PAGEOUT ||
-					       c->advice == SCENARIO_ADVICE_FREE))
-			return runtime_error(r, st, "madvise %s of a transparent huge page is not modelled yet",
-					     scenario_advice_name(c->advice));
 		return 0;
 	case SCENARIO_CALL_TOUCH:
 		*result = unev_touch(r->m, t->pid, addr, len, c->write);
@@ -751,6 +745,8 @@ static int before_statement(struct exec *x, const struct scenario_statement *st)
 		return ret;
 	if (r->opt->verbose)
 		unev_set_trace(r->m, render_event, r->rd);
+	if (r->m && unev_not_modelled(r->m))
+		return runtime_error(r, st, "%s is not modelled yet", unev_not_modelled(r->m));
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	return 0;
@@ -761,6 +757,8 @@ static int after_statement(struct exec *x, const struct scenario_statement *st)
 	struct run *r = run_of(x);
 	int ret;
 
+	if (r->m && unev_not_modelled(r->m))
+		return runtime_error(r, st, "%s is not modelled yet", unev_not_modelled(r->m));
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	if (r->opt->after_statement) {

@@ -47,6 +47,13 @@ static int32_t *nr_pages_mapped(struct unev_machine *m, struct folio *f)
 	return &folio_tail1(m, f)->refcount;
 }
 
+/* deferred_split_folio's queueing: on its memcg's deferred split queue */
+static void deferred_split_queue(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_set(f, PG_deferred_split))
+		m->nr_deferred_split++;
+}
+
 void prep_compound_page(struct unev_machine *m, struct folio *f)
 {
 	uint32_t head = page_to_pfn(m, f);
@@ -182,6 +189,8 @@ static void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vm
 	*nr_pages_mapped(m, f) = 0;
 	node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped, nr);
 	node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, nr);
+	if (m->profile->thp_queues_every_thp)	/* deferred_split_folio(folio, false) */
+		deferred_split_queue(m, f);
 	folio_add_lru_vma(m, f, vma);
 	mm_counter_inc(vma->mm, f, nr);
 	set_pmd_ptes(pte, page_to_pfn(m, f), false,
@@ -339,11 +348,12 @@ void copy_huge_pmd(struct unev_machine *m, struct mm_struct *dst_mm, uint64_t *d
 }
 
 /* deferred_split_folio(partially_mapped): a THP left partly mapped waits
- * for the shrinker (not modelled: it splits only under memory pressure). */
+ * on its memcg's queue for the shrinker (shrink_deferred_split). */
 static void deferred_split_folio(struct unev_machine *m, struct folio *f)
 {
 	if (!folio_test_anon(f) || folio_test_set(f, PG_partially_mapped))
 		return;
+	deferred_split_queue(m, f);
 	count_vm_events(m, THP_DEFERRED_SPLIT_PAGE, 1);
 }
 
@@ -568,7 +578,7 @@ static void split_folio_pages(struct unev_machine *m, struct folio *f, bool isol
 			lru_add_split_folio(m, f, p);
 	}
 	f->order = 0;
-	folio_clear(f, PG_partially_mapped);	/* off the deferred split queue */
+	deferred_split_dequeue(m, f);
 }
 
 /* remap_page: every page mapped again, now a folio of its own; then the
@@ -621,4 +631,87 @@ int split_folio(struct unev_machine *m, struct folio *f, bool isolated)
 	remap_page(m, f, nr, isolated);
 	count_vm_events(m, THP_SPLIT_PAGE, 1);
 	return 0;
+}
+
+void deferred_split_dequeue(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test_clear(f, PG_deferred_split))
+		m->nr_deferred_split--;
+	folio_clear(f, PG_partially_mapped);
+}
+
+/*
+ * deferred_split_scan: up to @nr_to_scan folios of the queue, each pinned
+ * (folio_try_get); a partly mapped one is split (its unmapped pages freed,
+ * its pages in a VM_LOCKED VMA mlocked by remap_page), a whole one leaves
+ * the queue (thp_underused says no while khugepaged's max_ptes_none is
+ * 511, the default).  The queue's order is its folios' frame order here,
+ * not the order they joined it: do_shrink_slab scans the whole queue
+ * whenever it scans one of up to SHRINK_BATCH folios.
+ */
+static void deferred_split_scan(struct unev_machine *m, int memcg, int node, int64_t nr_to_scan)
+{
+	for (uint32_t pfn = 1; pfn < m->nr_pfns && nr_to_scan; pfn++) {
+		struct folio *f = &m->memmap[pfn];
+
+		if (!(f->flags & PG_deferred_split) || f->memcg != memcg || f->node != node ||
+		    !f->refcount)
+			continue;
+		nr_to_scan--;
+		if (!folio_test(f, PG_partially_mapped)) {
+			deferred_split_dequeue(m, f);
+			continue;
+		}
+		folio_get(f);
+		split_folio(m, f, false);
+		folio_put(m, f);
+	}
+}
+
+#define SHRINK_BATCH 128
+#define DEFAULT_SEEKS 2
+
+/*
+ * do_shrink_slab for the deferred split shrinker (memcg aware, per node):
+ * freeable is the queue's length (deferred_split_count); the pass scans
+ * (freeable >> priority) * 4 / DEFAULT_SEEKS plus what earlier passes put
+ * off (nr_deferred >> priority), at most twice freeable, in batches while
+ * a batch or the whole queue is left.  A queue of a few folios is thus
+ * scanned only at priority 1 or 0: by a reclaim that found too little to
+ * reclaim before (on a machine without swap, one of anonymous memory).
+ */
+void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int priority)
+{
+	struct lruvec *lv = mem_cgroup_lruvec(m, memcg, node);
+	int64_t freeable = 0, nr, delta, total, scanned = 0, next;
+
+	if (!m->nr_deferred_split)
+		return;
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct folio *f = &m->memmap[pfn];
+
+		if ((f->flags & PG_deferred_split) && f->memcg == memcg && f->node == node)
+			freeable++;
+	}
+	if (!freeable)
+		return;
+	nr = lv->split_nr_deferred;
+	lv->split_nr_deferred = 0;
+	delta = (freeable >> priority) * 4 / DEFAULT_SEEKS;
+	total = (nr >> priority) + delta;
+	if (total > 2 * freeable)
+		total = 2 * freeable;
+	while (total >= SHRINK_BATCH || total >= freeable) {
+		int64_t n = total < SHRINK_BATCH ? total : SHRINK_BATCH;
+
+		deferred_split_scan(m, memcg, node, n);
+		total -= n;
+		scanned += n;
+	}
+	next = nr + delta - scanned;
+	if (next < 0)
+		next = 0;
+	if (next > 2 * freeable)
+		next = 2 * freeable;
+	lv->split_nr_deferred += next;
 }

@@ -73,6 +73,8 @@ enum pageflags {
 	PG_tail = 1u << 15,       /* a tail page of a large folio: lru_next is its head's pfn */
 	PG_partially_mapped = 1u << 16, /* a THP on the deferred split queue
 	                                 * (folio_test_partially_mapped) */
+	PG_deferred_split = 1u << 17,   /* on its memcg's deferred split queue
+	                                 * (!list_empty(&folio->_deferred_list)) */
 };
 
 struct page {
@@ -100,6 +102,7 @@ struct lru_list_head {
 
 struct lruvec {
 	struct lru_list_head lists[UNEV_NR_LRU_LISTS]; /* UNEVICTABLE: nr only */
+	int64_t split_nr_deferred;	/* the deferred split shrinker's nr_deferred */
 	int node;
 	int memcg;
 };
@@ -427,6 +430,8 @@ struct hstate {
 
 struct unev_machine {
 	/* what the model met and cannot go on from (the run stops there) */
+	/* folios with PG_deferred_split: no queue to look at while 0 */
+	uint64_t nr_deferred_split;
 	const char *not_modelled;
 	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
 	const struct kernel_profile *profile; /* chosen once, at creation */
@@ -950,6 +955,11 @@ int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_are
  * -EAGAIN (thp_split_page_failed) when someone else holds it; -EOPNOTSUPP
  * for what the model does not split (page cache, swap cache). */
 int split_folio(struct unev_machine *m, struct folio *f, bool isolated);
+/* A folio leaves the deferred split queue (split, freed, or scanned whole). */
+void deferred_split_dequeue(struct unev_machine *m, struct folio *f);
+/* shrink_slab's call of the deferred split shrinker for one memcg on one
+ * node at @priority (do_shrink_slab). */
+void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int priority);
 /* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
 bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
 

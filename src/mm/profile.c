@@ -105,6 +105,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_queues_every_thp = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -142,6 +143,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_queues_every_thp = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -182,6 +184,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_queues_every_thp = true,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -221,6 +224,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.thp_queues_every_thp = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -258,6 +262,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.thp_queues_every_thp = true,
 	},
 };
 

@@ -148,6 +148,13 @@ struct kernel_profile {
 	 * mapping munlocks it (512 munlocked and rescued at the split) and the
 	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
 	bool thp_split_pmd_keeps_mlock;
+	/* 6.12+: every new THP waits on its memcg's deferred split queue for
+	 * the underused-THP shrinker (deferred_split_folio(folio, false) at
+	 * the fault), so the shrinker counts them all and drops each whole one
+	 * it scans; before, the queue holds partly mapped THPs only (read in
+	 * the 6.1 and 6.12 sources; the counts it gives do_shrink_slab seen on
+	 * 6.12.117, 6.18.15, 6.18.44 and 7.3.4) */
+	bool thp_queues_every_thp;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

@@ -651,6 +651,8 @@ static void shrink_node(struct unev_machine *m, int node, struct scan_control *s
 		if (partial)
 			*pos = order[i];
 		shrink_lruvec(m, mem_cgroup_lruvec(m, order[i], node), sc);
+		/* shrink_slab: the one shrinker the model has */
+		shrink_deferred_split(m, order[i], node, sc->priority);
 		if (partial && sc->nr_reclaimed >= sc->nr_to_reclaim)
 			return;
 	}

@@ -715,3 +715,60 @@ void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int prio
 		next = 2 * freeable;
 	lv->split_nr_deferred += next;
 }
+
+/*
+ * folio_referenced of an anonymous large folio: folio_referenced_one per
+ * VMA of its anon_vma walks every page the VMA maps, clearing the young
+ * bits (a PMD's once), and counts the VMA once if any was young.  A
+ * VM_LOCKED VMA that maps it by a PMD, or (6.6+: profile
+ * mlock_pte_mapped_large) by PTEs of all its pages, mlocks it and ends the
+ * walk; other PTEs in a VM_LOCKED VMA are passed over on 6.6+ (reclaim
+ * counts the references of the pages outside it), counted before.
+ */
+int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm_flags)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+	int referenced = 0;
+
+	*vm_flags = 0;
+	for (unsigned int v = 0; v < av->nr; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+		bool locked = vma->vm_flags & VM_LOCKED, young = false;
+		uint32_t ptes = 0;
+
+		for (uint32_t i = 0; i < nr; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+			unsigned int n = 1;
+
+			if (!pte)
+				continue;
+			if (*pte & PTE_PMD) {
+				if (locked)
+					goto mlock;
+				n = HPAGE_PMD_NR;
+				i += HPAGE_PMD_NR - 1;
+			} else if (locked) {
+				if (m->profile->mlock_pte_mapped_large) {
+					if (++ptes == nr)
+						goto mlock;
+					continue;
+				}
+			}
+			for (unsigned int j = 0; j < n; j++) {
+				young |= pte[j] & PTE_YOUNG;
+				pte[j] &= ~PTE_YOUNG;
+			}
+		}
+		if (young) {
+			referenced++;
+			*vm_flags |= vma->vm_flags & ~VM_LOCKED;
+		}
+		continue;
+mlock:
+		mlock_vma_folio(m, f, vma);
+		*vm_flags |= VM_LOCKED;
+		return referenced;
+	}
+	return referenced;
+}

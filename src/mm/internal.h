@@ -960,6 +960,8 @@ void deferred_split_dequeue(struct unev_machine *m, struct folio *f);
 /* shrink_slab's call of the deferred split shrinker for one memcg on one
  * node at @priority (do_shrink_slab). */
 void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int priority);
+/* folio_referenced of an anonymous large folio: VMAs with a young PTE of it. */
+int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm_flags);
 /* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
 bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
 

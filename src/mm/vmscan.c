@@ -174,6 +174,8 @@ static int folio_referenced(struct unev_machine *m, struct folio *f, uint64_t *v
 	*vm_flags = 0;
 	if (!f->mapcount)
 		return 0;
+	if (folio_test_large(f) && folio_test_anon(f) && !folio_test(f, PG_hugetlb))
+		return folio_referenced_large(m, f, vm_flags);
 	rmap_walk(m, f, folio_referenced_one, &pra);
 	*vm_flags = pra.vm_flags;
 	return pra.referenced;
@@ -259,27 +261,28 @@ static bool remove_mapping(struct unev_machine *m, struct folio *f, uint64_t swa
 }
 
 /*
- * shrink_folio_list's THP path for an anonymous folio before add_to_swap:
- * one partially mapped is split at once (its unmapped pages go without
- * I/O); one swap space cannot take whole is split and its pages swapped
- * one by one (thp_swpout_fallback; without swap each then fails and is
- * activated: seen on the 6.18 host, pgactivate 512 for MADV_PAGEOUT of a
- * THP).  The tails join @list after the folio at @i, each with the
- * reference the list holds.  A THP swapped out whole (thp_swpout: a
- * cluster of swap) is not modelled: the machine stops there.
+ * shrink_folio_list's THP path for an anonymous folio before add_to_swap,
+ * on a machine without swap space left: the folio is split (split_folio
+ * onto reclaim's list: the tails join @list after the folio at @i, each
+ * with the reference the list holds) and falls back to small pages
+ * (thp_swpout_fallback, unless it was split for being partly mapped),
+ * each of which then fails add_to_swap and is activated (seen on the 6.18
+ * host, pgactivate 512 for MADV_PAGEOUT of a THP).  With swap space the
+ * kernel swaps a THP out whole (thp_swpout) or splits a partly mapped one
+ * first, and how it then treats the pages nothing maps, and its memcg's
+ * lagging list sizes, were not matched in the VM: the machine stops there.
  * 0: go on (small now, or never large); 1: activate; -EOPNOTSUPP: stopped.
  */
 static int shrink_large_anon_folio(struct unev_machine *m, struct folio *f,
 				   struct folio_list *list, unsigned int i)
 {
 	uint32_t head = list->pfn[i], nr = (uint32_t)folio_nr_pages(f);
-	bool whole_swap = m->swap_total && m->swap_used + nr <= m->swap_total;
 	bool partial = folio_test(f, PG_partially_mapped);
 
 	if (!folio_test_large(f))
 		return 0;
-	if (!partial && whole_swap) {
-		m->not_modelled = "reclaim swapping out a transparent huge page whole (thp_swpout)";
+	if (m->swap_used < m->swap_total) {
+		m->not_modelled = "reclaim swapping out a transparent huge page";
 		return -EOPNOTSUPP;
 	}
 	if (split_folio(m, f, true))

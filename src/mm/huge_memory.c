@@ -772,3 +772,75 @@ mlock:
 	}
 	return referenced;
 }
+
+/*
+ * try_to_unmap of a lazyfree (MADV_FREE) anonymous large folio in reclaim:
+ * a VM_LOCKED VMA fails it (mlocking the folio where it maps it whole, as
+ * folio_referenced_large); a folio written since (a dirty PTE, or
+ * PG_dirty) is swap-backed again and stays; otherwise every mapping is
+ * discarded, the PMD whole (unmap_huge_pmd_locked, 6.12+: no PMD split)
+ * and the PTEs in one batch (6.18's folio_unmap_pte_batch; the model
+ * checks the whole folio before it clears any).  0 unmapped, 1 not.
+ */
+int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+	bool dirty = folio_test(f, PG_dirty);
+
+	for (unsigned int v = 0; v < av->nr; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+		uint32_t ptes = 0;
+
+		for (uint32_t i = 0; i < nr; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+
+			if (!pte)
+				continue;
+			if (*pte & PTE_PMD) {
+				/* unmap_huge_pmd_locked discards it whole on
+				 * 6.18.15, while 6.12.117, 6.18.44 and 7.3.4
+				 * split the PMD first: seen in the VMs and on
+				 * the host, a difference no profile can tell */
+				m->not_modelled = "reclaim discarding a lazyfree PMD-mapped transparent huge page";
+				return 1;
+			}
+			ptes++;
+			dirty |= *pte & PTE_DIRTY;
+		}
+		if (ptes && (vma->vm_flags & VM_LOCKED)) {
+			if (ptes == nr)
+				mlock_vma_folio(m, f, vma);
+			return 1;
+		}
+	}
+	if (dirty) {
+		folio_set(f, PG_swapbacked);
+		return 1;
+	}
+	for (unsigned int v = 0; v < av->nr && f->mapcount; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+		unsigned int ptes = 0;
+
+		for (uint32_t i = 0; i < nr; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+
+			if (!pte)
+				continue;
+			*pte = 0;
+			ptes++;
+		}
+		if (!ptes)
+			continue;
+		/* the VMA's PTEs of it in one batch (partly mapped only if
+		 * another VMA still maps some), or one by one before 6.14 */
+		mm_counter_inc(vma->mm, f, -(int64_t)ptes);
+		if (m->profile->lazyfree_unmap_batched)
+			folio_remove_rmap_ptes(m, f, ptes, vma);
+		else
+			for (unsigned int i = 0; i < ptes; i++)
+				folio_remove_rmap_ptes(m, f, 1, vma);
+		f->refcount -= (int32_t)ptes;
+	}
+	return 0;
+}

@@ -962,6 +962,8 @@ void deferred_split_dequeue(struct unev_machine *m, struct folio *f);
 void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int priority);
 /* folio_referenced of an anonymous large folio: VMAs with a young PTE of it. */
 int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm_flags);
+/* try_to_unmap of a lazyfree anonymous large folio: 0 discarded, 1 kept. */
+int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f);
 /* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
 bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
 

@@ -106,6 +106,7 @@ static const struct kernel_profile profiles[] = {
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
 		.thp_queues_every_thp = false,
+		.lazyfree_unmap_batched = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -144,6 +145,7 @@ static const struct kernel_profile profiles[] = {
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
 		.thp_queues_every_thp = false,
+		.lazyfree_unmap_batched = false,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -185,6 +187,7 @@ static const struct kernel_profile profiles[] = {
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = false,
 		.thp_queues_every_thp = true,
+		.lazyfree_unmap_batched = false,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -225,6 +228,7 @@ static const struct kernel_profile profiles[] = {
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
 		.thp_queues_every_thp = true,
+		.lazyfree_unmap_batched = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -263,6 +267,7 @@ static const struct kernel_profile profiles[] = {
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
 		.thp_queues_every_thp = true,
+		.lazyfree_unmap_batched = true,
 	},
 };
 

@@ -155,6 +155,11 @@ struct kernel_profile {
 	 * the 6.1 and 6.12 sources; the counts it gives do_shrink_slab seen on
 	 * 6.12.117, 6.18.15, 6.18.44 and 7.3.4) */
 	bool thp_queues_every_thp;
+	/* 6.14+: try_to_unmap discards a lazyfree large folio's PTEs in one
+	 * batch (folio_unmap_pte_batch): never partly mapped on the way (seen
+	 * on 6.18.15, 6.18.44, 7.3.4); before, PTE by PTE, the first removal
+	 * queueing it for a deferred split (seen on 6.12.117) */
+	bool lazyfree_unmap_batched;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

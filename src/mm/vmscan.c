@@ -339,6 +339,10 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 			if (!m->swap_total || m->swap_used >= m->swap_total)
 				goto activate_locked;
 		}
+		/* a swap-backed THP never gets here (shrink_large_anon_folio) */
+		if (f->mapcount && folio_test_large(f) && folio_test_anon(f) &&
+		    !folio_test(f, PG_swapbacked) && try_to_unmap_large_lazyfree(m, f))
+			goto activate_locked;
 		if (f->mapcount) {
 			rmap_walk(m, f, try_to_unmap_one, &swap_entry);
 			if (f->mapcount) {

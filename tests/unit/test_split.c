@@ -218,6 +218,30 @@ static void test_reclaim_whole_thp_with_swap_stops(void **state)
 	fixture_teardown(sm);
 }
 
+/* The invariant checker knows the deferred split queue: a count off by
+ * one, or a small folio left flagged after a split, is reported. */
+static void test_invariants_cover_deferred_queue(void **state)
+{
+	uint64_t a = two_thps();
+	struct folio *f;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(unev_sys_munmap(m, pid, a + P(2), P(2)), 0);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+	m->nr_deferred_split++;
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
+	m->nr_deferred_split--;
+	f = folio_at(a);
+	folio_get(f);
+	assert_int_equal(split_folio(m, f, false), 0);
+	folio_put(m, f);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+	folio_set(f, PG_deferred_split);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
+	folio_clear(f, PG_deferred_split);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +253,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_part_splits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrinker_scans_at_priority_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_whole_thp_with_swap_stops, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_invariants_cover_deferred_queue, setup,
 						teardown),
 	};
 

@@ -20,6 +20,7 @@ static int check_list(const struct unev_machine *m, const struct lruvec *lv, int
 		      char *buf, size_t len)
 {
 	const struct lru_list_head *l = &lv->lists[lru];
+	const struct pglist_data *pgdat = &m->nodes[lv->node];
 	uint64_t n = 0;
 	uint32_t prev = PFN_NIL;
 
@@ -35,6 +36,16 @@ static int check_list(const struct unev_machine *m, const struct lruvec *lv, int
 			     p->flags & PG_lru ? "" : " (no PG_lru)");
 		if (p->lru_prev != prev)
 			FAIL("node %d %s: pfn %u has a broken back link", lv->node, unev_lru_name(lru), pfn);
+		/* per-node lists: a folio is on the lruvec of the node its frame
+		 * lies in and of the memcg it is charged to (folio_lruvec), so
+		 * migration and compaction must move it between lruvecs */
+		if (pfn < pgdat->start_pfn || pfn - pgdat->start_pfn >= pgdat->spanned_pages ||
+		    p->node != lv->node)
+			FAIL("pfn %u (page node %u) on node %d's %s list", pfn, p->node, lv->node,
+			     unev_lru_name(lru));
+		if (p->memcg != lv->memcg)
+			FAIL("pfn %u of memcg %u on memcg %d's %s list", pfn, p->memcg, lv->memcg,
+			     unev_lru_name(lru));
 		prev = pfn;
 		n += folio_nr_pages(p);
 		if (n > l->nr)

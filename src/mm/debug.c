@@ -367,6 +367,14 @@ static int check_large_folios(const struct unev_machine *m, char *buf, size_t le
 			     pfn, p->mapcount, t1->mapcount, t1->refcount);
 		if ((p->flags & PG_anon) && t1->mapcount > 0)
 			anon_thps += (int64_t)folio_nr_pages(p);
+		/* 5.10 (rmap-walk): an mlocked THP is mapped by PMDs only (a
+		 * split clears the mlock, PTE-mapped THPs are never mlocked),
+		 * and PageDoubleMap only while a PMD maps it */
+		if (design_rmap_walk(m) && (p->flags & PG_mlocked) && t1->refcount > 0)
+			FAIL("large folio at %u: mlocked with %d PTE-mapped pages (rmap-walk)", pfn,
+			     t1->refcount);
+		if ((p->flags & PG_double_map) && t1->mapcount == 0)
+			FAIL("large folio at %u: PageDoubleMap without a PMD mapping", pfn);
 	}
 	for (unsigned int n = 0; n < m->cfg.nodes; n++)
 		gauge += m->nodes[n].nr_anon_thps;

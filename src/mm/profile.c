@@ -105,6 +105,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 5.10.0-32: munlock_half_munlocks_whole */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -142,6 +143,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 6.1.0-50: munlock_half_munlocks_whole */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -182,6 +184,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_deferred_split_partial_only = true,	/* zap_present_ptes batches a folio (6.9); seen on 6.12.117 */
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -221,6 +224,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.thp_deferred_split_partial_only = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -258,6 +262,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.thp_deferred_split_partial_only = true,
 	},
 };
 

@@ -148,6 +148,14 @@ struct kernel_profile {
 	 * mapping munlocks it (512 munlocked and rescued at the split) and the
 	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
 	bool thp_split_pmd_keeps_mlock;
+	/* THP: the PTEs of a large folio going queue it for the deferred split
+	 * only when it stays partly mapped (folio_remove_rmap_ptes of a batch,
+	 * 6.9+; read in 6.12, seen on 6.12.117, 6.18 and 7.3); false: each
+	 * page whose last mapping goes queues its THP, even when the whole THP
+	 * goes one PTE at a time (page_remove_rmap's deferred_split_huge_page,
+	 * read in 5.10; seen on 5.10.0-32 and 6.1.0-50: munmap of a PTE-mapped
+	 * THP counts thp_deferred_split_page 1) */
+	bool thp_deferred_split_partial_only;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

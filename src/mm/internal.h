@@ -75,6 +75,9 @@ enum pageflags {
 	                                 * (folio_test_partially_mapped) */
 	PG_deferred_split = 1u << 17,   /* on its memcg's deferred split queue
 	                                 * (!list_empty(&folio->_deferred_list)) */
+	/* 5.10 (design rmap-walk): a THP mapped by a PMD and by PTEs at once
+	 * (PageDoubleMap); a bit far from the others, which later flags take */
+	PG_double_map = 1u << 24,
 };
 
 struct page {
@@ -966,6 +969,10 @@ int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm
 int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f);
 /* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
 bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
+/* 5.10 (design rmap-walk): follow_trans_huge_pmd with FOLL_MLOCK mlocks the
+ * THP the PMD from @pte maps, if nothing else maps it (mlock_vma_page). */
+void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,
+				 const uint64_t *pte);
 
 /* ---- memcontrol.c ---- */
 int mem_cgroup_init(struct unev_machine *m);

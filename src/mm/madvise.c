@@ -91,6 +91,9 @@ static int madvise_split_folio(struct unev_machine *m, struct folio *f)
 {
 	int err;
 
+	/* 5.10's split of a THP (design rmap-walk): not modelled */
+	if (!design_mlock_count(m))
+		return -EOPNOTSUPP;
 	if (folio_large_maybe_shared(m, f))
 		return -EBUSY;
 	folio_get(f);
@@ -104,7 +107,7 @@ static int madvise_split_folio(struct unev_machine *m, struct folio *f)
  * to the end of the range or of the page table): 0 the range maps it whole
  * from here (@nr its PTEs, passed over after this one), 1 leave this PTE
  * (a shared folio, or its split failed), 2 it was split: this PTE now maps
- * a small folio.
+ * a small folio; -EOPNOTSUPP on the rmap-walk design (5.10's split).
  */
 static int madvise_large_pte(struct unev_machine *m, struct folio *f, uint64_t addr,
 			     const uint64_t *pte, struct lru_walk *w, unsigned int *nr)
@@ -112,6 +115,16 @@ static int madvise_large_pte(struct unev_machine *m, struct folio *f, uint64_t a
 	uint64_t left = (w->end - addr) >> PAGE_SHIFT;
 	unsigned int in_table = PTRS_PER_TABLE - (unsigned int)((addr >> PAGE_SHIFT) % PTRS_PER_TABLE);
 
+	if (!design_mlock_count(m))
+		return -EOPNOTSUPP;
+	if (!m->profile->madvise_batches_large) {
+		/* folio_mapcount != 1: break, the rest of the page table */
+		if (f->mapcount != 1) {
+			w->skip_to = (addr & HPAGE_MASK) + HPAGE_SIZE;
+			return 1;
+		}
+		return madvise_split_folio(m, f) ? 1 : 2;
+	}
 	*nr = folio_pte_batch(m, f, pte, left < in_table ? (unsigned int)left : in_table);
 	if (*nr < folio_nr_pages(f))
 		return madvise_split_folio(m, f) ? 1 : 2;
@@ -152,8 +165,10 @@ static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 		return 0;
 	f = page_folio(m, pte_pfn(*pte));
 	if (huge == 2) {
-		if (madvise_split_folio(m, f))
-			return 0;
+		int err = madvise_split_folio(m, f);
+
+		if (err)
+			return err == -EOPNOTSUPP ? err : 0;
 		huge = 0;
 		f = page_folio(m, pte_pfn(*pte));
 	}
@@ -172,6 +187,8 @@ static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 	if (folio_test_large(f)) {
 		int ret = madvise_large_pte(m, f, addr, pte, w, &nr);
 
+		if (ret < 0)
+			return ret;
 		if (ret == 1)
 			return 0;
 		if (ret == 2) {
@@ -223,7 +240,13 @@ static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 		if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
 			return 0;
 		if (huge == 2) {
-			if (madvise_split_folio(m, f))
+			int err = madvise_split_folio(m, f);
+
+			if (err == -EOPNOTSUPP) {
+				w->err = err;
+				return 1;
+			}
+			if (err)
 				return 0;
 			f = page_folio(m, pte_pfn(*pte));
 		} else {
@@ -232,6 +255,10 @@ static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 	} else if (folio_test_large(f)) {
 		int ret = madvise_large_pte(m, f, addr, pte, w, &nr);
 
+		if (ret < 0) {
+			w->err = ret;
+			return 1;
+		}
 		if (ret == 1)
 			return 0;
 		if (ret == 2) {
@@ -389,10 +416,11 @@ static int madvise_vma(struct unev_machine *m,
 		zap_page_range_single(m, vma, start, end);
 		return 0;
 	case UNEV_MADV_HUGEPAGE:
-		/* THP on the rmap-walk and none designs: not modelled (see
-		 * unev_machine_create); the kernel never answers EOPNOTSUPP.
-		 * With thp=never the flag makes no THP: that runs. */
-		if (!design_mlock_count(m) && m->cfg.thp != UNEV_THP_NEVER)
+		/* THP on the none design (before 2.6.28, THP came in 2.6.38):
+		 * no kernel to model (see unev_machine_create); the kernel never
+		 * answers EOPNOTSUPP.  With thp=never the flag makes no THP:
+		 * that runs. */
+		if (design_none(m) && m->cfg.thp != UNEV_THP_NEVER)
 			return -EOPNOTSUPP;
 		/* fall through */
 	case UNEV_MADV_NOHUGEPAGE:

@@ -107,6 +107,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = false,
 		.thp_queues_every_thp = false,
 		.lazyfree_unmap_batched = false,
+		.madvise_batches_large = false,
+		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 5.10.0-32: munlock_half_munlocks_whole */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -146,6 +148,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = false,
 		.thp_queues_every_thp = false,
 		.lazyfree_unmap_batched = false,
+		.madvise_batches_large = false,
+		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 6.1.0-50: munlock_half_munlocks_whole */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -188,6 +192,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = false,
 		.thp_queues_every_thp = true,
 		.lazyfree_unmap_batched = false,
+		.madvise_batches_large = true,
+		.thp_deferred_split_partial_only = true,	/* zap_present_ptes batches a folio (6.9); seen on 6.12.117 */
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -229,6 +235,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = true,
 		.thp_queues_every_thp = true,
 		.lazyfree_unmap_batched = true,
+		.madvise_batches_large = true,
+		.thp_deferred_split_partial_only = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -268,6 +276,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = true,
 		.thp_queues_every_thp = true,
 		.lazyfree_unmap_batched = true,
+		.madvise_batches_large = true,
+		.thp_deferred_split_partial_only = true,
 	},
 };
 

@@ -160,6 +160,20 @@ struct kernel_profile {
 	 * on 6.18.15, 6.18.44, 7.3.4); before, PTE by PTE, the first removal
 	 * queueing it for a deferred split (seen on 6.12.117) */
 	bool lazyfree_unmap_batched;
+	/* 6.9+: MADV_COLD, PAGEOUT and FREE take a PTE-mapped large folio the
+	 * range maps whole as one folio (folio_pte_batch) and split one it
+	 * covers in part (seen on 6.12.117, 6.18, 7.3.4); before, such a
+	 * folio counts all its PTEs in folio_mapcount, is never "mapped once",
+	 * and the walk leaves the rest of its page table (read in 6.1) */
+	bool madvise_batches_large;
+	/* THP: the PTEs of a large folio going queue it for the deferred split
+	 * only when it stays partly mapped (folio_remove_rmap_ptes of a batch,
+	 * 6.9+; read in 6.12, seen on 6.12.117, 6.18 and 7.3); false: each
+	 * page whose last mapping goes queues its THP, even when the whole THP
+	 * goes one PTE at a time (page_remove_rmap's deferred_split_huge_page,
+	 * read in 5.10; seen on 5.10.0-32 and 6.1.0-50: munmap of a PTE-mapped
+	 * THP counts thp_deferred_split_page 1) */
+	bool thp_deferred_split_partial_only;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

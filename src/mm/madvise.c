@@ -117,14 +117,10 @@ static int madvise_large_pte(struct unev_machine *m, struct folio *f, uint64_t a
 
 	if (!design_mlock_count(m))
 		return -EOPNOTSUPP;
-	if (!m->profile->madvise_batches_large) {
-		/* folio_mapcount != 1: break, the rest of the page table */
-		if (f->mapcount != 1) {
-			w->skip_to = (addr & HPAGE_MASK) + HPAGE_SIZE;
-			return 1;
-		}
+	/* before 6.9 a PTE-mapped large folio mapped once is split whatever
+	 * the range covers of it */
+	if (!m->profile->madvise_batches_large)
 		return madvise_split_folio(m, f) ? 1 : 2;
-	}
 	*nr = folio_pte_batch(m, f, pte, left < in_table ? (unsigned int)left : in_table);
 	if (*nr < folio_nr_pages(f))
 		return madvise_split_folio(m, f) ? 1 : 2;

@@ -162,9 +162,8 @@ struct kernel_profile {
 	bool lazyfree_unmap_batched;
 	/* 6.9+: MADV_COLD, PAGEOUT and FREE take a PTE-mapped large folio the
 	 * range maps whole as one folio (folio_pte_batch) and split one it
-	 * covers in part (seen on 6.12.117, 6.18, 7.3.4); before, such a
-	 * folio counts all its PTEs in folio_mapcount, is never "mapped once",
-	 * and the walk leaves the rest of its page table (read in 6.1) */
+	 * covers in part (seen on 6.12.117, 6.18, 7.3.4); before, they split
+	 * every PTE-mapped large folio they meet (seen on 6.1.0-50) */
 	bool madvise_batches_large;
 	/* THP: the PTEs of a large folio going queue it for the deferred split
 	 * only when it stays partly mapped (folio_remove_rmap_ptes of a batch,

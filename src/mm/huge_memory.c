@@ -26,6 +26,12 @@
  * (thp_deferred_split_page).  A read fault maps the huge zero page, and a
  * write to that allocates the THP (6.18; 6.12 and older split the PMD and
  * fall back to small pages: profile thp_wp_huge_zero_allocates).
+ *
+ * A THP is split into small folios (split_folio, at the end of this file)
+ * by MADV_COLD, PAGEOUT and FREE of part of it, by reclaim that cannot
+ * swap it out whole (no swap: thp_swpout_fallback), and by the deferred
+ * split shrinker (shrink_deferred_split, from reclaim's shrink_node); the
+ * pages a VM_LOCKED VMA maps are mlocked as they are mapped again.
  */
 #include "internal.h"
 

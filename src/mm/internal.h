@@ -185,6 +185,7 @@ enum vm_event_item {
 	THP_FAULT_FALLBACK_CHARGE,
 	THP_SPLIT_PMD,
 	THP_DEFERRED_SPLIT_PAGE,
+	THP_FILE_MAPPED,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -928,6 +929,16 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
  * the deferred split queue when it stays partly mapped. */
 void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
 			    struct vm_area_struct *vma);
+/* folio_add_file_rmap_ptes: @nr PTEs of a large page-cache folio added. */
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
+			      struct vm_area_struct *vma);
+/* do_set_pmd: map a PMD-sized page-cache folio by the PMD at @haddr; 0
+ * done, 1 fall back to PTEs. */
+int do_set_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,
+	       struct folio *f, bool write);
+/* The PTE table of @haddr, NULL when none; *none also when it maps nothing
+ * (the kernel frees an emptied table with its range: pmd_none). */
+uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none);
 /* folio_pte_batch: PTEs from @pte (at most @max) mapping @f's consecutive pages. */
 unsigned int folio_pte_batch(struct unev_machine *m, const struct folio *f, const uint64_t *pte,
 			     unsigned int max);

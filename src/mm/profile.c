@@ -105,6 +105,9 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.ext4_large_folios = false,
+		.map_whole_file_folio = false,
+		.thp_aligns_file_mmap = false,
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -142,6 +145,9 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.ext4_large_folios = false,
+		.map_whole_file_folio = false,
+		.thp_aligns_file_mmap = true,
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -182,6 +188,9 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = false,
+		.ext4_large_folios = false,
+		.map_whole_file_folio = false,
+		.thp_aligns_file_mmap = true,
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -221,6 +230,9 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.ext4_large_folios = true,
+		.map_whole_file_folio = true,
+		.thp_aligns_file_mmap = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -258,6 +270,9 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.ext4_large_folios = true,
+		.map_whole_file_folio = true,
+		.thp_aligns_file_mmap = true,
 	},
 };
 

@@ -148,6 +148,28 @@ struct kernel_profile {
 	 * mapping munlocks it (512 munlocked and rescued at the split) and the
 	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
 	bool thp_split_pmd_keeps_mlock;
+	/* Large page-cache folios (filemap.c): an ext4 write() allocates
+	 * folios of the order of the bytes each write_begin is given
+	 * (fgf_set_order, up to order 9), ext4's large folios of 6.16; seen
+	 * on 6.18.44 through /proc/kpageflags (8-, 16-, 32-, 64-page writes,
+	 * one folio each; 40 pages: 32 + 8).  Before, every ext4 folio is a
+	 * page (6.12's ext4 has no mapping_set_large_folios, read) */
+	bool ext4_large_folios;
+	/* 6.18's "improve mlock tracking for large folios" series: rmap mlocks
+	 * a large folio when one call maps all of it (__folio_add_file_rmap:
+	 * folio_nr_pages == nr_pages, the change thp_split_pmd_keeps_mlock
+	 * comes from); filemap_map_pages maps a large folio whole where it lies
+	 * in the VMA and one PTE table, but neither that nor a PMD when the
+	 * folio reaches i_size's last page (file_end >= folio_next_index), and
+	 * then, with no PTE table, maps nothing, so finish_fault maps the whole
+	 * folio (or a PMD).  Seen on 6.18.44: a 64-page file written at once
+	 * and mlocked counts 64 or 0 by whether its PTE table existed; before
+	 * (6.12, read), fault-around maps only its window, and the table */
+	bool map_whole_file_folio;
+	/* ext4's thp_get_unmapped_area places a file mapping holding an
+	 * aligned 2 MiB of the file 2 MiB-aligned (5.18's "Align file mappings
+	 * for non-DAX"; 5.10 aligns only DAX files, read) */
+	bool thp_aligns_file_mmap;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

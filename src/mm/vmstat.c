@@ -151,6 +151,7 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "thp_fault_alloc", VS_EVENT, THP_FAULT_ALLOC },
 	{ "thp_fault_fallback", VS_EVENT, THP_FAULT_FALLBACK },
 	{ "thp_fault_fallback_charge", VS_EVENT, THP_FAULT_FALLBACK_CHARGE },
+	{ "thp_file_mapped", VS_EVENT, THP_FILE_MAPPED },
 	{ "thp_deferred_split_page", VS_EVENT, THP_DEFERRED_SPLIT_PAGE },
 	{ "thp_split_pmd", VS_EVENT, THP_SPLIT_PMD },
 };

@@ -461,6 +461,8 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 					   exec_advice(c->advice));
 		/* the kernel's MADV_COLD, PAGEOUT and FREE never answer
 		 * EOPNOTSUPP: the model met a THP there (madvise.c) */
+		if (*result == -ENOTRECOVERABLE)	/* vfs_fallocate_punch_hole */
+			return runtime_error(r, st, "madvise remove through part of a large page-cache folio (its split) is not modelled yet");
 		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_HUGEPAGE)
 			return runtime_error(r, st, "madvise hugepage: transparent huge pages are modelled on the mlock-count design (5.18+) only, not on rmap-walk (5.10) or none yet");
 		if (*result == -EOPNOTSUPP && (c->advice == SCENARIO_ADVICE_COLD ||
@@ -520,6 +522,12 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 			*result = unev_sys_ftruncate(r->m, t->pid, f->id, c->size);
 		else
 			*result = unev_sys_punch_hole(r->m, t->pid, f->id, c->off, c->len);
+		/* answers the kernel never gives: the model met a large
+		 * page-cache folio cut in part (filemap.c) */
+		if ((c->kind == SCENARIO_CALL_TRUNCATE && *result == -EOPNOTSUPP) ||
+		    *result == -ENOTRECOVERABLE)
+			return runtime_error(r, st, "%s through part of a large page-cache folio (its split) is not modelled yet",
+					     c->kind == SCENARIO_CALL_TRUNCATE ? "truncate" : "punch");
 		return 0;
 	}
 	case SCENARIO_CALL_SHMAT: {

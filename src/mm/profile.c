@@ -108,6 +108,7 @@ static const struct kernel_profile profiles[] = {
 		.ext4_large_folios = false,
 		.map_whole_file_folio = false,
 		.thp_aligns_file_mmap = false,
+		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 5.10.0-32: munlock_half_munlocks_whole */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -148,6 +149,7 @@ static const struct kernel_profile profiles[] = {
 		.ext4_large_folios = false,
 		.map_whole_file_folio = false,
 		.thp_aligns_file_mmap = true,
+		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 6.1.0-50: munlock_half_munlocks_whole */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -191,6 +193,7 @@ static const struct kernel_profile profiles[] = {
 		.ext4_large_folios = false,
 		.map_whole_file_folio = false,
 		.thp_aligns_file_mmap = true,
+		.thp_deferred_split_partial_only = true,	/* zap_present_ptes batches a folio (6.9); seen on 6.12.117 */
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -233,6 +236,7 @@ static const struct kernel_profile profiles[] = {
 		.ext4_large_folios = true,
 		.map_whole_file_folio = true,
 		.thp_aligns_file_mmap = true,
+		.thp_deferred_split_partial_only = true,
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -273,6 +277,7 @@ static const struct kernel_profile profiles[] = {
 		.ext4_large_folios = true,
 		.map_whole_file_folio = true,
 		.thp_aligns_file_mmap = true,
+		.thp_deferred_split_partial_only = true,
 	},
 };
 

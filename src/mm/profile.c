@@ -105,6 +105,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.has_madv_collapse = false,
+		.collapse_needs_writable = false,	/* (no MADV_COLLAPSE before 6.1) */
 	},
 	{
 		.name = "6.1", .major = 6, .minor = 1,
@@ -142,6 +144,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = true,	/* read in 6.1's hpage_collapse_scan_pmd */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -182,6 +186,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = false,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = true,	/* read in 6.12's hpage_collapse_scan_pmd */
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -221,6 +227,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = false,	/* seen on 6.18.44 */
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -258,6 +266,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = false,	/* as 6.18 */
 	},
 };
 

@@ -148,6 +148,14 @@ struct kernel_profile {
 	 * mapping munlocks it (512 munlocked and rescued at the split) and the
 	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
 	bool thp_split_pmd_keeps_mlock;
+	/* MADV_COLLAPSE (6.1+; EINVAL on 5.10, as any unknown advice: seen
+	 * in the 5.10 VM) */
+	bool has_madv_collapse;
+	/* MADV_COLLAPSE of a 2 MiB none of whose PTEs is writable fails
+	 * (hpage_collapse_scan_pmd's SCAN_PAGE_RO: read in 6.12's and 6.1's
+	 * source); 6.18 collapses COW-shared and mprotect'ed read-only pages
+	 * (seen on 6.18.44) */
+	bool collapse_needs_writable;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

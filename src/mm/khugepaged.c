@@ -20,7 +20,8 @@
  * collapses) and max_ptes_none (one page in 2 MiB is enough); EINVAL for a
  * VMA without an anon_vma (never faulted), with VM_NOHUGEPAGE, or holding
  * no aligned 2 MiB; a range already PMD-mapped (a THP or the huge zero
- * page) counts as done; a 2 MiB without any page stops the walk (EINVAL);
+ * page) counts as done; a 2 MiB without any page stops the walk (EINVAL;
+ * 7.3 goes on past one without a page table);
  * COW-shared and read-only pages collapse (the copy is this mm's, the
  * other mm keeps the old pages); a PTE-mapped THP is copied into a new one.
  */
@@ -220,8 +221,8 @@ static enum scan_result collapse_isolate(struct unev_machine *m, const uint64_t 
  * __collapse_huge_page_copy_succeeded: an empty or zero PTE adds a page to
  * RssAnon (the THP maps it now); a small folio is put back on the LRU
  * first, then unmapped and its PTE's reference dropped; a large folio's
- * PTEs go in one batch (folio_remove_rmap_ptes: no deferred split seen on
- * 6.18) and it is put back at the end.  The old pages' own RssAnon stays:
+ * PTEs go in one batch on 6.18 (folio_remove_rmap_ptes: no deferred split)
+ * and it is put back at the end.  The old pages' own RssAnon stays:
  * the THP takes it over.
  */
 static void collapse_copy_succeeded(struct unev_machine *m, struct vm_area_struct *vma,
@@ -244,7 +245,11 @@ static void collapse_copy_succeeded(struct unev_machine *m, struct vm_area_struc
 			folio_put(m, f);
 			continue;
 		}
-		nr = folio_pte_batch(m, f, &pte[i], HPAGE_PMD_NR - i);
+		/* 6.12 unmaps a large folio a page at a time, so it is partly
+		 * mapped after the first (thp_deferred_split_page, seen on
+		 * 6.12.117); 6.18 in one batch */
+		nr = m->profile->collapse_unmaps_large_batched
+			     ? folio_pte_batch(m, f, &pte[i], HPAGE_PMD_NR - i) : 1;
 		memset(&pte[i], 0, nr * sizeof(*pte));
 		i += nr;
 		folio_remove_rmap_ptes(m, f, nr, vma);
@@ -328,6 +333,12 @@ int madvise_collapse(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 		case SCAN_PMD_MAPPED:
 			thps++;
 			break;
+		case SCAN_PMD_NONE:
+			/* 7.x goes on (profile collapse_skips_pmd_none) */
+			last_fail = r;
+			if (m->profile->collapse_skips_pmd_none)
+				break;
+			goto out;
 		case SCAN_PAGE_RO:
 		case SCAN_PAGE_LRU:
 		case SCAN_PAGE_COUNT:

@@ -145,7 +145,8 @@ static const struct kernel_profile profiles[] = {
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
 		.has_madv_collapse = true,
-		.collapse_needs_writable = true,	/* read in 6.1's hpage_collapse_scan_pmd */
+		.collapse_needs_writable = true,	/* as 6.12 (not compared: no 2M alignment on 6.1) */
+		.collapse_unmaps_large_batched = false,	/* as 6.12 (idem) */
 	},
 	{
 		.name = "6.12", .major = 6, .minor = 12,
@@ -188,6 +189,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = false,
 		.has_madv_collapse = true,
 		.collapse_needs_writable = true,	/* read in 6.12's hpage_collapse_scan_pmd */
+		.collapse_unmaps_large_batched = false,	/* seen on 6.12.117 */
 	},
 	{
 		.name = "6.18", .major = 6, .minor = 18,
@@ -229,6 +231,7 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = true,
 		.has_madv_collapse = true,
 		.collapse_needs_writable = false,	/* seen on 6.18.44 */
+		.collapse_unmaps_large_batched = true,	/* seen on 6.18.44 and 6.18.15 */
 	},
 	{
 		.name = "7", .major = 7, .minor = 0,
@@ -268,6 +271,8 @@ static const struct kernel_profile profiles[] = {
 		.thp_split_pmd_keeps_mlock = true,
 		.has_madv_collapse = true,
 		.collapse_needs_writable = false,	/* as 6.18 */
+		.collapse_unmaps_large_batched = true,
+		.collapse_skips_pmd_none = true,	/* seen on 7.3.4 */
 	},
 };
 

@@ -156,6 +156,16 @@ struct kernel_profile {
 	 * source); 6.18 collapses COW-shared and mprotect'ed read-only pages
 	 * (seen on 6.18.44) */
 	bool collapse_needs_writable;
+	/* MADV_COLLAPSE unmaps the PTEs of a PTE-mapped large folio in one
+	 * batch (seen on 6.18.44: no thp_deferred_split_page); else a page at
+	 * a time, which leaves it partly mapped after the first and queues
+	 * it for a deferred split (seen on 6.12.117: thp_deferred_split_page 1) */
+	bool collapse_unmaps_large_batched;
+	/* MADV_COLLAPSE goes on past a 2 MiB without a page table (still
+	 * EINVAL at the end: seen on 7.3.4, which collapses the next 2 MiB);
+	 * else that ends the walk (SCAN_PMD_NONE: seen on 6.18.44, 6.18.15
+	 * and 6.12.117) */
+	bool collapse_skips_pmd_none;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

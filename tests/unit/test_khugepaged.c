@@ -24,12 +24,7 @@ static int pid;
 
 static int setup_kernel(const char *kernel)
 {
-	struct unev_machine_config cfg;
-
-	unev_machine_config_default(&cfg);
-	cfg.mem_bytes = MB(64);
-	cfg.kernel = kernel;
-	m = fixture_machine(&cfg);
+	m = fixture_machine_kernel(kernel, MB(64));
 	pid = fixture_task(m, NULL);
 	return 0;
 }
@@ -52,11 +47,7 @@ static int teardown(void **state)
 	return fixture_teardown(m);
 }
 
-static uint64_t vmstat(const char *name)
-{
-	return fixture_vmstat(m, name);
-}
-
+/* a 4M region, 2M-aligned (6.7+): two aligned 2 MiB ranges */
 static uint64_t map4m(void)
 {
 	uint64_t a;
@@ -74,14 +65,14 @@ static void test_collapse_small_pages(void **state)
 
 	(void)state;
 	assert_int_equal(unev_touch(m, pid, a, MB(4), true), 0);
-	freed = vmstat("pgfree");
+	freed = fixture_vmstat(m, "pgfree");
 	assert_int_equal(unev_sys_madvise(m, pid, a, MB(4), UNEV_MADV_COLLAPSE), 0);
-	assert_int_equal(vmstat("thp_collapse_alloc"), 2);
-	assert_int_equal(vmstat("thp_fault_alloc"), 0);
-	assert_int_equal(vmstat("nr_anon_transparent_hugepages"), 2);
+	assert_int_equal(fixture_vmstat(m, "thp_collapse_alloc"), 2);
+	assert_int_equal(fixture_vmstat(m, "thp_fault_alloc"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_anon_transparent_hugepages"), 2);
 	assert_int_equal(fixture_status(m, pid, "RssAnon"), 4096);
 	unev_drain_all(m);
-	assert_int_equal(vmstat("pgfree") - freed, 1024);
+	assert_int_equal(fixture_vmstat(m, "pgfree") - freed, 1024);
 }
 
 /* An mlocked 2 MiB: the THP is mlocked (512 culled); the old pages are
@@ -95,12 +86,12 @@ static void test_collapse_mlocked_strands_batch(void **state)
 	assert_int_equal(unev_sys_mmap(m, pid, 0, MB(2), RW, ANON, &a), 0);
 	assert_int_equal(unev_sys_mlock(m, pid, a, MB(2)), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, a, MB(2), UNEV_MADV_COLLAPSE), 0);
-	assert_int_equal(vmstat("unevictable_pgs_mlocked"), 1024);
-	assert_int_equal(vmstat("unevictable_pgs_culled"), 1024);
-	assert_int_equal(vmstat("unevictable_pgs_munlocked"), 496);
-	assert_int_equal(vmstat("unevictable_pgs_rescued"), 496);
-	assert_int_equal(vmstat("unevictable_pgs_stranded"), 16);
-	assert_int_equal(vmstat("nr_mlock"), 512);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 1024);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_culled"), 1024);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 496);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_rescued"), 496);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_stranded"), 16);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 512);
 	assert_int_equal(fixture_status(m, pid, "VmLck"), 2048);
 }
 
@@ -114,7 +105,7 @@ static void test_collapse_errors(void **state)
 	assert_int_equal(unev_sys_madvise(m, pid, a, MB(4), UNEV_MADV_COLLAPSE), -EINVAL);
 	assert_int_equal(unev_touch(m, pid, a + MB(2), 1, true), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, a, MB(4), UNEV_MADV_COLLAPSE), -EINVAL);
-	assert_int_equal(vmstat("thp_collapse_alloc"), 0);
+	assert_int_equal(fixture_vmstat(m, "thp_collapse_alloc"), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, a + P(1), MB(2), UNEV_MADV_COLLAPSE), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, a, MB(4), UNEV_MADV_NOHUGEPAGE), 0);
 	assert_int_equal(unev_sys_madvise(m, pid, a + MB(2), MB(2), UNEV_MADV_COLLAPSE), -EINVAL);

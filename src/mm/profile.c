@@ -273,6 +273,7 @@ static const struct kernel_profile profiles[] = {
 		.collapse_needs_writable = false,	/* as 6.18 */
 		.collapse_unmaps_large_batched = true,
 		.collapse_skips_pmd_none = true,	/* seen on 7.3.4 */
+		.lru_add_frees_dead = true,	/* seen on 7.3.4 */
 	},
 };
 

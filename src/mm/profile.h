@@ -166,6 +166,12 @@ struct kernel_profile {
 	 * else that ends the walk (SCAN_PMD_NONE: seen on 6.18.44, 6.18.15
 	 * and 6.12.117) */
 	bool collapse_skips_pmd_none;
+	/* the lru_add batch frees a folio whose only reference is the
+	 * batch's without putting it on a list, so it is neither culled nor
+	 * rescued (folio_batch_move_lru's dead-folio filter: seen on 7.3.4,
+	 * where the 273 pages stranded by MADV_COLLAPSE of an mlocked 4M are
+	 * not rescued); else lru_add first (seen on 6.18.44: rescued) */
+	bool lru_add_frees_dead;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

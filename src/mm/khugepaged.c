@@ -20,10 +20,18 @@
  * collapses) and max_ptes_none (one page in 2 MiB is enough); EINVAL for a
  * VMA without an anon_vma (never faulted), with VM_NOHUGEPAGE, or holding
  * no aligned 2 MiB; a range already PMD-mapped (a THP or the huge zero
- * page) counts as done; a 2 MiB without any page stops the walk (EINVAL;
- * 7.3 goes on past one without a page table);
+ * page) counts as done; a 2 MiB without any page stops the walk (EINVAL);
  * COW-shared and read-only pages collapse (the copy is this mm's, the
  * other mm keeps the old pages); a PTE-mapped THP is copied into a new one.
+ * Per kernel (profile.h): MADV_COLLAPSE itself (6.1+, has_madv_collapse);
+ * 6.1/6.12 want a writable PTE (collapse_needs_writable) and unmap a
+ * PTE-mapped THP a page at a time (collapse_unmaps_large_batched); 7.3 goes
+ * on past a 2 MiB without a page table (collapse_skips_pmd_none) and frees
+ * the stranded pages from the lru_add batch unrescued (lru_add_frees_dead).
+ *
+ * Not modelled (the run stops at FILE:LINE): file and shmem collapse
+ * (hpage_collapse_scan_file), swap entries in the range (the swap-in
+ * before the copy), the rmap-walk and none designs (no THP there).
  */
 #include "internal.h"
 

@@ -45,7 +45,13 @@ struct rates {
 	double mlock_s, munlock_s;
 };
 
-static int bench_model(uint64_t bytes, struct rates *r)
+/*
+ * The region: populated order-0 pages, or (@thp) MADV_HUGEPAGE before the
+ * populate, so that each aligned 2 MiB faults a PMD-mapped THP and mlock
+ * meets 512 pages at a time (mlock_pte_range's PMD branch).  *thp_kb is
+ * the region's AnonHugePages afterwards: how much of it the THPs back.
+ */
+static int bench_model(uint64_t bytes, bool thp, struct rates *r, uint64_t *thp_kb)
 {
 	struct unev_machine_config cfg;
 	struct unev_task_config tc;
@@ -64,7 +70,15 @@ static int bench_model(uint64_t bytes, struct rates *r)
 	err = unev_task_create(m, &tc, &pid);
 	if (!err)
 		err = unev_sys_mmap(m, pid, 0, bytes, UNEV_PROT_READ | UNEV_PROT_WRITE,
-				    UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS | UNEV_MAP_POPULATE, &addr);
+				    UNEV_MAP_PRIVATE | UNEV_MAP_ANONYMOUS |
+					    (thp ? 0 : UNEV_MAP_POPULATE),
+				    &addr);
+	if (!err && thp)
+		err = unev_sys_madvise(m, pid, addr, bytes, UNEV_MADV_HUGEPAGE);
+	if (!err && thp)
+		err = unev_sys_madvise(m, pid, addr, bytes, UNEV_MADV_POPULATE_WRITE);
+	if (!err)
+		err = unev_smaps_read(m, pid, addr, addr + bytes, "AnonHugePages", thp_kb);
 	if (err) {
 		unev_machine_destroy(m);
 		return err;
@@ -91,7 +105,29 @@ static int bench_model(uint64_t bytes, struct rates *r)
 }
 
 /* The same on the running kernel: needs Linux and the right to lock 4 GiB. */
-static int bench_kernel(uint64_t bytes, struct rates *r, const char **why)
+static uint64_t smaps_anon_huge_kb(void *p)
+{
+	char line[256];
+	uint64_t kb = 0;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, v;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &v) == 1)
+			kb += v;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int bench_kernel(uint64_t bytes, bool thp, struct rates *r, uint64_t *thp_kb,
+			const char **why)
 {
 	uint64_t pages = bytes / 4096;
 	struct rlimit rl;
@@ -103,12 +139,20 @@ static int bench_kernel(uint64_t bytes, struct rates *r, const char **why)
 		*why = "RLIMIT_MEMLOCK too low and not root";
 		return -EPERM;
 	}
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		 -1, 0);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | (thp ? 0 : MAP_POPULATE), -1, 0);
 	if (p == MAP_FAILED) {
 		*why = strerror(errno);
 		return -errno;
 	}
+	/* 6.7+ places a 2 MiB multiple 2 MiB-aligned; older kernels may
+	 * leave the ends to small pages, which AnonHugePages shows */
+	if (thp && (madvise(p, bytes, MADV_HUGEPAGE) || madvise(p, bytes, 23 /* POPULATE_WRITE */))) {
+		*why = strerror(errno);
+		munmap(p, bytes);
+		return -EINVAL;
+	}
+	*thp_kb = smaps_anon_huge_kb(p);
 	r->mlock_s = r->munlock_s = 1e9;
 	for (int i = 0; i < REPEAT; i++) {
 		double t1;
@@ -132,6 +176,34 @@ static int bench_kernel(uint64_t bytes, struct rates *r, const char **why)
 	return 0;
 }
 
+/* One table: the model's rates beside the kernel's (@kernel NULL: skipped). */
+static void print_rates(uint64_t bytes, bool thp, const struct rates *model,
+			const struct rates *kernel, const char *why, uint64_t model_thp_kb,
+			uint64_t kernel_thp_kb)
+{
+	printf("\nbest of %d mlock + munlock cycles of a populated %llu GiB private anonymous region%s\n",
+	       REPEAT, (unsigned long long)(bytes >> 30),
+	       thp ? ",\nMADV_HUGEPAGE before populate (PMD-mapped THPs)" : " (order-0 pages)");
+	if (thp)
+		printf("AnonHugePages: model %llu kB, kernel %s%llu kB of %llu kB\n",
+		       (unsigned long long)model_thp_kb, kernel ? "" : "(skipped) ",
+		       (unsigned long long)kernel_thp_kb, (unsigned long long)(bytes >> 10));
+	printf("%-8s %14s %14s %10s\n", "op", "model pages/s", "kernel pages/s", "ratio");
+	if (kernel) {
+		printf("%-8s %14.0f %14.0f %9.1fx\n", "mlock", model->mlock_pps,
+		       kernel->mlock_pps, model->mlock_pps / kernel->mlock_pps);
+		printf("%-8s %14.0f %14.0f %9.1fx\n", "munlock", model->munlock_pps,
+		       kernel->munlock_pps, model->munlock_pps / kernel->munlock_pps);
+		printf("mlock %llu GiB%s: model/kernel ratio mlock=%.1f munlock=%.1f\n",
+		       (unsigned long long)(bytes >> 30), thp ? " THP" : "",
+		       model->mlock_pps / kernel->mlock_pps, model->munlock_pps / kernel->munlock_pps);
+	} else {
+		printf("%-8s %14.0f %14s\n", "mlock", model->mlock_pps, "-");
+		printf("%-8s %14.0f %14s\n", "munlock", model->munlock_pps, "-");
+		printf("kernel side skipped: %s\n", why[0] ? why : "--no-kernel");
+	}
+}
+
 static int bench_mlock(int argc, char **argv)
 {
 	uint64_t bytes = 4ULL << 30;
@@ -139,6 +211,7 @@ static int bench_mlock(int argc, char **argv)
 	struct unev_machine *m;
 	struct rates model = { 0 }, kernel = { 0 };
 	const char *why = "";
+	uint64_t model_thp_kb = 0, kernel_thp_kb = 0;
 	bool live = true;
 	uint64_t rss0, rss1;
 	double t0, up;
@@ -178,28 +251,20 @@ static int bench_mlock(int argc, char **argv)
 	       (double)(rss1 - rss0) / (1 << 20), (double)unev_machine_footprint(m) / (1 << 20));
 	unev_machine_destroy(m);
 
-	err = bench_model(bytes, &model);
-	if (err) {
-		fprintf(stderr, "bench mlock: model: %s\n", strerror(-err));
-		return 1;
-	}
-	if (live && bench_kernel(bytes, &kernel, &why))
-		live = false;
-	printf("\nbest of %d mlock + munlock cycles of a populated %llu GiB private anonymous region\n",
-	       REPEAT, (unsigned long long)(bytes >> 30));
-	printf("%-8s %14s %14s %10s\n", "op", "model pages/s", "kernel pages/s", "ratio");
-	if (live) {
-		printf("%-8s %14.0f %14.0f %9.1fx\n", "mlock", model.mlock_pps, kernel.mlock_pps,
-		       model.mlock_pps / kernel.mlock_pps);
-		printf("%-8s %14.0f %14.0f %9.1fx\n", "munlock", model.munlock_pps, kernel.munlock_pps,
-		       model.munlock_pps / kernel.munlock_pps);
-		printf("mlock %llu GiB: model/kernel ratio mlock=%.1f munlock=%.1f\n",
-		       (unsigned long long)(bytes >> 30), model.mlock_pps / kernel.mlock_pps,
-		       model.munlock_pps / kernel.munlock_pps);
-	} else {
-		printf("%-8s %14.0f %14s\n", "mlock", model.mlock_pps, "-");
-		printf("%-8s %14.0f %14s\n", "munlock", model.munlock_pps, "-");
-		printf("kernel side skipped: %s\n", why[0] ? why : "--no-kernel");
+	for (int thp = 0; thp < 2; thp++) {
+		const char *kwhy = why;
+		bool klive = live;
+
+		err = bench_model(bytes, thp, &model, &model_thp_kb);
+		if (err) {
+			fprintf(stderr, "bench mlock: model%s: %s\n", thp ? " (THP)" : "",
+				strerror(-err));
+			return 1;
+		}
+		if (klive && bench_kernel(bytes, thp, &kernel, &kernel_thp_kb, &kwhy))
+			klive = false;
+		print_rates(bytes, thp, &model, klive ? &kernel : NULL, kwhy, model_thp_kb,
+			    kernel_thp_kb);
 	}
 	return 0;
 }
@@ -211,7 +276,8 @@ static void bench_usage(FILE *f)
 	      "Benchmarks of the model (figures, not pass/fail):\n"
 	      "  mlock [--size GIB] [--no-kernel]\n"
 	      "        bring-up of a 128 GiB node, then mlock and munlock page rates of a\n"
-	      "        populated region (default 4 GiB), beside the live kernel's\n"
+	      "        populated region (default 4 GiB), beside the live kernel's, on\n"
+	      "        order-0 pages and on PMD-mapped THPs (MADV_HUGEPAGE)\n"
 	      "  scan [--mem GIB] [--csv FILE] [--plot OUT.svg|OUT.png]\n"
 	      "        reclaim 1 GiB from a node (default 128 GiB) 90% unevictable on\n"
 	      "        each design, then a sweep of the locked share; --csv writes the\n"

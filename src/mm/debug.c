@@ -20,6 +20,7 @@ static int check_list(const struct unev_machine *m, const struct lruvec *lv, int
 		      char *buf, size_t len)
 {
 	const struct lru_list_head *l = &lv->lists[lru];
+	const struct pglist_data *pgdat = &m->nodes[lv->node];
 	uint64_t n = 0;
 	uint32_t prev = PFN_NIL;
 
@@ -35,6 +36,16 @@ static int check_list(const struct unev_machine *m, const struct lruvec *lv, int
 			     p->flags & PG_lru ? "" : " (no PG_lru)");
 		if (p->lru_prev != prev)
 			FAIL("node %d %s: pfn %u has a broken back link", lv->node, unev_lru_name(lru), pfn);
+		/* per-node lists: a folio is on the lruvec of the node its frame
+		 * lies in and of the memcg it is charged to (folio_lruvec), so
+		 * migration and compaction must move it between lruvecs */
+		if (pfn < pgdat->start_pfn || pfn - pgdat->start_pfn >= pgdat->spanned_pages ||
+		    p->node != lv->node)
+			FAIL("pfn %u (page node %u) on node %d's %s list", pfn, p->node, lv->node,
+			     unev_lru_name(lru));
+		if (p->memcg != lv->memcg)
+			FAIL("pfn %u of memcg %u on memcg %d's %s list", pfn, p->memcg, lv->memcg,
+			     unev_lru_name(lru));
 		prev = pfn;
 		n += folio_nr_pages(p);
 		if (n > l->nr)
@@ -356,6 +367,14 @@ static int check_large_folios(const struct unev_machine *m, char *buf, size_t le
 			     pfn, p->mapcount, t1->mapcount, t1->refcount);
 		if ((p->flags & PG_anon) && t1->mapcount > 0)
 			anon_thps += (int64_t)folio_nr_pages(p);
+		/* 5.10 (rmap-walk): an mlocked THP is mapped by PMDs only (a
+		 * split clears the mlock, PTE-mapped THPs are never mlocked),
+		 * and PageDoubleMap only while a PMD maps it */
+		if (design_rmap_walk(m) && (p->flags & PG_mlocked) && t1->refcount > 0)
+			FAIL("large folio at %u: mlocked with %d PTE-mapped pages (rmap-walk)", pfn,
+			     t1->refcount);
+		if ((p->flags & PG_double_map) && t1->mapcount == 0)
+			FAIL("large folio at %u: PageDoubleMap without a PMD mapping", pfn);
 	}
 	for (unsigned int n = 0; n < m->cfg.nodes; n++)
 		gauge += m->nodes[n].nr_anon_thps;

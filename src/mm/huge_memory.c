@@ -242,6 +242,56 @@ static bool pmd_is_huge_zero(const struct unev_machine *m, const uint64_t *pte)
 }
 
 /*
+ * ---- 2.6.28 to 5.17 (machine design=rmap-walk): 5.10's THP mlock ----
+ *
+ * No mlock_count: a THP is mlocked only while a single PMD maps it and
+ * nothing maps it by PTEs ("We don't mlock() pte-mapped THPs", 5.10's
+ * follow_trans_huge_pmd), so that mlocked pages never leak into a VMA that
+ * is not VM_LOCKED.  Populate's follow_trans_huge_pmd mlocks it whole
+ * (mlock_vma_page: 512 in unevictable_pgs_mlocked and NR_MLOCK); any split
+ * of one of its PMDs, at a VMA boundary or by a fault, first clears its
+ * mlock (clear_page_mlock: 512 cleared, and rescued by the putback); the
+ * PTE-mapped THP is never mlocked again (follow_page_pte and
+ * try_to_unmap_one skip PageTransCompound pages).  munlock_vma_pages_range
+ * munlocks a THP through its head page, whole (mlock.c).
+ */
+
+/* __split_huge_pmd: "if (PageMlocked(page)) clear_page_mlock(page)", then
+ * __split_huge_pmd_locked sets PageDoubleMap while another PMD maps it. */
+static void split_huge_pmd_rmap_walk(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test(f, PG_mlocked))
+		clear_page_mlock(m, f);
+	if (*entire_mapcount(m, f) > 1)
+		folio_set(f, PG_double_map);
+}
+
+/* page_remove_anon_compound_rmap: the last PMD mapping of an mlocked THP
+ * goes (clear_page_mlock), and PageDoubleMap with it. */
+static void remove_anon_compound_rmap_rmap_walk(struct unev_machine *m, struct folio *f)
+{
+	folio_clear(f, PG_double_map);
+	if (folio_test(f, PG_mlocked))
+		clear_page_mlock(m, f);
+}
+
+void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,
+				 const uint64_t *pte)
+{
+	struct folio *f;
+
+	if (pmd_is_huge_zero(m, pte) || !(vma->vm_flags & VM_LOCKED))
+		return;
+	f = page_folio(m, pte_pfn(*pte));
+	/* an anonymous THP shared over fork, or PTE-mapped too: skip_mlock */
+	if (folio_test_anon(f) && *entire_mapcount(m, f) != 1)
+		return;
+	if (folio_test(f, PG_double_map) || !f->mapping)
+		return;
+	mlock_vma_page(m, f);
+}
+
+/*
  * __split_huge_pmd_locked: the PMD becomes 512 PTEs of the same pages
  * (thp_split_pmd).  The folio loses its entire mapping (NR_ANON_THPS) and
  * gains a PTE mapping of each page, each holding a reference; an mlocked
@@ -262,12 +312,16 @@ static void __split_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 	 * new PTE mappings, of a large folio, do not mlock it again */
 	if (!m->profile->thp_split_pmd_keeps_mlock && design_mlock_count(m))
 		munlock_vma_folio(m, f, vma);
+	if (design_rmap_walk(m))
+		split_huge_pmd_rmap_walk(m, f);
 	f->refcount += HPAGE_PMD_NR - 1;
 	f->mapcount += HPAGE_PMD_NR - 1;
 	--*entire_mapcount(m, f);
 	*nr_pages_mapped(m, f) += HPAGE_PMD_NR;
-	if (*entire_mapcount(m, f) == 0)
+	if (*entire_mapcount(m, f) == 0) {
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, -HPAGE_PMD_NR);
+		folio_clear(f, PG_double_map);
+	}
 }
 
 void split_huge_pmd_address(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr)
@@ -376,6 +430,8 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
 			      -(nr - *nr_pages_mapped(m, f)));
 		if (f->mapcount > 0)	/* still PTE-mapped elsewhere */
 			deferred_split_folio(m, f);
+		if (design_rmap_walk(m))
+			remove_anon_compound_rmap_rmap_walk(m, f);
 	}
 	if (design_mlock_count(m))
 		munlock_vma_folio(m, f, vma);
@@ -401,7 +457,13 @@ void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned in
 			node_stat_mod(m, f->node, &pgdat->nr_anon_mapped, -(long)nr);
 		else
 			node_stat_mod(m, f->node, &pgdat->nr_file_mapped, -(long)nr);
-		if (f->mapcount > 0)
+		/* before 6.9, page_remove_rmap one page at a time: a page whose
+		 * last mapping went queues it, even when the whole THP goes.
+		 * The model keeps one count of PTE mappings per folio: fewer
+		 * than its pages means a page went. */
+		if (m->profile->thp_deferred_split_partial_only
+			    ? f->mapcount > 0
+			    : f->mapcount < (int32_t)folio_nr_pages(f))
 			deferred_split_folio(m, f);
 	}
 	if (design_mlock_count(m))

@@ -73,6 +73,9 @@ enum pageflags {
 	PG_tail = 1u << 15,       /* a tail page of a large folio: lru_next is its head's pfn */
 	PG_partially_mapped = 1u << 16, /* a THP on the deferred split queue
 	                                 * (folio_test_partially_mapped) */
+	/* 5.10 (design rmap-walk): a THP mapped by a PMD and by PTEs at once
+	 * (PageDoubleMap); a bit far from the others, which later flags take */
+	PG_double_map = 1u << 24,
 };
 
 struct page {
@@ -954,6 +957,10 @@ void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint
  * EAGAIN as the kernel answers; -EOPNOTSUPP where the model stops. */
 int madvise_collapse(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
 		     uint64_t end);
+/* 5.10 (design rmap-walk): follow_trans_huge_pmd with FOLL_MLOCK mlocks the
+ * THP the PMD from @pte maps, if nothing else maps it (mlock_vma_page). */
+void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,
+				 const uint64_t *pte);
 
 /* ---- memcontrol.c ---- */
 int mem_cgroup_init(struct unev_machine *m);

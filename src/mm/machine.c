@@ -74,10 +74,9 @@ int unev_machine_create(const struct unev_machine_config *cfg, struct unev_machi
 		return -EINVAL;
 	if (cfg->swap_bytes % PAGE_SIZE || (cfg->swap_bytes >> PAGE_SHIFT) >= MAX_PFNS)
 		return -EINVAL;
-	/* THP is modelled on the mlock-count design only (huge_memory.c):
-	 * 5.10's mlock_vma_page of a THP and its page-by-page munlock are
-	 * not, and the pre-2.6.28 design predates THP.  Refused, not run. */
-	if (cfg->thp == UNEV_THP_ALWAYS && profile->design != UNEV_DESIGN_MLOCK_COUNT)
+	/* THP came with 2.6.38: the pre-2.6.28 design (none) never met it,
+	 * so there is nothing to model there.  Refused, not run. */
+	if (cfg->thp == UNEV_THP_ALWAYS && profile->design == UNEV_DESIGN_NONE)
 		return -EOPNOTSUPP;
 	m = calloc(1, sizeof(*m));
 	if (!m)

@@ -319,10 +319,11 @@ static int madvise_vma(struct unev_machine *m,
 		zap_page_range_single(m, vma, start, end);
 		return 0;
 	case UNEV_MADV_HUGEPAGE:
-		/* THP on the rmap-walk and none designs: not modelled (see
-		 * unev_machine_create); the kernel never answers EOPNOTSUPP.
-		 * With thp=never the flag makes no THP: that runs. */
-		if (!design_mlock_count(m) && m->cfg.thp != UNEV_THP_NEVER)
+		/* THP on the none design (before 2.6.28, THP came in 2.6.38):
+		 * no kernel to model (see unev_machine_create); the kernel never
+		 * answers EOPNOTSUPP.  With thp=never the flag makes no THP:
+		 * that runs. */
+		if (design_none(m) && m->cfg.thp != UNEV_THP_NEVER)
 			return -EOPNOTSUPP;
 		/* fall through */
 	case UNEV_MADV_NOHUGEPAGE:

@@ -529,8 +529,12 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 			pte = pte_lookup(vma->mm, addr, false);
 		}
 		/* follow_huge_pmd: FOLL_TOUCH only makes the PMD young, and
-		 * the walk goes on past the PMD */
+		 * the walk goes on past the PMD; 5.10's FOLL_MLOCK mlocks the
+		 * THP there (follow_trans_huge_pmd) */
 		if (pte && (*pte & PTE_PMD) && (*pte & PTE_PRESENT)) {
+			if (foll_mlock)
+				follow_trans_huge_pmd_mlock(m, vma, pte - ((addr >> PAGE_SHIFT) &
+									 (HPAGE_PMD_NR - 1)));
 			addr |= HPAGE_SIZE - PAGE_SIZE;
 			table = NULL;
 			continue;
@@ -538,7 +542,9 @@ static int get_user_pages(struct unev_machine *m, struct vm_area_struct *vma,
 		/* follow_page_pte with FOLL_TOUCH: mark_page_accessed */
 		if (pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn)
 			folio_mark_accessed(m, page_folio(m, pte_pfn(*pte)));
-		if (foll_mlock && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn) {
+		/* 5.10's follow_page_pte: "Do not mlock pte-mapped THP" */
+		if (foll_mlock && pte && (*pte & PTE_PRESENT) && pte_pfn(*pte) != m->zero_pfn &&
+		    !folio_test_large(page_folio(m, pte_pfn(*pte)))) {
 			lru_add_drain(m);	/* push cached pages to LRU */
 			mlock_vma_page(m, pfn_to_page(m, pte_pfn(*pte)));
 		}

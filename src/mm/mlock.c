@@ -594,7 +594,9 @@ int unev_sys_munlockall(struct unev_machine *m, int pid)
  * No mlock_count: the unevictable list is a real list, and munlock cannot
  * know whether another VM_LOCKED VMA still maps a page, so it walks the
  * reverse map (try_to_munlock, page_mlock in 5.14+) and re-mlocks the page
- * when it finds one.  munlock works on pagevecs of 15.
+ * when it finds one.  munlock works on pagevecs of 15.  A THP is mlocked
+ * only while one PMD maps it, whole, and munlocked through its head page;
+ * the walk never re-mlocks one (huge_memory.c, the 5.10 block).
  */
 
 /* isolate_lru_page + putback_lru_page: back through the lru_add pagevec,
@@ -639,7 +641,10 @@ static int page_mlock_one(struct unev_machine *m, struct folio *f, struct vm_are
 	(void)arg;
 	if (!(vma->vm_flags & VM_LOCKED))
 		return 0;
-	mlock_vma_page(m, f);
+	/* 5.10's try_to_unmap_one: "PTE-mapped THP are never mlocked", and
+	 * its PageTransCompound test skips a PMD-mapped one too */
+	if (!folio_test_large(f))
+		mlock_vma_page(m, f);
 	return 1;
 }
 
@@ -744,6 +749,19 @@ static int munlock_pte_one(struct unev_machine *m, struct vm_area_struct *vma, u
 	(void)addr;
 	if (pfn == m->zero_pfn)
 		return 0;
+	if (page_folio(m, pfn) != pfn_to_page(m, pfn))
+		return 0;	/* PageTransTail: put, the head does the THP */
+	if (folio_test_large(pfn_to_page(m, pfn))) {
+		/* PageTransHuge: __munlock_pagevec_fill stopped before it, so
+		 * the pages gathered go first; then munlock_vma_page of the
+		 * head munlocks the THP whole, PMD- or PTE-mapped (5.10's
+		 * munlock_vma_pages_range) */
+		if (w->nr)
+			munlock_pagevec(m, w->pvec, w->nr);
+		w->nr = 0;
+		munlock_vma_page(m, pfn_to_page(m, pfn));
+		return 0;
+	}
 	folio_get(pfn_to_page(m, pfn));	/* follow_page(FOLL_GET) */
 	w->pvec[w->nr++] = pfn_to_page(m, pfn);
 	if (w->nr == m->batch_size) {

@@ -172,6 +172,14 @@ struct kernel_profile {
 	 * where the 273 pages stranded by MADV_COLLAPSE of an mlocked 4M are
 	 * not rescued); else lru_add first (seen on 6.18.44: rescued) */
 	bool lru_add_frees_dead;
+	/* THP: the PTEs of a large folio going queue it for the deferred split
+	 * only when it stays partly mapped (folio_remove_rmap_ptes of a batch,
+	 * 6.9+; read in 6.12, seen on 6.12.117, 6.18 and 7.3); false: each
+	 * page whose last mapping goes queues its THP, even when the whole THP
+	 * goes one PTE at a time (page_remove_rmap's deferred_split_huge_page,
+	 * read in 5.10; seen on 5.10.0-32 and 6.1.0-50: munmap of a PTE-mapped
+	 * THP counts thp_deferred_split_page 1) */
+	bool thp_deferred_split_partial_only;
 	/* (the zero page is a boot-time choice of the host, not of a release:
 	 * machine zero_page=, struct unev_machine_config) */
 };

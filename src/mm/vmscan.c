@@ -190,8 +190,8 @@ static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
 	if (vma->vm_flags & VM_LOCKED) {
 		if (design_mlock_count(m))
 			mlock_vma_folio(m, f, vma);
-		else if (design_rmap_walk(m))
-			mlock_vma_page(m, f);
+		else if (design_rmap_walk(m) && !folio_test_large(f))
+			mlock_vma_page(m, f);	/* 5.10: never a THP */
 		return 1;	/* before 2.6.28: SWAP_FAIL, the page is activated */
 	}
 	if (folio_test_anon(f) && !folio_test(f, PG_swapbacked)) {

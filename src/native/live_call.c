@@ -310,6 +310,38 @@ static int call_binding(struct live *lv, const struct scenario_statement *st,
 	return 0;
 }
 
+/* mmap align=SIZE: munmap the head and the tail of the over-mapping the
+ * task got (parser.c align_option); @r's address becomes the aligned one. */
+static int trim_aligned(struct live *lv, const struct scenario_statement *st, struct live_task *t,
+			struct native_reply *r, int *result)
+{
+	const struct scenario_call *c = &st->call;
+	uint64_t head, tail, start = exec_align_trim(c, r->value, &head, &tail);
+	uint64_t piece[2][2] = {{r->value, head}, {start + exec_align_map_len(c) - head - tail, tail}};
+
+	for (int i = 0; i < 2; i++) {
+		struct native_cmd cmd = {.op = NATIVE_OP_MUNMAP, .addr = piece[i][0], .len = piece[i][1]};
+		struct native_reply u;
+		int ret;
+
+		if (!cmd.len)
+			continue;
+		ret = live_call_task(lv, st, t, &cmd, &u);
+		if (ret == LIVE_CALL_KILLED) {
+			*result = LIVE_KILLED;
+			return 0;
+		}
+		if (ret)
+			return ret;
+		if (u.err) {
+			*result = -u.err;
+			return 0;
+		}
+	}
+	r->value = start;
+	return 0;
+}
+
 /* Run one call: *result is the kernel's 0 or -errno (or LIVE_KILLED); a
  * return >0 stops the run here. */
 int live_run_call(struct live *lv, const struct scenario_statement *st, int *result)
@@ -360,6 +392,13 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 		}
 		cmd.arg1 = (uint64_t)exec_prot(c->prot);
 		cmd.arg2 = (uint64_t)exec_mmap_flags(c);
+		if (c->align) {	/* align=: over-map here, trim after the call */
+			cmd.len = exec_align_map_len(c);
+			if (!cmd.len) {
+				*result = -ENOMEM;
+				return 0;
+			}
+		}
 		break;
 	case SCENARIO_CALL_MUNMAP:
 		cmd.op = NATIVE_OP_MUNMAP;
@@ -496,6 +535,11 @@ int live_run_call(struct live *lv, const struct scenario_statement *st, int *res
 	*result = -r.err;
 	if (r.err)
 		return 0;
+	if (c->kind == SCENARIO_CALL_MMAP && c->align) {
+		ret = trim_aligned(lv, st, t, &r, result);
+		if (ret || *result)
+			return ret;
+	}
 	if (((c->kind == SCENARIO_CALL_MMAP || c->kind == SCENARIO_CALL_MREMAP) &&
 	     bind_region(t, c->target, r.value, c->size)) ||
 	    (c->kind == SCENARIO_CALL_SHMAT && bind_region(t, c->target, r.value, shm_size)))

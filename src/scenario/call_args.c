@@ -63,6 +63,30 @@ int exec_mmap_flags(const struct scenario_call *c)
 	       (c->fixed[0] ? (c->noreplace ? UNEV_MAP_FIXED_NOREPLACE : UNEV_MAP_FIXED) : 0);
 }
 
+static uint64_t align_len(const struct scenario_call *c)
+{
+	return (c->size + SCENARIO_PAGE_SIZE - 1) & ~(SCENARIO_PAGE_SIZE - 1);
+}
+
+uint64_t exec_align_map_len(const struct scenario_call *c)
+{
+	uint64_t len = align_len(c);
+
+	if (!len || len > UINT64_MAX - c->align)
+		return 0;
+	return len + c->align - SCENARIO_PAGE_SIZE;
+}
+
+uint64_t exec_align_trim(const struct scenario_call *c, uint64_t addr, uint64_t *head,
+			 uint64_t *tail)
+{
+	uint64_t start = (addr + c->align - 1) & ~(c->align - 1);
+
+	*head = start - addr;
+	*tail = exec_align_map_len(c) - *head - align_len(c);
+	return start;
+}
+
 /* mmap perf|io_uring: the device whose buffer is mapped (UNEV_DRIVER_*) */
 int exec_mmap_driver(const struct scenario_call *c)
 {

@@ -246,5 +246,11 @@ unsigned int exec_mbind_flags(const struct scenario_call *c);
 int exec_mlock2_flags(const struct scenario_call *c);
 int exec_mlockall_flags(const struct scenario_call *c);
 int exec_mremap_flags(const struct scenario_call *c);
+/* mmap align=SIZE: the length the program maps (0: LEN cannot be so
+ * over-mapped); then, for the address @addr it got, where the aligned
+ * mapping starts and the head and tail it unmaps (call_args.c) */
+uint64_t exec_align_map_len(const struct scenario_call *c);
+uint64_t exec_align_trim(const struct scenario_call *c, uint64_t addr, uint64_t *head,
+			 uint64_t *tail);
 
 #endif /* SCENARIO_EXEC_H */

@@ -111,8 +111,7 @@ static int create_machine(struct run *r, const struct scenario_statement *st,
 	}
 	ret = unev_machine_create(&cfg, &r->m);
 	if (ret == -EOPNOTSUPP && cfg.thp == UNEV_THP_ALWAYS)
-		return runtime_error(r, st, "thp=always: transparent huge pages are modelled on the mlock-count design (5.18+) only, not on %s yet",
-				     cfg.kernel ? cfg.kernel : unev_design_name(cfg.design));
+		return runtime_error(r, st, "thp=always: transparent huge pages (2.6.38+) are not modelled on the design none (before 2.6.28), which never had them");
 	if (ret)
 		return runtime_error(r, st, "the model cannot create this machine: %s",
 				     render_errno_text(-ret, buf, sizeof(buf)));
@@ -370,6 +369,28 @@ static int call_fork(struct run *r, const struct scenario_statement *st,
 	return 0;
 }
 
+/* mmap align=SIZE: the over-mapping, then munmap of its head and tail
+ * (parser.c align_option); the first call that fails gives its errno. */
+static int mmap_aligned(struct run *r, const struct exec_task *t, const struct scenario_call *c,
+			uint64_t *addr)
+{
+	uint64_t map = exec_align_map_len(c), head, tail, start;
+	int ret;
+
+	if (!map)
+		return -ENOMEM;
+	ret = unev_sys_mmap(r->m, t->pid, 0, map, exec_prot(c->prot), exec_mmap_flags(c), addr);
+	if (ret)
+		return ret;
+	start = exec_align_trim(c, *addr, &head, &tail);
+	if (head && (ret = unev_sys_munmap(r->m, t->pid, *addr, head)))
+		return ret;
+	if (tail && (ret = unev_sys_munmap(r->m, t->pid, start + map - head - tail, tail)))
+		return ret;
+	*addr = start;
+	return 0;
+}
+
 /* Run one call; *result is 0 or the model's -errno. */
 static int run_call(struct exec *x, const struct scenario_statement *st,
 		    int *result)
@@ -415,6 +436,8 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 			*result = unev_sys_mmap_file(r->m, t->pid, newaddr, c->size,
 						     exec_prot(c->prot), flags, f->id, c->file_off,
 						     &newaddr);
+		} else if (c->align) {
+			*result = mmap_aligned(r, t, c, &newaddr);
 		} else {
 			*result = unev_sys_mmap(r->m, t->pid, newaddr, c->size, exec_prot(c->prot),
 						flags, &newaddr);
@@ -462,7 +485,7 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		/* the kernel's MADV_COLD, PAGEOUT and FREE never answer
 		 * EOPNOTSUPP: the model met a THP there (madvise.c) */
 		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_HUGEPAGE)
-			return runtime_error(r, st, "madvise hugepage: transparent huge pages are modelled on the mlock-count design (5.18+) only, not on rmap-walk (5.10) or none yet");
+			return runtime_error(r, st, "madvise hugepage: transparent huge pages (2.6.38+) are not modelled on the design none (before 2.6.28), which never had them");
 		if (*result == -EOPNOTSUPP && (c->advice == SCENARIO_ADVICE_COLD ||
 					       c->advice == SCENARIO_ADVICE_PAGEOUT ||
 					       c->advice == SCENARIO_ADVICE_FREE))

@@ -894,7 +894,7 @@ static int region_range(struct parser *p, struct scenario_call *c,
 
 static const char usage_mmap[] =
 	"mmap REGION LEN [prot=rw|r|none] [private|shared|droppable] [anon|file=F [off=OFF]|secretmem|perf|io_uring] [locked] [populate] [hugetlb] "
-	"[fixed=OTHER [fixed_off=OFF] [noreplace]]";
+	"[fixed=OTHER [fixed_off=OFF] [noreplace]] [align=SIZE]";
 
 /*
  * fixed=OTHER [fixed_off=OFF] (an extension, README): the call passes the
@@ -917,9 +917,28 @@ static int fixed_option(struct parser *p, struct scenario_call *c, const struct 
 	return ret;
 }
 
+/*
+ * align=SIZE (an extension, README): an anonymous mapping of LEN placed at
+ * a multiple of SIZE by the program itself (mmap of LEN + SIZE - 1p, then
+ * munmap of the head and the tail), as kernels before 6.7 do not place a
+ * 2 MiB anonymous mapping 2 MiB-aligned (thp_get_unmapped_area).
+ */
+static int align_option(struct parser *p, struct scenario_call *c, const char *v)
+{
+	int ret = size_value(p, v, "align=", &c->align);
+
+	if (ret)
+		return ret;
+	if (c->align < SCENARIO_PAGE_SIZE || (c->align & (c->align - 1)) || c->align > (1ULL << 30))
+		return parse_error(p, "mmap: align= is a power of two from 1p to 1G");
+	if (c->fixed[0] || c->file[0] || c->secretmem || c->driver || c->hugetlb)
+		return parse_error(p, "mmap: 'align=' is for an anonymous mapping placed by the kernel: it excludes 'fixed=', 'file=', 'secretmem', 'perf', 'io_uring' and 'hugetlb'");
+	return 0;
+}
+
 static int parse_mmap(struct parser *p, struct scenario_call *c)
 {
-	static const char *const keys[] = {"prot", "file", "off", "fixed", "fixed_off", NULL};
+	static const char *const keys[] = {"prot", "file", "off", "fixed", "fixed_off", "align", NULL};
 	static const char *const flags[] = {"private", "shared", "anon", "locked",
 					    "populate", "hugetlb", "noreplace", "droppable", "secretmem",
 					    "perf", "io_uring", NULL};
@@ -997,6 +1016,8 @@ static int parse_mmap(struct parser *p, struct scenario_call *c)
 	ret = fixed_option(p, c, &a);
 	if (!ret && c->noreplace && !c->fixed[0])
 		return parse_error(p, "mmap: 'noreplace' needs 'fixed='");
+	if (!ret && (v = option(&a, "align")))
+		ret = align_option(p, c, v);
 	return ret;
 }
 

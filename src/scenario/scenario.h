@@ -249,6 +249,11 @@ struct scenario_call {
 	 * fixed=OTHER [fixed_off=OFF]: MREMAP_FIXED to there. */
 	char fixed[SCENARIO_NAME_MAX];	/* "" without fixed= */
 	uint64_t fixed_off;
+	/* mmap align=SIZE: over-map by SIZE less a page and unmap what lies
+	 * before the first multiple of SIZE and after LEN from there, as a
+	 * program gets 2 MiB-aligned memory from a kernel that does not
+	 * align it (0: no align=) */
+	uint64_t align;
 	bool noreplace;			/* mmap MAP_FIXED_NOREPLACE */
 	bool dontunmap;			/* mremap MREMAP_DONTUNMAP */
 	int msync_flags;		/* SCENARIO_MS_*, or flags=N's word */

@@ -111,6 +111,23 @@ static void test_lru_links(void **state)
 	expect_sound(fx);
 }
 
+/* Per-node and per-memcg lists: a folio linked on the lruvec of a node its
+ * frame is not on, or of a memcg it is not charged to. */
+static void test_lru_membership(void **state)
+{
+	struct fx *fx = *state;
+	struct page *p = page_at(fx, fx->plain + P(2));
+
+	p->node = 1;
+	expect_violation(fx, "(page node 1) on node 0's");
+	p->node = 0;
+	expect_sound(fx);
+	p->memcg = 0;
+	expect_violation(fx, "of memcg 0 on memcg");
+	p->memcg = (uint16_t)fx->memcg;
+	expect_sound(fx);
+}
+
 static void test_folio_flags(void **state)
 {
 	struct fx *fx = *state;
@@ -208,6 +225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sound_machine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lru_membership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lru_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folio_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lru_gauges, setup, teardown),

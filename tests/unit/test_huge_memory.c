@@ -2,7 +2,8 @@
  * test_huge_memory.c - anonymous transparent huge pages (mm/huge_memory.c).
  * Every value was observed on the 6.18.44 host (THP madvise) with a probe
  * and through `unevict conform` (tests/scenarios/thp/); the 6.12 split
- * case in the VM of `unevict conform --kernel 6.12` (6.12.117).
+ * case in the VM of `unevict conform --kernel 6.12` (6.12.117), the 5.10
+ * (design rmap-walk) ones in the VM of `--kernel 5.10` (5.10.0-32).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -40,6 +41,12 @@ static int setup_612(void **state)
 {
 	(void)state;
 	return setup_kernel("6.12");
+}
+
+static int setup_510(void **state)
+{
+	(void)state;
+	return setup_kernel("5.10");
 }
 
 static int teardown(void **state)
@@ -132,22 +139,54 @@ static void test_mlock_part_splits_counts_nothing(void **state)
 
 /* munlock of 1M of a locked THP munlocks all 512 pages; locking that 1M
  * again locks nothing (the folio is not wholly in the walked range). */
-static void test_munlock_half_then_relock(void **state)
+/* munlock of the first 1M of a locked range of two THPs, mlock of it
+ * again, munmap: 6.18 munlocks the first THP whole at the munlock (512
+ * munlocked and rescued); 5.10 clears its mlock when the VMA split splits
+ * its PMD (512 cleared, rescued by the putback, none munlocked), relocking
+ * leaves the PTE-mapped THP alone, and munmap munlocks the other THP
+ * whole and queues the first for the deferred split. */
+struct munlock_half {
+	uint64_t munlocked_half, cleared, munlocked_end, deferred_end;
+};
+
+static void munlock_half_then_relock(const struct munlock_half *e)
 {
 	uint64_t a = map_huge();
+	char msg[256];
 
-	(void)state;
 	assert_int_equal(unev_sys_mlock(m, pid, a, MB(4)), 0);
+	assert_int_equal(vmstat("unevictable_pgs_culled"), 1024);
 	assert_int_equal(unev_sys_munlock(m, pid, a, MB(1)), 0);
-	assert_int_equal(vmstat("unevictable_pgs_munlocked"), 512);
+	assert_int_equal(vmstat("thp_split_pmd"), 1);
+	assert_int_equal(vmstat("unevictable_pgs_munlocked"), e->munlocked_half);
+	assert_int_equal(vmstat("unevictable_pgs_cleared"), e->cleared);
 	assert_int_equal(vmstat("unevictable_pgs_rescued"), 512);
 	assert_int_equal(vmstat("nr_mlock"), 512);
 	assert_int_equal(unev_sys_mlock(m, pid, a, MB(1)), 0);
 	assert_int_equal(vmstat("unevictable_pgs_mlocked"), 1024);
 	assert_int_equal(vmstat("nr_mlock"), 512);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
 	assert_int_equal(unev_sys_munmap(m, pid, a, MB(4)), 0);
-	assert_int_equal(vmstat("unevictable_pgs_munlocked"), 1024);
-	assert_int_equal(vmstat("thp_deferred_split_page"), 0);
+	assert_int_equal(vmstat("unevictable_pgs_munlocked"), e->munlocked_end);
+	assert_int_equal(vmstat("unevictable_pgs_rescued"), 1024);
+	assert_int_equal(vmstat("thp_deferred_split_page"), e->deferred_end);
+	assert_int_equal(vmstat("nr_mlock"), 0);
+}
+
+static void test_munlock_half_then_relock(void **state)
+{
+	const struct munlock_half e = {512, 0, 1024, 0};
+
+	(void)state;
+	munlock_half_then_relock(&e);
+}
+
+static void test_munlock_half_510(void **state)
+{
+	const struct munlock_half e = {0, 512, 512, 1};
+
+	(void)state;
+	munlock_half_then_relock(&e);
 }
 
 /* munmap of two pages: split, partly mapped, on the deferred split queue. */
@@ -250,6 +289,51 @@ static void test_never(void **state)
 	assert_int_equal(smaps(a, MB(4), "Rss"), 4096);
 }
 
+/* 5.10: a THP mapped by PTEs in the child while the parent's PMD maps it
+ * is PageDoubleMap; follow_trans_huge_pmd does not mlock it, even after
+ * the child is gone and the parent's write fault reused the PMD. */
+static void test_double_map_never_mlocked_510(void **state)
+{
+	uint64_t a = map_huge(), kb = UINT64_MAX;
+	int child;
+
+	(void)state;
+	assert_int_equal(unev_touch(m, pid, a, MB(2), true), 0);
+	assert_int_equal(unev_sys_fork(m, pid, &child), 0);
+	assert_int_equal(unev_touch(m, child, a, 1, true), 0);
+	assert_int_equal(vmstat("thp_split_pmd"), 1);
+	assert_int_equal(unev_sys_exit(m, child), 0);
+	assert_int_equal(unev_sys_mlock(m, pid, a, MB(2)), 0);
+	assert_int_equal(vmstat("thp_split_pmd"), 1);
+	assert_int_equal(vmstat("unevictable_pgs_mlocked"), 0);
+	assert_int_equal(unev_status_read(m, pid, "VmLck", &kb), 0);
+	assert_int_equal(kb, 2048);
+}
+
+/* 5.10: an mlocked THP mapped by PTEs is a broken invariant (a split
+ * clears the mlock); the checker says so. */
+static void test_invariants_rmap_walk_thp(void **state)
+{
+	uint64_t a = map_huge();
+	char msg[256];
+	struct task_struct *t;
+	struct folio *f;
+
+	(void)state;
+	assert_int_equal(unev_touch(m, pid, a, MB(4), true), 0);
+	assert_int_equal(unev_sys_mprotect(m, pid, a, P(2), UNEV_PROT_READ), 0);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+	t = task_lookup(m, pid);
+	f = page_folio(m, pte_pfn(*pte_lookup(t->mm, a, false)));
+	folio_set(f, PG_mlocked);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
+	folio_clear(f, PG_mlocked);
+	folio_set(f, PG_double_map);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), -EUCLEAN);
+	folio_clear(f, PG_double_map);
+	assert_int_equal(unev_check_invariants(m, msg, sizeof(msg)), 0);
+}
+
 /* The invariant checker knows a THP's shape: a tail page that lost its
  * head, or NR_ANON_THPS off by one THP, is reported. */
 static void test_invariants_cover_large_folios(void **state)
@@ -292,6 +376,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_madvise_free_whole_thp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invariants_cover_large_folios, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_munlock_half_510, setup_510, teardown),
+		cmocka_unit_test_setup_teardown(test_double_map_never_mlocked_510, setup_510, teardown),
+		cmocka_unit_test_setup_teardown(test_invariants_rmap_walk_thp, setup_510, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -863,6 +863,12 @@ static void test_mincore_msync_setrlimit_fixed(void **state)
 	scenario_free(s);
 	assert_parse_error("task a\na: mmap r2 4p noreplace\n", "'noreplace' needs 'fixed='");
 	assert_parse_error("task a\na: mmap r2 4p fixed_off=4K\n", "'fixed_off=' needs 'fixed='");
+	s = parse_call("a: mmap r 4M align=2M locked", &c);
+	assert_int_equal(c->align, 2u << 20);
+	assert_true(c->locked);
+	scenario_free(s);
+	assert_parse_error("task a\na: mmap r 4M align=6K\n", "a power of two");
+	assert_parse_error("task a\na: mmap r 4M align=2M hugetlb\n", "'align=' is for an anonymous mapping");
 }
 
 /* issue 11's newer calls: a mapping type, two advices, a file of its own */

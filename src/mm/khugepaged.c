@@ -20,7 +20,8 @@
  * collapses) and max_ptes_none (one page in 2 MiB is enough); EINVAL for a
  * VMA without an anon_vma (never faulted), with VM_NOHUGEPAGE, or holding
  * no aligned 2 MiB; a range already PMD-mapped (a THP or the huge zero
- * page) counts as done; a 2 MiB without any page stops the walk (EINVAL);
+ * page) counts as done; a 2 MiB without a page table stops the walk
+ * (EINVAL), one of zero pages becomes a THP of zeroes;
  * COW-shared and read-only pages collapse (the copy is this mm's, the
  * other mm keeps the old pages); a PTE-mapped THP is copied into a new one.
  * Per kernel (profile.h): MADV_COLLAPSE itself (6.1+, has_madv_collapse);
@@ -42,7 +43,6 @@ enum scan_result {
 	SCAN_PMD_NONE,		/* no page table: ends the walk */
 	SCAN_PMD_MAPPED,	/* a PMD mapping already */
 	SCAN_PAGE_RO,		/* nothing writable (6.1, 6.12) */
-	SCAN_NO_PAGE,		/* no page at all in the 2 MiB (seen on 6.18: EINVAL, stops) */
 	SCAN_PAGE_LRU,		/* a folio off the LRU */
 	SCAN_PAGE_COUNT,	/* a reference beyond the mappings' (a pin) */
 	SCAN_DEL_PAGE_LRU,	/* folio_isolate_lru failed */
@@ -106,7 +106,7 @@ static bool pte_none_or_zero(const struct unev_machine *m, uint64_t pte)
 /* hpage_collapse_scan_pmd's look at the 512 PTEs, for MADV_COLLAPSE */
 static enum scan_result hpage_collapse_scan_pmd(struct unev_machine *m, const uint64_t *pte)
 {
-	bool writable = false, page = false;
+	bool writable = false;
 
 	if (!pte)
 		return SCAN_PMD_NONE;
@@ -121,15 +121,14 @@ static enum scan_result hpage_collapse_scan_pmd(struct unev_machine *m, const ui
 			return SCAN_UNMODELLED;
 		if (pte[i] & PTE_WRITE)
 			writable = true;
-		page = true;
 		f = page_folio(m, pte_pfn(pte[i]));
 		if (!folio_test(f, PG_lru))
 			return SCAN_PAGE_LRU;
 		if (!is_refcount_suitable(f))
 			return SCAN_PAGE_COUNT;
 	}
-	if (!page)
-		return SCAN_NO_PAGE;
+	/* 6.18 collapses even a 2 MiB of zero pages (seen: a THP of
+	 * zeroes); 6.12 finds no writable PTE there */
 	if (!writable && m->profile->collapse_needs_writable)
 		return SCAN_PAGE_RO;
 	return SCAN_SUCCEED;

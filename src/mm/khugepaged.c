@@ -21,7 +21,9 @@
  * VMA without an anon_vma (never faulted), with VM_NOHUGEPAGE, or holding
  * no aligned 2 MiB; a range already PMD-mapped (a THP or the huge zero
  * page) counts as done; a 2 MiB without a page table stops the walk
- * (EINVAL), one of zero pages becomes a THP of zeroes;
+ * (EINVAL); one of zero pages in a VMA with an anon_vma is collapsed
+ * (seen once on the 6.18.44 host; the 6.18.15 and 7.3.4 VMs answered
+ * EINVAL for what may have been a VMA without one: not settled);
  * COW-shared and read-only pages collapse (the copy is this mm's, the
  * other mm keeps the old pages); a PTE-mapped THP is copied into a new one.
  * Per kernel (profile.h): MADV_COLLAPSE itself (6.1+, has_madv_collapse);
@@ -127,8 +129,8 @@ static enum scan_result hpage_collapse_scan_pmd(struct unev_machine *m, const ui
 		if (!is_refcount_suitable(f))
 			return SCAN_PAGE_COUNT;
 	}
-	/* 6.18 collapses even a 2 MiB of zero pages (seen: a THP of
-	 * zeroes); 6.12 finds no writable PTE there */
+	/* 6.18 collapses a 2 MiB of zero pages too (seen once on the host,
+	 * see the top); 6.12 finds no writable PTE there */
 	if (!writable && m->profile->collapse_needs_writable)
 		return SCAN_PAGE_RO;
 	return SCAN_SUCCEED;

@@ -167,7 +167,7 @@ static struct folio *alloc_anon_folio_pmd(struct unev_machine *m,
  * folio_add_lru_vma, which mlocks it in a VM_LOCKED VMA (mlock_new_folio,
  * 512 pages at once).
  */
-static void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
+void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 			       uint64_t haddr, uint64_t *pte, struct folio *f)
 {
 	long nr = (long)folio_nr_pages(f);
@@ -224,6 +224,10 @@ int do_huge_pmd_anonymous_page(struct unev_machine *m, struct vm_area_struct *vm
 		if (!pte)
 			return -ENOMEM;
 	}
+	/* the anon_vma comes first, for the huge zero page too (so
+	 * MADV_COLLAPSE takes the VMA: seen on 6.18, collapse_errors.uvs) */
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
 	if (!write && m->cfg.zero_page) {
 		set_pmd_ptes(pte, m->zero_pfn, true, PTE_PRESENT | PTE_YOUNG);
 		return 0;

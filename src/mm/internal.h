@@ -189,6 +189,8 @@ enum vm_event_item {
 	THP_SPLIT_PMD,
 	THP_DEFERRED_SPLIT_PAGE,
 	THP_FILE_MAPPED,
+	THP_COLLAPSE_ALLOC,		/* MADV_COLLAPSE (khugepaged.c) */
+	THP_COLLAPSE_ALLOC_FAILED,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -953,6 +955,19 @@ bool thp_vma_allowable(const struct unev_machine *m, const struct vm_area_struct
 		       uint64_t addr);
 int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma,
 		     uint64_t start, uint64_t end, int advice);
+/* The PTE table of the 2 MiB at @haddr; *none when there is none or it
+ * maps nothing. */
+uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none);
+/* A new THP mapped by the PMD whose first PTE is @pte (rmap, LRU or mlock,
+ * RssAnon). */
+void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,
+			uint64_t *pte, struct folio *f);
+
+/* ---- khugepaged.c: MADV_COLLAPSE ---- */
+/* madvise_collapse of [start, end) inside @vma: 0 or -EINVAL/ENOMEM/EBUSY/
+ * EAGAIN as the kernel answers; -EOPNOTSUPP where the model stops. */
+int madvise_collapse(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		     uint64_t end);
 /* 5.10 (design rmap-walk): follow_trans_huge_pmd with FOLL_MLOCK mlocks the
  * THP the PMD from @pte maps, if nothing else maps it (mlock_vma_page). */
 void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,

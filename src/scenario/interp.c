@@ -493,6 +493,10 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 					       c->advice == SCENARIO_ADVICE_FREE))
 			return runtime_error(r, st, "madvise %s of a transparent huge page is not modelled yet",
 					     scenario_advice_name(c->advice));
+		/* khugepaged.c: a swap entry in the range (swap-in for the
+		 * collapse), file memory, or a design without THP */
+		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_COLLAPSE)
+			return runtime_error(r, st, "madvise collapse of swapped-out pages, of file memory or on the rmap-walk or none design is not modelled yet");
 		return 0;
 	case SCENARIO_CALL_TOUCH:
 		*result = unev_touch(r->m, t->pid, addr, len, c->write);

@@ -459,13 +459,48 @@ static int check_hugetlb_pool(const struct unev_machine *m, char *buf, size_t le
 	return 0;
 }
 
+/*
+ * 10. The page cache: an entry is a folio's head of this mapping whose
+ * range holds the index, and a large folio is found at each of its
+ * indices (the xarray's multi-index entry).
+ */
+static int check_page_cache(const struct unev_machine *m, char *buf, size_t len)
+{
+	for (unsigned int i = 0; i < m->nr_mappings; i++) {
+		const struct address_space *as = m->mappings[i];
+
+		if (!as || as->kind == MAPPING_HUGETLB)
+			continue;
+		for (uint64_t idx = cache_next_chunk(as, 0); idx < as->nr_slots;
+		     idx = cache_next_chunk(as, idx + 1)) {
+			uint32_t e = cache_entry(as, idx);
+			const struct folio *f;
+
+			if (e == PFN_NIL || !cache_entry_is_folio(e))
+				continue;
+			f = &m->memmap[e];
+			if ((f->flags & PG_tail) || f->mapping != as->id || idx < f->index ||
+			    idx >= f->index + folio_nr_pages(f))
+				FAIL("%s: index %llu holds pfn %u (index %u, order %u, mapping %u)",
+				     as->name, (unsigned long long)idx, e, f->index, f->order,
+				     f->mapping);
+			for (uint64_t j = 1; idx == f->index && j < folio_nr_pages(f); j++)
+				if (cache_entry(as, idx + j) != e)
+					FAIL("%s: the large folio at index %llu is not at index %llu",
+					     as->name, (unsigned long long)idx,
+					     (unsigned long long)(idx + j));
+		}
+	}
+	return 0;
+}
+
 int unev_check_invariants(const struct unev_machine *m, char *buf, size_t len)
 {
 	static int (*const checks[])(const struct unev_machine *, char *, size_t) = {
 		check_large_folios,
 		check_lru_links, check_folio_flags, check_lru_gauges, check_nr_mlock,
 		check_mlock_count, check_memcg_usage, check_vma_order, check_locked_vm,
-		check_hugetlb_pool,
+		check_hugetlb_pool, check_page_cache,
 	};
 
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {

@@ -6,6 +6,10 @@
  * A page-cache folio holds one reference for the cache; new ones enter the
  * LRU through the per-CPU lru_add batch (filemap_add_folio ->
  * folio_add_lru), so a ramfs folio is culled when that batch is processed.
+ *
+ * A large folio (an ext4 write on 6.18: ext4_large_folios) is found at each
+ * of its indices, as the xarray's multi-index entry finds it: every slot
+ * holds the head's pfn, and the page of an index is head + index - f->index.
  */
 #include <stdio.h>
 
@@ -141,14 +145,45 @@ void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint
 {
 	struct folio *f = pfn_to_page(m, cache_entry(as, index));
 	struct pglist_data *pgdat = &m->nodes[f->node];
+	long nr = (long)folio_nr_pages(f);
 
-	cache_entry_store(as, index, PFN_NIL);
-	as->nrpages--;
+	for (long i = 0; i < nr; i++)
+		cache_entry_store(as, f->index + (uint64_t)i, PFN_NIL);
+	as->nrpages -= (uint64_t)nr;
 	f->mapping = 0;
-	node_stat_mod(m, f->node, &pgdat->nr_file_pages, -1);
+	node_stat_mod(m, f->node, &pgdat->nr_file_pages, -nr);
 	if (as->kind == MAPPING_SHMEM)
-		node_stat_mod(m, f->node, &pgdat->nr_shmem, -1);
+		node_stat_mod(m, f->node, &pgdat->nr_shmem, -nr);
 	folio_put(m, f);
+}
+
+/*
+ * truncate_inode_partial_folio: a large folio that the bytes [lstart,
+ * lend) cut through is split (or zeroed in part), which the model does
+ * not do: the caller refuses the call (-EOPNOTSUPP) before it changes
+ * anything.
+ */
+static int truncate_cuts_large_folio(struct unev_machine *m, const struct address_space *as,
+				     uint64_t lstart, uint64_t lend)
+{
+	uint64_t edge[2] = { lstart, lend - 1 };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		uint32_t e = cache_entry(as, edge[i] >> PAGE_SHIFT);
+		const struct folio *f;
+		uint64_t fstart, fend;
+
+		if (e == PFN_NIL || !cache_entry_is_folio(e))
+			continue;
+		f = pfn_to_page(m, e);
+		if (!folio_test_large(f))
+			continue;
+		fstart = (uint64_t)f->index << PAGE_SHIFT;
+		fend = fstart + (folio_nr_pages(f) << PAGE_SHIFT);
+		if ((i == 0 && lstart != fstart) || (i == 1 && lend != fend))
+			return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /*
@@ -229,12 +264,89 @@ void i_mmap_remove(struct address_space *as, struct vm_area_struct *vma)
 	}
 }
 
+/* Is any slot of [index, index + nr) taken (filemap_add_folio's -EEXIST)? */
+static bool cache_range_used(const struct address_space *as, uint64_t index, uint64_t nr)
+{
+	for (uint64_t i = index; i < index + nr; i++)
+		if (cache_entry(as, i) != PFN_NIL)
+			return true;
+	return false;
+}
+
+/* filemap_alloc_folio above order 0: __GFP_NORETRY, so none when the node
+ * is below its low watermark (no reclaim for it here), then the charge. */
+static struct folio *filemap_alloc_large_folio(struct unev_machine *m, unsigned int order)
+{
+	int node = numa_node_id(m);
+	struct pglist_data *pgdat = &m->nodes[node];
+	struct folio *f = NULL;
+
+	if (pgdat->nr_free_pages >= pgdat->wmark_low + (1ULL << order))
+		f = folio_alloc(m, node, order);
+	if (!f)
+		return NULL;
+	prep_compound_page(m, f);
+	if (mem_cgroup_charge(m, f)) {
+		folio_put(m, f);
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * __filemap_get_folio with FGP_CREAT and an order: the order falls to the
+ * alignment of @index, then one at a time while the range holds a folio
+ * already or no folio of it can be had, down to a page.
+ */
+static int filemap_add_folio(struct unev_machine *m, struct address_space *as, uint64_t index,
+			     unsigned int order, struct folio **out)
+{
+	struct folio *f = NULL;
+	uint64_t nr;
+	int err;
+
+	if (order && (index & ((1ULL << order) - 1)))
+		order = (unsigned int)__builtin_ctzll(index);
+	for (; order > 0 && !f; order--) {
+		if (index + (1ULL << order) > UINT32_MAX ||
+		    cache_range_used(as, index, 1ULL << order))
+			continue;
+		for (uint64_t i = 0; i < 1ULL << order; i += CACHE_CHUNK)
+			if ((err = page_cache_prepare(as, index + i)))
+				return err;
+		if ((err = page_cache_prepare(as, index + (1ULL << order) - 1)))
+			return err;
+		f = filemap_alloc_large_folio(m, order);
+		if (f)
+			break;
+	}
+	if (!f) {
+		err = page_cache_prepare(as, index);
+		if (err)
+			return err;
+		f = alloc_user_folio(m, numa_node_id(m));
+		if (!f)
+			return -ENOMEM;
+	}
+	nr = folio_nr_pages(f);
+	if (as->kind == MAPPING_SHMEM)
+		folio_set(f, PG_swapbacked);
+	f->mapping = as->id;
+	f->index = (uint32_t)index;
+	for (uint64_t i = 0; i < nr; i++)
+		cache_entry_store(as, index + i, page_to_pfn(m, f));
+	as->nrpages += nr;
+	node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, (long)nr);
+	if (as->kind == MAPPING_SHMEM)
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_shmem, (long)nr);
+	folio_add_lru(m, f);
+	*out = f;
+	return 0;
+}
+
 int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t index,
 		      bool create, struct folio **out)
 {
-	struct folio *f;
-	int err;
-
 	uint32_t e = cache_entry(as, index);
 
 	if (cache_entry_is_swap(e))
@@ -245,30 +357,14 @@ int filemap_get_folio(struct unev_machine *m, struct address_space *as, uint64_t
 	}
 	if (!create)
 		return -ENOENT;
-	err = page_cache_prepare(as, index);
-	if (err)
-		return err;
-	f = alloc_user_folio(m, numa_node_id(m));
-	if (!f)
-		return -ENOMEM;
-	if (as->kind == MAPPING_SHMEM)
-		folio_set(f, PG_swapbacked);
-	f->mapping = as->id;
-	f->index = (uint32_t)index;
-	cache_entry_store(as, index, page_to_pfn(m, f));
-	as->nrpages++;
-	node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, 1);
-	if (as->kind == MAPPING_SHMEM)
-		node_stat_mod(m, f->node, &m->nodes[f->node].nr_shmem, 1);
-	folio_add_lru(m, f);
-	*out = f;
-	return 0;
+	return filemap_add_folio(m, as, index, 0, out);
 }
 
 /* unmap_mapping_range: zap every PTE of [start, end) (page offsets) in every
  * VMA of the file; private COW copies too when @even_cows (truncation). */
 struct zap_file_ctx {
 	bool even_cows;
+	uint64_t end;
 };
 
 static int zap_file_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
@@ -278,11 +374,26 @@ static int zap_file_pte(struct unev_machine *m, struct vm_area_struct *vma, uint
 	uint32_t pfn = pte_pfn(*pte);
 	struct folio *f;
 
-	(void)addr;
+	if (*pte & PTE_PMD) {	/* a page-cache folio's PMD goes whole */
+		zap_huge_pmd(m, vma, pte - ((addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1)));
+		return 0;
+	}
 	if (pfn != m->zero_pfn) {
-		f = pfn_to_page(m, pfn);
+		f = page_folio(m, pfn);
 		if (folio_test_anon(f) && !ctx->even_cows)
 			return 0;
+		if (folio_test_large(f)) {	/* zap_present_folio_ptes: one batch */
+			uint64_t stop = (addr | (PTRS_PER_TABLE * PAGE_SIZE - 1)) + 1;
+			unsigned int nr = folio_pte_batch(m, f, pte,
+				(unsigned int)(((ctx->end < stop ? ctx->end : stop) - addr) >> PAGE_SHIFT));
+
+			memset(pte, 0, nr * sizeof(*pte));
+			mm_counter_inc(vma->mm, f, -(int64_t)nr);
+			folio_remove_rmap_ptes(m, f, nr, vma);
+			f->refcount -= (int32_t)nr - 1;
+			folio_put(m, f);
+			return 0;
+		}
 		*pte = 0;
 		mm_counter_inc(vma->mm, f, -1);
 		folio_remove_rmap_pte(m, f, vma);
@@ -310,8 +421,9 @@ void unmap_mapping_range(struct unev_machine *m, struct address_space *as, uint6
 		 * drains this CPU first up to 6.12 (unmap_drains_batches) */
 		if (m->profile->unmap_drains_batches)
 			lru_add_drain(m);
-		walk_page_range(m, vma, vma->vm_start + ((s - vstart) << PAGE_SHIFT),
-				vma->vm_start + ((e - vstart) << PAGE_SHIFT), zap_file_pte, &ctx);
+		ctx.end = vma->vm_start + ((e - vstart) << PAGE_SHIFT);
+		walk_page_range(m, vma, vma->vm_start + ((s - vstart) << PAGE_SHIFT), ctx.end,
+				zap_file_pte, &ctx);
 	}
 }
 
@@ -407,22 +519,26 @@ static int unev_sys_pread_call(struct unev_machine *m, int pid, int ino, uint64_
 			return -ENOMEM;
 	}
 	end = off + len < as->size ? off + len : as->size;
-	for (uint64_t idx = off >> PAGE_SHIFT; idx <= (end - 1) >> PAGE_SHIFT; idx++) {
+	for (uint64_t idx = off >> PAGE_SHIFT, next; idx <= (end - 1) >> PAGE_SHIFT; idx = next) {
 		struct folio *f;
 		bool first = idx == off >> PAGE_SHIFT;
 		int err = filemap_get_folio(m, as, idx, as->kind != MAPPING_SHMEM, &f);
+		uint64_t prev_idx;
 
+		next = idx + 1;
 		if (err == -ENOENT)
 			continue;
 		if (err)
 			return err;
+		next = f->index + folio_nr_pages(f);	/* a folio is read once */
 		if (as->kind == MAPPING_SHMEM) {
 			if (!first || (off & (PAGE_SIZE - 1)) == 0)
 				folio_mark_accessed(m, f);
-		} else if (!first || *prev_pos < 1 ||
-			   (uint64_t)(*prev_pos - 1) >> PAGE_SHIFT != idx) {
-			folio_mark_accessed(m, f);
+			continue;
 		}
+		prev_idx = *prev_pos < 1 ? UINT64_MAX : (uint64_t)(*prev_pos - 1) >> PAGE_SHIFT;
+		if (!first || prev_idx < f->index || prev_idx >= next)	/* pos_same_folio */
+			folio_mark_accessed(m, f);
 	}
 	if (prev_pos)
 		*prev_pos = (int64_t)end;
@@ -437,14 +553,34 @@ int unev_sys_pread(struct unev_machine *m, int pid, int ino, uint64_t off, uint6
 	return ret;
 }
 
-/* generic_perform_write / shmem_write_begin: each page is found or added
- * to the cache (through the lru_add batch); i_size grows to cover it.
+/*
+ * The folio order ext4's write_begin asks for @bytes (fgf_set_order: the
+ * log2 of the length, less a page's; ext4's EXT4_MAX_PAGECACHE_ORDER is 9
+ * with 4 KiB blocks), on a kernel with ext4 large folios; else a page.
+ */
+static unsigned int write_begin_order(const struct unev_machine *m,
+				      const struct address_space *as, uint64_t bytes)
+{
+	unsigned int shift = 63 - (unsigned int)__builtin_clzll(bytes);
+
+	if (as->kind != MAPPING_DISK || !m->profile->ext4_large_folios || shift <= PAGE_SHIFT)
+		return 0;
+	return shift - PAGE_SHIFT < HPAGE_PMD_ORDER ? shift - PAGE_SHIFT : HPAGE_PMD_ORDER;
+}
+
+/*
+ * generic_perform_write / shmem_write_begin: the write goes in chunks of
+ * the largest folio the mapping takes (2 MiB with ext4 large folios, else
+ * a page), each to the folio write_begin finds or adds at its first page
+ * (through the lru_add batch; a large one empties the batch at once), and
+ * no further than that folio's end; i_size grows to cover it.
  * shmem_get_folio(SGP_WRITE) marks a cached folio accessed and a new one
- * referenced; a disk or ramfs write_begin (FGP_WRITEBEGIN) marks nothing. */
+ * referenced; a disk or ramfs write_begin (FGP_WRITEBEGIN) marks nothing.
+ */
 static int unev_sys_pwrite_call(struct unev_machine *m, int pid, int ino, uint64_t off, uint64_t len)
 {
 	struct address_space *as;
-	uint64_t end;
+	uint64_t end, chunk;
 
 	int err = file_call_begin(m, pid, ino, &as);
 
@@ -455,11 +591,18 @@ static int unev_sys_pwrite_call(struct unev_machine *m, int pid, int ino, uint64
 	end = off + len;
 	if (end < off || (PAGE_ALIGN(end) >> PAGE_SHIFT) > UINT32_MAX)
 		return -EFBIG;
-	for (uint64_t idx = off >> PAGE_SHIFT; idx <= (end - 1) >> PAGE_SHIFT; idx++) {
+	chunk = write_begin_order(m, as, HPAGE_SIZE) ? HPAGE_SIZE : PAGE_SIZE;
+	for (uint64_t pos = off, bytes; pos < end; pos += bytes) {
+		uint64_t idx = pos >> PAGE_SHIFT, fend;
 		struct folio *f;
 		bool cached = cache_entry(as, idx) != PFN_NIL;	/* or swapped out */
-		int err = filemap_get_folio(m, as, idx, true, &f);
+		int err;
 
+		bytes = chunk - (pos & (chunk - 1));
+		if (bytes > end - pos)
+			bytes = end - pos;
+		err = cached ? filemap_get_folio(m, as, idx, true, &f)
+			     : filemap_add_folio(m, as, idx, write_begin_order(m, as, bytes), &f);
 		if (err)
 			return err;
 		if (as->kind == MAPPING_SHMEM && cached)
@@ -467,6 +610,9 @@ static int unev_sys_pwrite_call(struct unev_machine *m, int pid, int ino, uint64
 		else if (as->kind == MAPPING_SHMEM)
 			folio_set(f, PG_referenced);
 		folio_set(f, PG_dirty);
+		fend = ((uint64_t)f->index + folio_nr_pages(f)) << PAGE_SHIFT;
+		if (bytes > fend - pos)
+			bytes = fend - pos;
 	}
 	if (end > as->size)
 		as->size = end;
@@ -498,6 +644,9 @@ static int unev_sys_ftruncate_call(struct unev_machine *m, int pid, int ino, uin
 		as->size = size;
 		return page_cache_grow(as, PAGE_ALIGN(size) >> PAGE_SHIFT);
 	}
+	err = truncate_cuts_large_folio(m, as, size, (uint64_t)as->nr_slots << PAGE_SHIFT);
+	if (err)
+		return err;
 	holebegin = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	as->size = size;
 	unmap_mapping_range(m, as, holebegin, UINT64_MAX, true);
@@ -540,6 +689,10 @@ int vfs_fallocate_punch_hole(struct unev_machine *m, struct address_space *as, u
 		return -EINVAL;
 	if (as->kind == MAPPING_RAMFS)
 		return -EOPNOTSUPP;
+	/* not -EOPNOTSUPP, ramfs's answer: the caller's run stops */
+	if (off < as->size &&
+	    truncate_cuts_large_folio(m, as, off, off + len < as->size ? off + len : as->size))
+		return -ENOTRECOVERABLE;
 	punch_hole_range(m, as, off, len);
 	return 0;
 }

@@ -120,7 +120,7 @@ bool thp_vma_allowable(const struct unev_machine *m, const struct vm_area_struct
 
 /* The PTE table of @haddr, NULL when the PMD is none (no table, or one the
  * model keeps with nothing in it: the kernel frees it with the range). */
-static uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none)
+uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none)
 {
 	uint64_t *pte = pte_lookup(mm, haddr, false);
 
@@ -180,7 +180,7 @@ static struct folio *alloc_anon_folio_pmd(struct unev_machine *m,
  * folio_add_lru_vma, which mlocks it in a VM_LOCKED VMA (mlock_new_folio,
  * 512 pages at once).
  */
-static void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
+void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 			       uint64_t haddr, uint64_t *pte, struct folio *f)
 {
 	long nr = (long)folio_nr_pages(f);
@@ -239,6 +239,10 @@ int do_huge_pmd_anonymous_page(struct unev_machine *m, struct vm_area_struct *vm
 		if (!pte)
 			return -ENOMEM;
 	}
+	/* the anon_vma comes first, for the huge zero page too (so
+	 * MADV_COLLAPSE takes the VMA: seen on 6.18, collapse_errors.uvs) */
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
 	if (!write && m->cfg.zero_page) {
 		set_pmd_ptes(pte, m->zero_pfn, true, PTE_PRESENT | PTE_YOUNG);
 		return 0;
@@ -314,6 +318,12 @@ static void __split_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 	struct folio *f;
 
 	count_vm_events(m, THP_SPLIT_PMD, 1);
+	/* a file folio's PMD is cleared, not split: faults map its pages
+	 * again by PTE (__split_huge_pmd_locked's !vma_is_anonymous case) */
+	if (!pmd_is_huge_zero(m, pte) && !folio_test_anon(page_folio(m, pte_pfn(*pte)))) {
+		zap_huge_pmd(m, vma, pte);
+		return;
+	}
 	for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
 		pte[i] &= ~PTE_PMD;
 	if (pmd_is_huge_zero(m, pte))
@@ -436,7 +446,11 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
 	memset(pte, 0, HPAGE_PMD_NR * sizeof(*pte));
 	mm_counter_inc(vma->mm, f, -nr);
 	f->mapcount--;
-	if (--*entire_mapcount(m, f) == 0) {
+	if (--*entire_mapcount(m, f) == 0 && !folio_test_anon(f)) {
+		/* folio_remove_rmap_pmd of a page-cache folio */
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped,
+			      -(nr - *nr_pages_mapped(m, f)));
+	} else if (*entire_mapcount(m, f) == 0) {
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, -nr);
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped,
 			      -(nr - *nr_pages_mapped(m, f)));
@@ -480,6 +494,72 @@ void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned in
 	}
 	if (design_mlock_count(m))
 		munlock_vma_folio(m, f, vma);
+}
+
+/*
+ * folio_add_file_rmap_ptes / _pmd of a large page-cache folio: its pages
+ * enter NR_FILE_MAPPED (those no other PTE or PMD maps), and 6.18 mlocks
+ * it in a VM_LOCKED VMA when the call maps all of it (__folio_add_file_rmap:
+ * folio_nr_pages == nr_pages, profile map_whole_file_folio); before, rmap
+ * never mlocked a large file folio.
+ */
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
+			      struct vm_area_struct *vma)
+{
+	f->mapcount += (int32_t)nr;
+	*nr_pages_mapped(m, f) += (int32_t)nr;
+	if (*entire_mapcount(m, f) == 0)
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, (long)nr);
+	if (m->profile->map_whole_file_folio && nr == folio_nr_pages(f))
+		mlock_vma_folio(m, f, vma);
+}
+
+static void folio_add_file_rmap_pmd(struct unev_machine *m, struct folio *f,
+				    struct vm_area_struct *vma)
+{
+	f->mapcount++;
+	if (++*entire_mapcount(m, f) == 1)
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped,
+			      (long)folio_nr_pages(f) - *nr_pages_mapped(m, f));
+	if (m->profile->map_whole_file_folio)
+		mlock_vma_folio(m, f, vma);
+}
+
+/*
+ * do_set_pmd: a PMD-sized page-cache folio mapped by the PMD of @haddr,
+ * which must be none, when the VMA holds the aligned 2 MiB at the file
+ * offset of the folio (thp_vma_suitable_order) and no MADV_NOHUGEPAGE
+ * (vma_thp_disabled; the THP mode is not asked: the folio is already
+ * there).  A write fault's PMD is writable and dirty.  0 mapped, 1 fall
+ * back to PTEs.
+ */
+int do_set_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,
+	       struct folio *f, bool write)
+{
+	uint64_t *pte;
+	bool none;
+
+	if (f->order != HPAGE_PMD_ORDER || (vma->vm_flags & VM_NOHUGEPAGE) ||
+	    haddr < vma->vm_start || haddr + HPAGE_SIZE > vma->vm_end ||
+	    ((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff) & (HPAGE_PMD_NR - 1))
+		return 1;
+	pte = pmd_table(vma->mm, haddr, &none);
+	if (!none)
+		return 1;
+	if (!pte) {	/* the deposited page table of the PMD, charged first */
+		if (mem_cgroup_charge_kmem(m, 1))
+			return 1;
+		pte = pte_lookup(vma->mm, haddr, true);
+		if (!pte)
+			return 1;
+	}
+	folio_get(f);
+	folio_add_file_rmap_pmd(m, f, vma);
+	mm_counter_inc(vma->mm, f, HPAGE_PMD_NR);
+	set_pmd_ptes(pte, page_to_pfn(m, f), false,
+		     PTE_PRESENT | PTE_YOUNG | (write ? PTE_WRITE | PTE_DIRTY : 0));
+	count_vm_events(m, THP_FILE_MAPPED, 1);
+	return 0;
 }
 
 /* folio_pte_batch: consecutive present PTEs mapping consecutive pages of @f

@@ -194,6 +194,9 @@ enum vm_event_item {
 	THP_SPLIT_PAGE,
 	THP_SPLIT_PAGE_FAILED,
 	THP_SWPOUT_FALLBACK,
+	THP_FILE_MAPPED,
+	THP_COLLAPSE_ALLOC,		/* MADV_COLLAPSE (khugepaged.c) */
+	THP_COLLAPSE_ALLOC_FAILED,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -941,6 +944,16 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
  * the deferred split queue when it stays partly mapped. */
 void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
 			    struct vm_area_struct *vma);
+/* folio_add_file_rmap_ptes: @nr PTEs of a large page-cache folio added. */
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
+			      struct vm_area_struct *vma);
+/* do_set_pmd: map a PMD-sized page-cache folio by the PMD at @haddr; 0
+ * done, 1 fall back to PTEs. */
+int do_set_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,
+	       struct folio *f, bool write);
+/* The PTE table of @haddr, NULL when none; *none also when it maps nothing
+ * (the kernel frees an emptied table with its range: pmd_none). */
+uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none);
 /* folio_pte_batch: PTEs from @pte (at most @max) mapping @f's consecutive pages. */
 unsigned int folio_pte_batch(struct unev_machine *m, const struct folio *f, const uint64_t *pte,
 			     unsigned int max);
@@ -969,6 +982,19 @@ int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm
 int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f);
 /* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
 bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
+/* The PTE table of the 2 MiB at @haddr; *none when there is none or it
+ * maps nothing. */
+uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none);
+/* A new THP mapped by the PMD whose first PTE is @pte (rmap, LRU or mlock,
+ * RssAnon). */
+void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,
+			uint64_t *pte, struct folio *f);
+
+/* ---- khugepaged.c: MADV_COLLAPSE ---- */
+/* madvise_collapse of [start, end) inside @vma: 0 or -EINVAL/ENOMEM/EBUSY/
+ * EAGAIN as the kernel answers; -EOPNOTSUPP where the model stops. */
+int madvise_collapse(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		     uint64_t end);
 /* 5.10 (design rmap-walk): follow_trans_huge_pmd with FOLL_MLOCK mlocks the
  * THP the PMD from @pte maps, if nothing else maps it (mlock_vma_page). */
 void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,

@@ -14,6 +14,8 @@ static bool madvise_behavior_valid(const struct unev_machine *m, int advice)
 	case UNEV_MADV_GUARD_INSTALL:
 	case UNEV_MADV_GUARD_REMOVE:
 		return m->profile->has_madv_guard;
+	case UNEV_MADV_COLLAPSE:
+		return m->profile->has_madv_collapse;
 	case UNEV_MADV_HUGEPAGE:
 	case UNEV_MADV_NOHUGEPAGE:
 	case UNEV_MADV_NORMAL:
@@ -421,6 +423,12 @@ static int madvise_vma(struct unev_machine *m,
 		/* fall through */
 	case UNEV_MADV_NOHUGEPAGE:
 		return madvise_hugepage(m, vma->mm, vma, start, end, advice);
+	case UNEV_MADV_COLLAPSE:
+		/* file and shmem collapse are not modelled (the scenario
+		 * layer refuses them): only a private anonymous VMA here */
+		if (vma->mapping)
+			return -EOPNOTSUPP;
+		return madvise_collapse(m, vma, start, end);
 	case UNEV_MADV_GUARD_INSTALL:
 		return madvise_guard_install(m, vma, start, end);
 	case UNEV_MADV_GUARD_REMOVE:

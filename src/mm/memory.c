@@ -168,6 +168,28 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
 }
 
 /*
+ * set_pte_range: @nr PTEs from @pte map the pages of page-cache folio @f
+ * from file index @index, with one folio_add_file_rmap_ptes for them all
+ * (so a large folio mapped whole by one call is mlocked in a VM_LOCKED VMA
+ * on 6.18, and a small one always, on the 5.18+ design).
+ */
+static void set_file_pte_range(struct unev_machine *m, struct vm_area_struct *vma,
+			       struct folio *f, uint64_t index, uint64_t *pte, unsigned int nr,
+			       bool writable)
+{
+	uint32_t pfn = page_to_pfn(m, f) + (uint32_t)(index - f->index);
+
+	f->refcount += (int32_t)nr;
+	if (folio_test_large(f))
+		folio_add_file_rmap_ptes(m, f, nr, vma);
+	else
+		folio_add_file_rmap_pte(m, f, vma);
+	mm_counter_inc(vma->mm, f, (int64_t)nr);
+	for (unsigned int i = 0; i < nr; i++)
+		pte[i] = mk_pte(pfn + i, writable);
+}
+
+/*
  * __do_fault on a file VMA: the page-cache folio is found or read in (a new
  * one through the lru_add batch).  do_shared_fault and do_read_fault map it,
  * and folio_add_file_rmap_pte mlocks it in a VM_LOCKED VMA; do_cow_fault
@@ -177,18 +199,78 @@ static int do_anonymous_page(struct unev_machine *m, struct vm_area_struct *vma,
 void map_file_folio(struct unev_machine *m, struct vm_area_struct *vma, struct folio *f,
 		    uint64_t *pte, bool writable)
 {
-	folio_get(f);
-	folio_add_file_rmap_pte(m, f, vma);
-	mm_counter_inc(vma->mm, f, 1);
-	*pte = mk_pte(page_to_pfn(m, f), writable);
+	set_file_pte_range(m, vma, f, f->index, pte, 1, writable);
+}
+
+/* The last file index of @f, and whether 6.18 may map it whole or by PMD:
+ * within i_size's last page, or shmem's (filemap_map_pages' file_end test). */
+static bool file_folio_may_map_large(const struct unev_machine *m, const struct address_space *as,
+				     const struct folio *f)
+{
+	uint64_t eof = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
+
+	return !m->profile->map_whole_file_folio || as->kind == MAPPING_SHMEM ||
+	       (eof && eof - 1 >= f->index + folio_nr_pages(f));
+}
+
+/* folio_within_vma, and its pages in one PTE table: where 6.18 maps a large
+ * folio whole, its first PTE's offset in the table of @addr (which maps
+ * file index @index); -1 where it may not. */
+static int64_t file_folio_whole_pte(const struct vm_area_struct *vma, const struct folio *f,
+				    uint64_t addr, uint64_t index)
+{
+	uint64_t start = addr - ((index - f->index) << PAGE_SHIFT);
+	uint64_t size = folio_nr_pages(f) << PAGE_SHIFT;
+
+	if (addr < (index - f->index) << PAGE_SHIFT || start < vma->vm_start ||
+	    start + size > vma->vm_end || (start & HPAGE_MASK) != ((start + size - 1) & HPAGE_MASK))
+		return -1;
+	return (int64_t)((start >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1));
+}
+
+/*
+ * filemap_map_folio_range: the pages [p, end) of the table from the folio
+ * at @p (file index @index) in runs of PTEs that are none, each run one
+ * set_pte_range; on 6.18 a large folio is taken whole where it may be.
+ */
+static uint64_t filemap_map_folio_range(struct unev_machine *m, struct vm_area_struct *vma,
+					uint64_t *table, uint64_t p, uint64_t end, uint64_t index,
+					uint64_t addr0, struct folio *f)
+{
+	uint64_t fend = p + (f->index + folio_nr_pages(f) - index), run = p;
+
+	if (fend < end)
+		end = fend;
+	if (m->profile->map_whole_file_folio && folio_test_large(f) &&
+	    file_folio_may_map_large(m, vma->mapping, f)) {
+		int64_t first = file_folio_whole_pte(vma, f, addr0 + (p << PAGE_SHIFT), index);
+
+		if (first >= 0) {
+			index -= p - (uint64_t)first;
+			p = run = (uint64_t)first;
+			end = p + folio_nr_pages(f);
+		}
+	}
+	for (uint64_t q = p; q <= end; q++) {
+		if (q < end && !table[q])
+			continue;
+		if (q > run)
+			set_file_pte_range(m, vma, f, index + (run - p), table + run,
+					   (unsigned int)(q - run), false);
+		run = q + 1;
+	}
+	return end;
 }
 
 /*
  * do_fault_around -> filemap_map_pages: a read fault also maps the
  * page-cache folios already there in the aligned window around it (the
- * profile's fault_around_pages: 16, fault_around_bytes 64K)
- * (within the VMA, the PTE table and i_size), each through
- * folio_add_file_rmap_ptes, so in a VM_LOCKED VMA each is mlocked.
+ * profile's fault_around_pages: 16, fault_around_bytes 64K), within the
+ * VMA, the PTE table and i_size.  filemap_map_pmd first: a PMD-sized folio
+ * where the PMD is none is mapped by it (do_set_pmd), and the PTE table is
+ * installed; on 6.18 neither when the first folio found reaches i_size's
+ * last page, and then without a table nothing is mapped (the fault goes on
+ * to finish_fault).
  */
 static void do_fault_around(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr)
 {
@@ -196,9 +278,12 @@ static void do_fault_around(struct unev_machine *m, struct vm_area_struct *vma, 
 	uint64_t pte_off = (addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1);
 	uint64_t vma_off = (addr - vma->vm_start) >> PAGE_SHIFT;
 	uint64_t nr_around = m->profile->fault_around_pages;
-	uint64_t from, to;
+	uint64_t from, to, base = vma_linear_index(vma, addr) - pte_off;
+	uint64_t addr0 = addr - (pte_off << PAGE_SHIFT);
 	uint64_t eof = PAGE_ALIGN(as->size) >> PAGE_SHIFT;
-	uint64_t *table = pte_lookup(vma->mm, addr, true) - pte_off;
+	struct folio *first = NULL;
+	uint64_t *table;
+	bool none;
 
 	if (nr_around <= 1)
 		return;
@@ -210,17 +295,74 @@ static void do_fault_around(struct unev_machine *m, struct vm_area_struct *vma, 
 		to = PTRS_PER_TABLE;
 	if (to > pte_off + vma_pages(vma) - vma_off)
 		to = pte_off + vma_pages(vma) - vma_off;
-	for (uint64_t p = from; p < to; p++) {
-		uint64_t index = vma_linear_index(vma, addr) + p - pte_off;
-		uint32_t e;
+	if (to > eof - base)
+		to = eof > base ? eof - base : 0;
+	for (uint64_t p = from; p < to && !first; p++) {	/* next_uptodate_folio */
+		uint32_t e = cache_entry(as, base + p);
 
-		if (index >= eof || table[p])
-			continue;
-		e = cache_entry(as, index);
-		if (!cache_entry_is_folio(e))
-			continue;
-		map_file_folio(m, vma, pfn_to_page(m, e), &table[p], false);
+		if (e != PFN_NIL && cache_entry_is_folio(e))
+			first = pfn_to_page(m, e);
 	}
+	if (!first)
+		return;
+	table = pmd_table(vma->mm, addr & HPAGE_MASK, &none);
+	if (file_folio_may_map_large(m, as, first)) {	/* filemap_map_pmd */
+		if (table && (*table & PTE_PMD))
+			return;
+		if (none && !do_set_pmd(m, vma, addr & HPAGE_MASK, first, false))
+			return;
+		table = pte_lookup(vma->mm, addr, true) - pte_off;
+	} else if (none) {
+		return;
+	}
+	for (uint64_t p = from; p < to; p++) {
+		uint32_t e = cache_entry(as, base + p);
+
+		if (table[p] || e == PFN_NIL || !cache_entry_is_folio(e))
+			continue;
+		p = filemap_map_folio_range(m, vma, table, p, to, base + p, addr0,
+					    pfn_to_page(m, e)) - 1;
+	}
+}
+
+/*
+ * finish_fault of a page-cache folio: a PMD-sized one by the PMD where it
+ * is none; on 6.18 a large one whole where it lies in the VMA and one PTE
+ * table and none of its PTEs is there (unless it reaches past i_size's
+ * last page: needs_fallback); else the one page.
+ */
+static int finish_file_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
+			     uint64_t *pte, struct folio *f, uint64_t index, bool writable)
+{
+	struct address_space *as = vma->mapping;
+	uint64_t eof = PAGE_ALIGN(as->size) >> PAGE_SHIFT, pte_off;
+	bool fallback = as->kind != MAPPING_SHMEM && eof < f->index + folio_nr_pages(f);
+	int64_t first;
+	bool none;
+
+	if (!m->profile->map_whole_file_folio || !folio_test_large(f) || fallback) {
+		set_file_pte_range(m, vma, f, index, pte, 1, writable);
+		return 0;
+	}
+	pmd_table(vma->mm, addr & HPAGE_MASK, &none);
+	if (none && !do_set_pmd(m, vma, addr & HPAGE_MASK, f, writable))
+		return 0;
+	first = file_folio_whole_pte(vma, f, addr, index);
+	pte_off = (addr >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1);
+	if (first >= 0) {
+		uint64_t *p0 = pte - (pte_off - (uint64_t)first);
+
+		for (uint64_t i = 0; i < folio_nr_pages(f); i++)
+			if (p0[i])
+				first = -1;
+		if (first >= 0) {
+			set_file_pte_range(m, vma, f, f->index, p0, (unsigned int)folio_nr_pages(f),
+					   writable);
+			return 0;
+		}
+	}
+	set_file_pte_range(m, vma, f, index, pte, 1, writable);
+	return 0;
 }
 
 static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
@@ -245,8 +387,7 @@ static int do_file_fault(struct unev_machine *m, struct vm_area_struct *vma,
 		return err;
 	if (write && !(vma->vm_flags & VM_SHARED))	/* do_cow_fault */
 		return map_new_anon_folio(m, vma, addr, pte, true);
-	map_file_folio(m, vma, f, pte, write && (vma->vm_flags & VM_WRITE));
-	return 0;
+	return finish_file_fault(m, vma, addr, pte, f, index, write && (vma->vm_flags & VM_WRITE));
 }
 
 /*
@@ -398,11 +539,15 @@ static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *
 					  (unsigned int)(((end < table_end ? end : table_end) - addr) >>
 							 PAGE_SHIFT));
 
+	bool young = false;
+
 	for (unsigned int i = 0; i < nr; i++) {
-		if ((pte[i] & PTE_YOUNG) && !folio_test_anon(f))
-			folio_mark_accessed(m, f);
+		young |= (pte[i] & PTE_YOUNG) != 0;
 		pte[i] = 0;
 	}
+	/* get_and_clear_full_ptes: one young bit for the batch, one access */
+	if (young && !folio_test_anon(f))
+		folio_mark_accessed(m, f);
 	mm_counter_inc(vma->mm, f, -(int64_t)nr);
 	folio_remove_rmap_ptes(m, f, nr, vma);
 	f->refcount -= (int32_t)nr - 1;

@@ -59,18 +59,21 @@ int get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
 
 /*
  * thp_get_unmapped_area_vmflags for an anonymous private mapping whose
- * length is a multiple of 2 MiB: a search for the length plus 2 MiB, and
- * in it the 2 MiB-aligned start (__thp_get_unmapped_area, top-down: a
- * found start already aligned moves up by 2 MiB); the plain search when
- * the padded one fails.
+ * length is a multiple of 2 MiB, or an ext4 file mapping (its
+ * ->get_unmapped_area) of file offset @off: when [off, off + len) holds an
+ * aligned 2 MiB of the file, a search for the length plus 2 MiB, and in it
+ * the start congruent to @off modulo 2 MiB (__thp_get_unmapped_area,
+ * top-down: a found start already so moves up by 2 MiB); the plain search
+ * otherwise or when the padded one fails.
  */
-static int thp_get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t *addr)
+static int thp_get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t off, uint64_t *addr)
 {
-	uint64_t ret, off_sub;
+	uint64_t ret, off_sub, off_align = (off + HPAGE_SIZE - 1) & HPAGE_MASK;
 
-	if (get_unmapped_area(mm, len + HPAGE_SIZE, &ret))
+	if (off + len <= off_align || off + len - off_align < HPAGE_SIZE ||
+	    get_unmapped_area(mm, len + HPAGE_SIZE, &ret))
 		return get_unmapped_area(mm, len, addr);
-	off_sub = (0 - ret) & (HPAGE_SIZE - 1);
+	off_sub = (off - ret) & (HPAGE_SIZE - 1);
 	*addr = off_sub ? ret + off_sub : ret + HPAGE_SIZE;
 	return 0;
 }
@@ -226,9 +229,11 @@ int do_mmap(struct unev_machine *m, struct task_struct *t, uint64_t addr, uint64
 		/* a hint is not modelled: top-down placement (huge-aligned
 		 * for a hugetlb file) */
 		err = is_file_hugepages(file) ? hugetlb_get_unmapped_area(t->mm, len, &addr)
-		      : !file && !(flags & UNEV_MAP_SHARED) && !(len & ~HPAGE_MASK) &&
-				      m->profile->thp_aligns_anon_mmap
-			      ? thp_get_unmapped_area(t->mm, len, &addr)
+		      : (!file && !(flags & UNEV_MAP_SHARED) && !(len & ~HPAGE_MASK) &&
+			 m->profile->thp_aligns_anon_mmap) ||
+				      (file && file->kind == MAPPING_DISK &&
+				       m->profile->thp_aligns_file_mmap)
+			      ? thp_get_unmapped_area(t->mm, len, file ? off : 0, &addr)
 			      : get_unmapped_area(t->mm, len, &addr);
 		if (err)
 			return err;

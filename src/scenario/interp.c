@@ -482,7 +482,10 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 	case SCENARIO_CALL_MADVISE:
 		*result = unev_sys_madvise(r->m, t->pid, addr, len,
 					   exec_advice(c->advice));
-		/* EOPNOTSUPP: the model met a THP there (madvise.c) */
+		/* the kernel's MADV_COLD, PAGEOUT and FREE never answer
+		 * EOPNOTSUPP: the model met a THP there (madvise.c) */
+		if (*result == -ENOTRECOVERABLE)	/* vfs_fallocate_punch_hole */
+			return runtime_error(r, st, "madvise remove through part of a large page-cache folio (its split) is not modelled yet");
 		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_HUGEPAGE)
 			return runtime_error(r, st, "madvise hugepage: transparent huge pages (2.6.38+) are not modelled on the design none (before 2.6.28), which never had them");
 		if (*result == -EOPNOTSUPP && (c->advice == SCENARIO_ADVICE_COLD ||
@@ -490,6 +493,10 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 					       c->advice == SCENARIO_ADVICE_FREE))
 			return runtime_error(r, st, "madvise %s of a transparent huge page is not modelled yet",
 					     scenario_advice_name(c->advice));
+		/* khugepaged.c: a swap entry in the range (swap-in for the
+		 * collapse), file memory, or a design without THP */
+		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_COLLAPSE)
+			return runtime_error(r, st, "madvise collapse of swapped-out pages, of file memory or on the rmap-walk or none design is not modelled yet");
 		return 0;
 	case SCENARIO_CALL_TOUCH:
 		*result = unev_touch(r->m, t->pid, addr, len, c->write);
@@ -542,6 +549,12 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 			*result = unev_sys_ftruncate(r->m, t->pid, f->id, c->size);
 		else
 			*result = unev_sys_punch_hole(r->m, t->pid, f->id, c->off, c->len);
+		/* answers the kernel never gives: the model met a large
+		 * page-cache folio cut in part (filemap.c) */
+		if ((c->kind == SCENARIO_CALL_TRUNCATE && *result == -EOPNOTSUPP) ||
+		    *result == -ENOTRECOVERABLE)
+			return runtime_error(r, st, "%s through part of a large page-cache folio (its split) is not modelled yet",
+					     c->kind == SCENARIO_CALL_TRUNCATE ? "truncate" : "punch");
 		return 0;
 	}
 	case SCENARIO_CALL_SHMAT: {

@@ -227,6 +227,61 @@ static void test_second_read_activates_in_batches(void **state)
 	assert_int_equal(fixture_vmstat(m, "nr_active_file"), 101);
 }
 
+/* The LRU pages of a disk file written with one 40-page write(): on 6.18
+ * ext4 makes a 32-page and an 8-page folio (seen with /proc/kpageflags,
+ * tests/scenarios/files/README.md), and a large folio empties the lru_add
+ * batch as it joins it (folio_batch_add_and_move), so all 40 are on the
+ * LRU at once; on 6.12, 40 pages of which 31 filled the batch and 9 wait. */
+static void test_ext4_write_makes_large_folios(void **state)
+{
+	static const struct {
+		const char *kernel;
+		uint64_t on_lru;
+	} cases[] = { { "6.18", 40 }, { "6.12", 31 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct unev_machine_config cfg;
+		struct unev_machine *km;
+		int kpid, ino;
+
+		unev_machine_config_default(&cfg);
+		cfg.kernel = cases[i].kernel;
+		km = fixture_machine(&cfg);
+		kpid = fixture_task(km, NULL);
+		assert_int_equal(unev_file_create(km, "/tmp/f", UNEV_FS_DISK, 0, &ino), 0);
+		assert_int_equal(unev_sys_pwrite(km, kpid, ino, 0, P(40)), 0);
+		assert_int_equal(fixture_vmstat(km, "nr_inactive_file"), cases[i].on_lru);
+		assert_int_equal(fixture_teardown(km), 0);
+	}
+}
+
+/* One 2M write() and a 2M shared mapping: the folio is PMD-mapped by the
+ * fault and mlocked whole (512, as seen on 6.18.44: files/
+ * disk_large_folio_pmd_mlocked.uvs).  A truncation through it is refused
+ * (-EOPNOTSUPP: its split is not modelled) and changes nothing. */
+static void test_pmd_mapped_file_folio_truncate_refused(void **state)
+{
+	uint64_t a, rss = 0;
+	int ino;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, 0, &ino), 0);
+	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(512)), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(512), 1, UNEV_MAP_SHARED, ino, 0, &a), 0);
+	assert_int_equal(a & (P(512) - 1), 0);
+	assert_int_equal(unev_sys_mlock(m, pid, a, P(512)), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_mlocked"), 512);
+	assert_int_equal(fixture_vmstat(m, "thp_file_mapped"), 1);
+	assert_int_equal(unev_sys_ftruncate(m, pid, ino, P(100)), -EOPNOTSUPP);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 512);
+	assert_int_equal(unev_smaps_read(m, pid, a, a + P(512), "Rss", &rss), 0);
+	assert_int_equal(rss, 2048);
+	assert_int_equal(unev_sys_ftruncate(m, pid, ino, 0), 0);
+	assert_int_equal(fixture_vmstat(m, "unevictable_pgs_munlocked"), 512);
+	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +293,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_madvise_remove_errnos, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shmat_rdonly_may_not_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_read_activates_in_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext4_write_makes_large_folios, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pmd_mapped_file_folio_truncate_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,12 +26,7 @@ static int pid;
 
 static int setup_kernel(const char *kernel)
 {
-	struct unev_machine_config cfg;
-
-	unev_machine_config_default(&cfg);
-	cfg.mem_bytes = MB(64);
-	cfg.kernel = kernel;
-	m = fixture_machine(&cfg);
+	m = fixture_machine_kernel(kernel, MB(64));
 	pid = fixture_task(m, NULL);
 	return 0;
 }

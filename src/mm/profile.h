@@ -148,6 +148,23 @@ struct kernel_profile {
 	 * mapping munlocks it (512 munlocked and rescued at the split) and the
 	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
 	bool thp_split_pmd_keeps_mlock;
+	/* 6.12+: every new THP waits on its memcg's deferred split queue for
+	 * the underused-THP shrinker (deferred_split_folio(folio, false) at
+	 * the fault), so the shrinker counts them all and drops each whole one
+	 * it scans; before, the queue holds partly mapped THPs only (read in
+	 * the 6.1 and 6.12 sources; the counts it gives do_shrink_slab seen on
+	 * 6.12.117, 6.18.15, 6.18.44 and 7.3.4) */
+	bool thp_queues_every_thp;
+	/* 6.14+: try_to_unmap discards a lazyfree large folio's PTEs in one
+	 * batch (folio_unmap_pte_batch): never partly mapped on the way (seen
+	 * on 6.18.15, 6.18.44, 7.3.4); before, PTE by PTE, the first removal
+	 * queueing it for a deferred split (seen on 6.12.117) */
+	bool lazyfree_unmap_batched;
+	/* 6.9+: MADV_COLD, PAGEOUT and FREE take a PTE-mapped large folio the
+	 * range maps whole as one folio (folio_pte_batch) and split one it
+	 * covers in part (seen on 6.12.117, 6.18, 7.3.4); before, they split
+	 * every PTE-mapped large folio they meet (seen on 6.1.0-50) */
+	bool madvise_batches_large;
 	/* Large page-cache folios (filemap.c): an ext4 write() allocates
 	 * folios of the order of the bytes each write_begin is given
 	 * (fgf_set_order, up to order 9), ext4's large folios of 6.16; seen

@@ -786,6 +786,8 @@ static int before_statement(struct exec *x, const struct scenario_statement *st)
 		return ret;
 	if (r->opt->verbose)
 		unev_set_trace(r->m, render_event, r->rd);
+	if (r->m && unev_not_modelled(r->m))
+		return runtime_error(r, st, "%s is not modelled yet", unev_not_modelled(r->m));
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	return 0;
@@ -796,6 +798,8 @@ static int after_statement(struct exec *x, const struct scenario_statement *st)
 	struct run *r = run_of(x);
 	int ret;
 
+	if (r->m && unev_not_modelled(r->m))
+		return runtime_error(r, st, "%s is not modelled yet", unev_not_modelled(r->m));
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	if (r->opt->after_statement) {

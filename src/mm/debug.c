@@ -333,13 +333,39 @@ static int count_hugetlb_mappings(const struct unev_machine *m, uint32_t *mapped
  * 10. Large folios (THP, huge_memory.c): every page after the head of an
  * allocated large folio that is not hugetlb's is a tail pointing at it and
  * on no list (the folio is on its list by its head only); no tail page is
- * left outside one; the folio's mappings are at least its PMD mappings
- * (entire_mapcount) plus its PTE-mapped pages (fork may map a page twice);
+ * left outside one; the folio's mappings are its PMD mappings
+ * (entire_mapcount) plus every page's PTE mappings (fork may map a page
+ * twice), and _nr_pages_mapped its pages some PTE maps;
  * NR_ANON_THPS counts the anonymous ones some PMD maps; only live
  * anonymous large folios wait on a deferred split queue (a split or freed
  * one has left it), every partly mapped one does, and nr_deferred_split
  * counts them.
  */
+/* The per-page PTE mapcounts of the large folio at @pfn: none negative,
+ * _nr_pages_mapped the pages with one, the folio's mappings its PMD
+ * mappings plus them all. */
+static int check_page_mapcounts(const struct unev_machine *m, uint32_t pfn, char *buf,
+				size_t len)
+{
+	const struct folio *f = &m->memmap[pfn];
+	int64_t sum = 0, pages = 0;
+
+	for (uint32_t i = 0; i < folio_nr_pages(f); i++) {
+		int32_t c = folio_precise_page_mapcount(m, f, pfn + i) - m->memmap[pfn + 1].mapcount;
+
+		if (c < 0)
+			FAIL("large folio at %u: page %u mapped by %d PTEs", pfn, i, c);
+		sum += c;
+		pages += c > 0;
+	}
+	if (pages != m->memmap[pfn + 1].refcount ||
+	    sum + m->memmap[pfn + 1].mapcount != m->memmap[pfn].mapcount)
+		FAIL("large folio at %u: %lld pages mapped by %lld PTEs, but %d PTE-mapped pages and %d mappings for %d PMD mappings",
+		     pfn, (long long)pages, (long long)sum, m->memmap[pfn + 1].refcount,
+		     m->memmap[pfn].mapcount, m->memmap[pfn + 1].mapcount);
+	return 0;
+}
+
 static int check_large_folios(const struct unev_machine *m, char *buf, size_t len)
 {
 	int64_t anon_thps = 0, gauge = 0;
@@ -369,6 +395,8 @@ static int check_large_folios(const struct unev_machine *m, char *buf, size_t le
 		    p->mapcount < t1->mapcount + t1->refcount)
 			FAIL("large folio at %u: %d mappings for %d PMD mappings and %d PTE-mapped pages",
 			     pfn, p->mapcount, t1->mapcount, t1->refcount);
+		if (check_page_mapcounts(m, pfn, buf, len))
+			return -EUCLEAN;
 		if ((p->flags & PG_anon) && t1->mapcount > 0)
 			anon_thps += (int64_t)folio_nr_pages(p);
 		/* 5.10 (rmap-walk): an mlocked THP is mapped by PMDs only (a

@@ -389,14 +389,14 @@ static int zap_file_pte(struct unev_machine *m, struct vm_area_struct *vma, uint
 
 			memset(pte, 0, nr * sizeof(*pte));
 			mm_counter_inc(vma->mm, f, -(int64_t)nr);
-			folio_remove_rmap_ptes(m, f, nr, vma);
+			folio_remove_rmap_ptes(m, f, pfn, nr, vma);
 			f->refcount -= (int32_t)nr - 1;
 			folio_put(m, f);
 			return 0;
 		}
 		*pte = 0;
 		mm_counter_inc(vma->mm, f, -1);
-		folio_remove_rmap_pte(m, f, vma);
+		folio_remove_rmap_pte(m, f, pfn, vma);
 		folio_put(m, f);
 		return 0;
 	}

@@ -8,7 +8,12 @@
  * lru_next (compound_head), and the first tail keeps the folio's
  * entire_mapcount (PMD mappings) in its mapcount and its count of
  * PTE-mapped pages (_nr_pages_mapped) in its refcount.  The head's mapcount
- * is every mapping, PMD or PTE.
+ * is every mapping, PMD or PTE (6.18's _large_mapcount).  Each page keeps
+ * the number of PTEs mapping it (the kernel's per-page _mapcount, 0-based
+ * here): a tail from the second one on in its own mapcount, the head and
+ * the first tail in the first tail's mapping and index words, which a tail
+ * does not use (folio_pte_mapcount).  Fork maps a page twice, so pages and
+ * mappings differ: NR_ANON_MAPPED and the deferred split go by pages.
  *
  * A PMD mapping is the 512 PTEs of the aligned 2 MiB range, each with its
  * own page's pfn and PTE_PMD (hugetlb's PTE_HUGE is the same trick): a walk
@@ -51,6 +56,49 @@ static int32_t *entire_mapcount(struct unev_machine *m, struct folio *f)
 static int32_t *nr_pages_mapped(struct unev_machine *m, struct folio *f)
 {
 	return &folio_tail1(m, f)->refcount;
+}
+
+/* The PTE mappings of page @i of large folio @f (page->_mapcount + 1). */
+static int32_t *folio_pte_mapcount(struct unev_machine *m, struct folio *f, uint32_t i)
+{
+	struct page *t1 = folio_tail1(m, f);
+
+	static_assert(sizeof(t1->mapping) == sizeof(int32_t), "a page's mapping word holds a count");
+	if (i >= 2)
+		return &pfn_to_page(m, page_to_pfn(m, f) + i)->mapcount;
+	return (int32_t *)(i ? &t1->index : &t1->mapping);
+}
+
+int32_t folio_precise_page_mapcount(const struct unev_machine *m, const struct folio *f,
+				    uint32_t pfn)
+{
+	const struct page *t1 = f + 1;	/* the memmap is one array */
+	uint32_t i = pfn - page_to_pfn(m, f);
+	int32_t ptes = i >= 2 ? m->memmap[pfn].mapcount : (int32_t)(i ? t1->index : t1->mapping);
+
+	return ptes + t1->mapcount;
+}
+
+/*
+ * __folio_add_rmap at PTE level, for large folio @f's @nr pages from @pfn:
+ * each page gains a PTE mapping, and those it is the first of join
+ * _nr_pages_mapped.  Returns how many pages were not mapped before (the
+ * caller counts them in NR_ANON_MAPPED / NR_FILE_MAPPED unless a PMD maps
+ * the folio).
+ */
+static long folio_add_pte_mappings(struct unev_machine *m, struct folio *f, uint32_t pfn,
+				   unsigned int nr)
+{
+	uint32_t first = pfn - page_to_pfn(m, f);
+	long newly = 0;
+
+	assert(first + nr <= folio_nr_pages(f));
+	for (uint32_t i = first; i < first + nr; i++)
+		if ((*folio_pte_mapcount(m, f, i))++ == 0)
+			newly++;
+	f->mapcount += (int32_t)nr;
+	*nr_pages_mapped(m, f) += (int32_t)newly;
+	return newly;
 }
 
 /* deferred_split_folio's queueing: on its memcg's deferred split queue */
@@ -336,9 +384,12 @@ static void __split_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 	if (design_rmap_walk(m))
 		split_huge_pmd_rmap_walk(m, f);
 	f->refcount += HPAGE_PMD_NR - 1;
-	f->mapcount += HPAGE_PMD_NR - 1;
+	/* the PTEs' mappings (folio_add_anon_rmap_ptes: NR_ANON_MAPPED does
+	 * not move while the PMD maps the folio), then the PMD's goes (its
+	 * pages are all PTE-mapped now: none leaves NR_ANON_MAPPED) */
+	folio_add_pte_mappings(m, f, page_to_pfn(m, f), HPAGE_PMD_NR);
+	f->mapcount--;
 	--*entire_mapcount(m, f);
-	*nr_pages_mapped(m, f) += HPAGE_PMD_NR;
 	if (*entire_mapcount(m, f) == 0) {
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, -HPAGE_PMD_NR);
 		folio_clear(f, PG_double_map);
@@ -465,35 +516,54 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
 }
 
 /*
- * folio_remove_rmap_ptes of a large folio: each page's PTE mapping goes;
- * pages no longer mapped leave NR_ANON_MAPPED (unless the PMD still maps
- * them); a folio still mapped after losing some pages is partially mapped
- * (deferred split); munlock_vma_folio once for the batch.
+ * folio_remove_rmap_ptes of a large folio: @nr PTEs from page @pfn go
+ * (__folio_remove_rmap at PTE level); the pages whose last PTE mapping
+ * went leave _nr_pages_mapped and, unless a PMD still maps the folio,
+ * NR_ANON_MAPPED; a folio that lost a page and keeps another mapped is
+ * partially mapped (deferred split); munlock_vma_folio once for the batch.
+ * A page another mm maps since fork stays mapped: nothing is counted.
  */
-void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
-			    struct vm_area_struct *vma)
+void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t pfn,
+			    unsigned int nr, struct vm_area_struct *vma)
 {
-	assert(f->mapcount >= (int32_t)nr);
+	uint32_t first = pfn - page_to_pfn(m, f);
+	long last = 0;
+
+	assert(f->mapcount >= (int32_t)nr && first + nr <= folio_nr_pages(f));
 	f->mapcount -= (int32_t)nr;
-	*nr_pages_mapped(m, f) -= (int32_t)nr;
-	if (*entire_mapcount(m, f) == 0) {
+	for (uint32_t i = first; i < first + nr; i++) {
+		int32_t *c = folio_pte_mapcount(m, f, i);
+
+		assert(*c > 0);
+		if (--*c == 0)
+			last++;
+	}
+	*nr_pages_mapped(m, f) -= (int32_t)last;
+	if (*entire_mapcount(m, f) == 0 && last) {
 		struct pglist_data *pgdat = &m->nodes[f->node];
 
 		if (folio_test_anon(f))
-			node_stat_mod(m, f->node, &pgdat->nr_anon_mapped, -(long)nr);
+			node_stat_mod(m, f->node, &pgdat->nr_anon_mapped, -last);
 		else
-			node_stat_mod(m, f->node, &pgdat->nr_file_mapped, -(long)nr);
-		/* before 6.9, page_remove_rmap one page at a time: a page whose
-		 * last mapping went queues it, even when the whole THP goes.
-		 * The model keeps one count of PTE mappings per folio: fewer
-		 * than its pages means a page went. */
-		if (m->profile->thp_deferred_split_partial_only
-			    ? f->mapcount > 0
-			    : f->mapcount < (int32_t)folio_nr_pages(f))
+			node_stat_mod(m, f->node, &pgdat->nr_file_mapped, -last);
+		/* 6.9+: when some page stays mapped; before, page_remove_rmap
+		 * one page at a time: a page whose last mapping went queues
+		 * it, even when the whole THP goes */
+		if (!m->profile->thp_deferred_split_partial_only || *nr_pages_mapped(m, f) > 0)
 			deferred_split_folio(m, f);
 	}
 	if (design_mlock_count(m))
 		munlock_vma_folio(m, f, vma);
+}
+
+/* folio_dup_rmap_ptes (fork's copy_present_ptes) of a PTE-mapped large
+ * folio: one more mapping of the page, which its parent maps already. */
+void folio_dup_large_rmap_pte(struct unev_machine *m, struct folio *f, uint32_t pfn)
+{
+	long newly = folio_add_pte_mappings(m, f, pfn, 1);
+
+	assert(newly == 0);
+	(void)newly;
 }
 
 /*
@@ -503,13 +573,13 @@ void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned in
  * folio_nr_pages == nr_pages, profile map_whole_file_folio); before, rmap
  * never mlocked a large file folio.
  */
-void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
-			      struct vm_area_struct *vma)
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t pfn,
+			      unsigned int nr, struct vm_area_struct *vma)
 {
-	f->mapcount += (int32_t)nr;
-	*nr_pages_mapped(m, f) += (int32_t)nr;
+	long newly = folio_add_pte_mappings(m, f, pfn, nr);
+
 	if (*entire_mapcount(m, f) == 0)
-		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, (long)nr);
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, newly);
 	if (m->profile->map_whole_file_folio && nr == folio_nr_pages(f))
 		mlock_vma_folio(m, f, vma);
 }
@@ -669,12 +739,12 @@ static void unmap_folio(struct unev_machine *m, struct folio *f)
 				continue;
 			if (*pte & PTE_PMD) {
 				__split_huge_pmd(m, vma, pte);
-				folio_remove_rmap_ptes(m, f, HPAGE_PMD_NR, vma);
+				folio_remove_rmap_ptes(m, f, page_to_pfn(m, f) + i, HPAGE_PMD_NR, vma);
 				f->refcount -= HPAGE_PMD_NR;
 				i += HPAGE_PMD_NR - 1;
 				continue;
 			}
-			folio_remove_rmap_ptes(m, f, 1, vma);
+			folio_remove_rmap_ptes(m, f, page_to_pfn(m, f) + i, 1, vma);
 			f->refcount--;
 		}
 	}
@@ -973,27 +1043,29 @@ int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f)
 	}
 	for (unsigned int v = 0; v < av->nr && f->mapcount; v++) {
 		struct vm_area_struct *vma = av->vmas[v];
-		unsigned int ptes = 0;
 
 		for (uint32_t i = 0; i < nr; i++) {
-			uint64_t *pte = folio_page_pte(m, f, i, vma);
+			uint64_t *pte;
+			uint32_t run = 0;
 
-			if (!pte)
+			/* a run of consecutive pages the VMA maps goes in one
+			 * batch (partly mapped only if another VMA still maps
+			 * some), or one by one before 6.14 */
+			while (i + run < nr && (pte = folio_page_pte(m, f, i + run, vma))) {
+				*pte = 0;
+				run++;
+			}
+			if (!run)
 				continue;
-			*pte = 0;
-			ptes++;
+			mm_counter_inc(vma->mm, f, -(int64_t)run);
+			if (m->profile->lazyfree_unmap_batched)
+				folio_remove_rmap_ptes(m, f, page_to_pfn(m, f) + i, run, vma);
+			else
+				for (uint32_t k = 0; k < run; k++)
+					folio_remove_rmap_ptes(m, f, page_to_pfn(m, f) + i + k, 1, vma);
+			f->refcount -= (int32_t)run;
+			i += run;
 		}
-		if (!ptes)
-			continue;
-		/* the VMA's PTEs of it in one batch (partly mapped only if
-		 * another VMA still maps some), or one by one before 6.14 */
-		mm_counter_inc(vma->mm, f, -(int64_t)ptes);
-		if (m->profile->lazyfree_unmap_batched)
-			folio_remove_rmap_ptes(m, f, ptes, vma);
-		else
-			for (unsigned int i = 0; i < ptes; i++)
-				folio_remove_rmap_ptes(m, f, 1, vma);
-		f->refcount -= (int32_t)ptes;
 	}
 	return 0;
 }

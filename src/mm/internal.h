@@ -717,9 +717,11 @@ bool can_do_mlock(const struct task_struct *t);
 /* ---- rmap.c ---- */
 void folio_add_new_anon_rmap(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma, uint64_t addr);
 void folio_add_anon_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
-void folio_dup_rmap_pte(struct unev_machine *m, struct folio *f);
+void folio_dup_rmap_pte(struct unev_machine *m, struct folio *f, uint32_t pfn);
 void folio_add_file_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
-void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma);
+/* @pfn: the page the PTE maps (a page of @f) */
+void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f, uint32_t pfn,
+			   struct vm_area_struct *vma);
 int anon_vma_prepare(struct unev_machine *m, struct vm_area_struct *vma);
 int anon_vma_add_vma(struct unev_machine *m, uint32_t id, struct vm_area_struct *vma);
 /* anon_vma_clone: @dst joins every anon_vma of @src's chain. */
@@ -940,13 +942,19 @@ void copy_huge_pmd(struct unev_machine *m, struct mm_struct *dst_mm, uint64_t *d
 		   uint64_t *spte, bool cow);
 /* zap_huge_pmd: the PMD whose first PTE is @pte goes whole. */
 void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *pte);
-/* The PTEs of a PTE-mapped large folio being removed: rmap, counters, and
- * the deferred split queue when it stays partly mapped. */
-void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
-			    struct vm_area_struct *vma);
-/* folio_add_file_rmap_ptes: @nr PTEs of a large page-cache folio added. */
-void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
-			      struct vm_area_struct *vma);
+/* The @nr PTEs of a PTE-mapped large folio from page @pfn being removed:
+ * rmap, counters, and the deferred split queue when it stays partly mapped. */
+void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t pfn,
+			    unsigned int nr, struct vm_area_struct *vma);
+/* folio_dup_rmap_ptes (fork): one more PTE mapping of page @pfn of large @f. */
+void folio_dup_large_rmap_pte(struct unev_machine *m, struct folio *f, uint32_t pfn);
+/* folio_precise_page_mapcount: the PTEs and PMDs that map page @pfn of @f. */
+int32_t folio_precise_page_mapcount(const struct unev_machine *m, const struct folio *f,
+				    uint32_t pfn);
+/* folio_add_file_rmap_ptes: @nr PTEs of a large page-cache folio added,
+ * from page @pfn. */
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t pfn,
+			      unsigned int nr, struct vm_area_struct *vma);
 /* do_set_pmd: map a PMD-sized page-cache folio by the PMD at @haddr; 0
  * done, 1 fall back to PTEs. */
 int do_set_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,

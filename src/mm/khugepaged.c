@@ -249,8 +249,8 @@ static void collapse_copy_succeeded(struct unev_machine *m, struct vm_area_struc
 		f = page_folio(m, pte_pfn(pte[i]));
 		if (!folio_test_large(f)) {
 			release_pte_folio(m, f);
+			folio_remove_rmap_pte(m, f, pte_pfn(pte[i]), vma);
 			pte[i++] = 0;
-			folio_remove_rmap_pte(m, f, vma);
 			folio_put(m, f);
 			continue;
 		}
@@ -259,9 +259,9 @@ static void collapse_copy_succeeded(struct unev_machine *m, struct vm_area_struc
 		 * 6.12.117); 6.18 in one batch */
 		nr = m->profile->collapse_unmaps_large_batched
 			     ? folio_pte_batch(m, f, &pte[i], HPAGE_PMD_NR - i) : 1;
+		folio_remove_rmap_ptes(m, f, pte_pfn(pte[i]), nr, vma);
 		memset(&pte[i], 0, nr * sizeof(*pte));
 		i += nr;
-		folio_remove_rmap_ptes(m, f, nr, vma);
 		for (unsigned int k = 0; k < nr; k++)
 			folio_put(m, f);
 	}

@@ -181,7 +181,7 @@ static void set_file_pte_range(struct unev_machine *m, struct vm_area_struct *vm
 
 	f->refcount += (int32_t)nr;
 	if (folio_test_large(f))
-		folio_add_file_rmap_ptes(m, f, nr, vma);
+		folio_add_file_rmap_ptes(m, f, pfn, nr, vma);
 	else
 		folio_add_file_rmap_pte(m, f, vma);
 	mm_counter_inc(vma->mm, f, (int64_t)nr);
@@ -409,13 +409,14 @@ static bool wp_can_reuse_anon_folio(struct unev_machine *m, struct folio *f)
 static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
 			uint64_t addr, uint64_t *pte, struct folio *old)
 {
+	uint32_t old_pfn = pte_pfn(*pte);	/* the page COW copies */
 	int err = map_new_anon_folio(m, vma, addr, pte, true);
 
 	if (err)
 		return err;
 	if (old) {
 		mm_counter_inc(vma->mm, old, -1);
-		folio_remove_rmap_pte(m, old, vma);
+		folio_remove_rmap_pte(m, old, old_pfn, vma);
 		/* 2.6.28-5.17: an explicit munlock of the old page after COW */
 		if (design_rmap_walk(m) && (vma->vm_flags & VM_LOCKED) &&
 		    folio_test(old, PG_mlocked))
@@ -535,6 +536,7 @@ static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *
 				 uint64_t addr, uint64_t *pte, struct folio *f, uint64_t end)
 {
 	uint64_t table_end = (addr | (PTRS_PER_TABLE * PAGE_SIZE - 1)) + 1;
+	uint32_t pfn = pte_pfn(*pte);
 	unsigned int nr = folio_pte_batch(m, f, pte,
 					  (unsigned int)(((end < table_end ? end : table_end) - addr) >>
 							 PAGE_SHIFT));
@@ -549,7 +551,7 @@ static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *
 	if (young && !folio_test_anon(f))
 		folio_mark_accessed(m, f);
 	mm_counter_inc(vma->mm, f, -(int64_t)nr);
-	folio_remove_rmap_ptes(m, f, nr, vma);
+	folio_remove_rmap_ptes(m, f, pfn, nr, vma);
 	f->refcount -= (int32_t)nr - 1;
 	folio_put(m, f);
 }
@@ -593,7 +595,7 @@ static int zap_pte_one(struct unev_machine *m, struct vm_area_struct *vma,
 		folio_mark_accessed(m, f);
 	*pte = 0;
 	mm_counter_inc(vma->mm, f, -1);
-	folio_remove_rmap_pte(m, f, vma);
+	folio_remove_rmap_pte(m, f, pfn, vma);
 	folio_put(m, f);
 	return 0;
 }

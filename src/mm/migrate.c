@@ -124,7 +124,7 @@ static int migrate_folio_unmap(struct unev_machine *m, struct folio *src,
 	for (unsigned int i = 0; i < mp->nr; i++) {
 		if (*mp->v[i].pte & PTE_DIRTY)
 			folio_set(src, PG_dirty);
-		folio_remove_rmap_pte(m, src, mp->v[i].vma);
+		folio_remove_rmap_pte(m, src, pte_pfn(*mp->v[i].pte), mp->v[i].vma);
 		/* 5.18+: try_to_migrate_one drains this CPU's mlock batch
 		 * after a VM_LOCKED VMA's rmap: the isolated folio, still
 		 * PG_unevictable, is "stranded" at once (seen on 6.1 too) */

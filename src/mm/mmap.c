@@ -648,7 +648,7 @@ int dup_mmap(struct unev_machine *m, struct mm_struct *old, struct mm_struct *mm
 			if (pfn == m->zero_pfn)
 				continue;
 			folio_get(page_folio(m, pfn));
-			folio_dup_rmap_pte(m, page_folio(m, pfn));
+			folio_dup_rmap_pte(m, page_folio(m, pfn), pfn);
 			mm_counter_inc(mm, page_folio(m, pfn), 1);
 		}
 	}

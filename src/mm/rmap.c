@@ -192,10 +192,12 @@ void folio_add_anon_rmap_pte(struct unev_machine *m, struct folio *f,
 
 /* folio_try_dup_anon_rmap_pte / folio_dup_file_rmap_pte (fork): the
  * dup path never mlocks, and the folio is no longer exclusive. */
-void folio_dup_rmap_pte(struct unev_machine *m, struct folio *f)
+void folio_dup_rmap_pte(struct unev_machine *m, struct folio *f, uint32_t pfn)
 {
-	(void)m;
-	f->mapcount++;
+	if (folio_test_large(f) && !folio_test(f, PG_hugetlb))
+		folio_dup_large_rmap_pte(m, f, pfn);
+	else
+		f->mapcount++;
 	folio_clear(f, PG_anon_exclusive);
 }
 
@@ -212,11 +214,11 @@ void folio_add_file_rmap_pte(struct unev_machine *m, struct folio *f,
 
 /* __folio_remove_rmap ends with munlock_vma_folio whenever the VMA is
  * VM_LOCKED, however many mappings remain. */
-void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f,
+void folio_remove_rmap_pte(struct unev_machine *m, struct folio *f, uint32_t pfn,
 			   struct vm_area_struct *vma)
 {
 	if (folio_test_large(f) && !folio_test(f, PG_hugetlb)) {	/* a PTE of a THP */
-		folio_remove_rmap_ptes(m, f, 1, vma);
+		folio_remove_rmap_ptes(m, f, pfn, 1, vma);
 		return;
 	}
 	assert(f->mapcount > 0);

@@ -187,6 +187,7 @@ static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
 			    struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg)
 {
 	uint64_t *swap_entry = arg;
+	uint32_t pfn = pte_pfn(*pte);
 
 	(void)addr;
 	if (vma->vm_flags & VM_LOCKED) {
@@ -205,7 +206,7 @@ static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
 		}
 		*pte = 0;	/* discard: no swap entry */
 		mm_counter_inc(vma->mm, f, -1);
-		folio_remove_rmap_pte(m, f, vma);
+		folio_remove_rmap_pte(m, f, pfn, vma);
 		folio_put(m, f);
 		return 0;
 	}
@@ -215,7 +216,7 @@ static int try_to_unmap_one(struct unev_machine *m, struct folio *f,
 		swap_entry_dup(m, *swap_entry);
 		vma->mm->swapents++;
 	}
-	folio_remove_rmap_pte(m, f, vma);
+	folio_remove_rmap_pte(m, f, pfn, vma);
 	folio_put(m, f);
 	return 0;
 }

@@ -403,12 +403,18 @@ static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 	mss->resident += PAGE_SIZE;
 	if ((*pte & PTE_YOUNG) || folio_test(f, PG_referenced))
 		mss->referenced += PAGE_SIZE;
-	/* a THP mapped by this PMD alone, or a large folio's page mapped by
-	 * one PTE (folio_precise_page_mapcount 1; fork's sharing of a
-	 * PTE-mapped one is not told apart): wholly ours */
+	/* a large folio's page counts by its own mappings, PMDs and PTEs
+	 * (folio_precise_page_mapcount: 1 wholly ours, a page fork left
+	 * mapped twice half) */
+	if (folio_test_large(f) && !folio_test(f, PG_hugetlb)) {
+		int32_t mc = folio_precise_page_mapcount(m, f, pfn);
+
+		smaps_page_accumulate(mss, (PAGE_SIZE << PSS_SHIFT) / (mc >= 2 ? (uint64_t)mc : 1),
+				      dirty, locked, mc < 2);
+		return 0;
+	}
 	if (f->refcount == 1 ||
-	    (folio_test_large(f) && ((*pte & PTE_PMD) ? f->mapcount == 1
-						      : f->mapcount <= (int32_t)folio_nr_pages(f)))) {
+	    (folio_test_large(f) && f->mapcount <= (int32_t)folio_nr_pages(f))) {
 		smaps_page_accumulate(mss, PAGE_SIZE << PSS_SHIFT, dirty, locked, true);
 		return 0;
 	}

@@ -37,6 +37,9 @@ struct gen_region {
 	bool regrown;		/* the heap grew after it was unmapped */
 };
 
+/* a PMD-sized THP in pages */
+#define HUGE_PAGES 512
+
 struct gen_task {
 	char name[GEN_NAME];
 	bool alive;
@@ -87,6 +90,7 @@ struct gen {
 	unsigned int next_region, next_child;
 	bool last_was_call;
 	bool zero_page_off;	/* machine zero_page=off */
+	bool thp;		/* a THP region was made (model profile) */
 };
 
 static uint64_t gen_next(struct gen *g)
@@ -484,11 +488,37 @@ static void call_mmap(struct gen *g, struct gen_task *t)
 		add_region(g, t, name, pages, file ? REGION_FILE : REGION_ANON);
 }
 
+/*
+ * A THP region (model profile): 2 or 4 MiB aligned to 2 MiB, MADV_HUGEPAGE
+ * and touched, whole or in part, so that the calls drawn after it
+ * (mprotect, munmap, mlock, madvise of part, fork) meet PMD-mapped and
+ * PTE-mapped THPs: the fork of a PTE-mapped one broke the large-folio
+ * invariant (per-page mapcounts) before the fuzzer had THPs to try.
+ */
+static void call_thp(struct gen *g, struct gen_task *t)
+{
+	uint64_t pages = HUGE_PAGES * gen_range(g, 1, 2);
+	char name[GEN_NAME];
+	struct gen_region *r;
+
+	snprintf(name, sizeof(name), "r%u", ++g->next_region);
+	emit(g, "%s: mmap %s %lluM align=2M\n", t->name, name, (unsigned long long)(pages / 256));
+	emit(g, "%s: madvise %s hugepage\n", t->name, name);
+	r = add_region(g, t, name, pages, REGION_ANON);
+	emit(g, "%s: touch", t->name);
+	emit_region_range(g, r);
+	emit(g, "\n");
+	g->thp = true;
+}
+
 static void call_on_region(struct gen *g, struct gen_task *t)
 {
 	static const char *const advice[] = {
 		"dontneed", "free", "pageout", "cold", "willneed", "remove",
 		"dontneed_locked", "populate_read", "populate_write",
+		/* the model profile only: THP ranges (issue 11); no collapse,
+		 * which the model refuses on file and shared regions */
+		"hugepage", "nohugepage",
 	};
 	struct gen_region *r = pick_region(g, t);
 	uint64_t what = gen_next(g) % 100;
@@ -533,7 +563,7 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 			r->pages = newpages;
 		}
 	} else if (what < 75) {
-		uint64_t a = gen_range(g, 0, 8);
+		uint64_t a = gen_range(g, 0, live(g) ? 8 : 10);
 
 		if (a == 7 && g->zero_page_off && g->o->no_unobservable)
 			a = 8;	/* populate_read: read faults */
@@ -703,7 +733,12 @@ static void gen_call(struct gen *g, struct gen_task *t)
 
 	g->last_was_call = true;
 	if (what < 16 || !t->nr_regions) {
-		call_mmap(g, t);
+		uint64_t max = g->o->max_pages ? g->o->max_pages : 2048;
+
+		if (!live(g) && max >= 2 * HUGE_PAGES && gen_chance(g, 20))
+			call_thp(g, t);
+		else
+			call_mmap(g, t);
 	} else if (what < 70) {
 		call_on_region(g, t);
 	} else if (what < 78 && g->nr_files) {
@@ -714,7 +749,10 @@ static void gen_call(struct gen *g, struct gen_task *t)
 		call_mlockall(g, t);
 	} else if (what < 91) {
 		call_brk(g, t);
-	} else if (what < 95 && !g->o->no_fork && !g->o->avoid_known && !image_task(g, t)) {
+	} else if (what < 95 && !g->o->no_fork && (!g->o->avoid_known || g->thp) &&
+		   !image_task(g, t)) {
+		/* fork's known differences are live ones (issue 13): the model
+		 * profile forks over its THPs with --avoid-known too */
 		call_fork(g, t);
 	} else if (what < 97 && !image_task(g, t)) {
 		emit(g, "%s: exec\n", t->name);

@@ -277,14 +277,10 @@ static int shrink_large_anon_folio(struct unev_machine *m, struct folio *f,
 				   struct folio_list *list, unsigned int i)
 {
 	uint32_t head = list->pfn[i], nr = (uint32_t)folio_nr_pages(f);
-	bool partial = folio_test(f, PG_partially_mapped);
+	bool partial = thp_reclaim_splits_first(m, f);
 
 	if (!folio_test_large(f))
 		return 0;
-	if (!design_mlock_count(m)) {
-		m->not_modelled = "reclaim splitting a transparent huge page on the rmap-walk design";
-		return -EOPNOTSUPP;
-	}
 	if (m->swap_used < m->swap_total) {
 		m->not_modelled = "reclaim swapping out a transparent huge page";
 		return -EOPNOTSUPP;

@@ -638,6 +638,15 @@ int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_are
  * (folio_add_anon_rmap_pte: a small folio in a VM_LOCKED VMA is mlocked,
  * mlock_drain_local after each), and a page nothing maps is freed.
  *
+ * 5.10 (design rmap-walk) splits the same way, checked in the 5.10 VM
+ * (tests/model/thp/split_remap_mlocks_5_10.uvs): the PMD's split clears
+ * an mlocked THP's mlock (clear_page_mlock), its freeze removes each
+ * page's mapping one by one, which queues even a whole THP for a deferred
+ * split (page_remove_rmap: profile thp_deferred_split_partial_only off),
+ * the tails join the head's list (the unevictable list is a real one),
+ * and remap_page's remove_migration_pte mlocks each page of a VM_LOCKED
+ * VMA (mlock_vma_page, putback through the lru_add pagevec).
+ *
  * Not modelled: a zero-filled page of a split anonymous THP is mapped to
  * the shared zero page instead (6.12+, try_to_map_unused_to_zeropage);
  * `touch` writes every page it touches, and a THP is only made by a touch

@@ -265,7 +265,8 @@ static bool remove_mapping(struct unev_machine *m, struct folio *f, uint64_t swa
  * on a machine without swap space left: the folio is split (split_folio
  * onto reclaim's list: the tails join @list after the folio at @i, each
  * with the reference the list holds) and falls back to small pages
- * (thp_swpout_fallback, unless it was split for being partly mapped),
+ * (thp_swpout_fallback, unless it was split first for being partly
+ * mapped, or on 5.10 for being mapped by no PMD: thp_reclaim_splits_first),
  * each of which then fails add_to_swap and is activated (seen on the 6.18
  * host, pgactivate 512 for MADV_PAGEOUT of a THP).  With swap space the
  * kernel swaps a THP out whole (thp_swpout) or splits a partly mapped one

@@ -338,6 +338,26 @@ static void remove_anon_compound_rmap_rmap_walk(struct unev_machine *m, struct f
 		clear_page_mlock(m, f);
 }
 
+/* remove_migration_pte (remap_page after a split): "if (vma->vm_flags &
+ * VM_LOCKED && !PageTransCompound(new)) mlock_vma_page(new)": each page of
+ * a split THP in a VM_LOCKED VMA is mlocked as a small page, and its
+ * putback culls it to the unevictable list. */
+static void remove_migration_pte_mlock(struct unev_machine *m, struct folio *s)
+{
+	mlock_vma_page(m, s);
+}
+
+/* shrink_page_list splits a THP before add_to_swap when no PMD maps it
+ * ("!compound_mapcount(page)": 5.10), not counted as thp_swpout_fallback;
+ * the mlock-count design when it is partly mapped (6.x's
+ * folio_test_partially_mapped). */
+bool thp_reclaim_splits_first(struct unev_machine *m, struct folio *f)
+{
+	if (design_rmap_walk(m))
+		return folio_test_large(f) && *entire_mapcount(m, f) == 0;
+	return folio_test(f, PG_partially_mapped);
+}
+
 void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,
 				 const uint64_t *pte)
 {
@@ -688,6 +708,15 @@ int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_are
  * (folio_add_anon_rmap_pte: a small folio in a VM_LOCKED VMA is mlocked,
  * mlock_drain_local after each), and a page nothing maps is freed.
  *
+ * 5.10 (design rmap-walk) splits the same way, checked in the 5.10 VM
+ * (tests/model/thp/split_remap_mlocks_5_10.uvs): the PMD's split clears
+ * an mlocked THP's mlock (clear_page_mlock), its freeze removes each
+ * page's mapping one by one, which queues even a whole THP for a deferred
+ * split (page_remove_rmap: profile thp_deferred_split_partial_only off),
+ * the tails join the head's list (the unevictable list is a real one),
+ * and remap_page's remove_migration_pte mlocks each page of a VM_LOCKED
+ * VMA (mlock_vma_page, putback through the lru_add pagevec).
+ *
  * Not modelled: a zero-filled page of a split anonymous THP is mapped to
  * the shared zero page instead (6.12+, try_to_map_unused_to_zeropage);
  * `touch` writes every page it touches, and a THP is only made by a touch
@@ -759,7 +788,9 @@ static void lru_add_split_folio(struct unev_machine *m, struct folio *head, stru
 	uint32_t pfn = page_to_pfn(m, p);
 
 	p->flags |= PG_lru;
-	if (folio_test(head, PG_unevictable)) {
+	/* the rmap-walk design's unevictable list is a real one (5.10's
+	 * lru_add_page_tail links the tail next to the head whatever list) */
+	if (folio_test(head, PG_unevictable) && design_mlock_count(m)) {
 		folio_set_mlock_count(p, 0);
 		p->lru_next = 2;	/* the even filler, as lruvec_add_folio */
 		return;
@@ -817,7 +848,9 @@ static void remap_page(struct unev_machine *m, struct folio *f, uint32_t nr, boo
 			s = pfn_to_page(m, head + i);
 			folio_get(s);
 			folio_add_anon_rmap_pte(m, s, vma);
-			if (vma->vm_flags & VM_LOCKED)
+			if ((vma->vm_flags & VM_LOCKED) && design_rmap_walk(m))
+				remove_migration_pte_mlock(m, s);
+			else if (vma->vm_flags & VM_LOCKED)
 				mlock_drain_local(m);
 		}
 	}
@@ -922,11 +955,6 @@ void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int prio
 	while (total >= SHRINK_BATCH || total >= freeable) {
 		int64_t n = total < SHRINK_BATCH ? total : SHRINK_BATCH;
 
-		if (!design_mlock_count(m)) {
-			/* 5.10's split (design rmap-walk) is not modelled */
-			m->not_modelled = "the deferred split shrinker on the rmap-walk design";
-			return;
-		}
 		deferred_split_scan(m, memcg, node, n);
 		total -= n;
 		scanned += n;

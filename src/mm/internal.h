@@ -990,6 +990,7 @@ int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm
 int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f);
 /* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
 bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
+bool thp_reclaim_splits_first(struct unev_machine *m, struct folio *f);
 /* The PTE table of the 2 MiB at @haddr; *none when there is none or it
  * maps nothing. */
 uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none);

@@ -93,9 +93,6 @@ static int madvise_split_folio(struct unev_machine *m, struct folio *f)
 {
 	int err;
 
-	/* 5.10's split of a THP (design rmap-walk): not modelled */
-	if (!design_mlock_count(m))
-		return -EOPNOTSUPP;
 	if (folio_large_maybe_shared(m, f))
 		return -EBUSY;
 	folio_get(f);
@@ -109,7 +106,7 @@ static int madvise_split_folio(struct unev_machine *m, struct folio *f)
  * to the end of the range or of the page table): 0 the range maps it whole
  * from here (@nr its PTEs, passed over after this one), 1 leave this PTE
  * (a shared folio, or its split failed), 2 it was split: this PTE now maps
- * a small folio; -EOPNOTSUPP on the rmap-walk design (5.10's split).
+ * a small folio.
  */
 static int madvise_large_pte(struct unev_machine *m, struct folio *f, uint64_t addr,
 			     const uint64_t *pte, struct lru_walk *w, unsigned int *nr)
@@ -117,8 +114,6 @@ static int madvise_large_pte(struct unev_machine *m, struct folio *f, uint64_t a
 	uint64_t left = (w->end - addr) >> PAGE_SHIFT;
 	unsigned int in_table = PTRS_PER_TABLE - (unsigned int)((addr >> PAGE_SHIFT) % PTRS_PER_TABLE);
 
-	if (!design_mlock_count(m))
-		return -EOPNOTSUPP;
 	/* before 6.9 a PTE-mapped large folio mapped once is split whatever
 	 * the range covers of it */
 	if (!m->profile->madvise_batches_large)

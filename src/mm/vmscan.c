@@ -266,7 +266,8 @@ static bool remove_mapping(struct unev_machine *m, struct folio *f, uint64_t swa
  * on a machine without swap space left: the folio is split (split_folio
  * onto reclaim's list: the tails join @list after the folio at @i, each
  * with the reference the list holds) and falls back to small pages
- * (thp_swpout_fallback, unless it was split for being partly mapped),
+ * (thp_swpout_fallback, unless it was split first for being partly
+ * mapped, or on 5.10 for being mapped by no PMD: thp_reclaim_splits_first),
  * each of which then fails add_to_swap and is activated (seen on the 6.18
  * host, pgactivate 512 for MADV_PAGEOUT of a THP).  With swap space the
  * kernel swaps a THP out whole (thp_swpout) or splits a partly mapped one
@@ -278,14 +279,10 @@ static int shrink_large_anon_folio(struct unev_machine *m, struct folio *f,
 				   struct folio_list *list, unsigned int i)
 {
 	uint32_t head = list->pfn[i], nr = (uint32_t)folio_nr_pages(f);
-	bool partial = folio_test(f, PG_partially_mapped);
+	bool partial = thp_reclaim_splits_first(m, f);
 
 	if (!folio_test_large(f))
 		return 0;
-	if (!design_mlock_count(m)) {
-		m->not_modelled = "reclaim splitting a transparent huge page on the rmap-walk design";
-		return -EOPNOTSUPP;
-	}
 	if (m->swap_used < m->swap_total) {
 		m->not_modelled = "reclaim swapping out a transparent huge page";
 		return -EOPNOTSUPP;

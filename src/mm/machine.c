@@ -26,6 +26,11 @@ const char *unev_machine_kernel(const struct unev_machine *m)
 	return m->kernel_name;
 }
 
+const char *unev_machine_refusal(const struct unev_machine *m)
+{
+	return m->refusal;
+}
+
 static const char *const design_names[] = { "mlock-count", "rmap-walk", "none" };
 
 const char *unev_design_name(enum unev_design design)

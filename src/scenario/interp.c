@@ -271,7 +271,9 @@ static int run_migrate(struct exec *x, const struct scenario_statement *st)
 	len = mg->range_given ? mg->len : reg->len;
 	ret = unev_sys_move_pages(r->m, t->pid, addr, len, (int)mg->node, NULL, &not_migrated);
 	if (ret == -EOPNOTSUPP)
-		return runtime_error(r, st, "migrate: a hugetlb page or a folio in the swap cache is not migrated by the model yet");
+		return runtime_error(r, st, "migrate: %s",
+				     unev_machine_refusal(r->m) ? unev_machine_refusal(r->m)
+				     : "a hugetlb page or a folio in the swap cache is not migrated by the model yet");
 	if (ret && ret != -ENOMEM)
 		return runtime_error(r, st, "migrate failed: %s", render_errno_text(-ret, buf, sizeof(buf)));
 	value = ret ? ret : (int64_t)not_migrated;
@@ -585,7 +587,9 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		*result = unev_sys_mbind(r->m, t->pid, addr, len, (int)c->mbind_node,
 					 exec_mbind_flags(c));
 		if (*result == -EOPNOTSUPP)
-			return runtime_error(r, st, "mbind: a transparent huge page or a folio in the swap cache is not migrated by the model yet");
+			return runtime_error(r, st, "mbind: %s",
+					     unev_machine_refusal(r->m) ? unev_machine_refusal(r->m)
+					     : "a folio in the swap cache is not migrated by the model yet");
 		return 0;
 	case SCENARIO_CALL_MSYNC:
 		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */
@@ -790,8 +794,13 @@ static int before_statement(struct exec *x, const struct scenario_statement *st)
 static int after_statement(struct exec *x, const struct scenario_statement *st)
 {
 	struct run *r = run_of(x);
+	const char *refusal = r->m ? unev_machine_refusal(r->m) : NULL;
 	int ret;
 
+	/* the call met what the model does not model: its state is not the
+	 * kernel's from here on */
+	if (refusal)
+		return runtime_error(r, st, "%s", refusal);
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	if (r->opt->after_statement) {

@@ -367,6 +367,18 @@ static int check_large_folios(const struct unev_machine *m, char *buf, size_t le
 			     pfn, p->mapcount, t1->mapcount, t1->refcount);
 		if ((p->flags & PG_anon) && t1->mapcount > 0)
 			anon_thps += (int64_t)folio_nr_pages(p);
+		/* a page-cache folio's _nr_pages_mapped: its pages some PTE
+		 * maps (pages 0 and 1 count theirs in the first tail's mapping
+		 * and index, huge_memory.c file_page_mapcount_add) */
+		if (!(p->flags & PG_anon) && p->mapping) {
+			int32_t mapped = (t1->mapping > 0) + (t1->index > 0);
+
+			for (uint32_t t = pfn + 2; t < covered_to; t++)
+				mapped += m->memmap[t].mapcount > 0;
+			if (mapped != t1->refcount)
+				FAIL("large page-cache folio at %u: %d pages PTE-mapped, _nr_pages_mapped %d",
+				     pfn, mapped, t1->refcount);
+		}
 		/* 5.10 (rmap-walk): an mlocked THP is mapped by PMDs only (a
 		 * split clears the mlock, PTE-mapped THPs are never mlocked),
 		 * and PageDoubleMap only while a PMD maps it */

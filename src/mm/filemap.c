@@ -393,7 +393,7 @@ static int zap_file_pte(struct unev_machine *m, struct vm_area_struct *vma, uint
 
 			memset(pte, 0, nr * sizeof(*pte));
 			mm_counter_inc(vma->mm, f, -(int64_t)nr);
-			folio_remove_rmap_ptes(m, f, nr, vma);
+			folio_remove_file_rmap_ptes(m, f, pfn - page_to_pfn(m, f), nr, vma);
 			f->refcount -= (int32_t)nr - 1;
 			folio_put(m, f);
 			return 0;

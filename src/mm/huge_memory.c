@@ -47,6 +47,33 @@ static int32_t *nr_pages_mapped(struct unev_machine *m, struct folio *f)
 	return &folio_tail1(m, f)->refcount;
 }
 
+/*
+ * A page's own PTE mapcount (page->_mapcount + 1) in a large page-cache
+ * folio, changed by @d: the new value.  The head's mapcount is the folio's
+ * and the first tail's hold entire_mapcount, so pages 0 and 1 keep theirs
+ * in the first tail's mapping and index (unused by a tail page).  For a
+ * page-cache folio _nr_pages_mapped is then, as in the kernel, the pages
+ * some PTE maps, and NR_FILE_MAPPED counts a page mapped twice once.
+ */
+int32_t file_page_mapcount_add(struct unev_machine *m, struct folio *f, uint32_t i, int32_t d)
+{
+	struct page *t1 = folio_tail1(m, f);
+	int32_t v;
+
+	if (i >= 2) {
+		struct page *p = pfn_to_page(m, page_to_pfn(m, f) + i);
+
+		return p->mapcount += d;
+	}
+	v = (int32_t)(i == 0 ? t1->mapping : t1->index) + d;
+	assert(v >= 0);
+	if (i == 0)
+		t1->mapping = (uint32_t)v;
+	else
+		t1->index = (uint32_t)v;
+	return v;
+}
+
 void prep_compound_page(struct unev_machine *m, struct folio *f)
 {
 	uint32_t head = page_to_pfn(m, f);
@@ -74,6 +101,7 @@ void free_compound_tails(struct unev_machine *m, struct folio *f)
 			return;	/* a hugetlb folio: no tails were made */
 		p->flags = 0;
 		p->mapcount = p->refcount = 0;
+		p->mapping = p->index = 0;	/* the first tail's page mapcounts */
 		p->lru_next = p->lru_prev = PFN_NIL;
 	}
 }
@@ -454,6 +482,12 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
 void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
 			    struct vm_area_struct *vma)
 {
+	if (!folio_test_anon(f)) {
+		/* which pages is not known here: folio_remove_file_rmap_ptes */
+		unev_refuse(m, "removing a PTE mapping of a large page-cache folio here is not "
+			       "modelled yet");
+		return;
+	}
 	assert(f->mapcount >= (int32_t)nr);
 	f->mapcount -= (int32_t)nr;
 	*nr_pages_mapped(m, f) -= (int32_t)nr;
@@ -484,15 +518,40 @@ void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned in
  * folio_nr_pages == nr_pages, profile map_whole_file_folio); before, rmap
  * never mlocked a large file folio.
  */
-void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
-			      struct vm_area_struct *vma)
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t first,
+			      unsigned int nr, struct vm_area_struct *vma)
 {
+	long newly = 0;	/* pages no PTE mapped before */
+
 	f->mapcount += (int32_t)nr;
-	*nr_pages_mapped(m, f) += (int32_t)nr;
+	for (uint32_t i = first; i < first + nr; i++)
+		newly += file_page_mapcount_add(m, f, i, 1) == 1;
+	*nr_pages_mapped(m, f) += (int32_t)newly;
 	if (*entire_mapcount(m, f) == 0)
-		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, (long)nr);
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, newly);
 	if (m->profile->map_whole_file_folio && nr == folio_nr_pages(f))
 		mlock_vma_folio(m, f, vma);
+}
+
+/*
+ * folio_remove_rmap_ptes of a large page-cache folio, pages [first, first +
+ * nr): a page whose last PTE mapping goes leaves _nr_pages_mapped and (no
+ * PMD mapping it) NR_FILE_MAPPED; munlock_vma_folio once for the batch.
+ */
+void folio_remove_file_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t first,
+				 unsigned int nr, struct vm_area_struct *vma)
+{
+	long gone = 0;
+
+	assert(f->mapcount >= (int32_t)nr);
+	f->mapcount -= (int32_t)nr;
+	for (uint32_t i = first; i < first + nr; i++)
+		gone += file_page_mapcount_add(m, f, i, -1) == 0;
+	*nr_pages_mapped(m, f) -= (int32_t)gone;
+	if (*entire_mapcount(m, f) == 0)
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped, -gone);
+	if (design_mlock_count(m))
+		munlock_vma_folio(m, f, vma);
 }
 
 static void folio_add_file_rmap_pmd(struct unev_machine *m, struct folio *f,

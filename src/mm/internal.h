@@ -949,9 +949,14 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
  * the deferred split queue when it stays partly mapped. */
 void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
 			    struct vm_area_struct *vma);
-/* folio_add_file_rmap_ptes: @nr PTEs of a large page-cache folio added. */
-void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned int nr,
-			      struct vm_area_struct *vma);
+/* folio_add_file_rmap_ptes / folio_remove_file_rmap_ptes: PTEs of pages
+ * [first, first + nr) of a large page-cache folio added / removed. */
+void folio_add_file_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t first,
+			      unsigned int nr, struct vm_area_struct *vma);
+void folio_remove_file_rmap_ptes(struct unev_machine *m, struct folio *f, uint32_t first,
+				 unsigned int nr, struct vm_area_struct *vma);
+/* page @i of a large page-cache folio: its PTE mapcount changed by @d */
+int32_t file_page_mapcount_add(struct unev_machine *m, struct folio *f, uint32_t i, int32_t d);
 /* do_set_pmd: map a PMD-sized page-cache folio by the PMD at @haddr; 0
  * done, 1 fall back to PTEs. */
 int do_set_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,

@@ -181,7 +181,7 @@ static void set_file_pte_range(struct unev_machine *m, struct vm_area_struct *vm
 
 	f->refcount += (int32_t)nr;
 	if (folio_test_large(f))
-		folio_add_file_rmap_ptes(m, f, nr, vma);
+		folio_add_file_rmap_ptes(m, f, pfn - page_to_pfn(m, f), nr, vma);
 	else
 		folio_add_file_rmap_pte(m, f, vma);
 	mm_counter_inc(vma->mm, f, (int64_t)nr);
@@ -409,13 +409,17 @@ static bool wp_can_reuse_anon_folio(struct unev_machine *m, struct folio *f)
 static int wp_page_copy(struct unev_machine *m, struct vm_area_struct *vma,
 			uint64_t addr, uint64_t *pte, struct folio *old)
 {
+	uint32_t old_pfn = pte_pfn(*pte);
 	int err = map_new_anon_folio(m, vma, addr, pte, true);
 
 	if (err)
 		return err;
 	if (old) {
 		mm_counter_inc(vma->mm, old, -1);
-		folio_remove_rmap_pte(m, old, vma);
+		if (folio_test_large(old) && !folio_test_anon(old))
+			folio_remove_file_rmap_ptes(m, old, old_pfn - page_to_pfn(m, old), 1, vma);
+		else
+			folio_remove_rmap_pte(m, old, vma);
 		/* 2.6.28-5.17: an explicit munlock of the old page after COW */
 		if (design_rmap_walk(m) && (vma->vm_flags & VM_LOCKED) &&
 		    folio_test(old, PG_mlocked))
@@ -557,6 +561,7 @@ static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *
 					  (unsigned int)(((end < table_end ? end : table_end) - addr) >>
 							 PAGE_SHIFT));
 
+	uint32_t first = pte_pfn(*pte) - page_to_pfn(m, f);
 	bool young = false;
 
 	for (unsigned int i = 0; i < nr; i++) {
@@ -567,7 +572,10 @@ static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *
 	if (young && !folio_test_anon(f))
 		folio_mark_accessed(m, f);
 	mm_counter_inc(vma->mm, f, -(int64_t)nr);
-	folio_remove_rmap_ptes(m, f, nr, vma);
+	if (folio_test_anon(f))
+		folio_remove_rmap_ptes(m, f, nr, vma);
+	else
+		folio_remove_file_rmap_ptes(m, f, first, nr, vma);
 	f->refcount -= (int32_t)nr - 1;
 	folio_put(m, f);
 }

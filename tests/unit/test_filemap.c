@@ -349,6 +349,28 @@ static void test_reclaim_mapped_large_file_folio_refused(void **state)
 	assert_non_null(unev_machine_refusal(m));
 }
 
+/* Two mappings of a 64-page folio count its pages in NR_FILE_MAPPED once
+ * (6.18.44: files/disk_large_folio_two_tasks_mapped_once.uvs). */
+static void test_large_file_folio_mapped_twice_counts_once(void **state)
+{
+	uint64_t a, b;
+	int ino;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, P(64), &ino), 0);
+	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(64)), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(64), 1, UNEV_MAP_SHARED, ino, 0, &a), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(64), 1, UNEV_MAP_SHARED, ino, 0, &b), 0);
+	assert_int_equal(unev_touch(m, pid, a, P(64), false), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 64);
+	assert_int_equal(unev_touch(m, pid, b, P(64), false), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 64);
+	assert_int_equal(unev_sys_munmap(m, pid, a, P(64)), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 64);
+	assert_int_equal(unev_sys_munmap(m, pid, b, P(64)), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pmd_mapped_file_folio_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msync_cleans_large_file_folio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_mapped_large_file_folio_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_file_folio_mapped_twice_counts_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,10 +85,9 @@ int unev_kernel_lookup(const char *release, enum unev_design *design);
 int unev_kernel_for_release(const char *uname_release, char *name, size_t len);
 /* The profile a machine runs (its name, e.g. "6.18", or "none"). */
 const char *unev_machine_kernel(const struct unev_machine *m);
-/* NULL, or why the last call stopped short: it met something the model
- * does not model (e.g. reclaim meeting a mapped large page-cache folio);
- * the machine's state is then not the kernel's and the caller should stop. */
-const char *unev_machine_refusal(const struct unev_machine *m);
+/* What the model met and cannot go on from (e.g. a THP reclaim would swap
+ * out whole), NULL while it can: the caller stops the run there. */
+const char *unev_not_modelled(const struct unev_machine *m);
 
 /* ---- tasks (kernel/fork.c, kernel/exit.c) ---- */
 struct unev_task_config {

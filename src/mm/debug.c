@@ -335,11 +335,15 @@ static int count_hugetlb_mappings(const struct unev_machine *m, uint32_t *mapped
  * on no list (the folio is on its list by its head only); no tail page is
  * left outside one; the folio's mappings are at least its PMD mappings
  * (entire_mapcount) plus its PTE-mapped pages (fork may map a page twice);
- * NR_ANON_THPS counts the anonymous ones some PMD maps.
+ * NR_ANON_THPS counts the anonymous ones some PMD maps; only live
+ * anonymous large folios wait on a deferred split queue (a split or freed
+ * one has left it), every partly mapped one does, and nr_deferred_split
+ * counts them.
  */
 static int check_large_folios(const struct unev_machine *m, char *buf, size_t len)
 {
 	int64_t anon_thps = 0, gauge = 0;
+	uint64_t queued = 0;
 	uint32_t covered_to = 0;	/* the tails of the last large folio end here */
 
 	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
@@ -388,6 +392,21 @@ static int check_large_folios(const struct unev_machine *m, char *buf, size_t le
 		if ((p->flags & PG_double_map) && t1->mapcount == 0)
 			FAIL("large folio at %u: PageDoubleMap without a PMD mapping", pfn);
 	}
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct page *p = &m->memmap[pfn];
+
+		if (!(p->flags & (PG_deferred_split | PG_partially_mapped)))
+			continue;
+		if (!(p->flags & PG_head) || !p->order || !(p->flags & PG_anon) || !p->refcount)
+			FAIL("pfn %u is on the deferred split queue but no anonymous large folio",
+			     pfn);
+		if ((p->flags & PG_partially_mapped) && !(p->flags & PG_deferred_split))
+			FAIL("partly mapped THP at %u is not on the deferred split queue", pfn);
+		queued++;
+	}
+	if (queued != m->nr_deferred_split)
+		FAIL("%llu folios on the deferred split queues, nr_deferred_split %llu",
+		     (unsigned long long)queued, (unsigned long long)m->nr_deferred_split);
 	for (unsigned int n = 0; n < m->cfg.nodes; n++)
 		gauge += m->nodes[n].nr_anon_thps;
 	if (gauge != anon_thps)

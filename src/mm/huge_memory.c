@@ -26,6 +26,12 @@
  * (thp_deferred_split_page).  A read fault maps the huge zero page, and a
  * write to that allocates the THP (6.18; 6.12 and older split the PMD and
  * fall back to small pages: profile thp_wp_huge_zero_allocates).
+ *
+ * A THP is split into small folios (split_folio, at the end of this file)
+ * by MADV_COLD, PAGEOUT and FREE of part of it, by reclaim that cannot
+ * swap it out whole (no swap: thp_swpout_fallback), and by the deferred
+ * split shrinker (shrink_deferred_split, from reclaim's shrink_node); the
+ * pages a VM_LOCKED VMA maps are mlocked as they are mapped again.
  */
 #include "internal.h"
 
@@ -72,6 +78,13 @@ int32_t file_page_mapcount_add(struct unev_machine *m, struct folio *f, uint32_t
 	else
 		t1->index = (uint32_t)v;
 	return v;
+}
+
+/* deferred_split_folio's queueing: on its memcg's deferred split queue */
+static void deferred_split_queue(struct unev_machine *m, struct folio *f)
+{
+	if (!folio_test_set(f, PG_deferred_split))
+		m->nr_deferred_split++;
 }
 
 void prep_compound_page(struct unev_machine *m, struct folio *f)
@@ -195,7 +208,7 @@ static struct folio *alloc_anon_folio_pmd(struct unev_machine *m,
  * folio_add_lru_vma, which mlocks it in a VM_LOCKED VMA (mlock_new_folio,
  * 512 pages at once).
  */
-static void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
+void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma,
 			       uint64_t haddr, uint64_t *pte, struct folio *f)
 {
 	long nr = (long)folio_nr_pages(f);
@@ -210,6 +223,8 @@ static void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vm
 	*nr_pages_mapped(m, f) = 0;
 	node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped, nr);
 	node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, nr);
+	if (m->profile->thp_queues_every_thp)	/* deferred_split_folio(folio, false) */
+		deferred_split_queue(m, f);
 	folio_add_lru_vma(m, f, vma);
 	mm_counter_inc(vma->mm, f, nr);
 	set_pmd_ptes(pte, page_to_pfn(m, f), false,
@@ -252,6 +267,10 @@ int do_huge_pmd_anonymous_page(struct unev_machine *m, struct vm_area_struct *vm
 		if (!pte)
 			return -ENOMEM;
 	}
+	/* the anon_vma comes first, for the huge zero page too (so
+	 * MADV_COLLAPSE takes the VMA: seen on 6.18, collapse_errors.uvs) */
+	if (anon_vma_prepare(m, vma))
+		return -ENOMEM;
 	if (!write && m->cfg.zero_page) {
 		set_pmd_ptes(pte, m->zero_pfn, true, PTE_PRESENT | PTE_YOUNG);
 		return 0;
@@ -427,11 +446,12 @@ void copy_huge_pmd(struct unev_machine *m, struct mm_struct *dst_mm, uint64_t *d
 }
 
 /* deferred_split_folio(partially_mapped): a THP left partly mapped waits
- * for the shrinker (not modelled: it splits only under memory pressure). */
+ * on its memcg's queue for the shrinker (shrink_deferred_split). */
 static void deferred_split_folio(struct unev_machine *m, struct folio *f)
 {
 	if (!folio_test_anon(f) || folio_test_set(f, PG_partially_mapped))
 		return;
+	deferred_split_queue(m, f);
 	count_vm_events(m, THP_DEFERRED_SPLIT_PAGE, 1);
 }
 
@@ -484,8 +504,7 @@ void folio_remove_rmap_ptes(struct unev_machine *m, struct folio *f, unsigned in
 {
 	if (!folio_test_anon(f)) {
 		/* which pages is not known here: folio_remove_file_rmap_ptes */
-		unev_refuse(m, "removing a PTE mapping of a large page-cache folio here is not "
-			       "modelled yet");
+		unev_refuse(m, "removing a PTE mapping of a large page-cache folio here");
 		return;
 	}
 	assert(f->mapcount >= (int32_t)nr);
@@ -642,5 +661,402 @@ int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_are
 	if (!vma)
 		return -ENOMEM;
 	vma_try_merge_around(m, mm, (unsigned int)find_vma_index(mm, vma->vm_start));
+	return 0;
+}
+
+/* ---- split_huge_page: a THP becomes small folios (issue 11) ----
+ *
+ * split_huge_page_to_list_to_order to order 0, as 6.12 and 6.18 do it for
+ * an anonymous THP: unmap_folio turns every mapping into a migration entry
+ * (a PMD first split with freeze, thp_split_pmd, its entire mapping
+ * removed at once; the PTEs of a PTE-mapped one one by one, so the folio
+ * is partly mapped on the way and queued for a deferred split, counted as
+ * thp_deferred_split_page: seen on the 6.18 host), each removal in a
+ * VM_LOCKED VMA munlocking the folio (munlock_vma_folio); the tails take
+ * the head's flags (PG_mlocked, PG_unevictable, PG_active, PG_dirty...)
+ * and its LRU list (lru_add_split_folio: linked next to the head, on its
+ * newer side, or with mlock_count 0 on the unevictable list; on reclaim's
+ * private list with a reference of their own when it split an isolated
+ * folio); remap_page then maps each page again as its own folio
+ * (folio_add_anon_rmap_pte: a small folio in a VM_LOCKED VMA is mlocked,
+ * mlock_drain_local after each), and a page nothing maps is freed.
+ *
+ * Not modelled: a zero-filled page of a split anonymous THP is mapped to
+ * the shared zero page instead (6.12+, try_to_map_unused_to_zeropage);
+ * `touch` writes every page it touches, and a THP is only made by a touch
+ * of one of its pages, so a scenario that touches part of a THP and then
+ * splits it would count pages the kernel frees.
+ */
+
+/* The PTE that maps page @i of @f in @vma (page_vma_mapped_walk), NULL if
+ * this VMA maps it nowhere. */
+static uint64_t *folio_page_pte(struct unev_machine *m, struct folio *f, uint32_t i,
+				struct vm_area_struct *vma)
+{
+	uint32_t off = f->index + i - (uint32_t)vma->vm_pgoff;
+	uint64_t *pte;
+
+	if (off >= vma_pages(vma))
+		return NULL;
+	pte = pte_lookup(vma->mm, vma->vm_start + ((uint64_t)off << PAGE_SHIFT), false);
+	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) != page_to_pfn(m, f) + i)
+		return NULL;
+	return pte;
+}
+
+/* folio_maybe_mapped_shared of a large anonymous folio: mapped by a PMD
+ * twice, or a page twice, or no longer exclusive to one mm (fork). */
+bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f)
+{
+	return *entire_mapcount(m, f) > 1 ||
+	       f->mapcount > *entire_mapcount(m, f) + *nr_pages_mapped(m, f) ||
+	       !folio_test(f, PG_anon_exclusive);
+}
+
+/* unmap_folio: try_to_migrate with TTU_SPLIT_HUGE_PMD over every VMA of
+ * the anon_vma.  The PTEs stay as they are (their pfns are the pages'
+ * own): only the rmap, its counters and references go, as a migration
+ * entry holds none. */
+static void unmap_folio(struct unev_machine *m, struct folio *f)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+
+	for (unsigned int v = 0; v < av->nr && f->mapcount; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+
+		for (uint32_t i = 0; i < nr && f->mapcount; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+
+			if (!pte)
+				continue;
+			if (*pte & PTE_PMD) {
+				__split_huge_pmd(m, vma, pte);
+				folio_remove_rmap_ptes(m, f, HPAGE_PMD_NR, vma);
+				f->refcount -= HPAGE_PMD_NR;
+				i += HPAGE_PMD_NR - 1;
+				continue;
+			}
+			folio_remove_rmap_ptes(m, f, 1, vma);
+			f->refcount--;
+		}
+	}
+}
+
+/* lru_add_split_folio without a list: @p goes next to the head, on its
+ * newer side (list_add_tail at the head's entry), so reclaim meets the
+ * head first and the tails in ascending order after it. */
+static void lru_add_split_folio(struct unev_machine *m, struct folio *head, struct page *p)
+{
+	struct lru_list_head *l = &folio_lruvec(m, head)->lists[folio_lru_list(head)];
+	uint32_t pfn = page_to_pfn(m, p);
+
+	p->flags |= PG_lru;
+	if (folio_test(head, PG_unevictable)) {
+		folio_set_mlock_count(p, 0);
+		p->lru_next = 2;	/* the even filler, as lruvec_add_folio */
+		return;
+	}
+	p->lru_next = page_to_pfn(m, head);
+	p->lru_prev = head->lru_prev;
+	if (head->lru_prev != PFN_NIL)
+		pfn_to_page(m, head->lru_prev)->lru_next = pfn;
+	else
+		l->head = pfn;
+	head->lru_prev = pfn;
+}
+
+/* __split_huge_page_tail for every tail, from the last one down */
+static void split_folio_pages(struct unev_machine *m, struct folio *f, bool isolated)
+{
+	const uint32_t inherit = PG_referenced | PG_swapbacked | PG_mlocked | PG_active |
+				 PG_unevictable | PG_dirty | PG_anon | PG_anon_exclusive;
+	uint32_t head = page_to_pfn(m, f), nr = (uint32_t)folio_nr_pages(f);
+
+	for (uint32_t i = nr - 1; i >= 1; i--) {
+		struct page *p = pfn_to_page(m, head + i);
+
+		memset(p, 0, sizeof(*p));
+		p->flags = PG_head | (f->flags & inherit);
+		p->lru_next = p->lru_prev = PFN_NIL;
+		p->mapping = f->mapping;
+		p->index = f->index + i;
+		p->node = f->node;
+		p->memcg = f->memcg;
+		if (isolated)
+			p->refcount = 1;	/* reclaim's list holds it */
+		else if (folio_test(f, PG_lru))
+			lru_add_split_folio(m, f, p);
+	}
+	f->order = 0;
+	deferred_split_dequeue(m, f);
+}
+
+/* remap_page: every page mapped again, now a folio of its own; then the
+ * split's hold on the tails goes, freeing those nothing maps */
+static void remap_page(struct unev_machine *m, struct folio *f, uint32_t nr, bool isolated)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t head = page_to_pfn(m, f);
+
+	for (unsigned int v = 0; v < av->nr; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+
+		for (uint32_t i = 0; i < nr; i++) {
+			struct folio *s;
+
+			if (!folio_page_pte(m, f, i, vma))
+				continue;
+			s = pfn_to_page(m, head + i);
+			folio_get(s);
+			folio_add_anon_rmap_pte(m, s, vma);
+			if (vma->vm_flags & VM_LOCKED)
+				mlock_drain_local(m);
+		}
+	}
+	for (uint32_t i = 1; i < nr && !isolated; i++) {
+		struct folio *s = pfn_to_page(m, head + i);
+
+		if (!s->refcount) {	/* free_page_and_swap_cache */
+			s->refcount = 1;
+			folio_put(m, s);
+		}
+	}
+}
+
+int split_folio(struct unev_machine *m, struct folio *f, bool isolated)
+{
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+
+	if (!folio_test_anon(f) || folio_test(f, PG_swapcache) || folio_test(f, PG_hugetlb))
+		return -EOPNOTSUPP;
+	/* can_split_folio: the mappings and the caller's pin, nothing more
+	 * (the per-CPU batches never hold a large folio: they drain at once) */
+	if (f->refcount != f->mapcount + 1 || !f->mapping) {
+		count_vm_events(m, THP_SPLIT_PAGE_FAILED, 1);
+		return -EAGAIN;
+	}
+	unmap_folio(m, f);
+	assert(f->mapcount == 0 && f->refcount == 1);
+	split_folio_pages(m, f, isolated);
+	remap_page(m, f, nr, isolated);
+	count_vm_events(m, THP_SPLIT_PAGE, 1);
+	return 0;
+}
+
+void deferred_split_dequeue(struct unev_machine *m, struct folio *f)
+{
+	if (folio_test_clear(f, PG_deferred_split))
+		m->nr_deferred_split--;
+	folio_clear(f, PG_partially_mapped);
+}
+
+/*
+ * deferred_split_scan: up to @nr_to_scan folios of the queue, each pinned
+ * (folio_try_get); a partly mapped one is split (its unmapped pages freed,
+ * its pages in a VM_LOCKED VMA mlocked by remap_page), a whole one leaves
+ * the queue (thp_underused says no while khugepaged's max_ptes_none is
+ * 511, the default).  The queue's order is its folios' frame order here,
+ * not the order they joined it: do_shrink_slab scans the whole queue
+ * whenever it scans one of up to SHRINK_BATCH folios.
+ */
+static void deferred_split_scan(struct unev_machine *m, int memcg, int node, int64_t nr_to_scan)
+{
+	for (uint32_t pfn = 1; pfn < m->nr_pfns && nr_to_scan; pfn++) {
+		struct folio *f = &m->memmap[pfn];
+
+		if (!(f->flags & PG_deferred_split) || f->memcg != memcg || f->node != node ||
+		    !f->refcount)
+			continue;
+		nr_to_scan--;
+		if (!folio_test(f, PG_partially_mapped)) {
+			deferred_split_dequeue(m, f);
+			continue;
+		}
+		folio_get(f);
+		split_folio(m, f, false);
+		folio_put(m, f);
+	}
+}
+
+#define SHRINK_BATCH 128
+#define DEFAULT_SEEKS 2
+
+/*
+ * do_shrink_slab for the deferred split shrinker (memcg aware, per node):
+ * freeable is the queue's length (deferred_split_count); the pass scans
+ * (freeable >> priority) * 4 / DEFAULT_SEEKS plus what earlier passes put
+ * off (nr_deferred >> priority), at most twice freeable, in batches while
+ * a batch or the whole queue is left.  A queue of a few folios is thus
+ * scanned only at priority 1 or 0: by a reclaim that found too little to
+ * reclaim before (on a machine without swap, one of anonymous memory).
+ */
+void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int priority)
+{
+	struct lruvec *lv = mem_cgroup_lruvec(m, memcg, node);
+	int64_t freeable = 0, nr, delta, total, scanned = 0, next;
+
+	if (!m->nr_deferred_split)
+		return;
+	for (uint32_t pfn = 1; pfn < m->nr_pfns; pfn++) {
+		const struct folio *f = &m->memmap[pfn];
+
+		if ((f->flags & PG_deferred_split) && f->memcg == memcg && f->node == node)
+			freeable++;
+	}
+	if (!freeable)
+		return;
+	nr = lv->split_nr_deferred;
+	lv->split_nr_deferred = 0;
+	delta = (freeable >> priority) * 4 / DEFAULT_SEEKS;
+	total = (nr >> priority) + delta;
+	if (total > 2 * freeable)
+		total = 2 * freeable;
+	while (total >= SHRINK_BATCH || total >= freeable) {
+		int64_t n = total < SHRINK_BATCH ? total : SHRINK_BATCH;
+
+		if (!design_mlock_count(m)) {
+			/* 5.10's split (design rmap-walk) is not modelled */
+			m->not_modelled = "the deferred split shrinker on the rmap-walk design";
+			return;
+		}
+		deferred_split_scan(m, memcg, node, n);
+		total -= n;
+		scanned += n;
+	}
+	next = nr + delta - scanned;
+	if (next < 0)
+		next = 0;
+	if (next > 2 * freeable)
+		next = 2 * freeable;
+	lv->split_nr_deferred += next;
+}
+
+/*
+ * folio_referenced of an anonymous large folio: folio_referenced_one per
+ * VMA of its anon_vma walks every page the VMA maps, clearing the young
+ * bits (a PMD's once), and counts the VMA once if any was young.  A
+ * VM_LOCKED VMA that maps it by a PMD, or (6.6+: profile
+ * mlock_pte_mapped_large) by PTEs of all its pages, mlocks it and ends the
+ * walk; other PTEs in a VM_LOCKED VMA are passed over on 6.6+ (reclaim
+ * counts the references of the pages outside it), counted before.
+ */
+int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm_flags)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+	int referenced = 0;
+
+	*vm_flags = 0;
+	for (unsigned int v = 0; v < av->nr; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+		bool locked = vma->vm_flags & VM_LOCKED, young = false;
+		uint32_t ptes = 0;
+
+		for (uint32_t i = 0; i < nr; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+			unsigned int n = 1;
+
+			if (!pte)
+				continue;
+			if (*pte & PTE_PMD) {
+				if (locked)
+					goto mlock;
+				n = HPAGE_PMD_NR;
+				i += HPAGE_PMD_NR - 1;
+			} else if (locked) {
+				if (m->profile->mlock_pte_mapped_large) {
+					if (++ptes == nr)
+						goto mlock;
+					continue;
+				}
+			}
+			for (unsigned int j = 0; j < n; j++) {
+				young |= pte[j] & PTE_YOUNG;
+				pte[j] &= ~PTE_YOUNG;
+			}
+		}
+		if (young) {
+			referenced++;
+			*vm_flags |= vma->vm_flags & ~VM_LOCKED;
+		}
+		continue;
+mlock:
+		mlock_vma_folio(m, f, vma);
+		*vm_flags |= VM_LOCKED;
+		return referenced;
+	}
+	return referenced;
+}
+
+/*
+ * try_to_unmap of a lazyfree (MADV_FREE) anonymous large folio in reclaim:
+ * a VM_LOCKED VMA fails it (mlocking the folio where it maps it whole, as
+ * folio_referenced_large); a folio written since (a dirty PTE, or
+ * PG_dirty) is swap-backed again and stays; otherwise every mapping is
+ * discarded, the PMD whole (unmap_huge_pmd_locked, 6.12+: no PMD split)
+ * and the PTEs in one batch (6.18's folio_unmap_pte_batch; the model
+ * checks the whole folio before it clears any).  0 unmapped, 1 not.
+ */
+int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f)
+{
+	struct anon_vma *av = m->anon_vmas[f->mapping - 1];
+	uint32_t nr = (uint32_t)folio_nr_pages(f);
+	bool dirty = folio_test(f, PG_dirty);
+
+	for (unsigned int v = 0; v < av->nr; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+		uint32_t ptes = 0;
+
+		for (uint32_t i = 0; i < nr; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+
+			if (!pte)
+				continue;
+			if (*pte & PTE_PMD) {
+				/* unmap_huge_pmd_locked discards it whole on
+				 * 6.18.15, while 6.12.117, 6.18.44 and 7.3.4
+				 * split the PMD first: seen in the VMs and on
+				 * the host, a difference no profile can tell */
+				m->not_modelled = "reclaim discarding a lazyfree PMD-mapped transparent huge page";
+				return 1;
+			}
+			ptes++;
+			dirty |= *pte & PTE_DIRTY;
+		}
+		if (ptes && (vma->vm_flags & VM_LOCKED)) {
+			if (ptes == nr)
+				mlock_vma_folio(m, f, vma);
+			return 1;
+		}
+	}
+	if (dirty) {
+		folio_set(f, PG_swapbacked);
+		return 1;
+	}
+	for (unsigned int v = 0; v < av->nr && f->mapcount; v++) {
+		struct vm_area_struct *vma = av->vmas[v];
+		unsigned int ptes = 0;
+
+		for (uint32_t i = 0; i < nr; i++) {
+			uint64_t *pte = folio_page_pte(m, f, i, vma);
+
+			if (!pte)
+				continue;
+			*pte = 0;
+			ptes++;
+		}
+		if (!ptes)
+			continue;
+		/* the VMA's PTEs of it in one batch (partly mapped only if
+		 * another VMA still maps some), or one by one before 6.14 */
+		mm_counter_inc(vma->mm, f, -(int64_t)ptes);
+		if (m->profile->lazyfree_unmap_batched)
+			folio_remove_rmap_ptes(m, f, ptes, vma);
+		else
+			for (unsigned int i = 0; i < ptes; i++)
+				folio_remove_rmap_ptes(m, f, 1, vma);
+		f->refcount -= (int32_t)ptes;
+	}
 	return 0;
 }

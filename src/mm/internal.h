@@ -73,6 +73,8 @@ enum pageflags {
 	PG_tail = 1u << 15,       /* a tail page of a large folio: lru_next is its head's pfn */
 	PG_partially_mapped = 1u << 16, /* a THP on the deferred split queue
 	                                 * (folio_test_partially_mapped) */
+	PG_deferred_split = 1u << 17,   /* on its memcg's deferred split queue
+	                                 * (!list_empty(&folio->_deferred_list)) */
 	/* 5.10 (design rmap-walk): a THP mapped by a PMD and by PTEs at once
 	 * (PageDoubleMap); a bit far from the others, which later flags take */
 	PG_double_map = 1u << 24,
@@ -103,6 +105,7 @@ struct lru_list_head {
 
 struct lruvec {
 	struct lru_list_head lists[UNEV_NR_LRU_LISTS]; /* UNEVICTABLE: nr only */
+	int64_t split_nr_deferred;	/* the deferred split shrinker's nr_deferred */
 	int node;
 	int memcg;
 };
@@ -190,7 +193,12 @@ enum vm_event_item {
 	THP_FAULT_FALLBACK_CHARGE,
 	THP_SPLIT_PMD,
 	THP_DEFERRED_SPLIT_PAGE,
+	THP_SPLIT_PAGE,
+	THP_SPLIT_PAGE_FAILED,
+	THP_SWPOUT_FALLBACK,
 	THP_FILE_MAPPED,
+	THP_COLLAPSE_ALLOC,		/* MADV_COLLAPSE (khugepaged.c) */
+	THP_COLLAPSE_ALLOC_FAILED,
 	NR_VM_EVENT_ITEMS,
 };
 
@@ -429,6 +437,10 @@ struct hstate {
 };
 
 struct unev_machine {
+	/* what the model met and cannot go on from (the run stops there) */
+	/* folios with PG_deferred_split: no queue to look at while 0 */
+	uint64_t nr_deferred_split;
+	const char *not_modelled;
 	struct unev_machine_config cfg;   /* cfg.kernel is NULL: see kernel_name */
 	const struct kernel_profile *profile; /* chosen once, at creation */
 	char kernel_name[16];         /* the release asked for ("7.2"), or the profile's */
@@ -467,9 +479,6 @@ struct unev_machine {
 	struct anon_vma **anon_vmas;  /* index = id - 1 */
 	unsigned int nr_anon_vmas, cap_anon_vmas;
 	uint64_t rmap_visits;         /* VMAs looked at by rmap walks (bench) */
-	/* what the model met inside a call and does not model (a static
-	 * string; unev_refuse): the caller stops the run there */
-	const char *refusal;
 	struct hstate hstate;         /* the hugetlb pool (hugetlb.c) */
 	unev_trace_fn trace;
 	void *trace_ctx;
@@ -481,12 +490,13 @@ static inline bool lru_cache_disabled(const struct unev_machine *m)
 	return m->lru_disable_count != 0;
 }
 
-/* unev_refuse: the call met something the model does not model; the
- * first reason is kept and the run stops after the call (exit 2). */
+/* unev_refuse: the call met something the model does not model
+ * (m->not_modelled, "WHY is not modelled yet"); the first reason is kept
+ * and the run stops after the call (exit 2). */
 static inline void unev_refuse(struct unev_machine *m, const char *why)
 {
-	if (!m->refusal)
-		m->refusal = why;
+	if (!m->not_modelled)
+		m->not_modelled = why;
 }
 
 /* ---- page_alloc.c ---- */
@@ -975,6 +985,36 @@ bool thp_vma_allowable(const struct unev_machine *m, const struct vm_area_struct
 		       uint64_t addr);
 int madvise_hugepage(struct unev_machine *m, struct mm_struct *mm, struct vm_area_struct *vma,
 		     uint64_t start, uint64_t end, int advice);
+/* split_huge_page_to_list_to_order(order 0) of an anonymous THP the caller
+ * holds one reference to: 0, its pages are small folios (@isolated: each
+ * tail with a reference of its own and off the LRU, for reclaim's list);
+ * -EAGAIN (thp_split_page_failed) when someone else holds it; -EOPNOTSUPP
+ * for what the model does not split (page cache, swap cache). */
+int split_folio(struct unev_machine *m, struct folio *f, bool isolated);
+/* A folio leaves the deferred split queue (split, freed, or scanned whole). */
+void deferred_split_dequeue(struct unev_machine *m, struct folio *f);
+/* shrink_slab's call of the deferred split shrinker for one memcg on one
+ * node at @priority (do_shrink_slab). */
+void shrink_deferred_split(struct unev_machine *m, int memcg, int node, int priority);
+/* folio_referenced of an anonymous large folio: VMAs with a young PTE of it. */
+int folio_referenced_large(struct unev_machine *m, struct folio *f, uint64_t *vm_flags);
+/* try_to_unmap of a lazyfree anonymous large folio: 0 discarded, 1 kept. */
+int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f);
+/* folio_maybe_mapped_shared of a large folio (madvise leaves those alone) */
+bool folio_large_maybe_shared(struct unev_machine *m, struct folio *f);
+/* The PTE table of the 2 MiB at @haddr; *none when there is none or it
+ * maps nothing. */
+uint64_t *pmd_table(struct mm_struct *mm, uint64_t haddr, bool *none);
+/* A new THP mapped by the PMD whose first PTE is @pte (rmap, LRU or mlock,
+ * RssAnon). */
+void map_anon_folio_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t haddr,
+			uint64_t *pte, struct folio *f);
+
+/* ---- khugepaged.c: MADV_COLLAPSE ---- */
+/* madvise_collapse of [start, end) inside @vma: 0 or -EINVAL/ENOMEM/EBUSY/
+ * EAGAIN as the kernel answers; -EOPNOTSUPP where the model stops. */
+int madvise_collapse(struct unev_machine *m, struct vm_area_struct *vma, uint64_t start,
+		     uint64_t end);
 /* 5.10 (design rmap-walk): follow_trans_huge_pmd with FOLL_MLOCK mlocks the
  * THP the PMD from @pte maps, if nothing else maps it (mlock_vma_page). */
 void follow_trans_huge_pmd_mlock(struct unev_machine *m, struct vm_area_struct *vma,

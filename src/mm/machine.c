@@ -21,14 +21,14 @@ void unev_machine_config_default(struct unev_machine_config *cfg)
 	cfg->thp = UNEV_THP_MADVISE;
 }
 
+const char *unev_not_modelled(const struct unev_machine *m)
+{
+	return m->not_modelled;
+}
+
 const char *unev_machine_kernel(const struct unev_machine *m)
 {
 	return m->kernel_name;
-}
-
-const char *unev_machine_refusal(const struct unev_machine *m)
-{
-	return m->refusal;
 }
 
 static const char *const design_names[] = { "mlock-count", "rmap-walk", "none" };

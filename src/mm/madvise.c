@@ -14,6 +14,8 @@ static bool madvise_behavior_valid(const struct unev_machine *m, int advice)
 	case UNEV_MADV_GUARD_INSTALL:
 	case UNEV_MADV_GUARD_REMOVE:
 		return m->profile->has_madv_guard;
+	case UNEV_MADV_COLLAPSE:
+		return m->profile->has_madv_collapse;
 	case UNEV_MADV_HUGEPAGE:
 	case UNEV_MADV_NOHUGEPAGE:
 	case UNEV_MADV_NORMAL:
@@ -52,58 +54,125 @@ static int madvise_remove(struct unev_machine *m, struct vm_area_struct *vma,
 					end - start);
 }
 
+/* The walk of MADV_FREE, COLD and PAGEOUT over one VMA's range. */
+struct lru_walk {
+	bool pageout;
+	uint64_t start, end;
+	uint64_t skip_to;	/* the rest of a large folio handled whole */
+	uint32_t *isolated;	/* pageout: the folios reclaim_pages gets */
+	unsigned int nr, cap;
+	int err;
+};
+
 /*
- * madvise_free_pte_range: a swap entry is freed; each anonymous folio (not
- * the zero page) loses its PTE's young and dirty bits and is queued for
- * the lru_lazyfree batch.  A folio in the swap cache or dirty is skipped
- * when another PTE maps it; one in the swap cache is also skipped here (the
- * model does not free its swap: folio_free_swap), a dirty one is cleaned.
+ * A PMD-mapped THP in the madvise range (madvise_free_huge_pmd, the PMD
+ * case of madvise_cold_or_pageout_pte_range), met at its first PTE in the
+ * range: 1 the range covers it whole (@first: at that PTE; its other PTEs
+ * are passed over), 2 the range covers part of it, which is split first
+ * unless shared (the split pages then go through the PTE path); 0 not a PMD.
  */
-/*
- * A PMD-mapped THP the madvise range covers whole (madvise_free_huge_pmd,
- * the PMD case of madvise_cold_or_pageout_pte_range): handled once, at its
- * first PTE; the range's other PTEs of it are passed over.  1: handled or
- * passed over; 0: not a PMD; -EOPNOTSUPP: a part of it, which the kernel
- * splits (thp_split_page: not modelled).
- */
-static int madvise_huge_pmd(uint64_t addr, const uint64_t *pte, uint64_t end, bool *first)
+static int madvise_huge_pmd(uint64_t addr, const uint64_t *pte, const struct lru_walk *w,
+			    bool *first)
 {
+	uint64_t haddr = addr & HPAGE_MASK, from = w->start > haddr ? w->start : haddr;
+
 	*first = false;
 	if (!(*pte & PTE_PMD))
 		return 0;
-	if (addr & ~HPAGE_MASK)
+	if (addr != from)
 		return 1;
-	if (end - addr < HPAGE_SIZE)
-		return -EOPNOTSUPP;
+	if (from != haddr || w->end - haddr < HPAGE_SIZE)
+		return 2;
 	*first = true;
 	return 1;
 }
 
+/* split_folio with the pin madvise takes around it (folio_get, folio_put);
+ * a shared folio is left whole (folio_maybe_mapped_shared) */
+static int madvise_split_folio(struct unev_machine *m, struct folio *f)
+{
+	int err;
+
+	/* 5.10's split of a THP (design rmap-walk): not modelled */
+	if (!design_mlock_count(m))
+		return -EOPNOTSUPP;
+	if (folio_large_maybe_shared(m, f))
+		return -EBUSY;
+	folio_get(f);
+	err = split_folio(m, f, false);
+	folio_put(m, f);
+	return err;
+}
+
+/*
+ * A PTE-mapped large folio in the PTE walk (folio_pte_batch from this PTE
+ * to the end of the range or of the page table): 0 the range maps it whole
+ * from here (@nr its PTEs, passed over after this one), 1 leave this PTE
+ * (a shared folio, or its split failed), 2 it was split: this PTE now maps
+ * a small folio; -EOPNOTSUPP on the rmap-walk design (5.10's split).
+ */
+static int madvise_large_pte(struct unev_machine *m, struct folio *f, uint64_t addr,
+			     const uint64_t *pte, struct lru_walk *w, unsigned int *nr)
+{
+	uint64_t left = (w->end - addr) >> PAGE_SHIFT;
+	unsigned int in_table = PTRS_PER_TABLE - (unsigned int)((addr >> PAGE_SHIFT) % PTRS_PER_TABLE);
+
+	if (!design_mlock_count(m))
+		return -EOPNOTSUPP;
+	/* before 6.9 a PTE-mapped large folio mapped once is split whatever
+	 * the range covers of it */
+	if (!m->profile->madvise_batches_large)
+		return madvise_split_folio(m, f) ? 1 : 2;
+	*nr = folio_pte_batch(m, f, pte, left < in_table ? (unsigned int)left : in_table);
+	if (*nr < folio_nr_pages(f))
+		return madvise_split_folio(m, f) ? 1 : 2;
+	w->skip_to = addr + ((uint64_t)*nr << PAGE_SHIFT);
+	return 0;
+}
+
+/*
+ * madvise_free_pte_range: a swap entry is freed; each anonymous folio (not
+ * the zero page) loses its PTEs' young and dirty bits and is queued for
+ * the lru_lazyfree batch (a large one moves at once).  A folio in the swap
+ * cache or dirty is skipped when another PTE maps it; one in the swap
+ * cache is also skipped here (the model does not free its swap:
+ * folio_free_swap), a dirty one is cleaned.  A THP the range covers only
+ * in part is split first (seen on 6.18: thp_split_page, thp_split_pmd)
+ * and its pages in the range made lazyfree one by one.
+ */
 static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 			    uint64_t *pte, void *arg)
 {
-	const uint64_t *end = arg;
+	struct lru_walk *w = arg;
+	unsigned int nr = 1;
 	struct folio *f;
 	bool first;
 	int huge;
 
+	(void)vma;
 	if (*pte & PTE_SWAP) {
 		zap_swap_pte(m, vma, pte);
 		return 0;
 	}
-	huge = madvise_huge_pmd(addr, pte, *end, &first);
-	if (huge < 0)
-		return huge;
-	if (huge && !first)
+	if (addr < w->skip_to)
+		return 0;
+	huge = madvise_huge_pmd(addr, pte, w, &first);
+	if (huge && !first && huge != 2)
 		return 0;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
 	f = page_folio(m, pte_pfn(*pte));
+	if (huge == 2) {
+		int err = madvise_split_folio(m, f);
+
+		if (err)
+			return err == -EOPNOTSUPP ? err : 0;
+		huge = 0;
+		f = page_folio(m, pte_pfn(*pte));
+	}
 	/* madvise_free_huge_pmd: a THP mapped once, whole in the range, is
 	 * cleaned and made lazyfree as one folio (seen on 6.18: pglazyfree
-	 * 512); part of one is split first (thp_split_page), which the model
-	 * does not do: the caller's run stops (-EOPNOTSUPP, which MADV_FREE
-	 * itself never returns) */
+	 * 512) */
 	if (huge) {
 		if (f->mapcount != 1)
 			return 0;
@@ -113,71 +182,97 @@ static int madvise_free_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 		folio_mark_lazyfree(m, f);
 		return 0;
 	}
-	if (folio_test_large(f))
-		return -EOPNOTSUPP;
+	if (folio_test_large(f)) {
+		int ret = madvise_large_pte(m, f, addr, pte, w, &nr);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 1)
+			return 0;
+		if (ret == 2) {
+			nr = 1;
+			f = page_folio(m, pte_pfn(*pte));
+		}
+	}
 	if (folio_test(f, PG_swapcache) || folio_test(f, PG_dirty)) {
-		if (f->mapcount != 1 || folio_test(f, PG_swapcache))
+		if (f->mapcount != (int32_t)folio_nr_pages(f) || folio_test(f, PG_swapcache))
 			return 0;
 		folio_clear(f, PG_dirty);
 	}
-	*pte &= ~(PTE_YOUNG | PTE_DIRTY);
+	for (unsigned int i = 0; i < nr; i++)
+		pte[i] &= ~(PTE_YOUNG | PTE_DIRTY);
 	folio_mark_lazyfree(m, f);
 	return 0;
 }
-
-/* madvise_cold_or_pageout_pte_range's walk: the folios it passes on */
-struct cold_walk {
-	bool pageout;
-	uint64_t end;
-	uint32_t *isolated;	/* pageout: the folios reclaim_pages gets */
-	unsigned int nr, cap;
-	int err;
-};
 
 /*
  * One PTE of MADV_COLD or MADV_PAGEOUT: a folio another PTE maps too is
  * left alone; the rest lose their referenced state (MADV_COLD also the
  * PTE's young bit) and are deactivated through the lru_deactivate batch
  * (MADV_COLD) or isolated for reclaim (MADV_PAGEOUT; an unevictable one is
- * put straight back).
+ * put straight back).  A THP the range covers whole is handled as one
+ * folio (reclaim then splits one it cannot swap out whole); one it covers
+ * in part is split first (seen on 6.18: thp_split_page, and
+ * thp_deferred_split_page for one only PTEs mapped, whose unmapping left
+ * it partly mapped on the way).
  */
 static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 			    uint64_t *pte, void *arg)
 {
-	struct cold_walk *w = arg;
+	struct lru_walk *w = arg;
+	unsigned int nr = 1;
 	struct folio *f;
 	bool first;
-	int huge = madvise_huge_pmd(addr, pte, w->end, &first);
+	int huge;
 
 	(void)vma;
-	(void)addr;
+	if (addr < w->skip_to)
+		return 0;
+	huge = madvise_huge_pmd(addr, pte, w, &first);
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return 0;
-	if (huge > 0 && !first)
+	if (huge == 1 && !first)
 		return 0;
 	f = page_folio(m, pte_pfn(*pte));
-	/* a THP mapped by a PMD the range covers whole is made cold as one
-	 * folio (young bits cleared, folio_deactivate); part of a THP is split
-	 * (thp_split_page: seen on 6.18 for MADV_COLD of 8K of one) and a THP
-	 * paged out, which the model does not do: the caller's run stops
-	 * (-EOPNOTSUPP) */
-	if (huge < 0 || (folio_test_large(f) && (!huge || w->pageout))) {
-		w->err = -EOPNOTSUPP;
-		return 1;
-	}
 	if (huge) {
 		if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
 			return 0;
-		for (unsigned int i = 0; i < HPAGE_PMD_NR; i++)
-			pte[i] &= ~PTE_YOUNG;
-		folio_clear(f, PG_referenced);
-		folio_deactivate(m, f);
+		if (huge == 2) {
+			int err = madvise_split_folio(m, f);
+
+			if (err == -EOPNOTSUPP) {
+				w->err = err;
+				return 1;
+			}
+			if (err)
+				return 0;
+			f = page_folio(m, pte_pfn(*pte));
+		} else {
+			nr = HPAGE_PMD_NR;
+		}
+	} else if (folio_test_large(f)) {
+		int ret = madvise_large_pte(m, f, addr, pte, w, &nr);
+
+		if (ret < 0) {
+			w->err = ret;
+			return 1;
+		}
+		if (ret == 1)
+			return 0;
+		if (ret == 2) {
+			nr = 1;
+			f = page_folio(m, pte_pfn(*pte));
+		}
+		/* a large folio mapped whole here: exclusive if each of its
+		 * pages is mapped once */
+		else if (f->mapcount != (int32_t)folio_nr_pages(f))
+			return 0;
+	} else if (f->mapcount > 1) {	/* folio_maybe_mapped_shared */
 		return 0;
 	}
-	if (f->mapcount > 1)	/* folio_maybe_mapped_shared */
-		return 0;
 	if (!w->pageout)
-		*pte &= ~PTE_YOUNG;
+		for (unsigned int i = 0; i < nr; i++)
+			pte[i] &= ~PTE_YOUNG;
 	folio_clear(f, PG_referenced);
 	if (!w->pageout) {
 		folio_deactivate(m, f);
@@ -213,7 +308,7 @@ static int madvise_cold_pte(struct unev_machine *m, struct vm_area_struct *vma, 
 static int madvise_cold_or_pageout(struct unev_machine *m, struct vm_area_struct *vma,
 				   uint64_t start, uint64_t end, bool pageout)
 {
-	struct cold_walk w = { .pageout = pageout, .end = end };
+	struct lru_walk w = { .pageout = pageout, .start = start, .end = end };
 
 	lru_add_drain(m);
 	walk_page_range(m, vma, start, end, madvise_cold_pte, &w);
@@ -307,8 +402,10 @@ static int madvise_vma(struct unev_machine *m,
 			if (vma->mapping)
 				return -EINVAL;	/* MADV_FREE is for private anon only */
 			/* madvise_free_single_vma: drain, then the walk */
+			struct lru_walk w = { .start = start, .end = end };
+
 			lru_add_drain(m);
-			return walk_page_range_all(m, vma, start, end, madvise_free_pte, &end);
+			return walk_page_range_all(m, vma, start, end, madvise_free_pte, &w);
 		}
 		/* zap_page_range_single drains this CPU first up to 6.12; 6.18
 		 * does not, as for munmap (unmap_drains_batches) */
@@ -326,6 +423,12 @@ static int madvise_vma(struct unev_machine *m,
 		/* fall through */
 	case UNEV_MADV_NOHUGEPAGE:
 		return madvise_hugepage(m, vma->mm, vma, start, end, advice);
+	case UNEV_MADV_COLLAPSE:
+		/* file and shmem collapse are not modelled (the scenario
+		 * layer refuses them): only a private anonymous VMA here */
+		if (vma->mapping)
+			return -EOPNOTSUPP;
+		return madvise_collapse(m, vma, start, end);
 	case UNEV_MADV_GUARD_INSTALL:
 		return madvise_guard_install(m, vma, start, end);
 	case UNEV_MADV_GUARD_REMOVE:

@@ -36,7 +36,7 @@ static int queue_page(struct unev_machine *m, struct mm_struct *mm, uint64_t add
 		return -EOPNOTSUPP;
 	}
 	if (folio_test(f, PG_swapcache)) {
-		unev_refuse(m, "migration of a folio in the swap cache is not modelled yet");
+		unev_refuse(m, "migration of a folio in the swap cache");
 		return -EOPNOTSUPP;
 	}
 	if (f->node == l->node)	/* MPOL_MF_INVERT: only what is elsewhere */

@@ -312,8 +312,8 @@ void move_pages_to_node(struct unev_machine *m, struct migrate_list *l)
 void migrate_refuse_large(struct unev_machine *m, const struct folio *f)
 {
 	unev_refuse(m, folio_test_anon(f)
-		       ? "migration of a transparent huge page (a large anonymous folio) is not modelled yet"
-		       : "migration of a large page-cache folio is not modelled yet");
+		       ? "migration of a transparent huge page (a large anonymous folio)"
+		       : "migration of a large page-cache folio");
 }
 
 /*
@@ -332,7 +332,7 @@ static int add_folio_for_migration(struct unev_machine *m, struct mm_struct *mm,
 	if (!vma || vma->vm_start > addr || (vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		return -EFAULT;
 	if (is_vm_hugetlb_page(vma)) {
-		unev_refuse(m, "migration of a hugetlb page is not modelled yet");	/* isolate_hugetlb */
+		unev_refuse(m, "migration of a hugetlb page");	/* isolate_hugetlb */
 		return -EOPNOTSUPP;
 	}
 	pte = pte_lookup(mm, addr, false);
@@ -351,7 +351,7 @@ static int add_folio_for_migration(struct unev_machine *m, struct mm_struct *mm,
 		return -EACCES;
 	if (folio_test(f, PG_swapcache)) {
 		/* the swap cache's entry would move: not modelled */
-		unev_refuse(m, "migration of a folio in the swap cache is not modelled yet");
+		unev_refuse(m, "migration of a folio in the swap cache");
 		return -EOPNOTSUPP;
 	}
 	if (!folio_isolate_lru(m, f))

@@ -204,7 +204,8 @@ void free_folio(struct unev_machine *m, struct folio *f)
 		mem_cgroup_uncharge(m, f);
 	if (order && !folio_test(f, PG_hugetlb))
 		free_compound_tails(m, f);
-	folio_clear(f, PG_partially_mapped | PG_double_map);
+	deferred_split_dequeue(m, f);
+	folio_clear(f, PG_double_map);
 	pgdat->nr_free_pages += (uint64_t)nr;
 	count_vm_events(m, PGFREE, nr);
 	free_one_page(m, pgdat, page_to_pfn(m, f), order);

@@ -105,9 +105,14 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_queues_every_thp = false,
+		.lazyfree_unmap_batched = false,
+		.madvise_batches_large = false,
 		.ext4_large_folios = false,
 		.map_whole_file_folio = false,
 		.thp_aligns_file_mmap = false,
+		.has_madv_collapse = false,
+		.collapse_needs_writable = false,	/* (no MADV_COLLAPSE before 6.1) */
 		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 5.10.0-32: munlock_half_munlocks_whole */
 	},
 	{
@@ -146,9 +151,15 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = false,
 		.mlock_pte_mapped_large = false,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_queues_every_thp = false,
+		.lazyfree_unmap_batched = false,
+		.madvise_batches_large = false,
 		.ext4_large_folios = false,
 		.map_whole_file_folio = false,
 		.thp_aligns_file_mmap = true,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = true,	/* as 6.12 (not compared: no 2M alignment on 6.1) */
+		.collapse_unmaps_large_batched = false,	/* as 6.12 (idem) */
 		.thp_deferred_split_partial_only = false,	/* page_remove_rmap one page at a time; seen on 6.1.0-50: munlock_half_munlocks_whole */
 	},
 	{
@@ -190,9 +201,15 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = false,
+		.thp_queues_every_thp = true,
+		.lazyfree_unmap_batched = false,
+		.madvise_batches_large = true,
 		.ext4_large_folios = false,
 		.map_whole_file_folio = false,
 		.thp_aligns_file_mmap = true,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = true,	/* read in 6.12's hpage_collapse_scan_pmd */
+		.collapse_unmaps_large_batched = false,	/* seen on 6.12.117 */
 		.thp_deferred_split_partial_only = true,	/* zap_present_ptes batches a folio (6.9); seen on 6.12.117 */
 	},
 	{
@@ -233,9 +250,15 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.thp_queues_every_thp = true,
+		.lazyfree_unmap_batched = true,
+		.madvise_batches_large = true,
 		.ext4_large_folios = true,
 		.map_whole_file_folio = true,
 		.thp_aligns_file_mmap = true,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = false,	/* seen on 6.18.44 */
+		.collapse_unmaps_large_batched = true,	/* seen on 6.18.44 and 6.18.15 */
 		.thp_deferred_split_partial_only = true,
 	},
 	{
@@ -274,9 +297,17 @@ static const struct kernel_profile profiles[] = {
 		.thp_aligns_anon_mmap = true,
 		.mlock_pte_mapped_large = true,
 		.thp_split_pmd_keeps_mlock = true,
+		.thp_queues_every_thp = true,
+		.lazyfree_unmap_batched = true,
+		.madvise_batches_large = true,
 		.ext4_large_folios = true,
 		.map_whole_file_folio = true,
 		.thp_aligns_file_mmap = true,
+		.has_madv_collapse = true,
+		.collapse_needs_writable = false,	/* as 6.18 */
+		.collapse_unmaps_large_batched = true,
+		.collapse_skips_pmd_none = true,	/* seen on 7.3.4 */
+		.lru_add_frees_dead = true,	/* seen on 7.3.4 */
 		.thp_deferred_split_partial_only = true,
 	},
 };

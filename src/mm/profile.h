@@ -148,6 +148,23 @@ struct kernel_profile {
 	 * mapping munlocks it (512 munlocked and rescued at the split) and the
 	 * PTE mappings do not mlock a large folio (seen on 6.12.117) */
 	bool thp_split_pmd_keeps_mlock;
+	/* 6.12+: every new THP waits on its memcg's deferred split queue for
+	 * the underused-THP shrinker (deferred_split_folio(folio, false) at
+	 * the fault), so the shrinker counts them all and drops each whole one
+	 * it scans; before, the queue holds partly mapped THPs only (read in
+	 * the 6.1 and 6.12 sources; the counts it gives do_shrink_slab seen on
+	 * 6.12.117, 6.18.15, 6.18.44 and 7.3.4) */
+	bool thp_queues_every_thp;
+	/* 6.14+: try_to_unmap discards a lazyfree large folio's PTEs in one
+	 * batch (folio_unmap_pte_batch): never partly mapped on the way (seen
+	 * on 6.18.15, 6.18.44, 7.3.4); before, PTE by PTE, the first removal
+	 * queueing it for a deferred split (seen on 6.12.117) */
+	bool lazyfree_unmap_batched;
+	/* 6.9+: MADV_COLD, PAGEOUT and FREE take a PTE-mapped large folio the
+	 * range maps whole as one folio (folio_pte_batch) and split one it
+	 * covers in part (seen on 6.12.117, 6.18, 7.3.4); before, they split
+	 * every PTE-mapped large folio they meet (seen on 6.1.0-50) */
+	bool madvise_batches_large;
 	/* Large page-cache folios (filemap.c): an ext4 write() allocates
 	 * folios of the order of the bytes each write_begin is given
 	 * (fgf_set_order, up to order 9), ext4's large folios of 6.16; seen
@@ -170,6 +187,30 @@ struct kernel_profile {
 	 * aligned 2 MiB of the file 2 MiB-aligned (5.18's "Align file mappings
 	 * for non-DAX"; 5.10 aligns only DAX files, read) */
 	bool thp_aligns_file_mmap;
+	/* MADV_COLLAPSE (6.1+; EINVAL on 5.10, as any unknown advice: seen
+	 * in the 5.10 VM) */
+	bool has_madv_collapse;
+	/* MADV_COLLAPSE of a 2 MiB none of whose PTEs is writable fails
+	 * (hpage_collapse_scan_pmd's SCAN_PAGE_RO: read in 6.12's and 6.1's
+	 * source); 6.18 collapses COW-shared and mprotect'ed read-only pages
+	 * (seen on 6.18.44) */
+	bool collapse_needs_writable;
+	/* MADV_COLLAPSE unmaps the PTEs of a PTE-mapped large folio in one
+	 * batch (seen on 6.18.44: no thp_deferred_split_page); else a page at
+	 * a time, which leaves it partly mapped after the first and queues
+	 * it for a deferred split (seen on 6.12.117: thp_deferred_split_page 1) */
+	bool collapse_unmaps_large_batched;
+	/* MADV_COLLAPSE goes on past a 2 MiB without a page table (still
+	 * EINVAL at the end: seen on 7.3.4, which collapses the next 2 MiB);
+	 * else that ends the walk (SCAN_PMD_NONE: seen on 6.18.44, 6.18.15
+	 * and 6.12.117) */
+	bool collapse_skips_pmd_none;
+	/* the lru_add batch frees a folio whose only reference is the
+	 * batch's without putting it on a list, so it is neither culled nor
+	 * rescued (folio_batch_move_lru's dead-folio filter: seen on 7.3.4,
+	 * where the 273 pages stranded by MADV_COLLAPSE of an mlocked 4M are
+	 * not rescued); else lru_add first (seen on 6.18.44: rescued) */
+	bool lru_add_frees_dead;
 	/* THP: the PTEs of a large folio going queue it for the deferred split
 	 * only when it stays partly mapped (folio_remove_rmap_ptes of a batch,
 	 * 6.9+; read in 6.12, seen on 6.12.117, 6.18 and 7.3); false: each

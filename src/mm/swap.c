@@ -122,6 +122,13 @@ static void folio_batch_move_lru_add(struct unev_machine *m, struct folio_batch 
 	for (unsigned int i = 0; i < nr; i++) {
 		struct folio *f = pfn_to_page(m, b->pfn[i]);
 
+		/* 7.x filters dead folios (only the batch's reference left:
+		 * folio_ref_freeze) and frees them without lru_add, so nothing
+		 * is culled or rescued for them (profile lru_add_frees_dead) */
+		if (m->profile->lru_add_frees_dead && f->refcount == 1) {
+			folio_clear(f, PG_active | PG_unevictable);
+			continue;
+		}
 		lru_add(m, f);
 		folio_set(f, PG_lru);
 	}

@@ -182,8 +182,7 @@ static bool reclaim_rmap_unmodelled(struct unev_machine *m, const struct folio *
 	    folio_test(f, PG_hugetlb))
 		return false;
 	unev_refuse(m, "reclaim of a mapped large page-cache folio (the rmap walk over each of "
-		       "its pages, the mlock of one fully mapped in a VM_LOCKED VMA) is not "
-		       "modelled yet");
+		       "its pages, the mlock of one fully mapped in a VM_LOCKED VMA)");
 	return true;
 }
 
@@ -194,6 +193,8 @@ static int folio_referenced(struct unev_machine *m, struct folio *f, uint64_t *v
 	*vm_flags = 0;
 	if (!f->mapcount || reclaim_rmap_unmodelled(m, f))
 		return 0;
+	if (folio_test_large(f) && folio_test_anon(f) && !folio_test(f, PG_hugetlb))
+		return folio_referenced_large(m, f, vm_flags);
 	rmap_walk(m, f, folio_referenced_one, &pra);
 	*vm_flags = pra.vm_flags;
 	return pra.referenced;
@@ -278,6 +279,45 @@ static bool remove_mapping(struct unev_machine *m, struct folio *f, uint64_t swa
 	return true;
 }
 
+/*
+ * shrink_folio_list's THP path for an anonymous folio before add_to_swap,
+ * on a machine without swap space left: the folio is split (split_folio
+ * onto reclaim's list: the tails join @list after the folio at @i, each
+ * with the reference the list holds) and falls back to small pages
+ * (thp_swpout_fallback, unless it was split for being partly mapped),
+ * each of which then fails add_to_swap and is activated (seen on the 6.18
+ * host, pgactivate 512 for MADV_PAGEOUT of a THP).  With swap space the
+ * kernel swaps a THP out whole (thp_swpout) or splits a partly mapped one
+ * first, and how it then treats the pages nothing maps, and its memcg's
+ * lagging list sizes, were not matched in the VM: the machine stops there.
+ * 0: go on (small now, or never large); 1: activate; -EOPNOTSUPP: stopped.
+ */
+static int shrink_large_anon_folio(struct unev_machine *m, struct folio *f,
+				   struct folio_list *list, unsigned int i)
+{
+	uint32_t head = list->pfn[i], nr = (uint32_t)folio_nr_pages(f);
+	bool partial = folio_test(f, PG_partially_mapped);
+
+	if (!folio_test_large(f))
+		return 0;
+	if (!design_mlock_count(m)) {
+		m->not_modelled = "reclaim splitting a transparent huge page on the rmap-walk design";
+		return -EOPNOTSUPP;
+	}
+	if (m->swap_used < m->swap_total) {
+		m->not_modelled = "reclaim swapping out a transparent huge page";
+		return -EOPNOTSUPP;
+	}
+	if (split_folio(m, f, true))
+		return 1;
+	if (!partial && nr >= HPAGE_PMD_NR)
+		count_vm_events(m, THP_SWPOUT_FALLBACK, 1);
+	for (uint32_t t = 1; t < nr; t++)
+		if (folio_list_add(list, head + t))
+			return 1;
+	return 0;
+}
+
 static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *list,
 				  struct scan_control *sc, struct folio_list *ret)
 {
@@ -301,8 +341,21 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 		if (design_none(m) && mapping_unevictable(folio_mapping(m, f)))
 			goto activate_locked;
 		if (folio_test_anon(f) && folio_test(f, PG_swapbacked)) {
+			int err = shrink_large_anon_folio(m, f, list, i);
+
+			if (err == 1)
+				goto activate_locked;
+			if (err < 0) {
+				/* stopped: the model cannot go on from here */
+				folio_list_add(ret, list->pfn[i]);
+				list->pfn[i] = PFN_NIL;
+				continue;
+			}
+			/* activate_locked_split: the tails count when met */
+			sc->nr_scanned -= (uint64_t)(nr - (long)folio_nr_pages(f));
+			nr = (long)folio_nr_pages(f);
 			/* add_to_swap: no swap space left means activate */
-			if (swap_slot_alloc(m, f, &swap_entry))
+			if (!err && swap_slot_alloc(m, f, &swap_entry))
 				goto activate_locked;
 		} else if (folio_test(f, PG_swapbacked)) {
 			/* shmem: shmem_writeout needs swap too */
@@ -313,6 +366,10 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 			swap_slot_unused(m, f, swap_entry);
 			goto keep;
 		}
+		/* a swap-backed THP never gets here (shrink_large_anon_folio) */
+		if (f->mapcount && folio_test_large(f) && folio_test_anon(f) &&
+		    !folio_test(f, PG_swapbacked) && try_to_unmap_large_lazyfree(m, f))
+			goto activate_locked;
 		if (f->mapcount) {
 			rmap_walk(m, f, try_to_unmap_one, &swap_entry);
 			if (f->mapcount) {
@@ -628,6 +685,8 @@ static void shrink_node(struct unev_machine *m, int node, struct scan_control *s
 		if (partial)
 			*pos = order[i];
 		shrink_lruvec(m, mem_cgroup_lruvec(m, order[i], node), sc);
+		/* shrink_slab: the one shrinker the model has */
+		shrink_deferred_split(m, order[i], node, sc->priority);
 		if (partial && sc->nr_reclaimed >= sc->nr_to_reclaim)
 			return;
 	}
@@ -782,14 +841,17 @@ int unev_sysctl_set(struct unev_machine *m, const char *name, uint64_t value)
  */
 void reclaim_pages(struct unev_machine *m, uint32_t *pfns, unsigned int nr)
 {
-	struct folio_list list = { .pfn = pfns, .nr = nr, .cap = nr }, ret = { 0 };
+	struct folio_list list = { 0 }, ret = { 0 };
 	struct scan_control sc = { .priority = DEF_PRIORITY, .may_swap = true,
 				   .target_memcg = -1, .ignore_references = true };
 	unsigned int culled = 0;
 
-	for (unsigned int i = 0; i < nr; i++)
+	for (unsigned int i = 0; i < nr; i++) {
 		folio_clear(pfn_to_page(m, pfns[i]), PG_active);
+		folio_list_add(&list, pfns[i]);
+	}
 	shrink_folio_list(m, &list, &sc, &ret);
+	free(list.pfn);
 	for (unsigned int i = 0; i < ret.nr; i++)
 		folio_putback_lru(m, pfn_to_page(m, ret.pfn[i]), &culled);
 	free(ret.pfn);

@@ -158,6 +158,11 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "thp_file_mapped", VS_EVENT, THP_FILE_MAPPED },
 	{ "thp_deferred_split_page", VS_EVENT, THP_DEFERRED_SPLIT_PAGE },
 	{ "thp_split_pmd", VS_EVENT, THP_SPLIT_PMD },
+	{ "thp_split_page", VS_EVENT, THP_SPLIT_PAGE },
+	{ "thp_split_page_failed", VS_EVENT, THP_SPLIT_PAGE_FAILED },
+	{ "thp_swpout_fallback", VS_EVENT, THP_SWPOUT_FALLBACK },
+	{ "thp_collapse_alloc", VS_EVENT, THP_COLLAPSE_ALLOC },
+	{ "thp_collapse_alloc_failed", VS_EVENT, THP_COLLAPSE_ALLOC_FAILED },
 };
 #define NR_VMSTAT_FIELDS (sizeof(vmstat_fields) / sizeof(vmstat_fields[0]))
 

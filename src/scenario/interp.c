@@ -271,9 +271,9 @@ static int run_migrate(struct exec *x, const struct scenario_statement *st)
 	len = mg->range_given ? mg->len : reg->len;
 	ret = unev_sys_move_pages(r->m, t->pid, addr, len, (int)mg->node, NULL, &not_migrated);
 	if (ret == -EOPNOTSUPP)
-		return runtime_error(r, st, "migrate: %s",
-				     unev_machine_refusal(r->m) ? unev_machine_refusal(r->m)
-				     : "a hugetlb page or a folio in the swap cache is not migrated by the model yet");
+		return runtime_error(r, st, "migrate: %s is not modelled yet",
+				     unev_not_modelled(r->m) ? unev_not_modelled(r->m)
+				     : "migration of a hugetlb page or a folio in the swap cache");
 	if (ret && ret != -ENOMEM)
 		return runtime_error(r, st, "migrate failed: %s", render_errno_text(-ret, buf, sizeof(buf)));
 	value = ret ? ret : (int64_t)not_migrated;
@@ -495,6 +495,10 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 					       c->advice == SCENARIO_ADVICE_FREE))
 			return runtime_error(r, st, "madvise %s of a transparent huge page is not modelled yet",
 					     scenario_advice_name(c->advice));
+		/* khugepaged.c: a swap entry in the range (swap-in for the
+		 * collapse), file memory, or a design without THP */
+		if (*result == -EOPNOTSUPP && c->advice == SCENARIO_ADVICE_COLLAPSE)
+			return runtime_error(r, st, "madvise collapse of swapped-out pages, of file memory or on the rmap-walk or none design is not modelled yet");
 		return 0;
 	case SCENARIO_CALL_TOUCH:
 		*result = unev_touch(r->m, t->pid, addr, len, c->write);
@@ -587,9 +591,9 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		*result = unev_sys_mbind(r->m, t->pid, addr, len, (int)c->mbind_node,
 					 exec_mbind_flags(c));
 		if (*result == -EOPNOTSUPP)
-			return runtime_error(r, st, "mbind: %s",
-					     unev_machine_refusal(r->m) ? unev_machine_refusal(r->m)
-					     : "a folio in the swap cache is not migrated by the model yet");
+			return runtime_error(r, st, "mbind: %s is not modelled yet",
+					     unev_not_modelled(r->m) ? unev_not_modelled(r->m)
+					     : "migration of a folio in the swap cache");
 		return 0;
 	case SCENARIO_CALL_MSYNC:
 		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */
@@ -786,6 +790,8 @@ static int before_statement(struct exec *x, const struct scenario_statement *st)
 		return ret;
 	if (r->opt->verbose)
 		unev_set_trace(r->m, render_event, r->rd);
+	if (r->m && unev_not_modelled(r->m))
+		return runtime_error(r, st, "%s is not modelled yet", unev_not_modelled(r->m));
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	return 0;
@@ -794,13 +800,10 @@ static int before_statement(struct exec *x, const struct scenario_statement *st)
 static int after_statement(struct exec *x, const struct scenario_statement *st)
 {
 	struct run *r = run_of(x);
-	const char *refusal = r->m ? unev_machine_refusal(r->m) : NULL;
 	int ret;
 
-	/* the call met what the model does not model: its state is not the
-	 * kernel's from here on */
-	if (refusal)
-		return runtime_error(r, st, "%s", refusal);
+	if (r->m && unev_not_modelled(r->m))
+		return runtime_error(r, st, "%s is not modelled yet", unev_not_modelled(r->m));
 	if (r->opt->check_invariants)
 		check_invariants(r, st);
 	if (r->opt->after_statement) {

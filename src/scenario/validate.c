@@ -173,9 +173,12 @@ static int guard_scope_check(struct model_scope *sc, const struct scenario *s,
 			return unsupported(err, errlen, s, st, "mbind of file, shared or shm memory");
 		return 0;
 	case SCENARIO_CALL_MADVISE:
-		/* khugepaged's collapse (MADV_COLLAPSE) is not modelled yet */
-		if (c->advice == SCENARIO_ADVICE_COLLAPSE)
-			return unsupported(err, errlen, s, st, "madvise collapse (MADV_COLLAPSE)");
+		/* MADV_COLLAPSE of file or shmem memory (hpage_collapse_scan_file)
+		 * is not modelled: private anonymous memory only */
+		if (c->advice == SCENARIO_ADVICE_COLLAPSE &&
+		    list_find(&sc->not_anon, c->task, c->target))
+			return unsupported(err, errlen, s, st,
+					   "madvise collapse of file, shared or shm memory");
 		if (c->advice == SCENARIO_ADVICE_GUARD_INSTALL &&
 		    list_find(&sc->not_anon, c->task, c->target))
 			return unsupported(err, errlen, s, st,

@@ -31,6 +31,18 @@ static inline struct unev_machine *fixture_machine(const struct unev_machine_con
 	return m;
 }
 
+/* A machine of kernel's profile (NULL: the default) and mem_bytes of
+ * memory, the other settings the defaults. */
+static inline struct unev_machine *fixture_machine_kernel(const char *kernel, uint64_t mem_bytes)
+{
+	struct unev_machine_config cfg;
+
+	unev_machine_config_default(&cfg);
+	cfg.mem_bytes = mem_bytes;
+	cfg.kernel = kernel;
+	return fixture_machine(&cfg);
+}
+
 /* A task of tc (NULL: the default limits) on m: its pid. */
 static inline int fixture_task(struct unev_machine *m, const struct unev_task_config *tc)
 {

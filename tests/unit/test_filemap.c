@@ -333,7 +333,7 @@ static void test_msync_cleans_large_file_folio(void **state)
 }
 
 /* Reclaim meeting a mapped large page-cache folio says it is not
- * modelled (unev_machine_refusal) rather than count it wrong. */
+ * modelled (unev_not_modelled) rather than count it wrong. */
 static void test_reclaim_mapped_large_file_folio_refused(void **state)
 {
 	uint64_t a, reclaimed = 0;
@@ -342,11 +342,11 @@ static void test_reclaim_mapped_large_file_folio_refused(void **state)
 	(void)state;
 	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, P(64), &ino), 0);
 	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(64)), 0);
-	assert_null(unev_machine_refusal(m));
+	assert_null(unev_not_modelled(m));
 	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(32), 1, UNEV_MAP_SHARED, ino, 0, &a), 0);
 	assert_int_equal(unev_touch(m, pid, a, P(1), false), 0);
 	assert_int_equal(unev_reclaim(m, P(64), -1, 0, &reclaimed), 0);
-	assert_non_null(unev_machine_refusal(m));
+	assert_non_null(unev_not_modelled(m));
 }
 
 /* Two mappings of a 64-page folio count its pages in NR_FILE_MAPPED once

@@ -26,12 +26,7 @@ static int pid;
 
 static int setup_kernel(const char *kernel)
 {
-	struct unev_machine_config cfg;
-
-	unev_machine_config_default(&cfg);
-	cfg.mem_bytes = MB(64);
-	cfg.kernel = kernel;
-	m = fixture_machine(&cfg);
+	m = fixture_machine_kernel(kernel, MB(64));
 	pid = fixture_task(m, NULL);
 	return 0;
 }
@@ -266,7 +261,7 @@ static void test_split_munlocks_612(void **state)
 }
 
 /* MADV_FREE of a whole THP: lazyfree as one folio, 512 pages (pglazyfree);
- * of part of one: the model stops (-EOPNOTSUPP: a split it does not do). */
+ * of part of one: the THP is split first (thp_split_page, test_split.c). */
 static void test_madvise_free_whole_thp(void **state)
 {
 	uint64_t a = map_huge();
@@ -277,7 +272,8 @@ static void test_madvise_free_whole_thp(void **state)
 	assert_int_equal(vmstat("pglazyfree"), 512);
 	assert_int_equal(vmstat("thp_split_pmd"), 0);
 	assert_int_equal(smaps(a, MB(4), "LazyFree"), 2048);
-	assert_int_equal(unev_sys_madvise(m, pid, a + MB(2), P(2), UNEV_MADV_FREE), -EOPNOTSUPP);
+	assert_int_equal(unev_sys_madvise(m, pid, a + MB(2), P(2), UNEV_MADV_FREE), 0);
+	assert_int_equal(vmstat("thp_split_page"), 1);
 }
 
 /* thp=never by configuration: no THP, even in an MADV_HUGEPAGE range */

@@ -154,6 +154,8 @@ void filemap_delete_folio(struct unev_machine *m, struct address_space *as, uint
 	node_stat_mod(m, f->node, &pgdat->nr_file_pages, -nr);
 	if (as->kind == MAPPING_SHMEM)
 		node_stat_mod(m, f->node, &pgdat->nr_shmem, -nr);
+	else if (f->order >= HPAGE_PMD_ORDER)	/* filemap_unaccount_folio */
+		node_stat_mod(m, f->node, &pgdat->nr_file_thps, -nr);
 	folio_put(m, f);
 }
 
@@ -339,6 +341,8 @@ static int filemap_add_folio(struct unev_machine *m, struct address_space *as, u
 	node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pages, (long)nr);
 	if (as->kind == MAPPING_SHMEM)
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_shmem, (long)nr);
+	else if (f->order >= HPAGE_PMD_ORDER)	/* __filemap_add_folio: folio_test_pmd_mappable */
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_thps, (long)nr);
 	folio_add_lru(m, f);
 	*out = f;
 	return 0;

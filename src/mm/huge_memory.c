@@ -135,6 +135,7 @@ void free_compound_tails(struct unev_machine *m, struct folio *f)
 			return;	/* a hugetlb folio: no tails were made */
 		p->flags = 0;
 		p->mapcount = p->refcount = 0;
+		p->mapping = p->index = 0;	/* the first tail's page mapcounts */
 		p->lru_next = p->lru_prev = PFN_NIL;
 	}
 }
@@ -521,6 +522,7 @@ void zap_huge_pmd(struct unev_machine *m, struct vm_area_struct *vma, uint64_t *
 		/* folio_remove_rmap_pmd of a page-cache folio */
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped,
 			      -(nr - *nr_pages_mapped(m, f)));
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pmdmapped, -nr);
 	} else if (*entire_mapcount(m, f) == 0) {
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_thps, -nr);
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_anon_mapped,
@@ -608,9 +610,13 @@ static void folio_add_file_rmap_pmd(struct unev_machine *m, struct folio *f,
 				    struct vm_area_struct *vma)
 {
 	f->mapcount++;
-	if (++*entire_mapcount(m, f) == 1)
+	if (++*entire_mapcount(m, f) == 1) {
 		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_mapped,
 			      (long)folio_nr_pages(f) - *nr_pages_mapped(m, f));
+		/* __folio_add_file_rmap: the first PMD mapping (nr_pmdmapped) */
+		node_stat_mod(m, f->node, &m->nodes[f->node].nr_file_pmdmapped,
+			      (long)folio_nr_pages(f));
+	}
 	if (m->profile->map_whole_file_folio)
 		mlock_vma_folio(m, f, vma);
 }

@@ -148,6 +148,8 @@ struct pglist_data {
 	int64_t nr_shmem;             /* NR_SHMEM */
 	int64_t nr_file_mapped;       /* NR_FILE_MAPPED */
 	int64_t nr_anon_thps;         /* NR_ANON_THPS, in pages: anon THPs PMD-mapped somewhere */
+	int64_t nr_file_thps;         /* NR_FILE_THPS, in pages: PMD-sized page-cache folios */
+	int64_t nr_file_pmdmapped;    /* NR_FILE_PMDMAPPED, in pages: those a PMD maps */
 };
 
 /* ---- vm events (include/linux/vm_event_item.h) ---- */
@@ -488,6 +490,15 @@ static inline bool lru_cache_disabled(const struct unev_machine *m)
 	return m->lru_disable_count != 0;
 }
 
+/* unev_refuse: the call met something the model does not model
+ * (m->not_modelled, "WHY is not modelled yet"); the first reason is kept
+ * and the run stops after the call (exit 2). */
+static inline void unev_refuse(struct unev_machine *m, const char *why)
+{
+	if (!m->not_modelled)
+		m->not_modelled = why;
+}
+
 /* ---- page_alloc.c ---- */
 static inline uint32_t page_to_pfn(const struct unev_machine *m, const struct page *p)
 {
@@ -530,6 +541,7 @@ void isolate_free_page(struct unev_machine *m, int node, uint32_t pfn, unsigned 
 void release_free_page(struct unev_machine *m, int node, uint32_t pfn, unsigned int order);
 
 /* ---- migrate.c, compaction.c ---- */
+void migrate_refuse_large(struct unev_machine *m, const struct folio *f);
 int migrate_pages_batch(struct unev_machine *m, uint32_t *pfns, unsigned int *nr,
 			struct folio *(*get_new)(struct unev_machine *m, void *arg), void *arg,
 			uint64_t *succeeded);
@@ -737,6 +749,9 @@ void anon_vmas_free(struct unev_machine *m);
 typedef int (*rmap_one_fn)(struct unev_machine *m, struct folio *f,
 			   struct vm_area_struct *vma, uint64_t addr, uint64_t *pte, void *arg);
 int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg);
+/* rmap_walk meeting every PTE that maps a page of @f (page_vma_mapped_walk
+ * over a large folio); rmap_walk looks for its first page only. */
+int rmap_walk_every_pte(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg);
 
 /* ---- memory.c: page tables, faults, zap, populate ---- */
 uint64_t *pte_lookup(struct mm_struct *mm, uint64_t addr, bool alloc);

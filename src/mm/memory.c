@@ -464,6 +464,22 @@ static int __handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma,
 	return 0;
 }
 
+/* fault_dirty_shared_page: a write fault on a shared file mapping marks
+ * the folio dirty.  For a page the model keeps that in the PTE (the same to
+ * every reader); a large folio is dirty whole (observed: smaps counts all
+ * its mapped pages dirty after a write fault on one, msync's clean before). */
+static void fault_dirty_shared_large(struct unev_machine *m, struct vm_area_struct *vma,
+				     const uint64_t *pte)
+{
+	struct folio *f;
+
+	if (!(vma->vm_flags & VM_SHARED) || !vma->mapping || pte_pfn(*pte) == m->zero_pfn)
+		return;
+	f = page_folio(m, pte_pfn(*pte));
+	if (folio_test_large(f) && !folio_test_anon(f))
+		folio_set(f, PG_dirty);
+}
+
 /* handle_mm_fault: a write leaves the PTE dirty (pte_mkdirty / the MMU). */
 int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t addr,
 		    bool write)
@@ -511,8 +527,10 @@ int handle_mm_fault(struct unev_machine *m, struct vm_area_struct *vma, uint64_t
 		return -ENOMEM;
 	count_vm_events(m, PGFAULT, 1);
 	err = __handle_mm_fault(m, vma, pte, addr, write);
-	if (!err && write && (*pte & PTE_PRESENT))
+	if (!err && write && (*pte & PTE_PRESENT)) {
 		*pte |= PTE_DIRTY;
+		fault_dirty_shared_large(m, vma, pte);
+	}
 	return err;
 }
 
@@ -540,7 +558,6 @@ static void zap_large_folio_ptes(struct unev_machine *m, struct vm_area_struct *
 	unsigned int nr = folio_pte_batch(m, f, pte,
 					  (unsigned int)(((end < table_end ? end : table_end) - addr) >>
 							 PAGE_SHIFT));
-
 	bool young = false;
 
 	for (unsigned int i = 0; i < nr; i++) {

@@ -31,8 +31,14 @@ static int queue_page(struct unev_machine *m, struct mm_struct *mm, uint64_t add
 		return 0;
 	f = page_folio(m, pte_pfn(*pte));
 	/* as move_pages (add_folio_for_migration): not modelled */
-	if (folio_test_large(f) || folio_test(f, PG_swapcache))
+	if (folio_test_large(f)) {
+		migrate_refuse_large(m, f);
 		return -EOPNOTSUPP;
+	}
+	if (folio_test(f, PG_swapcache)) {
+		unev_refuse(m, "migration of a folio in the swap cache");
+		return -EOPNOTSUPP;
+	}
 	if (f->node == l->node)	/* MPOL_MF_INVERT: only what is elsewhere */
 		return 0;
 	if (!(flags & UNEV_MPOL_MF_MOVE))

@@ -307,6 +307,15 @@ void move_pages_to_node(struct unev_machine *m, struct migrate_list *l)
 	l->nr = 0;
 }
 
+/* a large folio met by move_pages or mbind: its migration is not modelled
+ * (the caller returns -EOPNOTSUPP) */
+void migrate_refuse_large(struct unev_machine *m, const struct folio *f)
+{
+	unev_refuse(m, folio_test_anon(f)
+		       ? "migration of a transparent huge page (a large anonymous folio)"
+		       : "migration of a large page-cache folio");
+}
+
 /*
  * add_folio_for_migration: 1 queued, 0 already on @node, or the page's
  * -errno: no VMA (or one not migratable) -EFAULT, not present -ENOENT,
@@ -322,22 +331,29 @@ static int add_folio_for_migration(struct unev_machine *m, struct mm_struct *mm,
 
 	if (!vma || vma->vm_start > addr || (vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		return -EFAULT;
-	if (is_vm_hugetlb_page(vma))
-		return -EOPNOTSUPP;	/* isolate_hugetlb: not modelled */
+	if (is_vm_hugetlb_page(vma)) {
+		unev_refuse(m, "migration of a hugetlb page");	/* isolate_hugetlb */
+		return -EOPNOTSUPP;
+	}
 	pte = pte_lookup(mm, addr, false);
 	if (!pte || !(*pte & PTE_PRESENT))
 		return -ENOENT;
 	if (pte_pfn(*pte) == m->zero_pfn)
 		return -EFAULT;
 	f = page_folio(m, pte_pfn(*pte));
-	if (folio_test_large(f))
-		return -EOPNOTSUPP;	/* THP migration: not modelled */
+	if (folio_test_large(f)) {
+		migrate_refuse_large(m, f);
+		return -EOPNOTSUPP;
+	}
 	if (f->node == l->node)
 		return 0;
 	if (f->mapcount > 1)	/* folio_likely_mapped_shared */
 		return -EACCES;
-	if (folio_test(f, PG_swapcache))
-		return -EOPNOTSUPP;	/* the swap cache's entry would move: not modelled */
+	if (folio_test(f, PG_swapcache)) {
+		/* the swap cache's entry would move: not modelled */
+		unev_refuse(m, "migration of a folio in the swap cache");
+		return -EOPNOTSUPP;
+	}
 	if (!folio_isolate_lru(m, f))
 		return -EBUSY;
 	l->pfn[l->nr++] = page_to_pfn(m, f);

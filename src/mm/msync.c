@@ -55,10 +55,12 @@ static int vfs_fsync_range(struct unev_machine *m, struct address_space *as, uin
 		if (!cache_entry_is_folio(e) || e == PFN_NIL)
 			continue;
 		f = pfn_to_page(m, e);
-		if (!folio_test(f, PG_dirty) && !rmap_walk(m, f, pte_dirtied, NULL))
+		/* every page of a large folio: any of its PTEs may be dirty,
+		 * and folio_mkclean cleans them all */
+		if (!folio_test(f, PG_dirty) && !rmap_walk_every_pte(m, f, pte_dirtied, NULL))
 			continue;
 		folio_clear(f, PG_dirty | PG_reclaim);
-		rmap_walk(m, f, mkclean_one, NULL);
+		rmap_walk_every_pte(m, f, mkclean_one, NULL);
 	}
 	return 0;
 }

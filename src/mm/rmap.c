@@ -124,28 +124,44 @@ void anon_vmas_free(struct unev_machine *m)
 	free(m->anon_vmas);
 }
 
-/* vma_address + page_vma_mapped_walk: does this VMA map @f, and where? */
-static int rmap_one_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma,
-			rmap_one_fn fn, void *arg)
+/* vma_address + page_vma_mapped_walk: does this VMA map page @i of @f, and
+ * where? */
+static int rmap_one_page(struct unev_machine *m, struct folio *f, uint32_t i,
+			 struct vm_area_struct *vma, rmap_one_fn fn, void *arg)
 {
 	uint64_t addr, *pte;
 	uint32_t off;
 
-	m->rmap_visits++;
 	/* folio->index keeps the low 32 bits of the page offset (anon offsets
 	 * are addresses >> 12): modular arithmetic finds it in any VMA smaller
 	 * than 16 TiB */
-	off = f->index - (uint32_t)vma->vm_pgoff;
+	off = f->index + i - (uint32_t)vma->vm_pgoff;
 	if (off >= vma_pages(vma))
 		return 0;
 	addr = vma->vm_start + ((uint64_t)off << PAGE_SHIFT);
 	pte = pte_lookup(vma->mm, addr, false);
-	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) != page_to_pfn(m, f))
+	if (!pte || !(*pte & PTE_PRESENT) || pte_pfn(*pte) != page_to_pfn(m, f) + i)
 		return 0;
 	return fn(m, f, vma, addr, pte, arg);
 }
 
-int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg)
+/* @all: every page of a large folio (each PTE, or each PTE standing for
+ * its PMD), as page_vma_mapped_walk does; else its first page only */
+static int rmap_one_vma(struct unev_machine *m, struct folio *f, struct vm_area_struct *vma,
+			rmap_one_fn fn, void *arg, bool all)
+{
+	uint32_t nr = all ? (uint32_t)folio_nr_pages(f) : 1;
+	int ret;
+
+	m->rmap_visits++;
+	for (uint32_t i = 0; i < nr; i++)
+		if ((ret = rmap_one_page(m, f, i, vma, fn, arg)))
+			return ret;
+	return 0;
+}
+
+static int rmap_walk_pages(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg,
+			   bool all)
 {
 	int ret;
 
@@ -156,7 +172,7 @@ int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg
 			return 0;
 		av = m->anon_vmas[f->mapping - 1];
 		for (unsigned int i = 0; i < av->nr; i++)
-			if ((ret = rmap_one_vma(m, f, av->vmas[i], fn, arg)))
+			if ((ret = rmap_one_vma(m, f, av->vmas[i], fn, arg, all)))
 				return ret;
 		return 0;
 	}
@@ -164,10 +180,20 @@ int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg
 		struct address_space *as = folio_mapping(m, f);
 
 		for (unsigned int i = 0; as && i < as->nr_i_mmap; i++)
-			if ((ret = rmap_one_vma(m, f, as->i_mmap[i], fn, arg)))
+			if ((ret = rmap_one_vma(m, f, as->i_mmap[i], fn, arg, all)))
 				return ret;
 	}
 	return 0;
+}
+
+int rmap_walk(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg)
+{
+	return rmap_walk_pages(m, f, fn, arg, false);
+}
+
+int rmap_walk_every_pte(struct unev_machine *m, struct folio *f, rmap_one_fn fn, void *arg)
+{
+	return rmap_walk_pages(m, f, fn, arg, true);
 }
 
 /* folio_add_new_anon_rmap: exclusively mapped by this one PTE. */

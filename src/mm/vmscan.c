@@ -167,12 +167,31 @@ static int folio_referenced_one(struct unev_machine *m, struct folio *f,
 	return 0;
 }
 
+/*
+ * A mapped large page-cache folio: the kernel's page_vma_mapped_walk visits
+ * every PTE (or the PMD) of it in each VMA, counts the accessed bits once a
+ * VMA, and (6.7+ folio_referenced_one; try_to_unmap_one from 6.18) mlocks
+ * it in a VM_LOCKED VMA only when that VMA maps all of its pages, and not
+ * across a PTE table; 6.12's try_to_unmap_one never mlocks a large folio,
+ * and a PMD mapping is split (zapped, for a file) first.  The model's walk
+ * finds a folio by its first page only: refused rather than counted wrong.
+ */
+static bool reclaim_rmap_unmodelled(struct unev_machine *m, const struct folio *f)
+{
+	if (!f->mapcount || !folio_test_large(f) || folio_test_anon(f) ||
+	    folio_test(f, PG_hugetlb))
+		return false;
+	unev_refuse(m, "reclaim of a mapped large page-cache folio (the rmap walk over each of "
+		       "its pages, the mlock of one fully mapped in a VM_LOCKED VMA)");
+	return true;
+}
+
 static int folio_referenced(struct unev_machine *m, struct folio *f, uint64_t *vm_flags)
 {
 	struct referenced_arg pra = { 0 };
 
 	*vm_flags = 0;
-	if (!f->mapcount)
+	if (!f->mapcount || reclaim_rmap_unmodelled(m, f))
 		return 0;
 	if (folio_test_large(f) && folio_test_anon(f) && !folio_test(f, PG_hugetlb))
 		return folio_referenced_large(m, f, vm_flags);
@@ -340,6 +359,10 @@ static uint64_t shrink_folio_list(struct unev_machine *m, struct folio_list *lis
 			/* shmem: shmem_writeout needs swap too */
 			if (!m->swap_total || m->swap_used >= m->swap_total)
 				goto activate_locked;
+		}
+		if (reclaim_rmap_unmodelled(m, f)) {
+			swap_slot_unused(m, f, swap_entry);
+			goto keep;
 		}
 		/* a swap-backed THP never gets here (shrink_large_anon_folio) */
 		if (f->mapcount && folio_test_large(f) && folio_test_anon(f) &&

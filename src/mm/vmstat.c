@@ -83,12 +83,14 @@ NODE_SUM(nr_file_pages)
 NODE_SUM(nr_shmem)
 NODE_SUM(nr_file_mapped)
 NODE_SUM(nr_anon_thps)
+NODE_SUM(nr_file_thps)
+NODE_SUM(nr_file_pmdmapped)
 NODE_SUM(nr_free_pages)
 NODE_SUM(managed_pages)
 
 /* One /proc/vmstat line: its name and how to read it. */
 enum vmstat_source { VS_LRU, VS_EVENT, VS_MLOCK, VS_ANON, VS_MAPPED, VS_FILE, VS_SHMEM, VS_FREE,
-		     VS_ANON_THPS };
+		     VS_ANON_THPS, VS_FILE_THPS, VS_FILE_PMDMAPPED };
 struct vmstat_field {
 	const char *name;
 	enum vmstat_source src;
@@ -113,6 +115,8 @@ static const struct vmstat_field vmstat_fields[] = {
 	{ "nr_mapped", VS_MAPPED, 0 },
 	{ "nr_file_pages", VS_FILE, 0 },
 	{ "nr_shmem", VS_SHMEM, 0 },
+	{ "nr_file_hugepages", VS_FILE_THPS, 0 },		/* in THPs */
+	{ "nr_file_pmdmapped", VS_FILE_PMDMAPPED, 0 },		/* in THPs */
 	{ "nr_anon_transparent_hugepages", VS_ANON_THPS, 0 },	/* in THPs */
 	{ "pswpin", VS_EVENT, PSWPIN },
 	{ "pswpout", VS_EVENT, PSWPOUT },
@@ -174,6 +178,9 @@ static uint64_t vmstat_value(const struct unev_machine *m, const struct vmstat_f
 	case VS_SHMEM: return (uint64_t)sum_nr_shmem(m);
 	case VS_FREE: return (uint64_t)sum_nr_free_pages(m);
 	case VS_ANON_THPS: return (uint64_t)sum_nr_anon_thps(m) / HPAGE_PMD_NR;
+	/* vmstat_item_print_in_thp */
+	case VS_FILE_THPS: return (uint64_t)sum_nr_file_thps(m) / HPAGE_PMD_NR;
+	case VS_FILE_PMDMAPPED: return (uint64_t)sum_nr_file_pmdmapped(m) / HPAGE_PMD_NR;
 	}
 	return 0;
 }
@@ -227,6 +234,8 @@ static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field 
 	f[n++] = (struct meminfo_field){ .name = "Mapped", (uint64_t)sum_nr_file_mapped(m) };
 	f[n++] = (struct meminfo_field){ .name = "Shmem", (uint64_t)sum_nr_shmem(m) };
 	f[n++] = (struct meminfo_field){ .name = "AnonHugePages", (uint64_t)sum_nr_anon_thps(m) };
+	f[n++] = (struct meminfo_field){ .name = "FileHugePages", (uint64_t)sum_nr_file_thps(m) };
+	f[n++] = (struct meminfo_field){ .name = "FilePmdMapped", (uint64_t)sum_nr_file_pmdmapped(m) };
 	/* hugetlb_report_meminfo: the pool in huge pages, then its size */
 	f[n++] = (struct meminfo_field){ .name = "HugePages_Total", m->hstate.nr_huge_pages, true };
 	f[n++] = (struct meminfo_field){ .name = "HugePages_Free", m->hstate.free_huge_pages, true };
@@ -236,7 +245,7 @@ static size_t meminfo_fields(const struct unev_machine *m, struct meminfo_field 
 	f[n++] = (struct meminfo_field){ .name = "Hugetlb", m->hstate.nr_huge_pages * HPAGE_NR_PAGES };
 	return n;
 }
-#define NR_MEMINFO_FIELDS 21
+#define NR_MEMINFO_FIELDS 23
 
 static uint64_t meminfo_value(const struct meminfo_field *f)
 {
@@ -343,6 +352,7 @@ struct mem_size_stats {
 	uint64_t pss, pss_dirty, pss_locked, swap_pss;
 	uint64_t lazyfree;		/* MADV_FREE'd anon pages not written since */
 	uint64_t anonymous_thp;		/* PMD-mapped anonymous THPs */
+	uint64_t file_thp;		/* PMD-mapped page-cache folios (not shmem) */
 };
 
 /* smaps_page_accumulate */
@@ -394,6 +404,8 @@ static int smaps_pte(struct unev_machine *m, struct vm_area_struct *vma, uint64_
 	 * its pages are accounted as one compound page (smaps_account) */
 	if ((*pte & PTE_PMD) && folio_test_anon(f))
 		mss->anonymous_thp += PAGE_SIZE;
+	else if ((*pte & PTE_PMD) && !folio_test(f, PG_swapbacked))
+		mss->file_thp += PAGE_SIZE;
 	if (folio_test_anon(f)) {
 		mss->anonymous += PAGE_SIZE;
 		/* smaps_account: lazyfree until written again */
@@ -470,6 +482,7 @@ static size_t smaps_values(struct unev_machine *m, struct vm_area_struct *vma,
 	vals[11] = mss.anonymous >> 10;
 	vals[13] = mss.lazyfree >> 10;
 	vals[14] = mss.anonymous_thp >> 10;
+	vals[16] = mss.file_thp >> 10;
 	vals[17] = shared_hugetlb >> 10;
 	vals[18] = private_hugetlb >> 10;
 	vals[19] = mss.swap >> 10;

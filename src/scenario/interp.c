@@ -271,7 +271,9 @@ static int run_migrate(struct exec *x, const struct scenario_statement *st)
 	len = mg->range_given ? mg->len : reg->len;
 	ret = unev_sys_move_pages(r->m, t->pid, addr, len, (int)mg->node, NULL, &not_migrated);
 	if (ret == -EOPNOTSUPP)
-		return runtime_error(r, st, "migrate: a hugetlb page or a folio in the swap cache is not migrated by the model yet");
+		return runtime_error(r, st, "migrate: %s is not modelled yet",
+				     unev_not_modelled(r->m) ? unev_not_modelled(r->m)
+				     : "migration of a hugetlb page or a folio in the swap cache");
 	if (ret && ret != -ENOMEM)
 		return runtime_error(r, st, "migrate failed: %s", render_errno_text(-ret, buf, sizeof(buf)));
 	value = ret ? ret : (int64_t)not_migrated;
@@ -589,7 +591,9 @@ static int run_call(struct exec *x, const struct scenario_statement *st,
 		*result = unev_sys_mbind(r->m, t->pid, addr, len, (int)c->mbind_node,
 					 exec_mbind_flags(c));
 		if (*result == -EOPNOTSUPP)
-			return runtime_error(r, st, "mbind: a transparent huge page or a folio in the swap cache is not migrated by the model yet");
+			return runtime_error(r, st, "mbind: %s is not modelled yet",
+					     unev_not_modelled(r->m) ? unev_not_modelled(r->m)
+					     : "migration of a folio in the swap cache");
 		return 0;
 	case SCENARIO_CALL_MSYNC:
 		/* SCENARIO_MS_* are Linux's values, as UNEV_MS_* */

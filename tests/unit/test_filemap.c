@@ -282,6 +282,95 @@ static void test_pmd_mapped_file_folio_truncate_refused(void **state)
 	assert_int_equal(fixture_vmstat(m, "nr_mlock"), 0);
 }
 
+/* The PMD-mapped 2M folio in the counters (6.18.44: files/
+ * disk_large_folio_pmd_meminfo.uvs): FileHugePages while it is in the
+ * cache, FilePmdMapped (meminfo, vmstat in THPs, smaps) while a PMD maps it. */
+static void test_pmd_mapped_file_folio_counters(void **state)
+{
+	uint64_t a;
+	int ino;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, 0, &ino), 0);
+	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(512)), 0);
+	assert_int_equal(fixture_meminfo(m, "FileHugePages"), 2048);
+	assert_int_equal(fixture_vmstat(m, "nr_file_hugepages"), 1);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(512), 1, UNEV_MAP_SHARED, ino, 0, &a), 0);
+	assert_int_equal(fixture_meminfo(m, "FilePmdMapped"), 0);
+	assert_int_equal(unev_sys_mlock(m, pid, a, P(512)), 0);
+	assert_int_equal(fixture_meminfo(m, "FilePmdMapped"), 2048);
+	assert_int_equal(fixture_vmstat(m, "nr_file_pmdmapped"), 1);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 512);
+	assert_int_equal(fixture_smaps(m, pid, a, P(512), "FilePmdMapped"), 2048);
+	assert_int_equal(fixture_smaps(m, pid, a, P(512), "AnonHugePages"), 0);
+	assert_int_equal(unev_sys_munmap(m, pid, a, P(512)), 0);
+	assert_int_equal(fixture_meminfo(m, "FilePmdMapped"), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 0);
+	assert_int_equal(fixture_meminfo(m, "FileHugePages"), 2048);
+	assert_int_equal(unev_sys_ftruncate(m, pid, ino, 0), 0);
+	assert_int_equal(fixture_meminfo(m, "FileHugePages"), 0);
+}
+
+/* msync(MS_SYNC) cleans every PTE of a 64-page folio, and a write fault
+ * on one page dirties the folio whole (6.18.44: files/
+ * disk_large_folio_msync_cleans_every_pte.uvs). */
+static void test_msync_cleans_large_file_folio(void **state)
+{
+	uint64_t a;
+	int ino;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, P(512), &ino), 0);
+	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(64)), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(512), 3, UNEV_MAP_SHARED, ino, 0, &a), 0);
+	assert_int_equal(unev_touch(m, pid, a, P(64), true), 0);
+	assert_int_equal(fixture_smaps(m, pid, a, P(512), "Private_Dirty"), 256);
+	assert_int_equal(unev_sys_msync(m, pid, a, P(512), UNEV_MS_SYNC), 0);
+	assert_int_equal(fixture_smaps(m, pid, a, P(512), "Private_Dirty"), 0);
+	assert_int_equal(fixture_smaps(m, pid, a, P(512), "Private_Clean"), 256);
+	assert_int_equal(unev_touch(m, pid, a, P(2), true), 0);
+	assert_int_equal(fixture_smaps(m, pid, a, P(512), "Private_Dirty"), 256);
+}
+
+/* Reclaim meeting a mapped large page-cache folio says it is not
+ * modelled (unev_not_modelled) rather than count it wrong. */
+static void test_reclaim_mapped_large_file_folio_refused(void **state)
+{
+	uint64_t a, reclaimed = 0;
+	int ino;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, P(64), &ino), 0);
+	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(64)), 0);
+	assert_null(unev_not_modelled(m));
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(32), 1, UNEV_MAP_SHARED, ino, 0, &a), 0);
+	assert_int_equal(unev_touch(m, pid, a, P(1), false), 0);
+	assert_int_equal(unev_reclaim(m, P(64), -1, 0, &reclaimed), 0);
+	assert_non_null(unev_not_modelled(m));
+}
+
+/* Two mappings of a 64-page folio count its pages in NR_FILE_MAPPED once
+ * (6.18.44: files/disk_large_folio_two_tasks_mapped_once.uvs). */
+static void test_large_file_folio_mapped_twice_counts_once(void **state)
+{
+	uint64_t a, b;
+	int ino;
+
+	(void)state;
+	assert_int_equal(unev_file_create(m, "/tmp/f", UNEV_FS_DISK, P(64), &ino), 0);
+	assert_int_equal(unev_sys_pwrite(m, pid, ino, 0, P(64)), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(64), 1, UNEV_MAP_SHARED, ino, 0, &a), 0);
+	assert_int_equal(unev_sys_mmap_file(m, pid, 0, P(64), 1, UNEV_MAP_SHARED, ino, 0, &b), 0);
+	assert_int_equal(unev_touch(m, pid, a, P(64), false), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 64);
+	assert_int_equal(unev_touch(m, pid, b, P(64), false), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 64);
+	assert_int_equal(unev_sys_munmap(m, pid, a, P(64)), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 64);
+	assert_int_equal(unev_sys_munmap(m, pid, b, P(64)), 0);
+	assert_int_equal(fixture_vmstat(m, "nr_mapped"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +384,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_read_activates_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext4_write_makes_large_folios, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pmd_mapped_file_folio_truncate_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pmd_mapped_file_folio_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msync_cleans_large_file_folio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_mapped_large_file_folio_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_file_folio_mapped_twice_counts_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,7 @@ struct gen {
 	bool last_was_call;
 	bool zero_page_off;	/* machine zero_page=off */
 	bool thp;		/* a THP region was made (model profile) */
+	bool no_thp;		/* design=none: the model refuses madvise hugepage */
 };
 
 static uint64_t gen_next(struct gen *g)
@@ -296,7 +297,12 @@ static void gen_machine(struct gen *g)
 	if (gen_chance(g, 15) && !g->o->no_unobservable) {
 		static const char *const designs[] = {"mlock-count", "rmap-walk", "none"};
 
-		emit(g, " design=%s", designs[gen_range(g, 0, 2)]);
+		uint64_t d = gen_range(g, 0, 2);
+
+		/* design none stands for kernels before THP: its runs would
+		 * stop at the first THP region (interp's refusal) */
+		g->no_thp = d == 2;
+		emit(g, " design=%s", designs[d]);
 	} else if (gen_chance(g, 20) && !g->o->no_unobservable) {
 		/* kernel profiles (src/mm/profile.c); the design follows */
 		static const char *const kernels[] = {"5.10", "6.1", "6.12", "6.18"};
@@ -563,7 +569,7 @@ static void call_on_region(struct gen *g, struct gen_task *t)
 			r->pages = newpages;
 		}
 	} else if (what < 75) {
-		uint64_t a = gen_range(g, 0, live(g) ? 8 : 10);
+		uint64_t a = gen_range(g, 0, live(g) || g->no_thp ? 8 : 10);
 
 		if (a == 7 && g->zero_page_off && g->o->no_unobservable)
 			a = 8;	/* populate_read: read faults */
@@ -735,7 +741,7 @@ static void gen_call(struct gen *g, struct gen_task *t)
 	if (what < 16 || !t->nr_regions) {
 		uint64_t max = g->o->max_pages ? g->o->max_pages : 2048;
 
-		if (!live(g) && max >= 2 * HUGE_PAGES && gen_chance(g, 20))
+		if (!live(g) && !g->no_thp && max >= 2 * HUGE_PAGES && gen_chance(g, 20))
 			call_thp(g, t);
 		else
 			call_mmap(g, t);

@@ -1059,7 +1059,7 @@ int try_to_unmap_large_lazyfree(struct unev_machine *m, struct folio *f)
 				 * 6.18.15, while 6.12.117, 6.18.44 and 7.3.4
 				 * split the PMD first: seen in the VMs and on
 				 * the host, a difference no profile can tell */
-				m->not_modelled = "reclaim discarding a lazyfree PMD-mapped transparent huge page";
+				unev_refuse(m, "reclaim discarding a lazyfree PMD-mapped transparent huge page");
 				return 1;
 			}
 			ptes++;

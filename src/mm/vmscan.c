@@ -303,7 +303,7 @@ static int shrink_large_anon_folio(struct unev_machine *m, struct folio *f,
 	if (!folio_test_large(f))
 		return 0;
 	if (m->swap_used < m->swap_total) {
-		m->not_modelled = "reclaim swapping out a transparent huge page";
+		unev_refuse(m, "reclaim swapping out a transparent huge page");
 		return -EOPNOTSUPP;
 	}
 	if (split_folio(m, f, true))
